@@ -1,0 +1,36 @@
+# Livslang: `make run` starts the whole system with demo data; `make test` runs every test.
+SHELL := /bin/bash
+MODULES := pkg migrations services/registration services/funding services/notification deployments/local
+BIN := $(CURDIR)/bin
+SERVICES := registration funding notification
+GOTEST_FLAGS ?= -race -count=1 -timeout 12m
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+build: ## build every service, the local launcher and Mailpit into bin/
+	@mkdir -p $(BIN)
+	@for s in $(SERVICES); do go build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
+	go build -o $(BIN)/livslang-local ./deployments/local/cmd/livslang-local
+	@test -x $(BIN)/mailpit || (cd deployments/local && go build -o $(BIN)/mailpit github.com/axllent/mailpit)
+
+run: build ## start the whole system on this machine with demo data (Ctrl-C stops it)
+	$(BIN)/livslang-local
+
+test: ## run every module's tests with the race detector (starts its own Postgres and NATS)
+	@set -o pipefail; fail=0; for m in $(MODULES); do \
+		echo "== $$m"; (cd $$m && go test $(GOTEST_FLAGS) ./...) || fail=1; \
+	done; exit $$fail
+
+bench: ## run the benchmarks
+	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...) || exit 1; done
+
+vet: ## go vet every module
+	@for m in $(MODULES); do (cd $$m && go vet ./...) || exit 1; done
+
+clean: ## stop nothing, wipe the local data (.data) and binaries
+	rm -rf .data $(BIN)
+
+.PHONY: help build run test bench vet clean

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"livslang.dk/pkg/auth"
+)
+
+//go:embed demo-users.json
+var demoUsersJSON []byte
+
+type demoUser struct {
+	Key           string          `json:"key"`
+	Role          string          `json:"role"`
+	Sub           string          `json:"sub"`
+	CPR           string          `json:"cpr"`
+	InstitutionID string          `json:"institution_id"`
+	Municipality  string          `json:"municipality"`
+	Label         string          `json:"label"`
+	Profile       json.RawMessage `json:"profile"`
+}
+
+func demoUsers() ([]demoUser, error) {
+	var f struct {
+		Users []demoUser `json:"users"`
+	}
+	if err := json.Unmarshal(demoUsersJSON, &f); err != nil {
+		return nil, fmt.Errorf("read demo users: %w", err)
+	}
+	return f.Users, nil
+}
+
+func (u demoUser) token(idp *auth.DevIssuer) (string, error) {
+	return idp.Issue(auth.Claims{Subject: u.Sub, Role: u.Role, CPR: u.CPR, InstitutionID: u.InstitutionID, Municipality: u.Municipality})
+}
+
+// seedProfiles gives each demo citizen their profile through registration's API, once: a citizen
+// who already has a profile is left as they are. It returns how many profiles it created.
+func seedProfiles(ctx context.Context, idp *auth.DevIssuer, registration string) (int, error) {
+	users, err := demoUsers()
+	if err != nil {
+		return 0, err
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	created := 0
+	for _, u := range users {
+		if u.Role != auth.RoleCitizen || len(u.Profile) == 0 {
+			continue
+		}
+		tok, err := u.token(idp)
+		if err != nil {
+			return created, err
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, registration+"/v1/me/profile", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			return created, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			continue
+		}
+		req, _ = http.NewRequestWithContext(ctx, http.MethodPut, registration+"/v1/me/profile", bytes.NewReader(u.Profile))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err = client.Do(req)
+		if err != nil {
+			return created, err
+		}
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return created, fmt.Errorf("profile of %s: %s: %s", u.Key, resp.Status, body.String())
+		}
+		created++
+	}
+	return created, nil
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+func printTable(w io.Writer, cfg config, idpURL, natsURL string, externalDB bool, profiles int, took time.Duration) {
+	url := func(name string) string { return fmt.Sprintf("http://127.0.0.1:%d", cfg.Ports[name]) }
+	db := fmt.Sprintf("postgres://127.0.0.1:%d/livslang (private cluster in %s/postgres)", cfg.PGPort, cfg.DataDir)
+	if externalDB {
+		db = "the server in LIVSLANG_DATABASE_URL, database livslang"
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHAT\tWHERE")
+	fmt.Fprintf(tw, "registration API\t%s  (GET /v1/courses is public)\n", url("registration"))
+	fmt.Fprintf(tw, "funding API\t%s\n", url("funding"))
+	fmt.Fprintf(tw, "notification API\t%s\n", url("notification"))
+	fmt.Fprintf(tw, "identity provider\t%s  (POST /token, /.well-known/openid-configuration)\n", idpURL)
+	fmt.Fprintf(tw, "Mailpit (mail UI)\t%s  (SMTP on 127.0.0.1:%d)\n", url("mailpit"), cfg.Ports["smtp"])
+	fmt.Fprintf(tw, "NATS JetStream\t%s\n", natsURL)
+	fmt.Fprintf(tw, "PostgreSQL\t%s\n", db)
+	fmt.Fprintf(tw, "health\t/healthz  /readyz  /metrics on every service\n")
+	tw.Flush()
+	users, _ := demoUsers()
+	fmt.Fprintf(w, "\n%s\nDemo users (%d; %d new profiles seeded):\n", b.String(), len(users), profiles)
+	for _, u := range users {
+		fmt.Fprintf(w, "  %-26s %-11s %s\n", u.Key, u.Role, u.Label)
+	}
+	var mette demoUser
+	for _, u := range users {
+		if u.Role == "citizen" {
+			mette = u
+			break
+		}
+	}
+	fmt.Fprintf(w, "\nGet a citizen token:\n  TOKEN=$(curl -s -X POST %s/token -d '{\"role\":\"citizen\",\"sub\":\"%s\",\"cpr\":\"%s\"}' | jq -r .access_token)\n",
+		idpURL, mette.Sub, mette.CPR)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/me/profile\n", url("registration"))
+	fmt.Fprintf(w, "\nready in %.1fs (Ctrl-C stops everything; data stays in %s; make clean wipes it)\n", took.Seconds(), cfg.DataDir)
+}

@@ -1,0 +1,3 @@
+module livslang.dk/migrations
+
+go 1.26

@@ -1,0 +1,147 @@
+package events
+
+// Streams: one per producing service. Subjects are livslang.<service>.<aggregate>.<event>.
+const (
+	StreamRegistration = "REGISTRATION"
+	StreamFunding      = "FUNDING"
+	StreamNotification = "NOTIFICATION"
+)
+
+// StreamSubjects maps each stream to the subjects it stores.
+var StreamSubjects = map[string]string{
+	StreamRegistration: "livslang.registration.>",
+	StreamFunding:      "livslang.funding.>",
+	StreamNotification: "livslang.notification.>",
+}
+
+// Event types (CloudEvents "type") and the NATS subjects they are published on.
+const (
+	TypeCourseUpdated       = "livslang.course.updated.v1"
+	TypeProfileUpdated      = "livslang.profile.updated.v1"
+	TypeEnrolmentRequested  = "livslang.enrolment.requested.v1"
+	TypeEnrolmentWaitlisted = "livslang.enrolment.waitlisted.v1"
+	TypeEnrolmentConfirmed  = "livslang.enrolment.confirmed.v1"
+	TypeEnrolmentRejected   = "livslang.enrolment.rejected.v1"
+	TypeEnrolmentCancelled  = "livslang.enrolment.cancelled.v1"
+	TypeFundingApproved     = "livslang.funding.approved.v1"
+	TypeFundingRejected     = "livslang.funding.rejected.v1"
+	TypeFundingReview       = "livslang.funding.review_required.v1"
+	TypeNotificationSent    = "livslang.notification.sent.v1"
+
+	SubjectCourseUpdated       = "livslang.registration.course.updated"
+	SubjectProfileUpdated      = "livslang.registration.profile.updated"
+	SubjectEnrolmentRequested  = "livslang.registration.enrolment.requested"
+	SubjectEnrolmentWaitlisted = "livslang.registration.enrolment.waitlisted"
+	SubjectEnrolmentConfirmed  = "livslang.registration.enrolment.confirmed"
+	SubjectEnrolmentRejected   = "livslang.registration.enrolment.rejected"
+	SubjectEnrolmentCancelled  = "livslang.registration.enrolment.cancelled"
+	SubjectFundingApproved     = "livslang.funding.decision.approved"
+	SubjectFundingRejected     = "livslang.funding.decision.rejected"
+	SubjectFundingReview       = "livslang.funding.decision.review_required"
+	SubjectNotificationSent    = "livslang.notification.message.sent"
+)
+
+// Education is a citizen's highest completed education.
+type Education struct {
+	Level         string `json:"level"`
+	CompletedYear int    `json:"completed_year"`
+}
+
+// Employment is a citizen's current employment.
+type Employment struct {
+	Status      string  `json:"status"`
+	EmployerCVR string  `json:"employer_cvr,omitempty"`
+	Since       string  `json:"since,omitempty"` // YYYY-MM-DD
+	WeeklyHours float64 `json:"weekly_hours,omitempty"`
+}
+
+// ProfileFacts are the facts about a citizen that funding needs. Never a CPR number.
+type ProfileFacts struct {
+	BirthDate  string     `json:"birth_date"` // YYYY-MM-DD, derived from the CPR number
+	Language   string     `json:"language"`
+	Education  Education  `json:"education"`
+	Employment Employment `json:"employment"`
+	Benefits   string     `json:"benefits"`
+}
+
+// CourseFacts describe a course run as consumers need it.
+type CourseFacts struct {
+	ID              string   `json:"id"`
+	Code            string   `json:"code"`
+	Title           string   `json:"title"`
+	TitleEN         string   `json:"title_en"`
+	Category        string   `json:"category"`
+	InstitutionID   string   `json:"institution_id"`
+	InstitutionName string   `json:"institution_name"`
+	StartsOn        string   `json:"starts_on"` // civil date, Europe/Copenhagen
+	EndsOn          string   `json:"ends_on"`
+	HoursPerWeek    float64  `json:"hours_per_week"`
+	FeeDKK          int64    `json:"fee_dkk"`
+	Schemes         []string `json:"schemes"`
+	SeatsTotal      int      `json:"seats_total"`
+}
+
+// CourseUpdated (livslang.course.updated.v1) carries a course run's current state.
+type CourseUpdated struct {
+	Course         CourseFacts `json:"course"`
+	SeatsAvailable int         `json:"seats_available"`
+	Version        int64       `json:"version"`
+}
+
+// ProfileUpdated (livslang.profile.updated.v1) carries a citizen's contact details and facts.
+// It names the citizen by a pseudonymous id, never by CPR number.
+type ProfileUpdated struct {
+	CitizenID string       `json:"citizen_id"`
+	Version   int64        `json:"version"`
+	Name      string       `json:"name"`
+	Email     string       `json:"email"`
+	Phone     string       `json:"phone,omitempty"`
+	Facts     ProfileFacts `json:"facts"`
+}
+
+// Enrolment is the common data of every livslang.enrolment.* event.
+type Enrolment struct {
+	EnrolmentID       string       `json:"enrolment_id"`
+	Version           int64        `json:"version"`
+	Status            string       `json:"status"`
+	CitizenID         string       `json:"citizen_id"`
+	FundingPreference string       `json:"funding_preference"`
+	Course            CourseFacts  `json:"course"`
+	Profile           ProfileFacts `json:"profile"`
+	// Cause says who or what caused the state change (citizen, institution, funding, caseworker, system).
+	Cause string `json:"cause,omitempty"`
+	// Reason is a short explanation, e.g. why funding rejected.
+	Reason string `json:"reason,omitempty"`
+	// WaitlistPosition is the 1-based position for waitlisted enrolments.
+	WaitlistPosition int `json:"waitlist_position,omitempty"`
+	// Funding summarises the funding decision once there is one.
+	Funding *FundingSummary `json:"funding,omitempty"`
+}
+
+// FundingSummary is what registration and notification keep of a funding decision.
+type FundingSummary struct {
+	Outcome        string   `json:"outcome"`
+	Scheme         string   `json:"scheme"`
+	CitizenPaysDKK int64    `json:"citizen_pays_dkk"`
+	WeeklyDKK      int64    `json:"weekly_allowance_dkk"`
+	Reasons        []string `json:"reasons,omitempty"`
+	ReasonsDA      []string `json:"reasons_da,omitempty"`
+}
+
+// FundingDecided is the data of livslang.funding.{approved,rejected,review_required}.v1.
+type FundingDecided struct {
+	DecisionID       string         `json:"decision_id"`
+	EnrolmentID      string         `json:"enrolment_id"`
+	EnrolmentVersion int64          `json:"enrolment_version"`
+	CitizenID        string         `json:"citizen_id"`
+	Summary          FundingSummary `json:"summary"`
+}
+
+// NotificationSent is the data of livslang.notification.sent.v1.
+type NotificationSent struct {
+	MessageID   string `json:"message_id"`
+	EventID     string `json:"event_id"`
+	RecipientID string `json:"recipient_id"`
+	Channel     string `json:"channel"`
+	Kind        string `json:"kind"`
+}

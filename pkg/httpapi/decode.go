@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 64 << 10
+
+// DecodeJSON reads the body into v strictly: JSON only, unknown fields refused, one value, at most MaxBody.
+// A body sent as application/x-www-form-urlencoded (curl -d without a Content-Type) is read as JSON too;
+// any other non-JSON media type is refused.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && mt != "application/x-www-form-urlencoded") {
+			return fmt.Errorf("%w: content type %q", ErrUnsupported, ct)
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return &ValidationError{Fields: []FieldError{{Field: "body", Message: "must hold exactly one JSON value"}}}
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntax  *json.SyntaxError
+		typ     *json.UnmarshalTypeError
+		tooBig  *http.MaxBytesError
+		invalid = &ValidationError{}
+	)
+	switch {
+	case errors.As(err, &syntax):
+		invalid.Add("body", "malformed JSON at byte %d", syntax.Offset)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		invalid.Add("body", "empty or truncated JSON")
+	case errors.As(err, &typ):
+		invalid.Add(typ.Field, "must be a %s", typ.Type.String())
+	case errors.As(err, &tooBig):
+		invalid.Add("body", "larger than %d bytes", tooBig.Limit)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		invalid.Add(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+	default:
+		invalid.Add("body", "%v", err)
+	}
+	return invalid
+}

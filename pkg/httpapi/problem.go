@@ -1,0 +1,135 @@
+// Package httpapi holds what every Livslang HTTP API shares: handlers that return errors, RFC 9457
+// problem responses, strict JSON decoding, idempotency keys, and the health, readiness and metrics
+// endpoints.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"livslang.dk/pkg/pgdb"
+)
+
+// Error kinds a handler returns; Handle maps them to status codes.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("conflict")
+	ErrInvalid      = errors.New("invalid request")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrForbidden    = errors.New("forbidden")
+	ErrUnsupported  = errors.New("unsupported media type")
+	// ErrUnprocessable is a well-formed request that cannot be applied, e.g. an idempotency key
+	// reused with another body, or enrolling before a profile exists.
+	ErrUnprocessable = errors.New("unprocessable request")
+)
+
+// FieldError names one invalid field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every invalid field of a request; it is ErrInvalid.
+type ValidationError struct{ Fields []FieldError }
+
+func (v *ValidationError) Error() string {
+	if len(v.Fields) == 0 {
+		return "invalid request"
+	}
+	return fmt.Sprintf("invalid request: %s: %s", v.Fields[0].Field, v.Fields[0].Message)
+}
+
+// Is makes errors.Is(v, ErrInvalid) true.
+func (v *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Add records a field error.
+func (v *ValidationError) Add(field, format string, args ...any) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns v when it holds field errors, else nil.
+func (v *ValidationError) Err() error {
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+// Problem is an RFC 9457 problem details document.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldError `json:"errors,omitempty"`
+}
+
+// problemFor maps an error to a problem; unknown errors are 500s without details.
+func problemFor(err error) Problem {
+	kinds := []struct {
+		err    error
+		status int
+		slug   string
+		title  string
+	}{
+		{ErrInvalid, http.StatusBadRequest, "invalid-request", "The request is not valid"},
+		{ErrUnsupported, http.StatusUnsupportedMediaType, "unsupported-media-type", "Send application/json"},
+		{ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "A valid bearer token is required"},
+		{ErrForbidden, http.StatusForbidden, "forbidden", "Your role may not do this"},
+		{ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+		{pgdb.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+		{ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied"},
+		{ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
+		{pgdb.ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
+	}
+	for _, k := range kinds {
+		if errors.Is(err, k.err) {
+			p := Problem{Type: "https://livslang.dk/problems/" + k.slug, Title: k.title, Status: k.status, Detail: err.Error()}
+			var v *ValidationError
+			if errors.As(err, &v) {
+				p.Errors = v.Fields
+			}
+			return p
+		}
+	}
+	return Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError}
+}
+
+// WriteProblem writes err as application/problem+json.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	p.Instance = r.URL.Path
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="livslang"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// HandlerFunc is an HTTP handler that returns an error instead of writing one.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Handle adapts f: a returned error becomes a problem response; server errors are logged.
+func Handle(log *zap.Logger, f HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			if p := problemFor(err); p.Status >= 500 {
+				log.Error("request failed", zap.String("method", r.Method), zap.String("route", r.Pattern), zap.Error(err))
+			}
+			WriteProblem(w, r, err)
+		}
+	})
+}
+
+// WriteJSON writes v as JSON with the status.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}

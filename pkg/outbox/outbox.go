@@ -1,0 +1,204 @@
+// Package outbox writes events in the same Postgres transaction as the domain change and relays them
+// to JetStream in order, with the event id as Nats-Msg-Id so a re-sent event is dropped as a duplicate.
+//
+// Each service's schema has the table:
+//
+//	CREATE TABLE outbox (seq bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE, subject text NOT NULL,
+//	    envelope bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz);
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"livslang.dk/pkg/events"
+)
+
+// Enqueue stores the events in the transaction's outbox and wakes the relay when it commits.
+func Enqueue(ctx context.Context, tx pgx.Tx, envs ...events.Envelope) error {
+	for _, e := range envs {
+		if e.NATSSubject == "" {
+			return fmt.Errorf("enqueue %s: no NATS subject", e.Type)
+		}
+		body, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("marshal %s: %w", e.Type, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, subject, envelope) VALUES ($1, $2, $3)`,
+			e.ID, e.NATSSubject, body); err != nil {
+			return fmt.Errorf("insert outbox %s: %w", e.Type, err)
+		}
+	}
+	if len(envs) > 0 {
+		if _, err := tx.Exec(ctx, `SELECT pg_notify('outbox_' || current_schema(), '')`); err != nil {
+			return fmt.Errorf("notify outbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// Relay publishes committed outbox rows to JetStream.
+type Relay struct {
+	Pool      *pgxpool.Pool
+	JS        jetstream.JetStream
+	Log       *zap.Logger
+	BatchSize int           // rows per batch; default 500
+	Poll      time.Duration // fallback poll when no notification arrives; default 1s
+	Retention time.Duration // sent rows older than this are deleted; default 24h
+}
+
+// Run relays until ctx is done.
+func (r *Relay) Run(ctx context.Context) error {
+	if r.BatchSize == 0 {
+		r.BatchSize = 500
+	}
+	if r.Poll == 0 {
+		r.Poll = time.Second
+	}
+	if r.Retention == 0 {
+		r.Retention = 24 * time.Hour
+	}
+	wake := make(chan struct{}, 1)
+	go r.listen(ctx, wake)
+	lastPrune := time.Time{}
+	for {
+		n, err := r.RelayOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.Log.Warn("outbox relay batch failed", zap.Error(err))
+		}
+		if time.Since(lastPrune) > time.Hour {
+			if _, err := r.Pool.Exec(ctx, `DELETE FROM outbox WHERE sent_at < now() - $1::interval`, r.Retention.String()); err != nil && ctx.Err() == nil {
+				r.Log.Warn("outbox prune failed", zap.Error(err))
+			}
+			lastPrune = time.Now()
+		}
+		if n == r.BatchSize && err == nil {
+			continue // more waiting
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-time.After(r.Poll):
+		}
+	}
+}
+
+// listen turns NOTIFY on the schema's outbox channel into wake-ups, reconnecting on failure.
+func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
+	for ctx.Err() == nil {
+		err := func() error {
+			conn, err := r.Pool.Acquire(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Release()
+			var channel string
+			if err := conn.QueryRow(ctx, `SELECT 'outbox_' || current_schema()`).Scan(&channel); err != nil {
+				return err
+			}
+			if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+				return err
+			}
+			defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *") //nolint:errcheck
+			for {
+				if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+					return err
+				}
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}()
+		if ctx.Err() != nil {
+			return
+		}
+		r.Log.Warn("outbox listener stopped; polling until it reconnects", zap.Error(err))
+		select {
+		case <-ctx.Done():
+		case <-time.After(r.Poll):
+		}
+	}
+}
+
+// RelayOnce publishes one batch of unsent rows, oldest first, and marks those JetStream acknowledged.
+// Rows are locked while they are published, so several relay instances never send the same batch.
+func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
+	if r.BatchSize == 0 {
+		r.BatchSize = 500
+	}
+	sent := 0
+	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT seq, event_id::text, subject, envelope FROM outbox
+			WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, r.BatchSize)
+		if err != nil {
+			return fmt.Errorf("claim outbox rows: %w", err)
+		}
+		type row struct {
+			seq     int64
+			id      string
+			subject string
+			body    []byte
+		}
+		batch, err := pgx.CollectRows(rows, func(rs pgx.CollectableRow) (row, error) {
+			var x row
+			return x, rs.Scan(&x.seq, &x.id, &x.subject, &x.body)
+		})
+		if err != nil {
+			return fmt.Errorf("read outbox rows: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		futures := make([]jetstream.PubAckFuture, len(batch))
+		for i, x := range batch {
+			f, err := r.JS.PublishMsgAsync(&nats.Msg{Subject: x.subject, Data: x.body, Header: nats.Header{}},
+				jetstream.WithMsgID(x.id))
+			if err != nil {
+				futures = futures[:i]
+				break
+			}
+			futures[i] = f
+		}
+		var acked []int64
+		var pubErr error
+		timeout := time.After(10 * time.Second)
+	wait:
+		for i, f := range futures {
+			select {
+			case <-f.Ok():
+				acked = append(acked, batch[i].seq)
+			case err := <-f.Err():
+				pubErr = err
+				break wait // keep order: stop at the first failure
+			case <-timeout:
+				pubErr = errors.New("timed out waiting for JetStream acks")
+				break wait
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if len(acked) > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET sent_at = now() WHERE seq = ANY($1)`, acked); err != nil {
+				return fmt.Errorf("mark outbox rows sent: %w", err)
+			}
+		}
+		sent = len(acked)
+		if pubErr != nil {
+			// Commit what was acknowledged; the rest is retried (deduplication covers repeats).
+			r.Log.Warn("outbox publish failed; will retry", zap.Error(pubErr), zap.Int("acked", sent), zap.Int("batch", len(batch)))
+		}
+		return nil
+	})
+	return sent, err
+}

@@ -1,0 +1,341 @@
+// Package pgcluster runs a private PostgreSQL cluster in a folder (for `make run` and tests) and
+// bootstraps the Livslang database: one schema and one login role per service.
+package pgcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
+)
+
+// Options configure Start.
+type Options struct {
+	Dir   string      // cluster folder; data in Dir/data, unix socket in Dir/sock, log in Dir/postgres.log
+	Port  int         // TCP port on 127.0.0.1 (0 = pick a free port)
+	Fsync bool        // false for tests: fsync, synchronous_commit and full_page_writes off
+	Log   *zap.Logger // may be nil
+}
+
+// Cluster is a running private PostgreSQL server. Its superuser is "postgres", trusted without password.
+type Cluster struct {
+	dir     string // absolute cluster folder
+	bin     string // folder holding initdb and pg_ctl
+	osUser  string // OS user to run the binaries as ("" = the current user)
+	port    int
+	tmpSock string // socket folder under /tmp to remove on Stop, if Dir/sock was too long
+	log     *zap.Logger
+}
+
+// maxSocketDir is the longest socket folder for which "<dir>/.s.PGSQL.65535" fits in sun_path (108 bytes).
+const maxSocketDir = 107 - len("/.s.PGSQL.65535")
+
+// Start initializes the cluster in o.Dir if needed and starts it, stopping a server left running on the
+// same data first. It returns once the server accepts connections.
+func Start(ctx context.Context, o Options) (*Cluster, error) {
+	c := &Cluster{log: o.Log, port: o.Port}
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	began := time.Now()
+	var err error
+	if c.dir, err = filepath.Abs(o.Dir); err != nil {
+		return nil, fmt.Errorf("cluster folder: %w", err)
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create cluster folder: %w", err)
+	}
+	if c.bin, err = FindBinaries(); err != nil {
+		return nil, err
+	}
+	sock := filepath.Join(c.dir, "sock")
+	if len(sock) > maxSocketDir {
+		if sock, err = os.MkdirTemp("/tmp", "livslang-pg-"); err != nil {
+			return nil, fmt.Errorf("create socket folder: %w", err)
+		}
+		c.tmpSock = sock
+	}
+	if err := os.MkdirAll(sock, 0o755); err != nil {
+		return nil, fmt.Errorf("create socket folder: %w", err)
+	}
+	if err := os.Chmod(sock, 0o755); err != nil {
+		return nil, c.cleanup(fmt.Errorf("chmod socket folder: %w", err))
+	}
+	if os.Geteuid() == 0 {
+		// PostgreSQL refuses to run as root.
+		if err := c.prepareOSUser(ctx); err != nil {
+			return nil, c.cleanup(err)
+		}
+	}
+
+	data := filepath.Join(c.dir, "data")
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		args := []string{"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"}
+		if !o.Fsync {
+			args = append(args, "--no-sync")
+		}
+		if out, err := c.command(ctx, "initdb", args...).CombinedOutput(); err != nil {
+			return nil, c.cleanup(fmt.Errorf("initdb: %w\n%s", err, out))
+		}
+	} else if err != nil {
+		return nil, c.cleanup(fmt.Errorf("check data folder: %w", err))
+	}
+	if c.command(ctx, "pg_ctl", "-D", data, "status").Run() == nil {
+		c.log.Info("stopping postgres left running", zap.String("dir", c.dir))
+		if out, err := c.command(ctx, "pg_ctl", "-D", data, "-m", "fast", "-w", "stop").CombinedOutput(); err != nil {
+			return nil, c.cleanup(fmt.Errorf("stop running postgres: %w\n%s", err, out))
+		}
+	}
+
+	if c.port == 0 {
+		if c.port, err = freePort(); err != nil {
+			return nil, c.cleanup(err)
+		}
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=300", c.port, shellQuote(sock))
+	if !o.Fsync {
+		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	out, err := c.command(ctx, "pg_ctl", "-D", data, "-l", filepath.Join(c.dir, "postgres.log"),
+		"-w", "-t", "60", "-o", opts, "start").CombinedOutput()
+	if err != nil {
+		return nil, c.cleanup(fmt.Errorf("pg_ctl start: %w\n%s\npostgres.log:\n%s", err, out, c.logTail(20)))
+	}
+	if err := c.waitReady(ctx); err != nil {
+		return nil, errors.Join(err, c.Stop())
+	}
+	c.log.Info("postgres started", zap.String("dir", c.dir), zap.Int("port", c.port),
+		zap.Duration("took", time.Since(began)))
+	return c, nil
+}
+
+// Port returns the TCP port the server listens on at 127.0.0.1.
+func (c *Cluster) Port() int { return c.port }
+
+// AdminURL returns the superuser URL of database on this cluster.
+func (c *Cluster) AdminURL(database string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, url.PathEscape(database))
+}
+
+// Stop shuts the server down (fast mode: open transactions are rolled back) and waits until it is gone.
+func (c *Cluster) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := c.command(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "stop").CombinedOutput()
+	if err != nil {
+		return c.cleanup(fmt.Errorf("pg_ctl stop: %w\n%s", err, out))
+	}
+	c.log.Info("postgres stopped", zap.String("dir", c.dir))
+	return c.cleanup(nil)
+}
+
+// cleanup removes the temporary socket folder, if any, and returns err.
+func (c *Cluster) cleanup(err error) error {
+	if c.tmpSock != "" {
+		if rmErr := os.RemoveAll(c.tmpSock); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("remove socket folder: %w", rmErr))
+		}
+		c.tmpSock = ""
+	}
+	return err
+}
+
+// prepareOSUser makes sure the postgres OS user exists, can reach the cluster and socket folders and owns them.
+func (c *Cluster) prepareOSUser(ctx context.Context) error {
+	c.osUser = "postgres"
+	u, err := user.Lookup(c.osUser)
+	var unknown user.UnknownUserError
+	if errors.As(err, &unknown) {
+		if out, err := exec.CommandContext(ctx, "useradd", "--system", "--no-create-home", c.osUser).CombinedOutput(); err != nil {
+			return fmt.Errorf("create OS user %s: %w\n%s", c.osUser, err, out)
+		}
+		u, err = user.Lookup(c.osUser)
+	}
+	if err != nil {
+		return fmt.Errorf("look up OS user %s: %w", c.osUser, err)
+	}
+	parents := []string{filepath.Dir(c.dir)}
+	if c.tmpSock != "" {
+		parents = append(parents, filepath.Dir(c.tmpSock))
+	}
+	for _, p := range parents {
+		for ; ; p = filepath.Dir(p) {
+			if exec.CommandContext(ctx, "runuser", "-u", c.osUser, "--", "test", "-x", p).Run() != nil {
+				return fmt.Errorf("folder %s is not traversable by OS user %s, which PostgreSQL runs as "+
+					"when started by root: use a cluster folder whose parents all have the x bit for others "+
+					"(e.g. chmod 0755 %s)", p, c.osUser, p)
+			}
+			if p == filepath.Dir(p) {
+				break
+			}
+		}
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	for _, dir := range slices.DeleteFunc([]string{c.dir, c.tmpSock}, func(d string) bool { return d == "" }) {
+		err := filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(path, uid, gid)
+		})
+		if err != nil {
+			return fmt.Errorf("chown %s to %s: %w", dir, c.osUser, err)
+		}
+	}
+	return nil
+}
+
+// command runs a PostgreSQL binary in the cluster folder, as the postgres OS user when we are root.
+func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	path := filepath.Join(c.bin, name)
+	var cmd *exec.Cmd
+	if c.osUser != "" {
+		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", c.osUser, "--", path}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, path, args...)
+	}
+	cmd.Dir = c.dir // the binaries need a current folder they can access
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+// waitReady polls until a connection to the postgres database succeeds.
+func (c *Cluster) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		conn, err := pgx.Connect(ctx, c.AdminURL("postgres"))
+		if err == nil {
+			return conn.Close(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("postgres on port %d does not accept connections: %w\npostgres.log:\n%s", c.port, err, c.logTail(20))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// logTail returns the last n lines of postgres.log.
+func (c *Cluster) logTail(n int) string {
+	b, err := os.ReadFile(filepath.Join(c.dir, "postgres.log"))
+	if err != nil {
+		return fmt.Sprintf("(cannot read log: %v)", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// FindBinaries returns the folder holding initdb and pg_ctl: the one on PATH, else the newest
+// /usr/lib/postgresql/<version>/bin. When none is found and we are root on a system with apt-get,
+// it installs the postgresql package and looks again.
+func FindBinaries() (dir string, err error) {
+	if dir, ok := lookBinaries(); ok {
+		return dir, nil
+	}
+	var installErr error
+	if _, err := exec.LookPath("apt-get"); err == nil && os.Geteuid() == 0 {
+		if installErr = aptInstall(); installErr == nil {
+			if dir, ok := lookBinaries(); ok {
+				return dir, nil
+			}
+		}
+	}
+	err = errors.New("PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin: " +
+		"install PostgreSQL (Debian/Ubuntu: apt-get install postgresql) or set LIVSLANG_DATABASE_URL to an existing server")
+	return "", errors.Join(err, installErr)
+}
+
+func lookBinaries() (string, bool) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if p, err = filepath.EvalSymlinks(p); err == nil && hasBinaries(filepath.Dir(p)) {
+			return filepath.Dir(p), true
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	slices.SortFunc(dirs, func(a, b string) int {
+		return compareVersions(filepath.Base(filepath.Dir(a)), filepath.Base(filepath.Dir(b)))
+	})
+	for _, d := range slices.Backward(dirs) {
+		if hasBinaries(d) {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+func hasBinaries(dir string) bool {
+	for _, name := range []string{"initdb", "pg_ctl"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Mode()&0o111 == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// compareVersions compares dotted numeric versions such as "9.6" and "15"; non-numbers sort first.
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	num := func(parts []string, i int) int {
+		if i >= len(parts) {
+			return -1
+		}
+		n, err := strconv.Atoi(parts[i])
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	for i := range max(len(as), len(bs)) {
+		if x, y := num(as, i), num(bs, i); x != y {
+			return x - y
+		}
+	}
+	return 0
+}
+
+func aptInstall() error {
+	install := func() ([]byte, error) {
+		cmd := exec.Command("apt-get", "install", "-y", "postgresql")
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		return cmd.CombinedOutput()
+	}
+	if _, err := install(); err == nil {
+		return nil
+	}
+	if out, err := exec.Command("apt-get", "update").CombinedOutput(); err != nil {
+		return fmt.Errorf("apt-get update: %w\n%s", err, out)
+	}
+	if out, err := install(); err != nil {
+		return fmt.Errorf("apt-get install postgresql: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// freePort asks the kernel for a free TCP port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("pick a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// shellQuote quotes s for the shell pg_ctl starts postgres with.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,86 @@
+package pgcluster_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"livslang.dk/pkg/pgcluster"
+)
+
+// clusterDir returns a fresh folder the postgres OS user can reach (t.TempDir() is 0700).
+func clusterDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pgcluster-test-")
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(dir, 0o755))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func start(t *testing.T, o pgcluster.Options) *pgcluster.Cluster {
+	t.Helper()
+	c, err := pgcluster.Start(t.Context(), o)
+	require.NoError(t, err)
+	return c
+}
+
+func TestRestartKeepsData(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := clusterDir(t)
+
+	c := start(t, pgcluster.Options{Dir: dir})
+	conn, err := pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('hello')`)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+	require.NoError(t, c.Stop())
+
+	c = start(t, pgcluster.Options{Dir: dir})
+	defer func() { require.NoError(t, c.Stop()) }()
+	conn, err = pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var v string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT v FROM kept`).Scan(&v))
+	assert.Equal(t, "hello", v)
+}
+
+func TestStartStopsLeftoverServer(t *testing.T) {
+	t.Parallel()
+	dir := clusterDir(t)
+	first := start(t, pgcluster.Options{Dir: dir})
+	// Start again without Stop, as after a crashed `make run`.
+	second := start(t, pgcluster.Options{Dir: dir})
+	defer func() { require.NoError(t, second.Stop()) }()
+	_, err := pgx.Connect(t.Context(), first.AdminURL("postgres"))
+	if first.Port() != second.Port() {
+		assert.Error(t, err, "the first server should be gone")
+	}
+	conn, err := pgx.Connect(t.Context(), second.AdminURL("postgres"))
+	require.NoError(t, err)
+	conn.Close(t.Context())
+}
+
+func TestLongDirUsesShortSocketFolder(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(clusterDir(t), strings.Repeat("x", 100))
+	c := start(t, pgcluster.Options{Dir: dir})
+	defer func() { require.NoError(t, c.Stop()) }()
+	conn, err := pgx.Connect(t.Context(), c.AdminURL("postgres"))
+	require.NoError(t, err)
+	conn.Close(t.Context())
+}
+
+func TestFindBinaries(t *testing.T) {
+	dir, err := pgcluster.FindBinaries()
+	require.NoError(t, err)
+	assert.FileExists(t, filepath.Join(dir, "pg_ctl"))
+}

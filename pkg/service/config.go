@@ -1,0 +1,102 @@
+// Package service is the runtime every Livslang service shares: configuration from the environment,
+// the Postgres pool with migrations applied, the JetStream connection and streams, the outbox relay,
+// durable consumers and the HTTP server with health, readiness and metrics, all stopped cleanly.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is what every service reads from the environment (prefix LIVSLANG_, then the service name).
+type Config struct {
+	Name        string
+	HTTPAddr    string // LIVSLANG_<NAME>_ADDR, default 127.0.0.1:<port>
+	DatabaseURL string // LIVSLANG_<NAME>_DATABASE_URL (its own role and schema)
+	NATSURL     string // LIVSLANG_NATS_URL
+	IssuerURL   string // LIVSLANG_ISSUER_URL (OIDC issuer whose JWKS signs tokens)
+	Debug       bool   // LIVSLANG_DEBUG
+	MaxConns    int32  // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
+	Poll        time.Duration
+}
+
+// Env reads variables and collects field-named errors.
+type Env struct {
+	Getenv func(string) string
+	errs   []error
+}
+
+// String returns the variable or def.
+func (e *Env) String(name, def string) string {
+	if v := e.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// Required returns the variable, recording an error when it is empty.
+func (e *Env) Required(name string) string {
+	v := e.Getenv(name)
+	if v == "" {
+		e.errs = append(e.errs, fmt.Errorf("%s is required", name))
+	}
+	return v
+}
+
+// Int returns the variable as an int, or def.
+func (e *Env) Int(name string, def int) int {
+	v := e.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: want a whole number, got %q", name, v))
+	}
+	return n
+}
+
+// Bool returns the variable as a bool (true, 1, yes), or def.
+func (e *Env) Bool(name string, def bool) bool {
+	switch strings.ToLower(e.Getenv(name)) {
+	case "":
+		return def
+	case "1", "true", "yes":
+		return true
+	case "0", "false", "no":
+		return false
+	default:
+		e.errs = append(e.errs, fmt.Errorf("%s: want true or false", name))
+		return def
+	}
+}
+
+// URL returns the variable, recording an error if it is not an absolute URL.
+func (e *Env) URL(name, def string) string {
+	v := e.String(name, def)
+	if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+		e.errs = append(e.errs, fmt.Errorf("%s: want an absolute URL", name))
+	}
+	return v
+}
+
+// Err joins the recorded errors.
+func (e *Env) Err() error { return errors.Join(e.errs...) }
+
+// Load reads the shared configuration of service name, whose default port is port.
+func Load(env *Env, name string, port int) Config {
+	up := strings.ToUpper(name)
+	return Config{
+		Name:        name,
+		HTTPAddr:    env.String("LIVSLANG_"+up+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
+		DatabaseURL: env.Required("LIVSLANG_" + up + "_DATABASE_URL"),
+		NATSURL:     env.URL("LIVSLANG_NATS_URL", "nats://127.0.0.1:4222"),
+		IssuerURL:   env.URL("LIVSLANG_ISSUER_URL", "http://127.0.0.1:8090"),
+		Debug:       env.Bool("LIVSLANG_DEBUG", false),
+		MaxConns:    int32(env.Int("LIVSLANG_"+up+"_DB_MAX_CONNS", 20)),
+	}
+}

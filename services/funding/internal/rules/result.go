@@ -1,0 +1,107 @@
+package rules
+
+// Outcome is the result of one rule.
+type Outcome string
+
+// Rule outcomes.
+const (
+	OutcomeMet           Outcome = "met"
+	OutcomeNotMet        Outcome = "not_met"
+	OutcomeNeedsEvidence Outcome = "needs_evidence" // a caseworker or the scheme's administrator must check documents
+)
+
+// RuleResult is one rule's outcome, why, and on which facts.
+type RuleResult struct {
+	ID            string // "<scheme>.<rule>", e.g. "svu.age"
+	Scheme        string
+	Outcome       Outcome
+	Reference     string         // legal reference or source, e.g. "SVU-loven § 2, stk. 1, nr. 1 (LBK nr. 53 af 23/01/2020)"
+	Explanation   string         // English, plain language, with the concrete numbers
+	ExplanationDA string         // the same in Danish
+	Facts         map[string]any // the facts the rule used, e.g. {"age_on_start": 24, "minimum_age": 25}
+}
+
+// Amounts are what a scheme pays and what the citizen pays, in whole kroner.
+type Amounts struct {
+	FeeCoveredDKK      int64 // participant fee paid by the scheme
+	CitizenPaysDKK     int64 // participant fee paid by the citizen
+	WeeklyAllowanceDKK int64 // allowance per week (SVU, VEU-godtgørelse)
+	TotalDKK           int64 // allowance for the whole course: weekly × weeks paid
+}
+
+// SchemeOutcome is the result of checking one scheme.
+type SchemeOutcome string
+
+// Scheme outcomes.
+const (
+	SchemeEligible       SchemeOutcome = "eligible"
+	SchemeNotEligible    SchemeOutcome = "not_eligible"
+	SchemeReviewRequired SchemeOutcome = "review_required"
+)
+
+// SchemeResult is the result of checking one scheme. Amounts are zero when the scheme is not
+// eligible; when review is required they are what the scheme pays if it is approved.
+type SchemeResult struct {
+	Scheme  string
+	Outcome SchemeOutcome
+	Amounts Amounts
+	Rules   []RuleResult
+}
+
+// Rule returns the result of the rule with the given ID.
+func (s SchemeResult) Rule(id string) (RuleResult, bool) {
+	for _, r := range s.Rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return RuleResult{}, false
+}
+
+// combine derives a scheme's outcome from its rules: any not_met → not_eligible; else any
+// needs_evidence → review_required; else eligible.
+func combine(rules []RuleResult) SchemeOutcome {
+	outcome := SchemeEligible
+	for _, r := range rules {
+		switch r.Outcome {
+		case OutcomeNotMet:
+			return SchemeNotEligible
+		case OutcomeNeedsEvidence:
+			outcome = SchemeReviewRequired
+		}
+	}
+	return outcome
+}
+
+// result builds a SchemeResult from rules; amounts are dropped when the scheme is not eligible.
+func result(scheme string, rules []RuleResult, amounts Amounts) SchemeResult {
+	res := SchemeResult{Scheme: scheme, Outcome: combine(rules), Rules: rules}
+	if res.Outcome != SchemeNotEligible {
+		res.Amounts = amounts
+	}
+	return res
+}
+
+// text is an explanation in both languages.
+type text struct{ en, da string }
+
+// rule builds a RuleResult; name is the part of the ID after "<scheme>.".
+func rule(scheme, name string, o Outcome, ref string, t text, facts map[string]any) RuleResult {
+	return RuleResult{
+		ID:            scheme + "." + name,
+		Scheme:        scheme,
+		Outcome:       o,
+		Reference:     ref,
+		Explanation:   t.en,
+		ExplanationDA: t.da,
+		Facts:         facts,
+	}
+}
+
+// outcomeIf returns met when ok, otherwise not_met.
+func outcomeIf(ok bool) Outcome {
+	if ok {
+		return OutcomeMet
+	}
+	return OutcomeNotMet
+}

@@ -1,0 +1,59 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Employer payment: the employer, identified by its CVR number, pays the participant fee.
+// This is an agreement between the citizen and the employer, not a public scheme.
+
+const employerRef = "Aftale mellem deltager og arbejdsgiver (ingen offentlig ordning); uddannelsesstedet fakturerer arbejdsgiverens CVR-nummer"
+
+var cvrPattern = regexp.MustCompile(`^[0-9]{8}$`)
+
+func evaluateEmployer(f Facts) SchemeResult {
+	c := f.Course
+	rules := []RuleResult{
+		offeredRule(SchemeEmployer, c),
+		employerEmployed(f.Employment),
+		employerCVR(f.Employment),
+	}
+	return result(SchemeEmployer, rules, Amounts{FeeCoveredDKK: c.fee()})
+}
+
+// employerEmployed: only a wage earner has an employer to pay.
+func employerEmployed(e Employment) RuleResult {
+	facts := map[string]any{"employment_status": e.Status}
+	if e.Status == StatusEmployed {
+		return rule(SchemeEmployer, "employed", OutcomeMet, employerRef, text{
+			en: "You are employed, so your employer can pay the fee.",
+			da: "Du er ansat, så din arbejdsgiver kan betale deltagerbetalingen.",
+		}, facts)
+	}
+	return rule(SchemeEmployer, "employed", OutcomeNotMet, employerRef, text{
+		en: fmt.Sprintf("Employer payment needs an employer, and your employment status is %s.", employmentStatusEN(e.Status)),
+		da: fmt.Sprintf("Betaling fra arbejdsgiver kræver en arbejdsgiver, og din beskæftigelsesstatus er %s.", employmentStatusDA(e.Status)),
+	}, facts)
+}
+
+// employerCVR: the employer must be identified by an 8-digit CVR number so it can be invoiced.
+func employerCVR(e Employment) RuleResult {
+	facts := map[string]any{"employer_cvr": e.EmployerCVR}
+	if cvrPattern.MatchString(e.EmployerCVR) {
+		return rule(SchemeEmployer, "employer_cvr", OutcomeMet, employerRef, text{
+			en: fmt.Sprintf("Your employer has CVR number %s; the fee is invoiced to the employer.", e.EmployerCVR),
+			da: fmt.Sprintf("Din arbejdsgiver har CVR-nummer %s; deltagerbetalingen faktureres til arbejdsgiveren.", e.EmployerCVR),
+		}, facts)
+	}
+	if e.EmployerCVR == "" {
+		return rule(SchemeEmployer, "employer_cvr", OutcomeNotMet, employerRef, text{
+			en: "No employer CVR number is given, so there is no one to invoice the fee to.",
+			da: "Der er ikke angivet et CVR-nummer for arbejdsgiveren, så deltagerbetalingen kan ikke faktureres.",
+		}, facts)
+	}
+	return rule(SchemeEmployer, "employer_cvr", OutcomeNotMet, employerRef, text{
+		en: fmt.Sprintf("The employer CVR number %q is not 8 digits.", e.EmployerCVR),
+		da: fmt.Sprintf("Arbejdsgiverens CVR-nummer %q er ikke 8 cifre.", e.EmployerCVR),
+	}, facts)
+}

@@ -1,0 +1,61 @@
+// Package api is notification's HTTP API.
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/services/notification/internal/store"
+)
+
+// API serves notification's endpoints.
+type API struct {
+	Store *store.Store
+	Log   *zap.Logger
+}
+
+// Routes registers every endpoint on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /v1/me/notifications", httpapi.Handle(a.Log, a.myNotifications))
+}
+
+type notificationJSON struct {
+	ID        string  `json:"id"`
+	EventID   string  `json:"event_id"`
+	Kind      string  `json:"kind"`
+	Channel   string  `json:"channel"`
+	Language  string  `json:"language"`
+	Subject   string  `json:"subject"`
+	Status    string  `json:"status"`
+	CreatedAt string  `json:"created_at"`
+	SentAt    *string `json:"sent_at"`
+}
+
+func (a *API) myNotifications(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	msgs, err := a.Store.ForRecipient(r.Context(), claims.Subject, 500)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []notificationJSON `json:"items"`
+		Next  string             `json:"next"`
+	}{Items: []notificationJSON{}}
+	for _, m := range msgs {
+		n := notificationJSON{ID: m.ID.String(), EventID: m.EventID.String(), Kind: m.Kind, Channel: m.Channel,
+			Language: m.Language, Subject: m.Subject, Status: m.Status, CreatedAt: m.CreatedAt.UTC().Format(time.RFC3339)}
+		if m.SentAt != nil {
+			s := m.SentAt.UTC().Format(time.RFC3339)
+			n.SentAt = &s
+		}
+		out.Items = append(out.Items, n)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, out)
+}

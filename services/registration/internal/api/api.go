@@ -1,0 +1,143 @@
+// Package api is registration's HTTP API: the public course catalogue, citizens' profiles and
+// enrolments.
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/services/registration/internal/store"
+)
+
+// API serves registration's endpoints.
+type API struct {
+	Store *store.Store
+	Log   *zap.Logger
+}
+
+// Routes registers every endpoint on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
+	mux.Handle("GET /v1/courses", h(a.listCourses))
+	mux.Handle("GET /v1/courses/{id}", h(a.getCourse))
+	mux.Handle("GET /v1/me/profile", h(a.getProfile))
+	mux.Handle("PUT /v1/me/profile", h(a.putProfile))
+	mux.Handle("POST /v1/enrolments", h(a.createEnrolment))
+	mux.Handle("GET /v1/enrolments/{id}", h(a.getEnrolment))
+	mux.Handle("POST /v1/enrolments/{id}/cancel", h(a.cancelEnrolment))
+	mux.Handle("GET /v1/me/enrolments", h(a.myEnrolments))
+}
+
+// list is the envelope of every list response.
+type list[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next"`
+}
+
+func pathID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, httpapi.ErrNotFound
+	}
+	return id, nil
+}
+
+type courseJSON struct {
+	ID             string          `json:"id"`
+	Code           string          `json:"code"`
+	Title          string          `json:"title"`
+	TitleEN        string          `json:"title_en"`
+	Category       string          `json:"category"`
+	Institution    institutionJSON `json:"institution"`
+	StartsOn       string          `json:"starts_on"`
+	EndsOn         string          `json:"ends_on"`
+	HoursPerWeek   float64         `json:"hours_per_week"`
+	FeeDKK         int64           `json:"fee_dkk"`
+	Schemes        []string        `json:"schemes"`
+	SeatsTotal     int             `json:"seats_total"`
+	SeatsAvailable int             `json:"seats_available"`
+	Location       string          `json:"location"`
+	Description    string          `json:"description"`
+	DescriptionEN  string          `json:"description_en"`
+}
+
+type institutionJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func toCourseJSON(c store.Course) courseJSON {
+	return courseJSON{
+		ID: c.ID.String(), Code: c.Code, Title: c.Title, TitleEN: c.TitleEN, Category: c.Category,
+		Institution: institutionJSON{ID: c.InstitutionID.String(), Name: c.InstitutionName},
+		StartsOn:    c.StartsOn.Format(time.DateOnly), EndsOn: c.EndsOn.Format(time.DateOnly),
+		HoursPerWeek: c.HoursPerWeek, FeeDKK: c.FeeDKK, Schemes: c.Schemes, SeatsTotal: c.SeatsTotal,
+		SeatsAvailable: c.SeatsAvailable(), Location: c.Location, Description: c.Description, DescriptionEN: c.DescriptionEN,
+	}
+}
+
+var categories = map[string]bool{"amu": true, "eud_enkeltfag": true, "fvu": true, "obu": true, "avu": true,
+	"hf_enkeltfag": true, "gymnasial_supplering": true, "akademi": true, "diplom": true, "master": true,
+	"danskuddannelse": true, "aftenskole": true}
+
+func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.CourseFilter{Query: q.Get("q"), Category: q.Get("category"), Limit: 50, After: q.Get("after")}
+	v := &httpapi.ValidationError{}
+	if len(f.Query) > 200 {
+		v.Add("q", "at most 200 characters")
+	}
+	if f.Category != "" && !categories[f.Category] {
+		v.Add("category", "unknown category %q", f.Category)
+	}
+	if s := q.Get("institution_id"); s != "" {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			v.Add("institution_id", "must be a UUID")
+		}
+		f.InstitutionID = &id
+	}
+	if s := q.Get("starts_after"); s != "" {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			v.Add("starts_after", "must be a date YYYY-MM-DD")
+		}
+		f.StartsAfter = &d
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			v.Add("limit", "must be a whole number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	page, err := a.Store.ListCourses(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := list[courseJSON]{Items: make([]courseJSON, 0, len(page.Items)), Next: page.Next}
+	for _, c := range page.Items {
+		out.Items = append(out.Items, toCourseJSON(c))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) getCourse(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.Store.GetCourse(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toCourseJSON(c))
+}

@@ -1,0 +1,203 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/idempotency"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/registration/internal/enrolment"
+	"livslang.dk/services/registration/internal/store"
+)
+
+type enrolmentRequest struct {
+	CourseID          string `json:"course_id"`
+	FundingPreference string `json:"funding_preference"`
+}
+
+type enrolmentJSON struct {
+	ID                string       `json:"id"`
+	Status            string       `json:"status"`
+	CourseID          string       `json:"course_id"`
+	Course            *courseJSON  `json:"course,omitempty"`
+	FundingPreference string       `json:"funding_preference"`
+	Funding           fundingJSON  `json:"funding"`
+	WaitlistPosition  int          `json:"waitlist_position,omitempty"`
+	RequestedAt       string       `json:"requested_at"`
+	History           []historyRow `json:"history"`
+}
+
+type fundingJSON struct {
+	Outcome        string   `json:"outcome"`
+	Scheme         string   `json:"scheme"`
+	CitizenPaysDKK *int64   `json:"citizen_pays_dkk,omitempty"`
+	WeeklyDKK      *int64   `json:"weekly_allowance_dkk,omitempty"`
+	Reasons        []string `json:"reasons,omitempty"`
+}
+
+type historyRow struct {
+	Status string `json:"status"`
+	At     string `json:"at"`
+	Cause  string `json:"cause"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
+	out := enrolmentJSON{ID: e.ID.String(), Status: string(e.Status), CourseID: e.CourseID.String(),
+		FundingPreference: e.FundingPreference, WaitlistPosition: e.WaitlistPosition,
+		RequestedAt: e.RequestedAt.UTC().Format(time.RFC3339), History: []historyRow{},
+		Funding: fundingJSON{Outcome: "pending", Scheme: e.FundingPreference}}
+	if e.Status == enrolment.Waitlisted {
+		out.Funding.Outcome = "not_started"
+	}
+	if e.Funding != nil {
+		f := e.Funding
+		out.Funding = fundingJSON{Outcome: f.Outcome, Scheme: f.Scheme, CitizenPaysDKK: &f.CitizenPaysDKK,
+			WeeklyDKK: &f.WeeklyDKK, Reasons: f.Reasons}
+	}
+	if e.Course.ID != uuid.Nil {
+		c := toCourseJSON(e.Course)
+		out.Course = &c
+	}
+	for _, h := range e.History {
+		out.History = append(out.History, historyRow{Status: string(h.Status), At: h.At.UTC().Format(time.RFC3339Nano),
+			Cause: string(h.Cause), Reason: h.Reason})
+	}
+	return out
+}
+
+func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	key, err := idempotency.Key(r)
+	if err != nil {
+		return err
+	}
+	var req enrolmentRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	v := &httpapi.ValidationError{}
+	courseID, err := uuid.Parse(req.CourseID)
+	if err != nil {
+		v.Add("course_id", "must be the UUID of a course run")
+	}
+	if err := enrolment.ValidPreference(req.FundingPreference); err != nil {
+		v.Fields = append(v.Fields, err.(*httpapi.ValidationError).Fields...)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	canonical, _ := json.Marshal(req)
+	created, err := a.Store.CreateEnrolment(r.Context(), store.NewEnrolment{
+		CitizenID: claims.Subject, CourseID: courseID, FundingPreference: req.FundingPreference,
+		IdempotencyKey: key, RequestHash: idempotency.Hash(r, canonical),
+	}, func(e store.Enrolment) (store.Created, error) {
+		body, err := json.Marshal(toEnrolmentJSON(e))
+		return store.Created{Status: http.StatusAccepted, Body: body}, err
+	})
+	if err != nil {
+		return err
+	}
+	var id struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(created.Body, &id)
+	w.Header().Set("Location", "/v1/enrolments/"+id.ID)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(created.Status)
+	_, err = w.Write(append(bytes.TrimSpace(created.Body), '\n'))
+	return err
+}
+
+// visible reports whether the caller may see the enrolment: its citizen, the course's institution, or an admin.
+func visible(c auth.Claims, e store.Enrolment) bool {
+	switch c.Role {
+	case auth.RoleCitizen:
+		return e.CitizenID == c.Subject
+	case auth.RoleInstitution:
+		return e.Course.InstitutionID.String() == c.InstitutionID
+	case auth.RoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen, auth.RoleInstitution, auth.RoleAdmin, auth.RoleCaseworker)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	e, err := a.Store.GetEnrolment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !visible(claims, e) {
+		return pgdb.ErrNotFound // do not reveal that it exists
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}
+
+func (a *API) myEnrolments(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	list, err := a.Store.ListEnrolments(r.Context(), claims.Subject)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []enrolmentJSON `json:"items"`
+		Next  string          `json:"next"`
+	}{Items: []enrolmentJSON{}}
+	for _, e := range list {
+		out.Items = append(out.Items, toEnrolmentJSON(e))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req cancelRequest
+	if r.ContentLength != 0 {
+		if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+			return err
+		}
+	}
+	if len(req.Reason) > 500 {
+		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "reason", Message: "at most 500 characters"}}}
+	}
+	if err := a.Store.Cancel(r.Context(), id, claims.Subject, enrolment.ByCitizen, req.Reason); err != nil {
+		return err
+	}
+	e, err := a.Store.GetEnrolment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}
+

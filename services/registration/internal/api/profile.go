@@ -1,0 +1,117 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/services/registration/internal/enrolment"
+	"livslang.dk/services/registration/internal/store"
+)
+
+type profileJSON struct {
+	Name       string         `json:"name"`
+	Email      string         `json:"email"`
+	Phone      string         `json:"phone"`
+	Language   string         `json:"language"`
+	Education  educationJSON  `json:"education"`
+	Employment employmentJSON `json:"employment"`
+	Benefits   string         `json:"benefits"`
+	// Read-only fields in responses.
+	CPR       string `json:"cpr,omitempty"`
+	BirthDate string `json:"birth_date,omitempty"`
+	Version   int64  `json:"version,omitempty"`
+	UpdatedAt string `json:"updated_at,omitempty"`
+}
+
+type educationJSON struct {
+	Level         string `json:"level"`
+	CompletedYear int    `json:"completed_year"`
+}
+
+type employmentJSON struct {
+	Status      string  `json:"status"`
+	EmployerCVR string  `json:"employer_cvr"`
+	Since       string  `json:"since"`
+	WeeklyHours float64 `json:"weekly_hours"`
+}
+
+// profileRequest is the body of PUT /v1/me/profile (no read-only fields).
+type profileRequest struct {
+	Name       string         `json:"name"`
+	Email      string         `json:"email"`
+	Phone      string         `json:"phone"`
+	Language   string         `json:"language"`
+	Education  educationJSON  `json:"education"`
+	Employment employmentJSON `json:"employment"`
+	Benefits   string         `json:"benefits"`
+}
+
+func citizenCPR(c auth.Claims) (cpr.Number, error) {
+	n, err := cpr.Parse(c.CPR)
+	if err != nil {
+		return cpr.Number{}, fmt.Errorf("%w: the token carries no valid CPR number", httpapi.ErrForbidden)
+	}
+	return n, nil
+}
+
+func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	number, err := citizenCPR(claims)
+	if err != nil {
+		return err
+	}
+	var req profileRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p := enrolment.Profile{Name: req.Name, Email: req.Email, Phone: req.Phone, Language: req.Language,
+		Education: req.Education.Level, EduYear: req.Education.CompletedYear, Employment: req.Employment.Status,
+		EmployerCVR: req.Employment.EmployerCVR, WeeklyHours: req.Employment.WeeklyHours, Benefits: req.Benefits}
+	if req.Employment.Since != "" {
+		d, err := time.Parse(time.DateOnly, req.Employment.Since)
+		if err != nil {
+			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "employment.since", Message: "must be a date YYYY-MM-DD"}}}
+		}
+		p.Since = &d
+	}
+	if err := p.Validate(a.Store.Today()); err != nil {
+		return err
+	}
+	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, number, p)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toProfileJSON(c))
+}
+
+func (a *API) getProfile(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	c, err := a.Store.GetCitizen(r.Context(), claims.Subject)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toProfileJSON(c))
+}
+
+func toProfileJSON(c store.Citizen) profileJSON {
+	p := c.Profile
+	out := profileJSON{Name: p.Name, Email: p.Email, Phone: p.Phone, Language: p.Language,
+		Education:  educationJSON{Level: p.Education, CompletedYear: p.EduYear},
+		Employment: employmentJSON{Status: p.Employment, EmployerCVR: p.EmployerCVR, WeeklyHours: p.WeeklyHours},
+		Benefits:   p.Benefits, CPR: c.CPR.Masked(), BirthDate: c.BirthDate.Format(time.DateOnly), Version: c.Version,
+		UpdatedAt: c.UpdatedAt.UTC().Format(time.RFC3339)}
+	if p.Since != nil {
+		out.Employment.Since = p.Since.Format(time.DateOnly)
+	}
+	return out
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/httpapi"
+)
+
+// Institution is an education institution.
+type Institution struct {
+	ID        uuid.UUID
+	Name      string
+	ShortName string
+	Kind      string
+	Address   string
+	Website   string
+	Email     string
+}
+
+// Course is a course run.
+type Course struct {
+	ID              uuid.UUID
+	InstitutionID   uuid.UUID
+	InstitutionName string
+	Code            string
+	Title           string
+	TitleEN         string
+	Category        string
+	StartsOn        time.Time
+	EndsOn          time.Time
+	HoursPerWeek    float64
+	FeeDKK          int64
+	Schemes         []string
+	SeatsTotal      int
+	SeatsTaken      int
+	Location        string
+	Description     string
+	DescriptionEN   string
+	Version         int64
+}
+
+// SeatsAvailable is what is left of the run's capacity.
+func (c Course) SeatsAvailable() int { return c.SeatsTotal - c.SeatsTaken }
+
+// Facts is the course as events carry it.
+func (c Course) Facts() events.CourseFacts {
+	return events.CourseFacts{
+		ID: c.ID.String(), Code: c.Code, Title: c.Title, TitleEN: c.TitleEN, Category: c.Category,
+		InstitutionID: c.InstitutionID.String(), InstitutionName: c.InstitutionName,
+		StartsOn: date(c.StartsOn), EndsOn: date(c.EndsOn), HoursPerWeek: c.HoursPerWeek, FeeDKK: c.FeeDKK,
+		Schemes: c.Schemes, SeatsTotal: c.SeatsTotal,
+	}
+}
+
+const courseColumns = `c.id, c.institution_id, i.name, c.code, c.title, c.title_en, c.category, c.starts_on, c.ends_on,
+	c.hours_per_week::float8, c.fee_dkk, c.schemes, c.seats_total, c.seats_taken, c.location, c.description,
+	c.description_en, c.version`
+
+func scanCourse(row pgx.Row) (Course, error) {
+	var c Course
+	err := row.Scan(&c.ID, &c.InstitutionID, &c.InstitutionName, &c.Code, &c.Title, &c.TitleEN, &c.Category,
+		&c.StartsOn, &c.EndsOn, &c.HoursPerWeek, &c.FeeDKK, &c.Schemes, &c.SeatsTotal, &c.SeatsTaken, &c.Location,
+		&c.Description, &c.DescriptionEN, &c.Version)
+	return c, err
+}
+
+// UpsertInstitution creates an institution, leaving an existing one unchanged.
+func (s *Store) UpsertInstitution(ctx context.Context, in Institution) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO institutions (id, name, short_name, kind, address, website, email)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+		in.ID, in.Name, in.ShortName, in.Kind, in.Address, in.Website, in.Email)
+	return translate("upsert institution", err)
+}
+
+// CreateCourse adds a course run and announces it; an existing run with the same id is left unchanged.
+// It reports whether the run was new.
+func (s *Store) CreateCourse(ctx context.Context, c Course) (bool, error) {
+	created := false
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO course_runs (id, institution_id, code, title, title_en, category, starts_on,
+			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
+			c.ID, c.InstitutionID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek,
+			c.FeeDKK, c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		created = true
+		stored, err := scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
+			JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, c.ID))
+		if err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, events.TypeCourseUpdated, events.SubjectCourseUpdated, c.ID.String(),
+			events.CourseUpdated{Course: stored.Facts(), SeatsAvailable: stored.SeatsAvailable(), Version: stored.Version})
+	})
+	return created, translate("create course", err)
+}
+
+// CourseFilter narrows the catalogue.
+type CourseFilter struct {
+	Query         string
+	Category      string
+	InstitutionID *uuid.UUID
+	StartsAfter   *time.Time
+	Limit         int
+	After         string // cursor from a previous page
+}
+
+// CoursePage is one page of course runs.
+type CoursePage struct {
+	Items []Course
+	Next  string
+}
+
+func encodeCursor(c Course) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(date(c.StartsOn) + "|" + c.ID.String()))
+}
+
+func decodeCursor(s string) (time.Time, uuid.UUID, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, uuid.Nil, err
+	}
+	d, id, ok := strings.Cut(string(raw), "|")
+	if !ok {
+		return time.Time{}, uuid.Nil, fmt.Errorf("bad cursor")
+	}
+	day, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return time.Time{}, uuid.Nil, err
+	}
+	u, err := uuid.Parse(id)
+	return day, u, err
+}
+
+// ListCourses returns runs by start date, then id, with keyset pagination.
+func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, error) {
+	where := []string{"true"}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Query != "" {
+		q := arg(f.Query)
+		like := arg("%" + f.Query + "%")
+		where = append(where, fmt.Sprintf(`(c.search @@ websearch_to_tsquery('danish', %s) OR
+			c.search @@ websearch_to_tsquery('english', %s) OR c.title ILIKE %s OR c.title_en ILIKE %s OR c.code ILIKE %s)`,
+			q, q, like, like, like))
+	}
+	if f.Category != "" {
+		where = append(where, "c.category = "+arg(f.Category))
+	}
+	if f.InstitutionID != nil {
+		where = append(where, "c.institution_id = "+arg(*f.InstitutionID))
+	}
+	if f.StartsAfter != nil {
+		where = append(where, "c.starts_on > "+arg(*f.StartsAfter))
+	}
+	if f.After != "" {
+		day, id, err := decodeCursor(f.After)
+		if err != nil {
+			return CoursePage{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "after", Message: "not a cursor from this API"}}}
+		}
+		where = append(where, fmt.Sprintf("(c.starts_on, c.id) > (%s, %s)", arg(day), arg(id)))
+	}
+	limit := arg(f.Limit + 1)
+	rows, err := s.pool.Query(ctx, `SELECT `+courseColumns+` FROM course_runs c JOIN institutions i ON i.id = c.institution_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY c.starts_on, c.id LIMIT `+limit, args...)
+	if err != nil {
+		return CoursePage{}, translate("list courses", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Course, error) { return scanCourse(r) })
+	if err != nil {
+		return CoursePage{}, translate("list courses", err)
+	}
+	page := CoursePage{Items: items}
+	if len(items) > f.Limit {
+		page.Items = items[:f.Limit]
+		page.Next = encodeCursor(page.Items[f.Limit-1])
+	}
+	return page, nil
+}
+
+// GetCourse returns one run.
+func (s *Store) GetCourse(ctx context.Context, id uuid.UUID) (Course, error) {
+	c, err := scanCourse(s.pool.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
+		JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, id))
+	return c, translate("get course", err)
+}

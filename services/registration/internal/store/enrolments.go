@@ -1,0 +1,395 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/idempotency"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/registration/internal/enrolment"
+)
+
+// HistoryEntry is one state an enrolment passed through.
+type HistoryEntry struct {
+	Status enrolment.Status
+	At     time.Time
+	Cause  enrolment.Cause
+	Reason string
+}
+
+// Enrolment is a citizen's request for a seat on a course run.
+type Enrolment struct {
+	ID                uuid.UUID
+	CitizenID         string
+	CourseID          uuid.UUID
+	Status            enrolment.Status
+	HoldsSeat         bool
+	FundingPreference string
+	Funding           *events.FundingSummary
+	RequestedAt       time.Time
+	Version           int64
+	WaitlistPosition  int
+	History           []HistoryEntry
+	Course            Course
+}
+
+const enrolmentColumns = `e.id, e.citizen_id, e.course_id, e.status, e.holds_seat, e.funding_preference, e.funding,
+	e.requested_at, e.version`
+
+func scanEnrolment(row pgx.Row) (Enrolment, error) {
+	var e Enrolment
+	var funding []byte
+	if err := row.Scan(&e.ID, &e.CitizenID, &e.CourseID, &e.Status, &e.HoldsSeat, &e.FundingPreference, &funding,
+		&e.RequestedAt, &e.Version); err != nil {
+		return Enrolment{}, err
+	}
+	if funding != nil {
+		e.Funding = &events.FundingSummary{}
+		if err := json.Unmarshal(funding, e.Funding); err != nil {
+			return Enrolment{}, fmt.Errorf("decode funding: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// NewEnrolment is a citizen's request to enrol.
+type NewEnrolment struct {
+	CitizenID         string
+	CourseID          uuid.UUID
+	FundingPreference string
+	IdempotencyKey    string
+	RequestHash       []byte
+}
+
+// Created is the answer to an enrolment request, stored for idempotent replays.
+type Created struct {
+	Status int
+	Body   []byte
+}
+
+// ErrNoProfile is enrolling before the citizen has a profile.
+var ErrNoProfile = fmt.Errorf("%w: create your profile first with PUT /v1/me/profile", httpapi.ErrUnprocessable)
+
+// CreateEnrolment holds a seat on the run if one is free, else puts the request on the waiting list,
+// and emits enrolment.requested or enrolment.waitlisted. The seat count is changed by one conditional
+// UPDATE, so concurrent requests never oversell a run. respond renders the response body stored with
+// the idempotency key; a repeated key with the same request returns the stored response.
+func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond func(Enrolment) (Created, error)) (Created, error) {
+	var out Created
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		replay, err := idempotency.Claim(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
+		if err != nil {
+			return err
+		}
+		if replay != nil {
+			out = Created{Status: replay.Status, Body: replay.Body}
+			return nil
+		}
+		citizen, err := s.scanCitizen(tx.QueryRow(ctx, `SELECT `+citizenColumns+` FROM citizens WHERE id = $1`, n.CitizenID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNoProfile
+		} else if err != nil {
+			return err
+		}
+		course, err := scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
+			JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, n.CourseID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
+		} else if err != nil {
+			return err
+		}
+		if !course.StartsOn.After(s.Today()) {
+			return fmt.Errorf("%w: the course run started on %s; enrolment is closed", httpapi.ErrUnprocessable, date(course.StartsOn))
+		}
+		held, err := s.holdSeat(ctx, tx, course.ID)
+		if err != nil {
+			return err
+		}
+		e := Enrolment{ID: uuid.New(), CitizenID: n.CitizenID, CourseID: n.CourseID, Status: enrolment.Waitlisted,
+			HoldsSeat: held, FundingPreference: n.FundingPreference, RequestedAt: s.now(), Version: 1, Course: course}
+		if held {
+			e.Status = enrolment.Pending
+			e.Course.SeatsTaken++
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, e.CitizenID, e.CourseID, e.Status, e.HoldsSeat, e.FundingPreference, e.RequestedAt)
+		if err != nil {
+			if errors.Is(pgdb.Translate(err), pgdb.ErrConflict) {
+				return fmt.Errorf("%w: you already have a live enrolment on this course run", httpapi.ErrConflict)
+			}
+			return err
+		}
+		if err := s.record(ctx, tx, &e, enrolment.ByCitizen, ""); err != nil {
+			return err
+		}
+		if err := s.announce(ctx, tx, e, citizen, enrolment.ByCitizen, ""); err != nil {
+			return err
+		}
+		if out, err = respond(e); err != nil {
+			return err
+		}
+		return idempotency.Complete(ctx, tx, n.CitizenID, n.IdempotencyKey, out.Status, out.Body)
+	})
+	return out, translate("create enrolment", err)
+}
+
+// holdSeat takes one seat if the run has one free.
+func (s *Store) holdSeat(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bool, error) {
+	tag, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken + 1
+		WHERE id = $1 AND seats_taken < seats_total`, courseID)
+	if err != nil {
+		return false, fmt.Errorf("hold seat: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// record appends the enrolment's current state to its history.
+func (s *Store) record(ctx context.Context, tx pgx.Tx, e *Enrolment, cause enrolment.Cause, reason string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO enrolment_history (enrolment_id, seq, status, at, cause, reason)
+		VALUES ($1, (SELECT count(*) + 1 FROM enrolment_history WHERE enrolment_id = $1), $2, $3, $4, $5)`,
+		e.ID, e.Status, s.now(), cause, reason)
+	if err != nil {
+		return fmt.Errorf("record history: %w", err)
+	}
+	return nil
+}
+
+var statusEvents = map[enrolment.Status][2]string{
+	enrolment.Pending:    {events.TypeEnrolmentRequested, events.SubjectEnrolmentRequested},
+	enrolment.Waitlisted: {events.TypeEnrolmentWaitlisted, events.SubjectEnrolmentWaitlisted},
+	enrolment.Confirmed:  {events.TypeEnrolmentConfirmed, events.SubjectEnrolmentConfirmed},
+	enrolment.Rejected:   {events.TypeEnrolmentRejected, events.SubjectEnrolmentRejected},
+	enrolment.Cancelled:  {events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled},
+}
+
+// announce emits the event of the enrolment's current state, with the facts consumers need.
+func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) error {
+	ev, ok := statusEvents[e.Status]
+	if !ok {
+		return nil
+	}
+	data := events.Enrolment{
+		EnrolmentID: e.ID.String(), Version: e.Version, Status: string(e.Status), CitizenID: e.CitizenID,
+		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
+		Cause: string(cause), Reason: reason, Funding: e.Funding,
+	}
+	if e.Status == enrolment.Waitlisted {
+		pos, err := waitlistPosition(ctx, tx, e.ID)
+		if err != nil {
+			return err
+		}
+		data.WaitlistPosition = pos
+	}
+	return s.publish(ctx, tx, ev[0], ev[1], e.ID.String(), data)
+}
+
+func waitlistPosition(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, id uuid.UUID) (int, error) {
+	var pos int
+	err := q.QueryRow(ctx, `SELECT count(*) FROM enrolments w, enrolments e
+		WHERE e.id = $1 AND w.course_id = e.course_id AND w.status = 'waitlisted'
+		AND (w.priority > e.priority OR (w.priority = e.priority AND (w.requested_at, w.id) <= (e.requested_at, e.id)))`, id).Scan(&pos)
+	if err != nil {
+		return 0, fmt.Errorf("waitlist position: %w", err)
+	}
+	return pos, nil
+}
+
+// GetEnrolment returns an enrolment with its course and history.
+func (s *Store) GetEnrolment(ctx context.Context, id uuid.UUID) (Enrolment, error) {
+	e, err := scanEnrolment(s.pool.QueryRow(ctx, `SELECT `+enrolmentColumns+` FROM enrolments e WHERE e.id = $1`, id))
+	if err != nil {
+		return Enrolment{}, translate("get enrolment", err)
+	}
+	if err := s.complete(ctx, &e); err != nil {
+		return Enrolment{}, err
+	}
+	return e, nil
+}
+
+// complete loads the enrolment's course, history and waiting-list position.
+func (s *Store) complete(ctx context.Context, e *Enrolment) error {
+	var err error
+	if e.Course, err = s.GetCourse(ctx, e.CourseID); err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT status, at, cause, reason FROM enrolment_history WHERE enrolment_id = $1 ORDER BY seq`, e.ID)
+	if err != nil {
+		return translate("enrolment history", err)
+	}
+	e.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (HistoryEntry, error) {
+		var h HistoryEntry
+		return h, r.Scan(&h.Status, &h.At, &h.Cause, &h.Reason)
+	})
+	if err != nil {
+		return translate("enrolment history", err)
+	}
+	if e.Status == enrolment.Waitlisted {
+		if e.WaitlistPosition, err = waitlistPosition(ctx, s.pool, e.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListEnrolments returns a citizen's enrolments, newest first.
+func (s *Store) ListEnrolments(ctx context.Context, citizenID string) ([]Enrolment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+enrolmentColumns+` FROM enrolments e WHERE e.citizen_id = $1
+		ORDER BY e.requested_at DESC LIMIT 500`, citizenID)
+	if err != nil {
+		return nil, translate("list enrolments", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Enrolment, error) { return scanEnrolment(r) })
+	if err != nil {
+		return nil, translate("list enrolments", err)
+	}
+	for i := range list {
+		if err := s.complete(ctx, &list[i]); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// lock loads an enrolment for update, with its course and citizen, for a state change.
+func (s *Store) lock(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Enrolment, Citizen, error) {
+	e, err := scanEnrolment(tx.QueryRow(ctx, `SELECT `+enrolmentColumns+` FROM enrolments e WHERE e.id = $1 FOR UPDATE`, id))
+	if err != nil {
+		return Enrolment{}, Citizen{}, err
+	}
+	if e.Course, err = scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
+		JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, e.CourseID)); err != nil {
+		return Enrolment{}, Citizen{}, err
+	}
+	c, err := s.scanCitizen(tx.QueryRow(ctx, `SELECT `+citizenColumns+` FROM citizens WHERE id = $1`, e.CitizenID))
+	return e, c, err
+}
+
+// move changes an enrolment's state, records it and announces it.
+func (s *Store) move(ctx context.Context, tx pgx.Tx, e *Enrolment, c Citizen, to enrolment.Status, cause enrolment.Cause, reason string) error {
+	if !enrolment.CanMove(e.Status, to) {
+		return fmt.Errorf("%w: an enrolment that is %s cannot become %s", httpapi.ErrConflict, e.Status, to)
+	}
+	e.Status = to
+	e.Version++
+	funding, err := json.Marshal(e.Funding)
+	if err != nil {
+		return err
+	}
+	if e.Funding == nil {
+		funding = nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = $2, holds_seat = $3, funding = $4, version = $5, updated_at = now()
+		WHERE id = $1`, e.ID, e.Status, e.HoldsSeat, funding, e.Version); err != nil {
+		return fmt.Errorf("update enrolment: %w", err)
+	}
+	if err := s.record(ctx, tx, e, cause, reason); err != nil {
+		return err
+	}
+	return s.announce(ctx, tx, *e, c, cause, reason)
+}
+
+// release frees the enrolment's seat and gives it to the first on the waiting list, who goes through
+// funding like any new request.
+func (s *Store) release(ctx context.Context, tx pgx.Tx, e *Enrolment) error {
+	if !e.HoldsSeat {
+		return nil
+	}
+	e.HoldsSeat = false
+	if _, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, e.CourseID); err != nil {
+		return fmt.Errorf("release seat: %w", err)
+	}
+	var next uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'
+		ORDER BY priority DESC, requested_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, e.CourseID).Scan(&next)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("next on waiting list: %w", err)
+	}
+	held, err := s.holdSeat(ctx, tx, e.CourseID)
+	if err != nil || !held {
+		return err
+	}
+	w, c, err := s.lock(ctx, tx, next)
+	if err != nil {
+		return err
+	}
+	w.HoldsSeat = true
+	return s.move(ctx, tx, &w, c, enrolment.Pending, enrolment.BySystem, "a seat became free")
+}
+
+// Cancel cancels the citizen's enrolment, freeing its seat. Cancelling a cancelled enrolment changes nothing.
+func (s *Store) Cancel(ctx context.Context, id uuid.UUID, citizenID string, cause enrolment.Cause, reason string) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		e, c, err := s.lock(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.CitizenID != citizenID {
+			return pgdb.ErrNotFound
+		}
+		if e.Status == enrolment.Cancelled {
+			return nil
+		}
+		if !enrolment.CanMove(e.Status, enrolment.Cancelled) {
+			return fmt.Errorf("%w: an enrolment that is %s cannot be cancelled", httpapi.ErrConflict, e.Status)
+		}
+		if err := s.release(ctx, tx, &e); err != nil {
+			return err
+		}
+		return s.move(ctx, tx, &e, c, enrolment.Cancelled, cause, reason)
+	})
+	return translate("cancel enrolment", err)
+}
+
+// ApplyFunding applies funding's decision to the enrolment it was made for: approved confirms it,
+// rejected rejects it and frees the seat, review required keeps it pending. A decision for an
+// enrolment that has moved on (cancelled meanwhile) or for an older request changes nothing.
+func (s *Store) ApplyFunding(ctx context.Context, tx pgx.Tx, d events.FundingDecided) error {
+	id, err := uuid.Parse(d.EnrolmentID)
+	if err != nil {
+		return fmt.Errorf("%w: enrolment id %q", events.ErrMalformed, d.EnrolmentID)
+	}
+	e, c, err := s.lock(ctx, tx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: decision for unknown enrolment %s", events.ErrMalformed, id)
+	} else if err != nil {
+		return err
+	}
+	if e.Status != enrolment.Pending || d.EnrolmentVersion > e.Version {
+		return nil
+	}
+	summary := d.Summary
+	e.Funding = &summary
+	switch d.Summary.Outcome {
+	case "approved":
+		return s.move(ctx, tx, &e, c, enrolment.Confirmed, enrolment.ByFunding, "funding approved: "+summary.Scheme)
+	case "rejected":
+		if err := s.release(ctx, tx, &e); err != nil {
+			return err
+		}
+		reason := "funding rejected"
+		if len(summary.Reasons) > 0 {
+			reason += ": " + summary.Reasons[0]
+		}
+		return s.move(ctx, tx, &e, c, enrolment.Rejected, enrolment.ByFunding, reason)
+	case "review_required":
+		funding, _ := json.Marshal(e.Funding)
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET funding = $2, updated_at = now() WHERE id = $1`, e.ID, funding); err != nil {
+			return fmt.Errorf("record review: %w", err)
+		}
+		return nil
+	default:
+		return fmt.Errorf("%w: funding outcome %q", events.ErrMalformed, d.Summary.Outcome)
+	}
+}

@@ -1,0 +1,71 @@
+// Package store is registration's Postgres adapter: the catalogue, citizens' profiles and enrolments,
+// each change written with its events in one transaction (outbox).
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/outbox"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/pii"
+)
+
+// Source is the CloudEvents source of registration's events.
+const Source = "/livslang/registration"
+
+// Copenhagen is where course dates are civil dates.
+var Copenhagen = mustLocation("Europe/Copenhagen")
+
+func mustLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}
+
+// Store is registration's storage.
+type Store struct {
+	pool *pgxpool.Pool
+	keys *pii.Keys
+	now  func() time.Time
+}
+
+// New makes a store; keys seal CPR numbers, now is the clock.
+func New(pool *pgxpool.Pool, keys *pii.Keys, now func() time.Time) *Store {
+	return &Store{pool: pool, keys: keys, now: now}
+}
+
+// Today is the current civil date in Copenhagen.
+func (s *Store) Today() time.Time {
+	y, m, d := s.now().In(Copenhagen).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgdb.Tx(ctx, s.pool, fn)
+}
+
+// publish enqueues an event on the transaction's outbox.
+func (s *Store) publish(ctx context.Context, tx pgx.Tx, eventType, subject, aggregate string, data any) error {
+	env, err := events.New(Source, eventType, subject, aggregate, s.now(), data)
+	if err != nil {
+		return err
+	}
+	return outbox.Enqueue(ctx, tx, env)
+}
+
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, pgdb.Translate(err))
+}
+
+func date(t time.Time) string { return t.Format(time.DateOnly) }

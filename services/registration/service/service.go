@@ -1,0 +1,87 @@
+// Package service wires registration together: configuration, storage, the HTTP API and the consumer
+// of funding decisions. cmd/registration calls Run; tests start the service in-process the same way.
+package service
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
+
+	"livslang.dk/migrations"
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/inbox"
+	"livslang.dk/pkg/pii"
+	"livslang.dk/pkg/service"
+	"livslang.dk/pkg/stream"
+	"livslang.dk/services/registration/internal/api"
+	"livslang.dk/services/registration/internal/demo"
+	"livslang.dk/services/registration/internal/store"
+)
+
+// Config is registration's configuration; see docs/configuration.md.
+type Config struct {
+	service.Config
+	SealingKeys string // LIVSLANG_REGISTRATION_PII_KEYS: id:base64(32 bytes)[,id:key…], first is current
+	IndexKey    string // LIVSLANG_REGISTRATION_INDEX_KEY: base64, at least 32 bytes
+	SeedDemo    bool   // LIVSLANG_REGISTRATION_SEED_DEMO
+}
+
+// LoadConfig reads the configuration from getenv.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	env := &service.Env{Getenv: getenv}
+	cfg := Config{
+		Config:      service.Load(env, "registration", 8081),
+		SealingKeys: env.Required("LIVSLANG_REGISTRATION_PII_KEYS"),
+		IndexKey:    env.Required("LIVSLANG_REGISTRATION_INDEX_KEY"),
+		SeedDemo:    env.Bool("LIVSLANG_REGISTRATION_SEED_DEMO", false),
+	}
+	return cfg, env.Err()
+}
+
+// Run starts registration and serves until ctx is done.
+func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	keys, err := pii.ParseKeys(cfg.SealingKeys, cfg.IndexKey)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	svc, err := service.Start(ctx, cfg.Config, stdout, migrations.FS, "registration")
+	if err != nil {
+		return err
+	}
+	st := store.New(svc.Pool, keys, time.Now)
+	if cfg.SeedDemo {
+		n, err := demo.Seed(ctx, st, st.Today())
+		if err != nil {
+			return err
+		}
+		svc.Log.Info("demo catalogue seeded", zap.Int("new_course_runs", n))
+	}
+	const consumer = "registration-funding-decisions"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamFunding,
+		Durable:  consumer,
+		Subjects: []string{"livslang.funding.decision.>"},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var d events.FundingDecided
+			if err := e.Decode(&d); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error {
+				return st.ApplyFunding(ctx, tx, d)
+			})
+			return err
+		},
+	})
+	mux := http.NewServeMux()
+	(&api.API{Store: st, Log: svc.Log}).Routes(mux)
+	return svc.Serve(ctx, mux)
+}
