@@ -1,5 +1,7 @@
 package rules
 
+import "strings"
+
 // Outcome is the result of one rule.
 type Outcome string
 
@@ -93,10 +95,13 @@ func rule(scheme, name string, o Outcome, ref string, t text, facts map[string]a
 		Outcome:       o,
 		Reference:     ref,
 		Explanation:   t.en,
-		ExplanationDA: t.da,
+		ExplanationDA: tidyDA(t.da),
 		Facts:         facts,
 	}
 }
+
+// tidyDA drops the full stop doubled when a Danish sentence ends in an amount ("1.200 kr..").
+func tidyDA(s string) string { return strings.ReplaceAll(s, "kr..", "kr.") }
 
 // outcomeIf returns met when ok, otherwise not_met.
 func outcomeIf(ok bool) Outcome {

@@ -174,3 +174,14 @@ func TestInvalidCoursePeriod(t *testing.T) {
 	checkRule(t, SchemeSVU, "svu.course_period", f, OutcomeNotMet)
 	checkRule(t, SchemeVEU, "veu.course_period", f, OutcomeNotMet)
 }
+
+func TestDanishAmountsEndSentencesOnce(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{SchemeSelf, SchemeSVU, SchemeVEU, SchemeMunicipality} {
+		for _, r := range Evaluate(s, baseFacts(), DefaultRates()).Rules {
+			if strings.Contains(r.ExplanationDA, "kr..") {
+				t.Errorf("%s: %s", r.ID, r.ExplanationDA)
+			}
+		}
+	}
+}

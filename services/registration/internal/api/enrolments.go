@@ -200,4 +200,3 @@ func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
 }
-

@@ -32,7 +32,7 @@ func (c Citizen) Facts() events.ProfileFacts {
 	}
 	return events.ProfileFacts{
 		BirthDate: date(c.BirthDate), Language: p.Language,
-		Education: events.Education{Level: p.Education, CompletedYear: p.EduYear},
+		Education:  events.Education{Level: p.Education, CompletedYear: p.EduYear},
 		Employment: emp, Benefits: p.Benefits,
 	}
 }

@@ -1,0 +1,218 @@
+// Package testenv starts what a service test needs: a fresh database with the services' schemas and
+// roles (pgtest), an embedded JetStream server, the development identity provider, and the services
+// themselves in-process, each stopped when the test ends.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/natsembed"
+	"livslang.dk/pkg/pgtest"
+)
+
+// Env is one test's infrastructure.
+type Env struct {
+	DB        map[string]string // service → database URL
+	NATSURL   string
+	IssuerURL string
+	Issuer    *auth.DevIssuer
+}
+
+// New starts a database with the given services' schemas, NATS and the identity provider.
+// The test binary's TestMain must call pgtest.Main.
+func New(t testing.TB, services ...string) *Env {
+	t.Helper()
+	e := &Env{DB: pgtest.NewDatabase(t, services...)}
+	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir())
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(ns.Shutdown)
+	e.NATSURL = ns.ClientURL()
+	idp := httptest.NewUnstartedServer(nil)
+	e.IssuerURL = "http://" + idp.Listener.Addr().String()
+	if e.Issuer, err = auth.NewDevIssuer(e.IssuerURL); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	idp.Config.Handler = e.Issuer.Handler()
+	idp.Start()
+	t.Cleanup(idp.Close)
+	return e
+}
+
+// Token issues a bearer token for c.
+func (e *Env) Token(t testing.TB, c auth.Claims) string {
+	t.Helper()
+	tok, err := e.Issuer.Issue(c)
+	if err != nil {
+		t.Fatalf("testenv: issue token: %v", err)
+	}
+	return tok
+}
+
+// RunFunc is a service's Run.
+type RunFunc func(ctx context.Context, getenv func(string) string, stdout io.Writer) error
+
+// logBuffer keeps a service's log, shown when the test fails.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Start runs a service in-process on a free port with the environment's settings plus extra, waits
+// until it is ready and returns its base URL. The service stops when the test ends.
+func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	up := strings.ToUpper(name)
+	vars := map[string]string{
+		"LIVSLANG_" + up + "_ADDR":         addr,
+		"LIVSLANG_" + up + "_DATABASE_URL": e.DB[name],
+		"LIVSLANG_NATS_URL":                e.NATSURL,
+		"LIVSLANG_ISSUER_URL":              e.IssuerURL,
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &logBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(k string) string { return vars[k] }, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s stopped with: %v", name, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("%s did not stop within 20 s", name)
+		}
+		if t.Failed() {
+			t.Logf("%s log:\n%s", name, logs.String())
+		}
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("%s exited while starting: %v\n%s", name, err, logs.String())
+		default:
+		}
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready after 30 s\n%s", name, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Response is an HTTP response with its body read.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test if it cannot.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Do sends a request; body may be nil, a string (sent as is) or a value (sent as JSON).
+func Do(t testing.TB, method, url, token string, body any, header ...string) Response {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// Eventually polls cond every 20 ms until it holds or the deadline passes.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// MustStatus fails the test unless the response has the status.
+func MustStatus(t testing.TB, r Response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+}
+
+// String formats a response for failure messages.
+func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
