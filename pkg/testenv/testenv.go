@@ -17,9 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/natsembed"
 	"livslang.dk/pkg/pgtest"
+	"livslang.dk/pkg/stream"
 )
 
 // Env is one test's infrastructure.
@@ -216,3 +221,82 @@ func MustStatus(t testing.TB, r Response, status int) {
 
 // String formats a response for failure messages.
 func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// Publish puts an event straight onto JetStream (as another service's outbox relay would), with
+// msgID as Nats-Msg-Id; a new msgID lets a test redeliver the same event past deduplication.
+func (e *Env) Publish(t testing.TB, env events.Envelope, msgID string) {
+	t.Helper()
+	nc, err := nats.Connect(e.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := stream.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, env.NATSSubject, raw, jetstream.WithMsgID(msgID)); err != nil {
+		t.Fatalf("publish %s: %v", env.Type, err)
+	}
+}
+
+// Events returns the events stored on a stream subject, oldest first.
+func (e *Env) Events(t testing.TB, streamName, subject string) []events.Envelope {
+	t.Helper()
+	nc, err := nats.Connect(e.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, streamName)
+	if err != nil {
+		return nil
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []events.Envelope
+	for seq := info.State.FirstSeq; seq > 0 && seq <= info.State.LastSeq; seq++ {
+		msg, err := st.GetMsg(ctx, seq)
+		if err != nil || !subjectMatches(subject, msg.Subject) {
+			continue
+		}
+		env, err := events.Parse(msg.Data)
+		if err != nil {
+			t.Fatalf("stored event on %s: %v", msg.Subject, err)
+		}
+		env.NATSSubject = msg.Subject
+		out = append(out, env)
+	}
+	return out
+}
+
+// subjectMatches reports whether a NATS subject matches a filter with * and > wildcards.
+func subjectMatches(filter, subject string) bool {
+	f, s := strings.Split(filter, "."), strings.Split(subject, ".")
+	for i, tok := range f {
+		if tok == ">" {
+			return len(s) > i
+		}
+		if i >= len(s) || (tok != "*" && tok != s[i]) {
+			return false
+		}
+	}
+	return len(f) == len(s)
+}
