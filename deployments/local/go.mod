@@ -3,8 +3,12 @@ module livslang.dk/deployments/local
 go 1.26.0
 
 require (
+	github.com/google/uuid v1.6.0
 	go.uber.org/zap v1.28.0
 	livslang.dk/pkg v0.0.0
+	livslang.dk/services/funding v0.0.0-00010101000000-000000000000
+	livslang.dk/services/notification v0.0.0-00010101000000-000000000000
+	livslang.dk/services/registration v0.0.0-00010101000000-000000000000
 )
 
 require (
@@ -28,7 +32,6 @@ require (
 	github.com/gogs/chardet v0.0.0-20211120154057-b7413eaefb8f // indirect
 	github.com/gomarkdown/markdown v0.0.0-20261107153045-a51d70be185e // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
-	github.com/google/uuid v1.6.0 // indirect
 	github.com/gorilla/css v1.0.1 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/inbucket/html2text v1.0.0 // indirect
@@ -79,6 +82,7 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+	livslang.dk/migrations v0.0.0 // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect

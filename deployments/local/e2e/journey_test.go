@@ -1,0 +1,225 @@
+// Package e2e runs registration, funding and notification together, on real Postgres, JetStream and
+// an SMTP server, and drives the journey through their HTTP APIs.
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/pgtest"
+	"livslang.dk/pkg/smtptest"
+	"livslang.dk/pkg/testenv"
+	funding "livslang.dk/services/funding/service"
+	notification "livslang.dk/services/notification/service"
+	registration "livslang.dk/services/registration/service"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func key() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+type system struct {
+	env                     *testenv.Env
+	smtp                    *smtptest.Server
+	reg, fund, notification string
+}
+
+func start(t *testing.T) system {
+	env := testenv.New(t, "registration", "funding", "notification")
+	smtp := smtptest.Start(t)
+	s := system{env: env, smtp: smtp}
+	s.reg = env.Start(t, "registration", registration.Run, map[string]string{
+		"LIVSLANG_REGISTRATION_PII_KEYS": "1:" + key(), "LIVSLANG_REGISTRATION_INDEX_KEY": key(),
+		"LIVSLANG_REGISTRATION_SEED_DEMO": "true",
+	})
+	s.fund = env.Start(t, "funding", funding.Run, nil)
+	s.notification = env.Start(t, "notification", notification.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr})
+	return s
+}
+
+type citizen struct {
+	token, email string
+}
+
+func (s system) citizen(t *testing.T, cpr, name, email, language string) citizen {
+	tok := s.env.Token(t, auth.Claims{Subject: uuid.NewString(), Role: auth.RoleCitizen, CPR: cpr})
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPut, s.reg+"/v1/me/profile", tok, map[string]any{
+		"name": name, "email": email, "phone": "+4520123456", "language": language,
+		"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2008},
+		"employment": map[string]any{"status": "employed", "employer_cvr": "12345678", "since": "2021-02-01", "weekly_hours": 37},
+		"benefits":   "none",
+	}), http.StatusOK)
+	return citizen{token: tok, email: email}
+}
+
+type enrolment struct {
+	ID      string
+	Status  string
+	Funding struct{ Outcome, Scheme string }
+	History []struct{ Status, Cause string }
+}
+
+func (s system) enrol(t *testing.T, c citizen, course, preference string) enrolment {
+	r := testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments", c.token,
+		map[string]string{"course_id": course, "funding_preference": preference}, "Idempotency-Key", uuid.NewString())
+	testenv.MustStatus(t, r, http.StatusAccepted)
+	var e enrolment
+	r.JSON(t, &e)
+	return e
+}
+
+func (s system) get(t *testing.T, c citizen, id string) enrolment {
+	var e enrolment
+	r := testenv.Do(t, http.MethodGet, s.reg+"/v1/enrolments/"+id, c.token, nil)
+	testenv.MustStatus(t, r, http.StatusOK)
+	r.JSON(t, &e)
+	return e
+}
+
+func (s system) waitStatus(t *testing.T, c citizen, id, status string) enrolment {
+	var e enrolment
+	testenv.Eventually(t, 20*time.Second, "enrolment "+id+" becomes "+status, func() bool {
+		e = s.get(t, c, id)
+		return e.Status == status
+	})
+	return e
+}
+
+func (s system) mailsTo(addr string) []smtptest.Message {
+	var out []smtptest.Message
+	for _, m := range s.smtp.Messages() {
+		if m.To[0] == addr {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// course finds a seeded demo course by a word in its title.
+func (s system) course(t *testing.T, query string) (id string, seats int) {
+	var page struct {
+		Items []struct {
+			ID             string
+			SeatsAvailable int `json:"seats_available"`
+		}
+	}
+	testenv.Do(t, http.MethodGet, s.reg+"/v1/courses?q="+query, "", nil).JSON(t, &page)
+	if len(page.Items) == 0 {
+		t.Fatalf("no demo course matches %q", query)
+	}
+	return page.Items[0].ID, page.Items[0].SeatsAvailable
+}
+
+func TestJourneyFromEnrolmentToMail(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	mette := s.citizen(t, "1403881236", "Mette Nielsen", "mette@example.dk", "da")
+	james := s.citizen(t, "0205841457", "James Miller", "james@example.com", "en")
+	truck, _ := s.course(t, "gaffeltruck")
+
+	// VEU for an employed, skilled 38-year-old on an AMU course: approved.
+	e := s.enrol(t, mette, truck, "veu")
+	if e.Status != "pending" {
+		t.Fatalf("new enrolment is %s, want pending", e.Status)
+	}
+	e = s.waitStatus(t, mette, e.ID, "confirmed")
+	if e.Funding.Outcome != "approved" || e.Funding.Scheme != "veu" {
+		t.Fatalf("funding %+v", e.Funding)
+	}
+	testenv.Eventually(t, 20*time.Second, "Mette's confirmation mail", func() bool { return len(s.mailsTo(mette.email)) == 1 })
+	m := s.mailsTo(mette.email)[0]
+	if !strings.HasPrefix(m.Subject, "Du har fået plads") || !strings.Contains(m.Body, "VEU-godtgørelse") {
+		t.Fatalf("mail %q:\n%s", m.Subject, m.Body)
+	}
+	var d struct {
+		Outcome string
+		Rules   []struct{ Reference string }
+	}
+	testenv.Do(t, http.MethodGet, s.fund+"/v1/decisions/"+e.ID, mette.token, nil).JSON(t, &d)
+	if d.Outcome != "approved" || len(d.Rules) == 0 || d.Rules[0].Reference == "" {
+		t.Fatalf("decision %+v", d)
+	}
+
+	// SVU for an AMU course: rejected with reasons, in English for James.
+	r := s.enrol(t, james, truck, "svu")
+	s.waitStatus(t, james, r.ID, "rejected")
+	testenv.Eventually(t, 20*time.Second, "James's rejection mail", func() bool { return len(s.mailsTo(james.email)) == 1 })
+	j := s.mailsTo(james.email)[0]
+	if !strings.HasPrefix(j.Subject, "Your enrolment was not approved") || !strings.Contains(j.Body, "- ") {
+		t.Fatalf("rejection mail %q:\n%s", j.Subject, j.Body)
+	}
+	var notes struct{ Items []struct{ Subject, Status string } }
+	testenv.Do(t, http.MethodGet, s.notification+"/v1/me/notifications", james.token, nil).JSON(t, &notes)
+	if len(notes.Items) != 1 || notes.Items[0].Status != "sent" {
+		t.Fatalf("James's notifications %+v", notes.Items)
+	}
+}
+
+func TestCancellationPromotesTheWaitingList(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	// The demo catalogue has one run with two seats.
+	course, seats := s.course(t, "svejsning")
+	if seats != 2 {
+		t.Fatalf("the small demo run has %d seats, want 2", seats)
+	}
+	a := s.citizen(t, "1403881236", "Anne", "anne@example.dk", "da")
+	b := s.citizen(t, "0205841457", "Bo", "bo@example.dk", "da")
+	c := s.citizen(t, "1111751118", "Carl", "carl@example.dk", "en")
+	ea := s.enrol(t, a, course, "self")
+	eb := s.enrol(t, b, course, "self")
+	ec := s.enrol(t, c, course, "self")
+	if ec.Status != "waitlisted" {
+		t.Fatalf("third enrolment is %s, want waitlisted", ec.Status)
+	}
+	s.waitStatus(t, a, ea.ID, "confirmed")
+	s.waitStatus(t, b, eb.ID, "confirmed")
+	testenv.Eventually(t, 20*time.Second, "Carl's waiting-list mail", func() bool { return len(s.mailsTo(c.email)) == 1 })
+	if m := s.mailsTo(c.email)[0]; !strings.Contains(m.Body, "number 1 on the waiting list") {
+		t.Fatalf("waiting-list mail:\n%s", m.Body)
+	}
+
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments/"+ea.ID+"/cancel", a.token, `{"reason":"sick"}`), http.StatusOK)
+	got := s.waitStatus(t, c, ec.ID, "confirmed")
+	want := []string{"waitlisted/citizen", "pending/system", "confirmed/funding"}
+	for i, h := range got.History {
+		if i >= len(want) || h.Status+"/"+h.Cause != want[i] {
+			t.Fatalf("promoted enrolment history %+v, want %v", got.History, want)
+		}
+	}
+	testenv.Eventually(t, 20*time.Second, "Anne's cancellation and Carl's confirmation mails", func() bool {
+		return len(s.mailsTo(a.email)) == 2 && len(s.mailsTo(c.email)) == 2
+	})
+	var seatsNow struct {
+		SeatsAvailable int `json:"seats_available"`
+	}
+	testenv.Do(t, http.MethodGet, s.reg+"/v1/courses/"+course, "", nil).JSON(t, &seatsNow)
+	if seatsNow.SeatsAvailable != 0 {
+		t.Fatalf("%d seats available, want 0 (Carl took Anne's)", seatsNow.SeatsAvailable)
+	}
+	// Funding released the cancelled enrolment's decision.
+	pool, err := pgdb.Connect(context.Background(), s.env.DB["funding"], 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	testenv.Eventually(t, 20*time.Second, "decision released", func() bool {
+		var status string
+		_ = pool.QueryRow(context.Background(), `SELECT status FROM decisions WHERE enrolment_id = $1`, uuid.MustParse(ea.ID)).Scan(&status)
+		return status == "released"
+	})
+}
