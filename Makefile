@@ -19,9 +19,9 @@ build: ## build every service, the local launcher and Mailpit into bin/
 run: build ## start the whole system on this machine with demo data (Ctrl-C stops it)
 	$(BIN)/livslang-local
 
-test: ## run every module's tests with the race detector (starts its own Postgres and NATS)
+test: build ## run every module's tests with the race detector (starts its own Postgres and NATS)
 	@set -o pipefail; fail=0; for m in $(MODULES); do \
-		echo "== $$m"; (cd $$m && go test $(GOTEST_FLAGS) ./...) || fail=1; \
+		echo "== $$m"; (cd $$m && LIVSLANG_BIN_DIR=$(BIN) go test $(GOTEST_FLAGS) ./...) || fail=1; \
 	done; exit $$fail
 
 bench: ## run the benchmarks

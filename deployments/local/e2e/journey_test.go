@@ -162,11 +162,15 @@ func TestJourneyFromEnrolmentToMail(t *testing.T) {
 	if !strings.HasPrefix(j.Subject, "Your enrolment was not approved") || !strings.Contains(j.Body, "- ") {
 		t.Fatalf("rejection mail %q:\n%s", j.Subject, j.Body)
 	}
-	var notes struct{ Items []struct{ Subject, Status string } }
-	testenv.Do(t, http.MethodGet, s.notification+"/v1/me/notifications", james.token, nil).JSON(t, &notes)
-	if len(notes.Items) != 1 || notes.Items[0].Status != "sent" {
-		t.Fatalf("James's notifications %+v", notes.Items)
+	var notes struct{ Items []struct{ Subject, Status, Language string } }
+	testenv.Eventually(t, 20*time.Second, "James's notification recorded as sent", func() bool {
+		testenv.Do(t, http.MethodGet, s.notification+"/v1/me/notifications", james.token, nil).JSON(t, &notes)
+		return len(notes.Items) == 1 && notes.Items[0].Status == "sent"
+	})
+	if notes.Items[0].Language != "en" || notes.Items[0].Subject != j.Subject {
+		t.Fatalf("James's notification %+v", notes.Items[0])
 	}
+	checkEvents(t, s)
 }
 
 func TestCancellationPromotesTheWaitingList(t *testing.T) {
@@ -211,6 +215,16 @@ func TestCancellationPromotesTheWaitingList(t *testing.T) {
 	if seatsNow.SeatsAvailable != 0 {
 		t.Fatalf("%d seats available, want 0 (Carl took Anne's)", seatsNow.SeatsAvailable)
 	}
+	// Each service's role sees its own schema only.
+	regPool, err := pgdb.Connect(context.Background(), s.env.DB["registration"], 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regPool.Close()
+	if _, err := regPool.Exec(context.Background(), `SELECT count(*) FROM funding.decisions`); err == nil ||
+		!strings.Contains(err.Error(), "42501") {
+		t.Fatalf("registration read funding's table: %v", err)
+	}
 	// Funding released the cancelled enrolment's decision.
 	pool, err := pgdb.Connect(context.Background(), s.env.DB["funding"], 2)
 	if err != nil {
@@ -222,4 +236,5 @@ func TestCancellationPromotesTheWaitingList(t *testing.T) {
 		_ = pool.QueryRow(context.Background(), `SELECT status FROM decisions WHERE enrolment_id = $1`, uuid.MustParse(ea.ID)).Scan(&status)
 		return status == "released"
 	})
+	checkEvents(t, s)
 }

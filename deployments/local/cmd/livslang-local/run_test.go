@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the launcher's concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// binaries returns a folder with the services and Mailpit built: LIVSLANG_BIN_DIR when make test sets
+// it, else a fresh build.
+func binaries(t *testing.T) string {
+	if dir := os.Getenv("LIVSLANG_BIN_DIR"); dir != "" {
+		return dir
+	}
+	dir := t.TempDir()
+	for _, pkg := range []string{"livslang.dk/services/registration/cmd/registration", "livslang.dk/services/funding/cmd/funding",
+		"livslang.dk/services/notification/cmd/notification", "github.com/axllent/mailpit"} {
+		out, err := exec.Command("go", "build", "-o", dir, pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	return dir
+}
+
+// TestLocalStack starts the whole stack as `make run` does, checks the demo data and the ready table,
+// stops it, and starts it again on the same data: nothing is seeded twice.
+func TestLocalStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole stack")
+	}
+	bin := binaries(t)
+	data, err := os.MkdirTemp("", "livslang-local-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(data) })
+	if err := os.Chmod(data, 0o755); err != nil { // the postgres OS user must reach it
+		t.Fatal(err)
+	}
+	vars := map[string]string{"LIVSLANG_DATA_DIR": filepath.Join(data, "d"), "LIVSLANG_BIN_DIR": bin}
+	for _, name := range []string{"PG", "NATS", "PORTAL", "REGISTRATION", "FUNDING", "NOTIFICATION", "IDP", "MAILPIT", "SMTP"} {
+		vars["LIVSLANG_"+name+"_PORT"] = fmt.Sprint(freePort(t))
+	}
+	getenv := func(k string) string { return vars[k] }
+	reg := "http://127.0.0.1:" + vars["LIVSLANG_REGISTRATION_PORT"]
+
+	startStack := func() (stop func() string, out *syncBuffer) {
+		ctx, cancel := context.WithCancel(context.Background())
+		out = &syncBuffer{}
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, getenv, out) }()
+		deadline := time.Now().Add(2 * time.Minute)
+		for !strings.Contains(out.String(), "\nready in ") {
+			select {
+			case err := <-done:
+				t.Fatalf("launcher stopped: %v\n%s", err, out)
+			default:
+			}
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("not ready after 2 minutes:\n%s", out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return func() string {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("launcher: %v", err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Errorf("launcher did not stop within 60 s")
+			}
+			return out.String()
+		}, out
+	}
+
+	stop, out := startStack()
+	for _, want := range []string{"registration API", "identity provider", "Mailpit", "NATS JetStream", "PostgreSQL", "curl -s -X POST", "6 new profiles seeded"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("ready table lacks %q:\n%s", want, out)
+		}
+	}
+	var page struct{ Items []json.RawMessage }
+	resp, err := http.Get(reg + "/v1/courses?limit=500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if len(page.Items) < 30 {
+		t.Fatalf("%d demo course runs, want at least 30", len(page.Items))
+	}
+	for _, p := range []string{"REGISTRATION", "FUNDING", "NOTIFICATION"} {
+		resp, err := http.Get("http://127.0.0.1:" + vars["LIVSLANG_"+p+"_PORT"] + "/metrics")
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s /metrics: %v", p, err)
+		}
+		resp.Body.Close()
+	}
+	logs := stop()
+	if !strings.Contains(logs, "postgres stopped") {
+		t.Fatalf("postgres was not stopped:\n%s", logs)
+	}
+
+	// A second start keeps the data and seeds nothing again.
+	stop, out = startStack()
+	if !strings.Contains(out.String(), "0 new profiles seeded") || !strings.Contains(out.String(), `"new_course_runs":0`) {
+		t.Errorf("second start seeded again:\n%s", out)
+	}
+	stop()
+}
