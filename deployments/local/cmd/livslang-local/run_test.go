@@ -137,6 +137,7 @@ func TestLocalStack(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	journeyThroughMailpit(t, vars)
 	logs := stop()
 	if !strings.Contains(logs, "postgres stopped") {
 		t.Fatalf("postgres was not stopped:\n%s", logs)
@@ -148,4 +149,88 @@ func TestLocalStack(t *testing.T) {
 		t.Errorf("second start seeded again:\n%s", out)
 	}
 	stop()
+}
+
+func post(t *testing.T, url, token, body string, header ...string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return send(t, req)
+}
+
+func get(t *testing.T, url, token string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return send(t, req)
+}
+
+func send(t *testing.T, req *http.Request) map[string]any {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %v", req.Method, req.URL, resp.StatusCode, out)
+	}
+	return out
+}
+
+// journeyThroughMailpit enrols the seeded demo citizen Mette as the README shows and finds her
+// confirmation in Mailpit.
+func journeyThroughMailpit(t *testing.T, vars map[string]string) {
+	port := func(name string) string { return "http://127.0.0.1:" + vars["LIVSLANG_"+name+"_PORT"] }
+	users, err := demoUsers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mette := users[0]
+	tok := post(t, port("IDP")+"/token", "", fmt.Sprintf(`{"role":"citizen","sub":%q,"cpr":%q}`, mette.Sub, mette.CPR))["access_token"].(string)
+	courses := get(t, port("REGISTRATION")+"/v1/courses?q=gaffeltruck", "")["items"].([]any)
+	course := courses[0].(map[string]any)["id"].(string)
+	enrolment := post(t, port("REGISTRATION")+"/v1/enrolments", tok, fmt.Sprintf(`{"course_id":%q,"funding_preference":"veu"}`, course),
+		"Idempotency-Key", "readme-1")
+	id := enrolment["id"].(string)
+	deadline := time.Now().Add(30 * time.Second)
+	for get(t, port("REGISTRATION")+"/v1/enrolments/"+id, tok)["status"] != "confirmed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("enrolment not confirmed: %v", get(t, port("REGISTRATION")+"/v1/enrolments/"+id, tok))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for {
+		found := get(t, port("MAILPIT")+"/api/v1/search?query="+mette.emailAddress(t), "")
+		if n, _ := found["messages_count"].(float64); n >= 1 {
+			subject := found["messages"].([]any)[0].(map[string]any)["Subject"].(string)
+			if !strings.Contains(subject, "Gaffeltruck") {
+				t.Fatalf("mail subject %q", subject)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no mail for Mette in Mailpit: %v", found)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// emailAddress is the demo citizen's e-mail from their profile.
+func (u demoUser) emailAddress(t *testing.T) string {
+	var p struct{ Email string }
+	if err := json.Unmarshal(u.Profile, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.Email
 }
