@@ -162,7 +162,9 @@ func TestJourneyFromEnrolmentToMail(t *testing.T) {
 	if !strings.HasPrefix(j.Subject, "Your enrolment was not approved") || !strings.Contains(j.Body, "- ") {
 		t.Fatalf("rejection mail %q:\n%s", j.Subject, j.Body)
 	}
-	var notes struct{ Items []struct{ Subject, Status, Language string } }
+	var notes struct {
+		Items []struct{ Subject, Status, Language string }
+	}
 	testenv.Eventually(t, 20*time.Second, "James's notification recorded as sent", func() bool {
 		testenv.Do(t, http.MethodGet, s.notification+"/v1/me/notifications", james.token, nil).JSON(t, &notes)
 		return len(notes.Items) == 1 && notes.Items[0].Status == "sent"

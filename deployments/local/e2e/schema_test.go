@@ -51,7 +51,7 @@ func checkEvents(t *testing.T, s system) {
 			if err := json.Unmarshal(e.Data, &data); err != nil {
 				t.Fatal(err)
 			}
-			if err := compile(e.Type+".schema.json").Validate(data); err != nil {
+			if err := compile(e.Type + ".schema.json").Validate(data); err != nil {
 				t.Errorf("%s data does not match its schema: %v\n%s", e.Type, err, e.Data)
 			}
 			for _, number := range usedCPRs {
