@@ -298,16 +298,16 @@ func TestFundingDecisionsAndWaitlistPromotion(t *testing.T) {
 	if e1.Status != "pending" || e2.Status != "waitlisted" {
 		t.Fatalf("statuses %s, %s; want pending, waitlisted", e1.Status, e2.Status)
 	}
-	decision := func(enrolment, outcome string) events.Envelope {
+	decision := func(enrolment, outcome string, version int64) events.Envelope {
 		env, err := events.New("/livslang/funding", events.TypeFundingRejected, events.SubjectFundingRejected, enrolment, time.Now(),
-			events.FundingDecided{DecisionID: uuid.NewString(), EnrolmentID: enrolment, EnrolmentVersion: 1,
+			events.FundingDecided{DecisionID: uuid.NewString(), EnrolmentID: enrolment, EnrolmentVersion: version,
 				Summary: events.FundingSummary{Outcome: outcome, Scheme: "veu", Reasons: []string{"You are not employed."}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return env
 	}
-	rejected := decision(e1.ID, "rejected")
+	rejected := decision(e1.ID, "rejected", 1)
 	b.env.Publish(t, rejected, rejected.ID)
 	status := func(tok, id string) string {
 		var e struct{ Status string }
@@ -318,7 +318,20 @@ func TestFundingDecisionsAndWaitlistPromotion(t *testing.T) {
 		return status(first, e1.ID) == "rejected" && status(second, e2.ID) == "pending"
 	})
 	b.env.Publish(t, rejected, "again-"+rejected.ID) // redelivered past deduplication
-	approved := decision(e2.ID, "approved")
+	stale := decision(e2.ID, "rejected", 1) // made for an older version of the enrolment
+	b.env.Publish(t, stale, stale.ID)
+	testenv.Eventually(t, 10*time.Second, "stale decision consumed", func() bool {
+		return count(t, b.pool, `SELECT count(*) FROM inbox WHERE event_id = $1`, uuid.MustParse(stale.ID)) == 1
+	})
+	if s := status(second, e2.ID); s != "pending" {
+		t.Fatalf("a stale decision changed the enrolment to %s", s)
+	}
+	var promoted struct{ Version int64 }
+	testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+e2.ID, second, nil).JSON(t, &promoted)
+	if promoted.Version != 2 {
+		t.Fatalf("promoted enrolment has version %d, want 2", promoted.Version)
+	}
+	approved := decision(e2.ID, "approved", promoted.Version)
 	b.env.Publish(t, approved, approved.ID)
 	testenv.Eventually(t, 10*time.Second, "second confirmed", func() bool { return status(second, e2.ID) == "confirmed" })
 	if n := count(t, b.pool, `SELECT count(*) FROM enrolment_history WHERE enrolment_id = $1`, uuid.MustParse(e1.ID)); n != 2 {

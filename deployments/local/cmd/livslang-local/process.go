@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -22,7 +21,7 @@ type process struct {
 
 var outputMu sync.Mutex
 
-func startProcess(ctx context.Context, name, path string, args, env []string, stdout io.Writer) (*process, error) {
+func startProcess(name, path string, args, env []string, stdout io.Writer) (*process, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%s: %s not built (run make build): %w", name, path, err)
 	}
@@ -55,7 +54,6 @@ func startProcess(ctx context.Context, name, path string, args, env []string, st
 		p.err = cmd.Wait()
 		close(p.exit)
 	}()
-	_ = ctx
 	return p, nil
 }
 

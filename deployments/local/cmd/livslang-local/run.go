@@ -143,7 +143,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	// Development identity provider.
 	idpURL := fmt.Sprintf("http://127.0.0.1:%d", cfg.Ports["idp"])
-	idp, err := newIDP(idpURL)
+	idp, err := auth.NewDevIssuer(idpURL)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	var procs []*process
 	defer func() { stopAll(procs) }()
-	mailpit, err := startProcess(ctx, "mailpit", filepath.Join(cfg.BinDir, "mailpit"), []string{
+	mailpit, err := startProcess("mailpit", filepath.Join(cfg.BinDir, "mailpit"), []string{
 		"--listen", fmt.Sprintf("127.0.0.1:%d", cfg.Ports["mailpit"]),
 		"--smtp", fmt.Sprintf("127.0.0.1:%d", cfg.Ports["smtp"]),
 		"--database", filepath.Join(cfg.DataDir, "mailpit.db"),
@@ -182,7 +182,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			fmt.Sprintf("LIVSLANG_%s_ADDR=127.0.0.1:%d", up, cfg.Ports[svc]),
 			fmt.Sprintf("LIVSLANG_%s_DATABASE_URL=%s", up, dbURLs[svc]),
 		}, common...)
-		p, err := startProcess(ctx, svc, filepath.Join(cfg.BinDir, svc), nil, env, stdout)
+		p, err := startProcess(svc, filepath.Join(cfg.BinDir, svc), nil, env, stdout)
 		if err != nil {
 			return err
 		}
@@ -242,5 +242,3 @@ func waitReady(ctx context.Context, url string, procs []*process) error {
 	}
 	return fmt.Errorf("%s not ready after 90 s", url)
 }
-
-func newIDP(url string) (*auth.DevIssuer, error) { return auth.NewDevIssuer(url) }

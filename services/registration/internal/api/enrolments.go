@@ -30,6 +30,7 @@ type enrolmentJSON struct {
 	Funding           fundingJSON  `json:"funding"`
 	WaitlistPosition  int          `json:"waitlist_position,omitempty"`
 	RequestedAt       string       `json:"requested_at"`
+	Version           int64        `json:"version"`
 	History           []historyRow `json:"history"`
 }
 
@@ -51,7 +52,7 @@ type historyRow struct {
 func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 	out := enrolmentJSON{ID: e.ID.String(), Status: string(e.Status), CourseID: e.CourseID.String(),
 		FundingPreference: e.FundingPreference, WaitlistPosition: e.WaitlistPosition,
-		RequestedAt: e.RequestedAt.UTC().Format(time.RFC3339), History: []historyRow{},
+		RequestedAt: e.RequestedAt.UTC().Format(time.RFC3339), Version: e.Version, History: []historyRow{},
 		Funding: fundingJSON{Outcome: "pending", Scheme: e.FundingPreference}}
 	if e.Status == enrolment.Waitlisted {
 		out.Funding.Outcome = "not_started"

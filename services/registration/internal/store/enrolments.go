@@ -354,7 +354,7 @@ func (s *Store) Cancel(ctx context.Context, id uuid.UUID, citizenID string, caus
 
 // ApplyFunding applies funding's decision to the enrolment it was made for: approved confirms it,
 // rejected rejects it and frees the seat, review required keeps it pending. A decision for an
-// enrolment that has moved on (cancelled meanwhile) or for an older request changes nothing.
+// enrolment that has moved on (cancelled meanwhile, or requested again since) changes nothing.
 func (s *Store) ApplyFunding(ctx context.Context, tx pgx.Tx, d events.FundingDecided) error {
 	id, err := uuid.Parse(d.EnrolmentID)
 	if err != nil {
@@ -366,7 +366,7 @@ func (s *Store) ApplyFunding(ctx context.Context, tx pgx.Tx, d events.FundingDec
 	} else if err != nil {
 		return err
 	}
-	if e.Status != enrolment.Pending || d.EnrolmentVersion > e.Version {
+	if e.Status != enrolment.Pending || d.EnrolmentVersion != e.Version {
 		return nil
 	}
 	summary := d.Summary
