@@ -57,11 +57,12 @@ type Employment struct {
 
 // ProfileFacts are the facts about a citizen that funding needs. Never a CPR number.
 type ProfileFacts struct {
-	BirthDate  string     `json:"birth_date"` // YYYY-MM-DD, derived from the CPR number
-	Language   string     `json:"language"`
-	Education  Education  `json:"education"`
-	Employment Employment `json:"employment"`
-	Benefits   string     `json:"benefits"`
+	BirthDate    string     `json:"birth_date"`             // YYYY-MM-DD, derived from the CPR number
+	Municipality string     `json:"municipality,omitempty"` // municipality code, e.g. "657" (Herning)
+	Language     string     `json:"language"`
+	Education    Education  `json:"education"`
+	Employment   Employment `json:"employment"`
+	Benefits     string     `json:"benefits"`
 }
 
 // CourseFacts describe a course run as consumers need it.

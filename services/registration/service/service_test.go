@@ -318,7 +318,7 @@ func TestFundingDecisionsAndWaitlistPromotion(t *testing.T) {
 		return status(first, e1.ID) == "rejected" && status(second, e2.ID) == "pending"
 	})
 	b.env.Publish(t, rejected, "again-"+rejected.ID) // redelivered past deduplication
-	stale := decision(e2.ID, "rejected", 1) // made for an older version of the enrolment
+	stale := decision(e2.ID, "rejected", 1)          // made for an older version of the enrolment
 	b.env.Publish(t, stale, stale.ID)
 	testenv.Eventually(t, 10*time.Second, "stale decision consumed", func() bool {
 		return count(t, b.pool, `SELECT count(*) FROM inbox WHERE event_id = $1`, uuid.MustParse(stale.ID)) == 1

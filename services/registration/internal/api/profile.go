@@ -21,10 +21,11 @@ type profileJSON struct {
 	Employment employmentJSON `json:"employment"`
 	Benefits   string         `json:"benefits"`
 	// Read-only fields in responses.
-	CPR       string `json:"cpr,omitempty"`
-	BirthDate string `json:"birth_date,omitempty"`
-	Version   int64  `json:"version,omitempty"`
-	UpdatedAt string `json:"updated_at,omitempty"`
+	CPR          string `json:"cpr,omitempty"`
+	BirthDate    string `json:"birth_date,omitempty"`
+	Municipality string `json:"municipality,omitempty"`
+	Version      int64  `json:"version,omitempty"`
+	UpdatedAt    string `json:"updated_at,omitempty"`
 }
 
 type educationJSON struct {
@@ -84,7 +85,7 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := p.Validate(a.Store.Today()); err != nil {
 		return err
 	}
-	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, number, p)
+	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, claims.Municipality, number, p)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func toProfileJSON(c store.Citizen) profileJSON {
 	out := profileJSON{Name: p.Name, Email: p.Email, Phone: p.Phone, Language: p.Language,
 		Education:  educationJSON{Level: p.Education, CompletedYear: p.EduYear},
 		Employment: employmentJSON{Status: p.Employment, EmployerCVR: p.EmployerCVR, WeeklyHours: p.WeeklyHours},
-		Benefits:   p.Benefits, CPR: c.CPR.Masked(), BirthDate: c.BirthDate.Format(time.DateOnly), Version: c.Version,
+		Benefits:   p.Benefits, CPR: c.CPR.Masked(), BirthDate: c.BirthDate.Format(time.DateOnly), Municipality: c.Municipality, Version: c.Version,
 		UpdatedAt: c.UpdatedAt.UTC().Format(time.RFC3339)}
 	if p.Since != nil {
 		out.Employment.Since = p.Since.Format(time.DateOnly)

@@ -15,12 +15,13 @@ import (
 
 // Citizen is a citizen's stored profile.
 type Citizen struct {
-	ID        string
-	CPR       cpr.Number
-	BirthDate time.Time
-	Profile   enrolment.Profile
-	Version   int64
-	UpdatedAt time.Time
+	ID           string
+	Municipality string
+	CPR          cpr.Number
+	BirthDate    time.Time
+	Profile      enrolment.Profile
+	Version      int64
+	UpdatedAt    time.Time
 }
 
 // Facts is what funding needs of the citizen.
@@ -31,7 +32,7 @@ func (c Citizen) Facts() events.ProfileFacts {
 		emp.Since = date(*p.Since)
 	}
 	return events.ProfileFacts{
-		BirthDate: date(c.BirthDate), Language: p.Language,
+		BirthDate: date(c.BirthDate), Municipality: c.Municipality, Language: p.Language,
 		Education:  events.Education{Level: p.Education, CompletedYear: p.EduYear},
 		Employment: emp, Benefits: p.Benefits,
 	}
@@ -39,7 +40,7 @@ func (c Citizen) Facts() events.ProfileFacts {
 
 // SaveProfile creates or replaces the citizen's profile and announces it. The CPR number is stored
 // sealed and as a keyed hash; a CPR number already used by another identity is a conflict.
-func (s *Store) SaveProfile(ctx context.Context, citizenID string, number cpr.Number, p enrolment.Profile) (Citizen, error) {
+func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string, number cpr.Number, p enrolment.Profile) (Citizen, error) {
 	sealed, err := s.keys.Seal([]byte(number.Digits()), []byte(citizenID))
 	if err != nil {
 		return Citizen{}, fmt.Errorf("seal cpr: %w", err)
@@ -52,19 +53,19 @@ func (s *Store) SaveProfile(ctx context.Context, citizenID string, number cpr.Nu
 			return fmt.Errorf("%w: this CPR number belongs to another login", httpapi.ErrConflict)
 		}
 		row := tx.QueryRow(ctx, `INSERT INTO citizens (id, cpr_index, cpr_sealed, birth_date, name, email, phone, language,
-				education_level, education_year, employment_status, employer_cvr, employed_since, weekly_hours, benefits)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+				education_level, education_year, employment_status, employer_cvr, employed_since, weekly_hours, benefits, municipality)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			ON CONFLICT (id) DO UPDATE SET cpr_index = EXCLUDED.cpr_index, cpr_sealed = EXCLUDED.cpr_sealed,
 				birth_date = EXCLUDED.birth_date, name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,
 				language = EXCLUDED.language, education_level = EXCLUDED.education_level,
 				education_year = EXCLUDED.education_year, employment_status = EXCLUDED.employment_status,
 				employer_cvr = EXCLUDED.employer_cvr, employed_since = EXCLUDED.employed_since,
-				weekly_hours = EXCLUDED.weekly_hours, benefits = EXCLUDED.benefits,
+				weekly_hours = EXCLUDED.weekly_hours, benefits = EXCLUDED.benefits, municipality = EXCLUDED.municipality,
 				version = citizens.version + 1, updated_at = now()
 			RETURNING version, updated_at`,
 			citizenID, s.keys.Index(number.Digits()), sealed, number.BirthDate(), p.Name, p.Email, p.Phone, p.Language,
-			p.Education, p.EduYear, p.Employment, p.EmployerCVR, p.Since, p.WeeklyHours, p.Benefits)
-		c = Citizen{ID: citizenID, CPR: number, BirthDate: number.BirthDate(), Profile: p}
+			p.Education, p.EduYear, p.Employment, p.EmployerCVR, p.Since, p.WeeklyHours, p.Benefits, municipality)
+		c = Citizen{ID: citizenID, Municipality: municipality, CPR: number, BirthDate: number.BirthDate(), Profile: p}
 		if err := row.Scan(&c.Version, &c.UpdatedAt); err != nil {
 			return err
 		}
@@ -75,14 +76,14 @@ func (s *Store) SaveProfile(ctx context.Context, citizenID string, number cpr.Nu
 	return c, translate("save profile", err)
 }
 
-const citizenColumns = `id, cpr_sealed, birth_date, name, email, phone, language, education_level, education_year,
+const citizenColumns = `id, municipality, cpr_sealed, birth_date, name, email, phone, language, education_level, education_year,
 	employment_status, employer_cvr, employed_since, weekly_hours::float8, benefits, version, updated_at`
 
 func (s *Store) scanCitizen(row pgx.Row) (Citizen, error) {
 	var c Citizen
 	var sealed []byte
 	p := &c.Profile
-	if err := row.Scan(&c.ID, &sealed, &c.BirthDate, &p.Name, &p.Email, &p.Phone, &p.Language, &p.Education, &p.EduYear,
+	if err := row.Scan(&c.ID, &c.Municipality, &sealed, &c.BirthDate, &p.Name, &p.Email, &p.Phone, &p.Language, &p.Education, &p.EduYear,
 		&p.Employment, &p.EmployerCVR, &p.Since, &p.WeeklyHours, &p.Benefits, &c.Version, &c.UpdatedAt); err != nil {
 		return Citizen{}, err
 	}
