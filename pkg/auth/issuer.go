@@ -44,7 +44,7 @@ func NewDevIssuer(url string) (*DevIssuer, error) {
 // Issue signs a token with the given claims; issuer, audience and times are filled in.
 func (d *DevIssuer) Issue(c Claims) (string, error) {
 	now := d.now()
-	c.Issuer, c.Audience = d.URL, Audience
+	c.Issuer, c.Audience = d.URL, Audiences{Audience}
 	c.IssuedAt, c.NotBefore, c.Expiry = now.Unix(), now.Unix(), now.Add(d.TTL).Unix()
 	return sign(d.key, d.kid, c)
 }

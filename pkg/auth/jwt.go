@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,17 +28,43 @@ const Audience = "livslang"
 
 // Claims are the token claims Livslang uses. CPR is personal data: never log it.
 type Claims struct {
-	Issuer        string `json:"iss"`
-	Subject       string `json:"sub"`
-	Audience      string `json:"aud"`
-	Expiry        int64  `json:"exp"`
-	NotBefore     int64  `json:"nbf,omitempty"`
-	IssuedAt      int64  `json:"iat,omitempty"`
-	Role          string `json:"role"`
-	CPR           string `json:"cpr,omitempty"`
-	InstitutionID string `json:"institution_id,omitempty"`
-	Municipality  string `json:"municipality,omitempty"`
-	Name          string `json:"name,omitempty"`
+	Issuer        string    `json:"iss"`
+	Subject       string    `json:"sub"`
+	Audience      Audiences `json:"aud"`
+	Expiry        int64     `json:"exp"`
+	NotBefore     int64     `json:"nbf,omitempty"`
+	IssuedAt      int64     `json:"iat,omitempty"`
+	Role          string    `json:"role"`
+	CPR           string    `json:"cpr,omitempty"`
+	InstitutionID string    `json:"institution_id,omitempty"`
+	Municipality  string    `json:"municipality,omitempty"`
+	Name          string    `json:"name,omitempty"`
+}
+
+// Audiences is the aud claim: one string or a list of them (RFC 7519 § 4.1.3).
+type Audiences []string
+
+// MarshalJSON writes a single audience as a string.
+func (a Audiences) MarshalJSON() ([]byte, error) {
+	if len(a) == 1 {
+		return json.Marshal(a[0])
+	}
+	return json.Marshal([]string(a))
+}
+
+// UnmarshalJSON reads a string or a list of strings.
+func (a *Audiences) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = Audiences{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*a = many
+	return nil
 }
 
 // ErrInvalidToken is any token that fails verification.
@@ -106,7 +133,7 @@ func parse(token string, key func(kid string) (*rsa.PublicKey, error), issuer st
 	switch {
 	case c.Issuer != issuer:
 		return Claims{}, fmt.Errorf("%w: issuer", ErrInvalidToken)
-	case c.Audience != Audience:
+	case !slices.Contains(c.Audience, Audience):
 		return Claims{}, fmt.Errorf("%w: audience", ErrInvalidToken)
 	case c.Expiry == 0 || now.After(time.Unix(c.Expiry, 0).Add(skew)):
 		return Claims{}, fmt.Errorf("%w: expired", ErrInvalidToken)

@@ -146,8 +146,9 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 		}
 		c, err := v.Verify(r.Context(), strings.TrimSpace(token))
 		if err != nil {
-			if !errors.Is(err, ErrInvalidToken) {
-				err = fmt.Errorf("%w: %w", ErrInvalidToken, err)
+			if !errors.Is(err, ErrInvalidToken) { // the issuer's keys could not be fetched
+				httpapi.WriteProblem(w, r, fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err))
+				return
 			}
 			httpapi.WriteProblem(w, r, fmt.Errorf("%w: %w", httpapi.ErrUnauthorized, err))
 			return

@@ -82,22 +82,25 @@ type CourseFacts struct {
 	SeatsTotal      int      `json:"seats_total"`
 }
 
-// CourseUpdated (livslang.course.updated.v1) carries a course run's current state.
+// CourseUpdated (livslang.course.updated.v1) carries a course run's description when it is published or
+// changed. Seat counts are not in it: they change with every enrolment and only registration needs them.
 type CourseUpdated struct {
-	Course         CourseFacts `json:"course"`
-	SeatsAvailable int         `json:"seats_available"`
-	Version        int64       `json:"version"`
+	Course  CourseFacts `json:"course"`
+	Version int64       `json:"version"`
 }
 
 // ProfileUpdated (livslang.profile.updated.v1) carries a citizen's contact details and facts.
 // It names the citizen by a pseudonymous id, never by CPR number.
 type ProfileUpdated struct {
-	CitizenID string       `json:"citizen_id"`
-	Version   int64        `json:"version"`
-	Name      string       `json:"name"`
-	Email     string       `json:"email"`
-	Phone     string       `json:"phone,omitempty"`
-	Facts     ProfileFacts `json:"facts"`
+	CitizenID string `json:"citizen_id"`
+	// CPRIndex is a keyed hash (HMAC-SHA256 under LIVSLANG_CPR_INDEX_KEY, base64) of the CPR number, so
+	// a service can find the citizen a caseworker names by CPR without ever holding the number.
+	CPRIndex string       `json:"cpr_index"`
+	Version  int64        `json:"version"`
+	Name     string       `json:"name"`
+	Email    string       `json:"email"`
+	Phone    string       `json:"phone,omitempty"`
+	Facts    ProfileFacts `json:"facts"`
 }
 
 // Enrolment is the common data of every livslang.enrolment.* event.

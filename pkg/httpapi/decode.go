@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,19 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return &ValidationError{Fields: []FieldError{{Field: "body", Message: "must hold exactly one JSON value"}}}
 	}
 	return nil
+}
+
+// DecodeOptionalJSON is DecodeJSON for an optional body: an empty body leaves v as it is.
+func DecodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		return decodeError(err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return DecodeJSON(w, r, v)
 }
 
 func decodeError(err error) error {

@@ -25,6 +25,8 @@ var (
 	// ErrUnprocessable is a well-formed request that cannot be applied, e.g. an idempotency key
 	// reused with another body, or enrolling before a profile exists.
 	ErrUnprocessable = errors.New("unprocessable request")
+	// ErrUnavailable is a dependency that cannot be reached right now; the client may retry.
+	ErrUnavailable = errors.New("temporarily unavailable")
 )
 
 // FieldError names one invalid field.
@@ -84,6 +86,7 @@ func problemFor(err error) Problem {
 		{ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
 		{pgdb.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
 		{ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied"},
+		{ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable; try again shortly"},
 		{ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
 		{pgdb.ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
 	}

@@ -97,8 +97,12 @@ func (s *Service) Ready(ctx context.Context) error {
 	if err := s.Pool.Ping(ctx); err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	if pending, err := pgdb.Pending(ctx, s.Pool, s.migrations, s.dir); err != nil || pending {
-		return fmt.Errorf("migrations not applied: %v", err)
+	pending, err := pgdb.Pending(ctx, s.Pool, s.migrations, s.dir)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if pending {
+		return errors.New("migrations not applied yet")
 	}
 	if !s.NC.IsConnected() {
 		return errors.New("nats: not connected")
@@ -112,6 +116,9 @@ func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
 	defer s.Pool.Close()
 	defer s.NC.Close()
 	httpapi.Ops(mux, s.Metrics, s.Ready)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteProblem(w, r, fmt.Errorf("%w: no such resource", httpapi.ErrNotFound))
+	})
 	ln, err := net.Listen("tcp", s.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Config.HTTPAddr, err)

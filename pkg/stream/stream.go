@@ -74,7 +74,7 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 		FilterSubjects: c.Subjects,
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        30 * time.Second,
-		MaxDeliver:     c.MaxDeliver,
+		MaxDeliver:     -1, // the handler wrapper parks after c.MaxDeliver; the server must keep redelivering until then
 		MaxAckPending:  1000,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 	})

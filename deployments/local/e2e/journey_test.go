@@ -43,7 +43,7 @@ func start(t *testing.T) system {
 	smtp := smtptest.Start(t)
 	s := system{env: env, smtp: smtp}
 	s.reg = env.Start(t, "registration", registration.Run, map[string]string{
-		"LIVSLANG_REGISTRATION_PII_KEYS": "1:" + key(), "LIVSLANG_REGISTRATION_INDEX_KEY": key(),
+		"LIVSLANG_REGISTRATION_PII_KEYS": "1:" + key(), "LIVSLANG_CPR_INDEX_KEY": key(),
 		"LIVSLANG_REGISTRATION_SEED_DEMO": "true",
 	})
 	s.fund = env.Start(t, "funding", funding.Run, nil)

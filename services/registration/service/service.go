@@ -27,7 +27,7 @@ import (
 type Config struct {
 	service.Config
 	SealingKeys string // LIVSLANG_REGISTRATION_PII_KEYS: id:base64(32 bytes)[,id:key…], first is current
-	IndexKey    string // LIVSLANG_REGISTRATION_INDEX_KEY: base64, at least 32 bytes
+	IndexKey    string // LIVSLANG_CPR_INDEX_KEY: base64, at least 32 bytes
 	SeedDemo    bool   // LIVSLANG_REGISTRATION_SEED_DEMO
 }
 
@@ -37,7 +37,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Config:      service.Load(env, "registration", 8081),
 		SealingKeys: env.Required("LIVSLANG_REGISTRATION_PII_KEYS"),
-		IndexKey:    env.Required("LIVSLANG_REGISTRATION_INDEX_KEY"),
+		IndexKey:    env.Required("LIVSLANG_CPR_INDEX_KEY"),
 		SeedDemo:    env.Bool("LIVSLANG_REGISTRATION_SEED_DEMO", false),
 	}
 	return cfg, env.Err()

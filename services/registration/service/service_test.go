@@ -45,7 +45,7 @@ func setup(t *testing.T) bundle {
 	env := testenv.New(t, "registration")
 	sealing, index := "1:"+key(), key()
 	base := env.Start(t, "registration", service.Run, map[string]string{
-		"LIVSLANG_REGISTRATION_PII_KEYS": sealing, "LIVSLANG_REGISTRATION_INDEX_KEY": index,
+		"LIVSLANG_REGISTRATION_PII_KEYS": sealing, "LIVSLANG_CPR_INDEX_KEY": index,
 	})
 	pool, err := pgdb.Connect(context.Background(), env.DB["registration"], 5)
 	if err != nil {

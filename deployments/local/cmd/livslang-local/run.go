@@ -173,7 +173,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		"LIVSLANG_ISSUER_URL=" + idpURL,
 		fmt.Sprintf("LIVSLANG_SMTP_ADDR=127.0.0.1:%d", cfg.Ports["smtp"]),
 		"LIVSLANG_REGISTRATION_PII_KEYS=" + sec.PIIKeys,
-		"LIVSLANG_REGISTRATION_INDEX_KEY=" + sec.IndexKey,
+		"LIVSLANG_CPR_INDEX_KEY=" + sec.IndexKey,
 		"LIVSLANG_REGISTRATION_SEED_DEMO=true",
 	}
 	for _, svc := range services {

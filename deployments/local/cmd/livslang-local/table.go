@@ -38,8 +38,8 @@ func printTable(w io.Writer, cfg config, idpURL, natsURL string, externalDB bool
 			break
 		}
 	}
-	fmt.Fprintf(w, "\nGet a citizen token:\n  TOKEN=$(curl -s -X POST %s/token -d '{\"role\":\"citizen\",\"sub\":\"%s\",\"cpr\":\"%s\"}' | jq -r .access_token)\n",
-		idpURL, mette.Sub, mette.CPR)
+	fmt.Fprintf(w, "\nGet a citizen token:\n  TOKEN=$(curl -s -X POST %s/token -d '{\"role\":\"citizen\",\"sub\":\"%s\",\"cpr\":\"%s\",\"municipality\":\"%s\"}' | jq -r .access_token)\n",
+		idpURL, mette.Sub, mette.CPR, mette.Municipality)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/me/profile\n", url("registration"))
 	fmt.Fprintf(w, "\nready in %.1fs (Ctrl-C stops everything; data stays in %s; make clean wipes it)\n", took.Seconds(), cfg.DataDir)
 }

@@ -54,8 +54,8 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 		FundingPreference: e.FundingPreference, WaitlistPosition: e.WaitlistPosition,
 		RequestedAt: e.RequestedAt.UTC().Format(time.RFC3339), Version: e.Version, History: []historyRow{},
 		Funding: fundingJSON{Outcome: "pending", Scheme: e.FundingPreference}}
-	if e.Status == enrolment.Waitlisted {
-		out.Funding.Outcome = "not_started"
+	if e.Status != enrolment.Pending {
+		out.Funding.Outcome = "not_started" // waiting, or ended before funding decided
 	}
 	if e.Funding != nil {
 		f := e.Funding
@@ -184,10 +184,8 @@ func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req cancelRequest
-	if r.ContentLength != 0 {
-		if err := httpapi.DecodeJSON(w, r, &req); err != nil {
-			return err
-		}
+	if err := httpapi.DecodeOptionalJSON(w, r, &req); err != nil {
+		return err
 	}
 	if len(req.Reason) > 500 {
 		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "reason", Message: "at most 500 characters"}}}

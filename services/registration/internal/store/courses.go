@@ -100,7 +100,7 @@ func (s *Store) CreateCourse(ctx context.Context, c Course) (bool, error) {
 			return err
 		}
 		return s.publish(ctx, tx, events.TypeCourseUpdated, events.SubjectCourseUpdated, c.ID.String(),
-			events.CourseUpdated{Course: stored.Facts(), SeatsAvailable: stored.SeatsAvailable(), Version: stored.Version})
+			events.CourseUpdated{Course: stored.Facts(), Version: stored.Version})
 	})
 	return created, translate("create course", err)
 }

@@ -130,6 +130,12 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 		if err := s.record(ctx, tx, &e, enrolment.ByCitizen, ""); err != nil {
 			return err
 		}
+		e.History = []HistoryEntry{{Status: e.Status, At: e.RequestedAt, Cause: enrolment.ByCitizen}}
+		if e.Status == enrolment.Waitlisted {
+			if e.WaitlistPosition, err = waitlistPosition(ctx, tx, e.ID); err != nil {
+				return err
+			}
+		}
 		if err := s.announce(ctx, tx, e, citizen, enrolment.ByCitizen, ""); err != nil {
 			return err
 		}
@@ -171,7 +177,7 @@ var statusEvents = map[enrolment.Status][2]string{
 }
 
 // announce emits the event of the enrolment's current state, with the facts consumers need.
-func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) error {
+func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) (err error) {
 	ev, ok := statusEvents[e.Status]
 	if !ok {
 		return nil
@@ -182,11 +188,12 @@ func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Ci
 		Cause: string(cause), Reason: reason, Funding: e.Funding,
 	}
 	if e.Status == enrolment.Waitlisted {
-		pos, err := waitlistPosition(ctx, tx, e.ID)
-		if err != nil {
-			return err
+		if e.WaitlistPosition == 0 {
+			if e.WaitlistPosition, err = waitlistPosition(ctx, tx, e.ID); err != nil {
+				return err
+			}
 		}
-		data.WaitlistPosition = pos
+		data.WaitlistPosition = e.WaitlistPosition
 	}
 	return s.publish(ctx, tx, ev[0], ev[1], e.ID.String(), data)
 }
@@ -310,7 +317,7 @@ func (s *Store) release(ctx context.Context, tx pgx.Tx, e *Enrolment) error {
 	}
 	var next uuid.UUID
 	err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'
-		ORDER BY priority DESC, requested_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, e.CourseID).Scan(&next)
+		ORDER BY priority DESC, requested_at, id LIMIT 1 FOR UPDATE`, e.CourseID).Scan(&next)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	} else if err != nil {

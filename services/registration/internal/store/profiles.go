@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -70,7 +71,7 @@ func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string,
 			return err
 		}
 		return s.publish(ctx, tx, events.TypeProfileUpdated, events.SubjectProfileUpdated, citizenID, events.ProfileUpdated{
-			CitizenID: citizenID, Version: c.Version, Name: p.Name, Email: p.Email, Phone: p.Phone, Facts: c.Facts(),
+			CitizenID: citizenID, CPRIndex: base64.StdEncoding.EncodeToString(s.keys.Index(number.Digits())), Version: c.Version, Name: p.Name, Email: p.Email, Phone: p.Phone, Facts: c.Facts(),
 		})
 	})
 	return c, translate("save profile", err)
