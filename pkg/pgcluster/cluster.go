@@ -82,7 +82,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 
 	data := filepath.Join(c.dir, "data")
 	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		args := []string{"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"}
+		args := []string{"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"}
 		if !o.Fsync {
 			args = append(args, "--no-sync")
 		}

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -42,11 +43,12 @@ func start(t *testing.T) system {
 	env := testenv.New(t, "registration", "funding", "notification")
 	smtp := smtptest.Start(t)
 	s := system{env: env, smtp: smtp}
+	index := key()
 	s.reg = env.Start(t, "registration", registration.Run, map[string]string{
-		"LIVSLANG_REGISTRATION_PII_KEYS": "1:" + key(), "LIVSLANG_CPR_INDEX_KEY": key(),
+		"LIVSLANG_REGISTRATION_PII_KEYS": "1:" + key(), "LIVSLANG_CPR_INDEX_KEY": index,
 		"LIVSLANG_REGISTRATION_SEED_DEMO": "true",
 	})
-	s.fund = env.Start(t, "funding", funding.Run, nil)
+	s.fund = env.Start(t, "funding", funding.Run, map[string]string{"LIVSLANG_CPR_INDEX_KEY": index, "LIVSLANG_FUNDING_SEED_DEMO": "true"})
 	s.notification = env.Start(t, "notification", notification.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr})
 	return s
 }
@@ -56,7 +58,7 @@ type citizen struct {
 }
 
 func (s system) citizen(t *testing.T, cpr, name, email, language string) citizen {
-	tok := s.env.Token(t, auth.Claims{Subject: uuid.NewString(), Role: auth.RoleCitizen, CPR: cpr})
+	tok := s.env.Token(t, auth.Claims{Subject: uuid.NewString(), Role: auth.RoleCitizen, CPR: cpr, Municipality: "657"})
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPut, s.reg+"/v1/me/profile", tok, map[string]any{
 		"name": name, "email": email, "phone": "+4520123456", "language": language,
 		"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2008},
@@ -117,7 +119,7 @@ func (s system) course(t *testing.T, query string) (id string, seats int) {
 			SeatsAvailable int `json:"seats_available"`
 		}
 	}
-	testenv.Do(t, http.MethodGet, s.reg+"/v1/courses?q="+query, "", nil).JSON(t, &page)
+	testenv.Do(t, http.MethodGet, s.reg+"/v1/courses?q="+url.QueryEscape(query), "", nil).JSON(t, &page)
 	if len(page.Items) == 0 {
 		t.Fatalf("no demo course matches %q", query)
 	}

@@ -1,68 +1,100 @@
-// Package service wires funding together: configuration, storage, the consumer of enrolment events
-// and the HTTP API. cmd/funding calls Run.
+// Package service wires funding together: configuration, storage, the consumer of registration's
+// events and the HTTP API. cmd/funding calls Run.
 package service
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
 
 	"livslang.dk/migrations"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/inbox"
 	"livslang.dk/pkg/service"
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/funding/internal/api"
-	"livslang.dk/services/funding/internal/decide"
+	"livslang.dk/services/funding/internal/decisions"
 	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
 )
 
+// Config is funding's configuration; see docs/configuration.md.
+type Config struct {
+	service.Config
+	CPRIndexKey string // LIVSLANG_CPR_INDEX_KEY: the key registration hashes CPR numbers with (base64)
+	SeedDemo    bool   // LIVSLANG_FUNDING_SEED_DEMO: create the demo budget pools
+}
+
+// LoadConfig reads the configuration from getenv.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	env := &service.Env{Getenv: getenv}
+	cfg := Config{
+		Config:      service.Load(env, "funding", 8082),
+		CPRIndexKey: env.String("LIVSLANG_CPR_INDEX_KEY", ""),
+		SeedDemo:    env.Bool("LIVSLANG_FUNDING_SEED_DEMO", false),
+	}
+	return cfg, env.Err()
+}
+
 // Run starts funding and serves until ctx is done.
 func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	env := &service.Env{Getenv: getenv}
-	cfg := service.Load(env, "funding", 8082)
-	if err := env.Err(); err != nil {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	svc, err := service.Start(ctx, cfg, stdout, migrations.FS, "funding")
+	indexKey, err := base64.StdEncoding.DecodeString(cfg.CPRIndexKey)
+	if err != nil {
+		return fmt.Errorf("configuration: LIVSLANG_CPR_INDEX_KEY: want base64: %w", err)
+	}
+	svc, err := service.Start(ctx, cfg.Config, stdout, migrations.FS, "funding")
 	if err != nil {
 		return err
 	}
 	st := &store.Store{Pool: svc.Pool, Now: time.Now}
-	rates := rules.DefaultRates()
-	const consumer = "funding-enrolments"
+	if cfg.SeedDemo {
+		n, err := seedPools(ctx, st, time.Now().Year())
+		if err != nil {
+			return err
+		}
+		svc.Log.Info("demo budget pools ready", zap.Int("pools", n))
+	}
+	d := &decisions.Service{DB: svc.Pool, Store: st, Rates: rules.DefaultRates(), Now: time.Now}
+	const consumer = "funding-registration"
 	svc.Consume(stream.Consumer{
-		Stream:   events.StreamRegistration,
-		Durable:  consumer,
-		Subjects: []string{events.SubjectEnrolmentRequested, events.SubjectEnrolmentCancelled, events.SubjectEnrolmentRejected},
+		Stream:  events.StreamRegistration,
+		Durable: consumer,
+		Subjects: []string{events.SubjectEnrolmentRequested, events.SubjectEnrolmentCancelled, events.SubjectEnrolmentRejected,
+			events.SubjectProfileUpdated, events.SubjectCourseUpdated},
 		Handler: func(ctx context.Context, e events.Envelope) error {
+			switch e.Type {
+			case events.TypeProfileUpdated:
+				var p events.ProfileUpdated
+				if err := e.Decode(&p); err != nil {
+					return err
+				}
+				return d.OnProfile(ctx, consumer, e, p)
+			case events.TypeCourseUpdated:
+				var c events.CourseUpdated
+				if err := e.Decode(&c); err != nil {
+					return err
+				}
+				return d.OnCourse(ctx, consumer, e, c)
+			}
 			var en events.Enrolment
 			if err := e.Decode(&en); err != nil {
 				return err
 			}
-			if e.Type != events.TypeEnrolmentRequested {
-				id, err := uuid.Parse(en.EnrolmentID)
-				if err != nil {
-					return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
-				}
-				_, err = inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return st.Release(ctx, tx, id) })
-				return err
+			if e.Type == events.TypeEnrolmentRequested {
+				return d.OnRequested(ctx, consumer, e, en)
 			}
-			rec, err := decide.Enrolment(en, rates, time.Now())
-			if err != nil {
-				return err
-			}
-			_, err = inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return st.Save(ctx, tx, rec) })
-			return err
+			return d.OnEnded(ctx, consumer, e, en)
 		},
 	})
 	mux := http.NewServeMux()
-	(&api.API{Store: st, Log: svc.Log}).Routes(mux)
+	(&api.API{Decisions: d, Store: st, Log: svc.Log, CPRIndexKey: indexKey}).Routes(mux)
 	return svc.Serve(ctx, mux)
 }

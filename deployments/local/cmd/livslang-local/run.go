@@ -175,6 +175,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		"LIVSLANG_REGISTRATION_PII_KEYS=" + sec.PIIKeys,
 		"LIVSLANG_CPR_INDEX_KEY=" + sec.IndexKey,
 		"LIVSLANG_REGISTRATION_SEED_DEMO=true",
+		"LIVSLANG_FUNDING_SEED_DEMO=true",
 	}
 	for _, svc := range services {
 		up := strings.ToUpper(svc)

@@ -1,27 +1,49 @@
-// Package api is funding's HTTP API.
+// Package api is funding's HTTP API: decisions, eligibility before enrolling, the review queue,
+// budgets, and the scheme and rate tables.
 package api
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/funding/internal/decide"
+	"livslang.dk/services/funding/internal/decisions"
+	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
 )
 
 // API serves funding's endpoints.
 type API struct {
-	Store *store.Store
-	Log   *zap.Logger
+	Decisions *decisions.Service
+	Store     *store.Store
+	Log       *zap.Logger
+	// CPRIndexKey is the key of the keyed hash registration puts in profile events, so a caseworker's
+	// CPR number can be matched without funding holding CPR numbers.
+	CPRIndexKey []byte
 }
 
 // Routes registers every endpoint on mux.
 func (a *API) Routes(mux *http.ServeMux) {
-	mux.Handle("GET /v1/decisions/{enrolment_id}", httpapi.Handle(a.Log, a.getDecision))
+	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
+	mux.Handle("GET /v1/decisions/{enrolment_id}", h(a.getDecision))
+	mux.Handle("POST /v1/eligibility", h(a.eligibility))
+	mux.Handle("GET /v1/reviews", h(a.listReviews))
+	mux.Handle("POST /v1/reviews/{id}/decide", h(a.decideReview))
+	mux.Handle("GET /v1/budgets", h(a.listBudgets))
+	mux.Handle("POST /v1/budgets", h(a.createBudget))
+	mux.Handle("GET /v1/schemes", h(a.schemes))
+	mux.Handle("GET /v1/rates", h(a.rates))
 }
 
 func (a *API) getDecision(w http.ResponseWriter, r *http.Request) error {
@@ -37,10 +59,246 @@ func (a *API) getDecision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// A citizen sees their own decisions; admins all. Caseworkers and institutions get theirs with
-	// their own issues (referrals, the institution feed); until then nobody else sees a decision.
-	if !(claims.Role == auth.RoleAdmin || (claims.Role == auth.RoleCitizen && rec.CitizenID == claims.Subject)) {
+	// A citizen sees their own decisions, a caseworker those of their municipality's citizens, an
+	// admin all. Institutions see decisions through their feed, not here.
+	allowed := claims.Role == auth.RoleAdmin ||
+		(claims.Role == auth.RoleCitizen && rec.CitizenID == claims.Subject) ||
+		(claims.Role == auth.RoleCaseworker && claims.Municipality != "" && rec.Municipality == claims.Municipality)
+	if !allowed {
 		return pgdb.ErrNotFound
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, rec)
+}
+
+// day reads ?on=YYYY-MM-DD, defaulting to today in Copenhagen.
+func (a *API) day(r *http.Request) (rules.Date, error) {
+	s := r.URL.Query().Get("on")
+	if s == "" {
+		return rules.DateOf(a.Store.Now().In(copenhagen)), nil
+	}
+	d, err := rules.ParseDate(s)
+	if err != nil {
+		return rules.Date{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "on", Message: "must be a date YYYY-MM-DD"}}}
+	}
+	return d, nil
+}
+
+var copenhagen = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+func (a *API) schemes(w http.ResponseWriter, r *http.Request) error {
+	day, err := a.day(r)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"on": day, "items": rules.Schemes(day), "next": ""})
+}
+
+func (a *API) rates(w http.ResponseWriter, r *http.Request) error {
+	day, err := a.day(r)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, a.Decisions.Rates.On(day))
+}
+
+type eligibilityRequest struct {
+	CourseID string `json:"course_id"`
+	CPR      string `json:"cpr"`
+}
+
+type schemeAnswer struct {
+	Scheme  string         `json:"scheme"`
+	Outcome string         `json:"outcome"`
+	Amounts decide.Amounts `json:"amounts"`
+	Rules   []decide.Rule  `json:"rules"`
+}
+
+// eligibility answers what each scheme the run lists would give, before enrolling. It writes nothing.
+func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCitizen, auth.RoleCaseworker)
+	if err != nil {
+		return err
+	}
+	var req eligibilityRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	v := &httpapi.ValidationError{}
+	courseID, err := uuid.Parse(req.CourseID)
+	if err != nil {
+		v.Add("course_id", "must be the UUID of a course run")
+	}
+	var number cpr.Number
+	switch {
+	case claims.Role == auth.RoleCaseworker:
+		if number, err = cpr.Parse(req.CPR); err != nil {
+			v.Add("cpr", "a caseworker names the client by CPR number (DDMMYYSSSS)")
+		}
+	case req.CPR != "":
+		v.Add("cpr", "only caseworkers name a client; a citizen asks for themself")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	course, err := a.Store.GetCourse(r.Context(), courseID)
+	if err != nil {
+		return err
+	}
+	var citizen store.Citizen
+	if claims.Role == auth.RoleCaseworker {
+		mac := hmac.New(sha256.New, a.CPRIndexKey)
+		mac.Write([]byte(number.Digits()))
+		citizen, err = a.Store.CitizenByCPRIndex(r.Context(), base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+		if err == nil && citizen.Facts.Municipality != claims.Municipality {
+			err = pgdb.ErrNotFound // another municipality's citizen
+		}
+	} else {
+		citizen, err = a.Store.GetCitizen(r.Context(), claims.Subject)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: no enrolment profile for this citizen yet (PUT /v1/me/profile on registration)", httpapi.ErrUnprocessable)
+	}
+	answers, on, err := a.Decisions.Eligibility(r.Context(), citizen, course)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		CourseID string         `json:"course_id"`
+		On       rules.Date     `json:"on"`
+		Schemes  []schemeAnswer `json:"schemes"`
+	}{CourseID: course.ID, On: on, Schemes: []schemeAnswer{}}
+	for _, res := range answers {
+		out.Schemes = append(out.Schemes, schemeAnswer{Scheme: res.Scheme, Outcome: res.Outcome, Amounts: res.Amounts, Rules: res.Rules})
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) listReviews(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCaseworker, auth.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	municipality := ""
+	if claims.Role == auth.RoleCaseworker {
+		municipality = claims.Municipality
+	}
+	list, err := a.Store.OpenReviews(r.Context(), municipality)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []decide.Record{}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": list, "next": ""})
+}
+
+type reviewRequest struct {
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason"`
+}
+
+func (a *API) decideReview(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCaseworker, auth.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return pgdb.ErrNotFound
+	}
+	var req reviewRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	v := &httpapi.ValidationError{}
+	if req.Outcome != "approved" && req.Outcome != "rejected" {
+		v.Add("outcome", "must be approved or rejected")
+	}
+	if l := len(req.Reason); l == 0 || l > 1000 {
+		v.Add("reason", "is required (at most 1000 characters): the citizen is told why")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	rv := decisions.Review{DecisionID: id, Approve: req.Outcome == "approved", Reason: req.Reason, Caseworker: claims.Subject}
+	if claims.Role == auth.RoleCaseworker {
+		rv.Municipality = claims.Municipality
+		if rv.Municipality == "" {
+			return fmt.Errorf("%w: the token names no municipality", httpapi.ErrForbidden)
+		}
+	}
+	rec, err := a.Decisions.DecideReview(r.Context(), rv)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, rec)
+}
+
+func (a *API) listBudgets(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCaseworker, auth.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	owner := ""
+	if claims.Role == auth.RoleCaseworker {
+		owner = claims.Municipality
+	}
+	pools, err := a.Store.Pools(r.Context(), owner)
+	if err != nil {
+		return err
+	}
+	if pools == nil {
+		pools = []store.Pool{}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": pools, "next": ""})
+}
+
+type budgetRequest struct {
+	Scheme    string `json:"scheme"`
+	Owner     string `json:"owner"`
+	Year      int    `json:"year"`
+	Name      string `json:"name"`
+	AmountDKK int64  `json:"amount_dkk"`
+}
+
+func (a *API) createBudget(w http.ResponseWriter, r *http.Request) error {
+	if _, err := auth.Require(r, auth.RoleAdmin); err != nil {
+		return err
+	}
+	var req budgetRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	v := &httpapi.ValidationError{}
+	switch req.Scheme {
+	case rules.SchemeRegionalPulje, rules.SchemeMunicipality, rules.SchemeOmstillingsfonden:
+	default:
+		v.Add("scheme", "must be a budget-limited scheme: regional_pulje, municipality or omstillingsfonden")
+	}
+	if req.Owner == "" || len(req.Owner) > 64 {
+		v.Add("owner", "is required: a municipality code (e.g. 657) or an institution id")
+	}
+	if req.Year < 2020 || req.Year > 2100 {
+		v.Add("year", "must be a year")
+	}
+	if req.AmountDKK <= 0 {
+		v.Add("amount_dkk", "must be positive")
+	}
+	if req.Name == "" {
+		req.Name = fmt.Sprintf("%s %s %d", req.Scheme, req.Owner, req.Year)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	p, err := a.Store.CreatePool(r.Context(), store.Pool{Scheme: req.Scheme, Owner: req.Owner, Year: req.Year, Name: req.Name, AmountDKK: req.AmountDKK})
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusCreated, p)
 }

@@ -61,8 +61,26 @@ type Record struct {
 	Alternatives     []Alternative `json:"alternatives"`
 	RatesVersion     string        `json:"rates_version"`
 	RateYear         RateYear      `json:"rate_year"`
-	Status           string        `json:"status"`
-	DecidedAt        time.Time     `json:"decided_at"`
+	// Plan is how the enrolment is funded when several schemes combine.
+	Plan rules.Plan `json:"plan"`
+	// Parameters are the rate-table entries the decision used.
+	Parameters []rules.ParameterUse `json:"parameters"`
+	Status     string               `json:"status"`
+	DecidedAt  time.Time            `json:"decided_at"`
+	// Review is set when a caseworker must decide (or has decided).
+	Review *Review `json:"review,omitempty"`
+	// Municipality is the citizen's municipality, whose caseworkers review the decision.
+	Municipality string `json:"-"`
+	// Request is the enrolment request the decision was made for, kept to evaluate it again.
+	Request events.Enrolment `json:"-"`
+}
+
+// Review is a caseworker's part in a decision.
+type Review struct {
+	Status     string     `json:"status"` // open or decided
+	ReviewedBy string     `json:"reviewed_by,omitempty"`
+	Reason     string     `json:"reason,omitempty"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
 }
 
 // Facts maps an enrolment event to the rules' facts; a malformed date is a malformed event.
@@ -84,7 +102,9 @@ func Facts(e events.Enrolment) (rules.Facts, error) {
 		Education: rules.Education{Level: e.Profile.Education.Level, CompletedYear: e.Profile.Education.CompletedYear},
 		Employment: rules.Employment{Status: e.Profile.Employment.Status, EmployerCVR: e.Profile.Employment.EmployerCVR,
 			WeeklyHours: e.Profile.Employment.WeeklyHours},
-		Benefits: e.Profile.Benefits,
+		Benefits:      e.Profile.Benefits,
+		Municipality:  e.Profile.Municipality,
+		InstitutionID: e.Course.InstitutionID,
 		Course: rules.Course{Category: e.Course.Category, StartsOn: starts, EndsOn: ends,
 			HoursPerWeek: e.Course.HoursPerWeek, FeeDKK: e.Course.FeeDKK, Schemes: e.Course.Schemes},
 	}
@@ -112,8 +132,22 @@ func wireRules(rs []rules.RuleResult) []Rule {
 	return out
 }
 
-// Enrolment decides the funding of an enrolment request with the given rates.
-func Enrolment(e events.Enrolment, rates rules.Rates, now time.Time) (Record, error) {
+// SchemeAnswer is what one scheme would give (eligibility before enrolling).
+type SchemeAnswer struct {
+	Scheme  string
+	Outcome string
+	Amounts Amounts
+	Rules   []Rule
+}
+
+// Answer maps a scheme result to its wire form.
+func Answer(res rules.SchemeResult) SchemeAnswer {
+	return SchemeAnswer{Scheme: res.Scheme, Outcome: string(res.Outcome), Amounts: amounts(res.Amounts), Rules: wireRules(res.Rules)}
+}
+
+// Enrolment decides the funding of an enrolment request with the given rates, today and the
+// citizen's usage of capped schemes.
+func Enrolment(e events.Enrolment, rates rules.Rates, now time.Time, usage rules.Usage) (Record, error) {
 	enrolmentID, err := uuid.Parse(e.EnrolmentID)
 	if err != nil {
 		return Record{}, fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
@@ -126,14 +160,20 @@ func Enrolment(e events.Enrolment, rates rules.Rates, now time.Time) (Record, er
 	if err != nil {
 		return Record{}, err
 	}
+	f.Today = rules.DateOf(now)
+	f.Usage = usage
 	d := rules.Decide(e.FundingPreference, f, rates)
 	rec := Record{
 		ID: uuid.New(), EnrolmentID: enrolmentID, EnrolmentVersion: e.Version, CitizenID: e.CitizenID,
 		CourseID: courseID, Preference: e.FundingPreference, Outcome: d.Outcome, Scheme: d.Scheme,
 		Amounts: amounts(d.Amounts), Rules: wireRules(d.Rules), Alternatives: []Alternative{},
-		RatesVersion: d.RatesVersion, Status: "active", DecidedAt: now.UTC(),
+		RatesVersion: d.RatesVersion, Status: "active", DecidedAt: now.UTC(), Plan: d.Plan, Parameters: d.Parameters,
+		Municipality: e.Profile.Municipality, Request: e,
 		RateYear: RateYear{Year: d.RateYear.Year, MaxDagpengeMonthlyDKK: d.RateYear.MaxDagpengeMonthlyDKK,
 			Source: d.RateYear.Source, Status: d.RateYear.Status},
+	}
+	if d.Outcome == rules.DecisionReviewRequired {
+		rec.Review = &Review{Status: "open"}
 	}
 	for _, a := range d.Alternatives {
 		rec.Alternatives = append(rec.Alternatives, Alternative{Scheme: a.Scheme, Outcome: string(a.Outcome), Amounts: amounts(a.Amounts)})
@@ -155,4 +195,18 @@ func (r Record) Summary() events.FundingSummary {
 		}
 	}
 	return s
+}
+
+// NoBudget turns an approval whose pool or cap had no room left into a rejection, with a rule that
+// says so. The plan's amounts no longer apply.
+func (r *Record) NoBudget(scheme, detailEN, detailDA string) {
+	r.Outcome = rules.DecisionRejected
+	r.Amounts = Amounts{CitizenPaysDKK: r.Request.Course.FeeDKK}
+	r.Rules = append(r.Rules, Rule{
+		ID: scheme + ".budget_available", Scheme: scheme, Outcome: string(rules.OutcomeNotMet),
+		Reference:     "Puljens eller loftets ramme (først til mølle); bevillingen må ikke overskrides",
+		Explanation:   "There is no money left for this: " + detailEN + ". You can choose another way of funding or wait for a place to be released.",
+		ExplanationDA: "Der er ikke flere midler: " + detailDA + ". Du kan vælge en anden finansiering eller vente på, at der bliver midler fri.",
+		Facts:         map[string]any{"scheme": scheme},
+	})
 }

@@ -68,6 +68,16 @@ func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 
 // AddDays returns the date n days after d (before d if n is negative).
 func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
 
+// AddMonths returns the date n months after d (before d if n is negative). A day that does not
+// exist in the target month becomes its last day: 31 August + 6 months is 28 February (29 in a
+// leap year), not 3 March.
+func (d Date) AddMonths(n int) Date {
+	first := NewDate(d.Year, d.Month+time.Month(n), 1)
+	last := first.AddDays(32)
+	last = NewDate(last.Year, last.Month, 1).AddDays(-1)
+	return NewDate(first.Year, first.Month, min(d.Day, last.Day))
+}
+
 // DaysUntil returns the number of days from d to e (negative if e is before d).
 func (d Date) DaysUntil(e Date) int {
 	const secondsPerDay = 24 * 60 * 60

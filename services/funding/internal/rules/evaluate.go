@@ -25,52 +25,82 @@ const (
 	DecisionReviewRequired = "review_required"
 )
 
-// Evaluate checks one scheme against the facts. An unknown scheme code is not eligible.
+// Evaluate checks one scheme against the facts. An unknown scheme code is not eligible. The
+// result lists the rate-table entries the rules used.
 func Evaluate(scheme string, f Facts, r Rates) SchemeResult {
+	p := newParamLog(r)
+	res := evaluate(scheme, f, p)
+	res.Parameters = p.used
+	return res
+}
+
+func evaluate(scheme string, f Facts, p *paramLog) SchemeResult {
 	switch scheme {
 	case SchemeSelf:
-		return evaluateSelf(f)
+		return evaluateSelf(f, p)
 	case SchemeSVU:
-		return evaluateSVU(f, r)
+		return evaluateSVU(f, p)
 	case SchemeVEU:
-		return evaluateVEU(f, r)
+		return evaluateVEU(f, p)
 	case SchemeEmployer:
 		return evaluateEmployer(f)
 	case SchemeMunicipality:
 		return evaluateMunicipality(f)
-	}
-	if d, ok := externalDeciders[scheme]; ok {
-		return evaluateExternal(scheme, d, f)
+	case SchemeJobrettetUddannelse:
+		return evaluateJobrettet(f, p)
+	case SchemeRegionalPulje:
+		return evaluateRegionalPulje(f, p)
+	case SchemeOmstillingsfonden:
+		return evaluateOmstillingsfonden(f, p)
+	case SchemeKompetencefond:
+		return evaluateKompetencefond(f, p)
 	}
 	return evaluateUnknown(scheme, f)
 }
 
 // Decision is the funding decision for one enrolment.
 type Decision struct {
-	Outcome      string // DecisionApproved, DecisionRejected or DecisionReviewRequired
-	Scheme       string // the preferred scheme
+	Outcome string // DecisionApproved, DecisionRejected or DecisionReviewRequired
+	Scheme  string // the preferred scheme
+	// Amounts are those of the whole plan: the fee covered by any scheme, what is left for the
+	// citizen, and the allowance from the plan's allowance scheme. Zero when rejected.
 	Amounts      Amounts
 	Rules        []RuleResult // the preferred scheme's rules
 	RatesVersion string
-	RateYear     RateYear // the rate row for the course's start year (zero if none)
+	RateYear     RateYear // the maximum-dagpenge entry in force on the course's first day (zero if none)
 	// Alternatives are the other schemes the run lists that would be eligible, in the run's order.
 	Alternatives []SchemeResult
+	// Plan is how the enrolment is funded when several schemes combine: which pays the fee, which
+	// the allowance, what the citizen and the employer pay, and the budgets and caps it draws on.
+	Plan Plan
+	// Parameters are the rate-table entries used by the schemes in the plan (by the preferred
+	// scheme when rejected): a later change to the rates does not change what this decision used.
+	Parameters []ParameterUse
 }
 
 // Decide evaluates the preferred scheme: eligible → approved, review_required → review_required,
-// not_eligible → rejected, with the rules that explain why. It always lists the other schemes the
-// run offers that would be eligible.
+// not_eligible → rejected, with the rules that explain why. It builds the funding plan with the
+// other schemes the run lists (see buildPlan) and lists those that would be eligible.
 func Decide(preference string, f Facts, r Rates) Decision {
 	res := Evaluate(preference, f, r)
-	_, used, _ := r.DailyMaxDagpenge(f.Course.StartsOn.Year)
+	others := evaluateOthers(preference, f, r)
+	plan, members := buildPlan(res, others, f)
+	_, used, _ := r.DailyMaxDagpengeOn(f.Course.StartsOn)
+
+	params := slices.Clone(res.Parameters)
+	for _, m := range members {
+		params = mergeUses(params, m.Parameters)
+	}
 	return Decision{
 		Outcome:      decisionOutcome(res.Outcome),
 		Scheme:       preference,
-		Amounts:      res.Amounts,
+		Amounts:      plan.amounts(),
 		Rules:        res.Rules,
 		RatesVersion: r.Version,
 		RateYear:     used,
-		Alternatives: alternatives(preference, f, r),
+		Alternatives: eligibleOnly(others),
+		Plan:         plan,
+		Parameters:   params,
 	}
 }
 
@@ -84,8 +114,8 @@ func decisionOutcome(o SchemeOutcome) string {
 	return DecisionRejected
 }
 
-// alternatives evaluates every other scheme the run lists (each once) and keeps the eligible ones.
-func alternatives(preference string, f Facts, r Rates) []SchemeResult {
+// evaluateOthers evaluates every other scheme the run lists, each once, in the run's order.
+func evaluateOthers(preference string, f Facts, r Rates) []SchemeResult {
 	var out []SchemeResult
 	var seen []string
 	for _, s := range f.Course.Schemes {
@@ -93,7 +123,16 @@ func alternatives(preference string, f Facts, r Rates) []SchemeResult {
 			continue
 		}
 		seen = append(seen, s)
-		if res := Evaluate(s, f, r); res.Outcome == SchemeEligible {
+		out = append(out, Evaluate(s, f, r))
+	}
+	return out
+}
+
+// eligibleOnly keeps the eligible results.
+func eligibleOnly(results []SchemeResult) []SchemeResult {
+	var out []SchemeResult
+	for _, res := range results {
+		if res.Outcome == SchemeEligible {
 			out = append(out, res)
 		}
 	}
@@ -106,15 +145,29 @@ func offeredRule(scheme string, c Course) RuleResult {
 	enName, daName := schemeNames(scheme)
 	facts := map[string]any{"scheme": scheme, "schemes_on_run": slices.Clone(c.Schemes)}
 	if c.Offers(scheme) {
+		noteEN, noteDA := offeredNote(scheme)
 		return rule(scheme, "offered_on_run", OutcomeMet, ref, text{
-			en: fmt.Sprintf("The course run lists %s as a way to fund it.", enName),
-			da: fmt.Sprintf("Holdet angiver %s som en mulig finansiering.", daName),
+			en: fmt.Sprintf("The course run lists %s as a way to fund it.", enName) + noteEN,
+			da: fmt.Sprintf("Holdet angiver %s som en mulig finansiering.", daName) + noteDA,
 		}, facts)
 	}
 	return rule(scheme, "offered_on_run", OutcomeNotMet, ref, text{
 		en: fmt.Sprintf("The course run does not list %s as a way to fund it.", enName),
 		da: fmt.Sprintf("Holdet angiver ikke %s som en mulig finansiering.", daName),
 	}, facts)
+}
+
+// offeredNote says what listing a scheme means where it implies a positive list.
+func offeredNote(scheme string) (en, da string) {
+	switch scheme {
+	case SchemeRegionalPulje:
+		return " The institution lists it only for courses on the regional positive list (regional positivliste) of the area.",
+			" Uddannelsesstedet angiver den kun for kurser på områdets regionale positivliste."
+	case SchemeJobrettetUddannelse:
+		return " The institution lists it only for courses on the national positive list for 6 weeks' job-oriented training.",
+			" Uddannelsesstedet angiver den kun for kurser på den landsdækkende positivliste for 6 ugers jobrettet uddannelse."
+	}
+	return "", ""
 }
 
 // schemeNames returns a scheme's name for English and Danish text.
@@ -137,7 +190,7 @@ func schemeNames(scheme string) (en, da string) {
 	case SchemeOmstillingsfonden:
 		return "Omstillingsfonden (VEU-omstillingsfonden)", "Omstillingsfonden (VEU-omstillingsfonden)"
 	case SchemeKompetencefond:
-		return "a competence development fund (kompetencefond)", "en kompetencefond"
+		return "Den Kommunale Kompetencefond (the municipal competence fund)", "Den Kommunale Kompetencefond"
 	}
 	return fmt.Sprintf("the scheme %q", scheme), fmt.Sprintf("ordningen %q", scheme)
 }

@@ -44,13 +44,48 @@ const (
 	CategoryAftenskole          = "aftenskole"
 )
 
+// SVU levels: the keys of Usage.SVUWeeksUsed. The 40 weeks of SVU are counted per level.
+const (
+	SVULevelFolkeskoleGymnasial = "folkeskole_gymnasial" // FVU, OBU, AVU, hf, gymnasial and Danish courses
+	SVULevelVideregaaende       = "videregaaende"        // akademi, diplom, master
+)
+
 // Facts are everything the rules know about one enrolment: the citizen and the course run.
+// Every field is optional: its zero value means unknown, and a rule that needs an unknown fact
+// answers needs_evidence (or, where noted, assumes the harmless value and says so).
 type Facts struct {
 	BirthDate  Date // from the CPR number (parsed elsewhere)
 	Education  Education
 	Employment Employment
 	Benefits   string // BenefitsNone, BenefitsDagpenge, BenefitsKontanthjaelp or BenefitsOther
 	Course     Course
+
+	Today           Date   // the day of the evaluation (application deadlines, "at the earliest" rules)
+	Municipality    string // the citizen's municipality code, e.g. "657" (Herning); owner of municipal budgets
+	InstitutionID   string // the institution running the course; owner of Omstillingsfonden's drawing right
+	UnemployedSince *Date  // first day of the current unemployment (6 weeks' job-oriented training)
+	// MunicipalEmployee: employed by a municipality on a KL collective agreement (Den Kommunale
+	// Kompetencefond). false also means unknown.
+	MunicipalEmployee bool
+	// SelfSupporting: a learner on a Danish course who supports themself (work, study, accompanying
+	// spouse, EU citizen) and so pays a deposit. false also means not known to be.
+	SelfSupporting bool
+	Usage          Usage // what the citizen has already used of schemes with a lifetime or yearly limit
+}
+
+// Usage is what the citizen has already had from schemes with a limit, from other enrolments.
+type Usage struct {
+	// SVUWeeksUsed is SVU already received, in weeks of 37 hours, keyed by SVULevelFolkeskoleGymnasial
+	// or SVULevelVideregaaende. At folkeskole/gymnasial level, SVU received at 20-24 for FVU or
+	// specialundervisning does not count and must be left out. nil means not recorded (taken as 0,
+	// and the explanation says so); a missing key in a non-nil map means none used.
+	SVUWeeksUsed map[string]float64
+	// OmstillingsfondenUsedDKK is what Omstillingsfonden has already paid or reserved for the
+	// citizen in the calendar year the course starts, for other enrolments.
+	OmstillingsfondenUsedDKK int64
+	// KompetencefondUsedDKK is what Den Kommunale Kompetencefond has paid or reserved for the
+	// citizen in the 12 months before the course starts, for other enrolments.
+	KompetencefondUsedDKK int64
 }
 
 // Education is the citizen's highest completed education.

@@ -25,10 +25,40 @@ type RuleResult struct {
 
 // Amounts are what a scheme pays and what the citizen pays, in whole kroner.
 type Amounts struct {
-	FeeCoveredDKK      int64 // participant fee paid by the scheme
+	FeeCoveredDKK      int64 // participant fee paid by the scheme (by the employer, for "employer")
 	CitizenPaysDKK     int64 // participant fee paid by the citizen
 	WeeklyAllowanceDKK int64 // allowance per week (SVU, VEU-godtgørelse)
 	TotalDKK           int64 // allowance for the whole course: weekly × weeks paid
+	// EmployerPaysDKK is the part of the fee the employer pays: all of it for "employer", the
+	// workplace's share for Den Kommunale Kompetencefond.
+	EmployerPaysDKK int64
+	// EmployerRefundDKK is the allowance paid to the employer instead of the citizen when the
+	// employer continues the salary during the course (SVU, VEU-godtgørelse; employed citizens).
+	// It is the same money as TotalDKK, not an extra amount.
+	EmployerRefundDKK int64
+	// DepositDKK is a refundable deposit the citizen pays (Danish courses, self-supporting learners).
+	DepositDKK int64
+}
+
+// BudgetNeed is money a scheme draws from a limited pool: approving the decision needs a
+// reservation of AmountDKK in the owner's pool for the year, and funding must not approve without
+// it. The regional pool's owner is the municipality and the amount is the refund drawn from the
+// pool (80 % of the fee); the municipality's own pool is drawn by the whole fee; Omstillingsfonden's
+// owner is the institution (its drawing right) and the amount is the fee it covers.
+type BudgetNeed struct {
+	Scheme    string `json:"scheme"`
+	Owner     string `json:"owner"` // municipality code or institution id; empty when not known
+	Year      int    `json:"year"`  // the course's start year
+	AmountDKK int64  `json:"amount_dkk"`
+}
+
+// CapNeed is room a decision needs under a per-citizen cap: AmountDKK of LimitDKK for the period
+// ("2027" for a calendar year, "12m" for the 12 months before the start).
+type CapNeed struct {
+	Scheme    string `json:"scheme"`
+	Period    string `json:"period"`
+	AmountDKK int64  `json:"amount_dkk"`
+	LimitDKK  int64  `json:"limit_dkk"`
 }
 
 // SchemeOutcome is the result of checking one scheme.
@@ -48,6 +78,12 @@ type SchemeResult struct {
 	Outcome SchemeOutcome
 	Amounts Amounts
 	Rules   []RuleResult
+	// Budget is set when the scheme draws on a limited pool (nil when not eligible).
+	Budget *BudgetNeed
+	// CitizenCap is set when the scheme has a per-citizen cap (nil when not eligible).
+	CitizenCap *CapNeed
+	// Parameters are the rate-table entries the rules used.
+	Parameters []ParameterUse
 }
 
 // Rule returns the result of the rule with the given ID.
@@ -82,6 +118,22 @@ func result(scheme string, rules []RuleResult, amounts Amounts) SchemeResult {
 		res.Amounts = amounts
 	}
 	return res
+}
+
+// withBudget sets the pool the scheme draws on, unless it is not eligible.
+func (s SchemeResult) withBudget(b BudgetNeed) SchemeResult {
+	if s.Outcome != SchemeNotEligible {
+		s.Budget = &b
+	}
+	return s
+}
+
+// withCap sets the per-citizen cap the scheme uses, unless it is not eligible.
+func (s SchemeResult) withCap(c CapNeed) SchemeResult {
+	if s.Outcome != SchemeNotEligible {
+		s.CitizenCap = &c
+	}
+	return s
 }
 
 // text is an explanation in both languages.

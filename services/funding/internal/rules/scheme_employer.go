@@ -19,7 +19,8 @@ func evaluateEmployer(f Facts) SchemeResult {
 		employerEmployed(f.Employment),
 		employerCVR(f.Employment),
 	}
-	return result(SchemeEmployer, rules, Amounts{FeeCoveredDKK: c.fee()})
+	// The scheme is the employer: the fee it covers is what the employer pays.
+	return result(SchemeEmployer, rules, Amounts{FeeCoveredDKK: c.fee(), EmployerPaysDKK: c.fee()})
 }
 
 // employerEmployed: only a wage earner has an employer to pay.
@@ -56,4 +57,20 @@ func employerCVR(e Employment) RuleResult {
 		en: fmt.Sprintf("The employer CVR number %q is not 8 digits.", e.EmployerCVR),
 		da: fmt.Sprintf("Arbejdsgiverens CVR-nummer %q er ikke 8 cifre.", e.EmployerCVR),
 	}, facts)
+}
+
+// employerInfo is the catalogue entry for payment by the employer.
+func employerInfo(catalogueDay) SchemeInfo {
+	return SchemeInfo{
+		Code: SchemeEmployer, NameEN: "Payment by your employer", NameDA: "Betaling fra arbejdsgiver", Pays: PaysFee,
+		DecidedBy: "the employer", Reference: employerRef,
+		DescriptionEN: "Your employer pays the participant fee; the institution invoices the employer's CVR number. An allowance (SVU, VEU-godtgørelse) may come on top.",
+		DescriptionDA: "Din arbejdsgiver betaler deltagerbetalingen; uddannelsesstedet fakturerer arbejdsgiverens CVR-nummer. En ydelse (SVU, VEU-godtgørelse) kan komme oveni.",
+		Parameters: []string{},
+		Rules: []RuleInfo{
+			offeredInfo(SchemeEmployer),
+			ruleInfo(SchemeEmployer, "employed", employerRef, "You are employed (a wage earner).", "Du er ansat (lønmodtager)."),
+			ruleInfo(SchemeEmployer, "employer_cvr", employerRef, "The employer is identified by an 8-digit CVR number.", "Arbejdsgiveren er angivet med et 8-cifret CVR-nummer."),
+		},
+	}
 }

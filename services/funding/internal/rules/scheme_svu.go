@@ -14,7 +14,6 @@ const (
 	svuMinAgeBasic       = 20 // § 2, stk. 5: FVU and OBU from 20
 	svuPensionAge        = 67 // simplification of folkepensionsalder, see svuAge
 	svuEmploymentDays    = 26 * 7
-	svuMaxFullWeeks      = 40   // per level, counted in 37-hour weeks
 	svuRoundUpCenti      = 2000 // folkeskole/gymnasial level: ≥ 20 hours a week counts as 37
 	svuFullTimeCenti     = 3000 // higher level: ≥ 30 hours a week is taken as "organised full time"
 	svuApplyEarliestDays = 13 * 7
@@ -48,17 +47,27 @@ func svuLevelOf(category string) svuLevel {
 	return svuNone
 }
 
-// percent of the maximum dagpenge paid for a full-time week.
-func (l svuLevel) percent() int64 {
+// percentParam is the rate-table parameter with the level's percentage of the maximum dagpenge
+// for a full-time week (100, 80 and 60 % when this was written).
+func (l svuLevel) percentParam() string {
 	switch l {
 	case svuBasic:
-		return 100
+		return ParamSVUPercentFVUOBU
 	case svuGeneral:
-		return 80
+		return ParamSVUPercentGeneral
 	case svuHigher:
-		return 60
+		return ParamSVUPercentHigher
 	}
-	return 0
+	return ""
+}
+
+// usageKey is the key of Usage.SVUWeeksUsed for the level: the 40 weeks are counted per level,
+// and FVU/OBU is folkeskole level.
+func (l svuLevel) usageKey() string {
+	if l == svuHigher {
+		return SVULevelVideregaaende
+	}
+	return SVULevelFolkeskoleGymnasial
 }
 
 // minCentiHours is the least teaching a week that gives SVU: 3 hours, or 6 at higher level.
@@ -96,7 +105,7 @@ func (l svuLevel) nameDA() string {
 	return "intet SVU-niveau"
 }
 
-func evaluateSVU(f Facts, r Rates) SchemeResult {
+func evaluateSVU(f Facts, p *paramLog) SchemeResult {
 	c := f.Course
 	level := svuLevelOf(c.Category)
 	rules := []RuleResult{
@@ -115,11 +124,11 @@ func evaluateSVU(f Facts, r Rates) SchemeResult {
 	rules = append(rules,
 		benefitsRule(SchemeSVU, "SVU", "SVU", svuRef("§ 2, stk. 1, nr. 6"), f),
 		periodRule(SchemeSVU, c),
-		rateRule(SchemeSVU, c, r),
+		rateRule(SchemeSVU, c, p),
 	)
-	calc := svuCalculate(c, level, r)
+	calc := svuCalculate(f, level, p)
 	if level != svuNone {
-		rules = append(rules, calc.rule())
+		rules = append(rules, calc.weeksRule(c.StartsOn, p.r), calc.rule())
 	}
 	rules = append(rules, svuApplicationDeadline(c, level))
 	return result(SchemeSVU, rules, calc.amounts())
@@ -406,43 +415,69 @@ func svuFullTime(c Course) RuleResult {
 // svuCalc is the SVU amount calculation, kept step by step for the explanation.
 type svuCalc struct {
 	level       svuLevel
-	rateOK      bool
+	rateOK      bool // the maximum dagpenge and the level's percentage are in force
 	daily       int64
+	percent     int64
 	weeklyLevel int64 // full-time weekly amount at the level's percentage
 	centi       int64 // course hours a week, in hundredths
 	centiPaid   int64 // hours a week SVU pays for, in hundredths
 	roundedUp   bool  // folkeskole/gymnasial course of ≥ 20 hours counted as 37
 	weekly      int64
 	weeks       int64 // course weeks
-	maxWeeks    int64 // weeks that fit in 40 full-time weeks at centiPaid hours
-	weeksPaid   int64
 	total       int64
 	fee         int64
 	feeCovered  int64
 	citizenPays int64
+	employed    bool // wage earner: the allowance may go to the employer as a refund
+
+	// The 40 weeks per level (svu_max_weeks_per_level), in hundredths of a 37-hour week.
+	capOK          bool
+	capUse         ParameterUse
+	capWeeks       int64
+	usageKnown     bool  // Usage.SVUWeeksUsed is recorded
+	usedCentiWeeks int64 // SVU already received at the level
+	leftCentiWeeks int64 // capWeeks × 100 − used
+	maxWeeks       int64 // course weeks that fit in the weeks left at centiPaid hours
+	weeksPaid      int64
 }
 
 // svuCalculate computes the weekly allowance, the total and the fee split.
 //
 //	hours paid = min(course hours, 37); at folkeskole/gymnasial level 37 if course hours ≥ 20
 //	weekly     = round(round(5 × daily × percent / 100) × hours paid / 37)
-//	weeks paid = min(course weeks, 40 × 37 / hours paid)  (40 weeks of 37 hours per level)
+//	weeks left = 40 − weeks already used at the level (weeks of 37 hours)
+//	weeks paid = min(course weeks, floor(weeks left × 37 / hours paid))
 //	total      = weekly × weeks paid
-func svuCalculate(c Course, level svuLevel, r Rates) svuCalc {
-	calc := svuCalc{level: level, centi: centiHours(c.HoursPerWeek), weeks: c.weeks(), fee: c.fee()}
+func svuCalculate(f Facts, level svuLevel, p *paramLog) svuCalc {
+	c := f.Course
+	calc := svuCalc{level: level, centi: centiHours(c.HoursPerWeek), weeks: c.weeks(), fee: c.fee(),
+		employed: f.Employment.Status == StatusEmployed}
 	calc.centiPaid = min(calc.centi, fullTimeCentiHours)
 	if level != svuHigher && calc.centi >= svuRoundUpCenti {
 		calc.roundedUp = calc.centi < fullTimeCentiHours
 		calc.centiPaid = fullTimeCentiHours
 	}
-	if calc.centiPaid > 0 {
-		calc.maxWeeks = svuMaxFullWeeks * fullTimeCentiHours / calc.centiPaid
+	if level == svuNone {
+		return calc
+	}
+
+	calc.usageKnown = f.Usage.SVUWeeksUsed != nil
+	calc.usedCentiWeeks = centiHours(f.Usage.SVUWeeksUsed[level.usageKey()]) // hundredths, never negative
+	calc.capWeeks, calc.capUse, calc.capOK = p.int(ParamSVUMaxWeeks, c.StartsOn)
+	calc.leftCentiWeeks = calc.capWeeks*100 - calc.usedCentiWeeks
+	switch {
+	case !calc.capOK:
+		calc.maxWeeks = calc.weeks // no cap in force: the weeks rule asks for evidence
+	case calc.centiPaid > 0 && calc.leftCentiWeeks >= 100:
+		calc.maxWeeks = calc.leftCentiWeeks * fullTimeCentiHours / (100 * calc.centiPaid)
 	}
 	calc.weeksPaid = min(calc.weeks, calc.maxWeeks)
 
-	calc.daily, _, calc.rateOK = r.DailyMaxDagpenge(c.StartsOn.Year)
-	if calc.rateOK && level != svuNone {
-		calc.weeklyLevel = weeklyAtPercent(calc.daily, level.percent())
+	daily, _, dailyOK := p.dailyMaxDagpenge(c.StartsOn)
+	percent, _, percentOK := p.int(level.percentParam(), c.StartsOn)
+	calc.daily, calc.percent, calc.rateOK = daily, percent, dailyOK && percentOK
+	if calc.rateOK {
+		calc.weeklyLevel = weeklyAtPercent(calc.daily, calc.percent)
 		calc.weekly = proRata(calc.weeklyLevel, calc.centiPaid)
 		calc.total = calc.weekly * calc.weeksPaid
 	}
@@ -459,12 +494,72 @@ func (calc svuCalc) amounts() Amounts {
 	if calc.level == svuNone {
 		return Amounts{}
 	}
-	return Amounts{
+	a := Amounts{
 		FeeCoveredDKK:      calc.feeCovered,
 		CitizenPaysDKK:     calc.citizenPays,
 		WeeklyAllowanceDKK: calc.weekly,
 		TotalDKK:           calc.total,
 	}
+	if calc.employed {
+		a.EmployerRefundDKK = calc.total
+	}
+	return a
+}
+
+// weeksRule checks the 40 weeks of 37 hours per level against the SVU already received: none
+// left (less than one week) is not met; fewer left than the course needs is met with the paid
+// weeks capped.
+func (calc svuCalc) weeksRule(day Date, r Rates) RuleResult {
+	ref := "svu.dk: Så mange uger kan du få SVU (højst 40 uger à 37 timer pr. niveau; SVU til videregående uddannelse fra 1/1/2007 tæller med)"
+	if !calc.capOK {
+		return missingParamRule(SchemeSVU, "weeks_left", ref, ParamSVUMaxWeeks, day, r)
+	}
+	level, key := calc.level, calc.level.usageKey()
+	used, left := calc.usedCentiWeeks, max(calc.leftCentiWeeks, 0)
+	facts := map[string]any{
+		"svu_level":                level.nameEN(),
+		"usage_key":                key,
+		"usage_recorded":           calc.usageKnown,
+		"weeks_used":               hoursFact(used),
+		"max_weeks_per_level":      calc.capWeeks,
+		"weeks_left":               hoursFact(left),
+		"course_weeks":             calc.weeks,
+		"hours_paid_per_week":      hoursFact(calc.centiPaid),
+		"max_weeks_at_these_hours": calc.maxWeeks,
+		"weeks_paid":               calc.weeksPaid,
+	}
+	paramFacts(facts, "max_weeks", calc.capUse)
+
+	var en, da string
+	if calc.usageKnown {
+		en = fmt.Sprintf("SVU is given for at most %d weeks of 37 hours at %s in a lifetime. You have had %s weeks, so %s are left.",
+			calc.capWeeks, level.nameEN(), hoursEN(used), hoursEN(left))
+		da = fmt.Sprintf("SVU gives højst i %d uger à 37 timer på %s i alt. Du har fået %s uger, så der er %s tilbage.",
+			calc.capWeeks, level.nameDA(), hoursDA(used), hoursDA(left))
+	} else {
+		en = fmt.Sprintf("SVU is given for at most %d weeks of 37 hours at %s in a lifetime. Your earlier SVU is not recorded here, so none is counted; the SVU administrator checks it.",
+			calc.capWeeks, level.nameEN())
+		da = fmt.Sprintf("SVU gives højst i %d uger à 37 timer på %s i alt. Din tidligere SVU er ikke registreret her, så der er ikke fratrukket noget; SVU-administratoren kontrollerer det.",
+			calc.capWeeks, level.nameDA())
+	}
+	if calc.leftCentiWeeks < 100 {
+		return rule(SchemeSVU, "weeks_left", OutcomeNotMet, ref, text{
+			en: en + " SVU is given for at least one week of 37 hours, so there is no SVU left for this course at this level.",
+			da: da + " SVU gives for mindst én uge à 37 timer, så der er ikke mere SVU til dette kursus på dette niveau.",
+		}, facts)
+	}
+	if calc.weeksPaid < calc.weeks {
+		return rule(SchemeSVU, "weeks_left", OutcomeMet, ref, text{
+			en: en + fmt.Sprintf(" At %s hours a week that pays %d of the course's %d weeks; the remaining %d weeks are without SVU.",
+				hoursEN(calc.centiPaid), calc.weeksPaid, calc.weeks, calc.weeks-calc.weeksPaid),
+			da: da + fmt.Sprintf(" Ved %s timer om ugen dækker det %d af kursets %d uger; de sidste %d uger er uden SVU.",
+				hoursDA(calc.centiPaid), calc.weeksPaid, calc.weeks, calc.weeks-calc.weeksPaid),
+		}, facts)
+	}
+	return rule(SchemeSVU, "weeks_left", OutcomeMet, ref, text{
+		en: en + fmt.Sprintf(" The course's %d weeks at %s hours a week fit within them.", calc.weeks, hoursEN(calc.centiPaid)),
+		da: da + fmt.Sprintf(" Kursets %d uger à %s timer er inden for dem.", calc.weeks, hoursDA(calc.centiPaid)),
+	}, facts)
 }
 
 // rule explains the calculation; it is informational and always met.
@@ -472,7 +567,7 @@ func (calc svuCalc) rule() RuleResult {
 	ref := svuRef("§ 13, stk. 1–2") + "; FVU/OBU 100 % fra 1/1/2018 (SVU-bekendtgørelsen); svu.dk: SVU-satser, Sådan regner du din SVU ud, Så mange uger kan du få SVU"
 	facts := map[string]any{
 		"svu_level":                 calc.level.nameEN(),
-		"percent_of_max_dagpenge":   calc.level.percent(),
+		"percent_of_max_dagpenge":   calc.percent,
 		"max_dagpenge_daily_dkk":    calc.daily,
 		"weekly_full_time_dkk":      calc.weeklyLevel,
 		"hours_per_week":            hoursFact(calc.centi),
@@ -480,25 +575,27 @@ func (calc svuCalc) rule() RuleResult {
 		"hours_rounded_up_to_37":    calc.roundedUp,
 		"weekly_allowance_dkk":      calc.weekly,
 		"course_weeks":              calc.weeks,
-		"max_weeks_at_these_hours":  calc.maxWeeks,
 		"weeks_paid":                calc.weeksPaid,
 		"total_dkk":                 calc.total,
 		"fee_dkk":                   calc.fee,
 		"fee_covered_dkk":           calc.feeCovered,
 		"citizen_pays_dkk":          calc.citizenPays,
-		"earlier_svu_weeks_counted": false,
+		"earlier_svu_weeks_counted": calc.usageKnown,
 	}
+	payeeFacts(facts, calc.employed, calc.amounts().EmployerRefundDKK)
 	var en, da strings.Builder
 	en.WriteString("If SVU is granted: ")
 	da.WriteString("Hvis SVU bevilges: ")
+	outcome := OutcomeMet
 	if !calc.rateOK {
-		en.WriteString("the allowance cannot be calculated without a rate (see svu.rate). ")
-		da.WriteString("ydelsen kan ikke beregnes uden en sats (se svu.rate). ")
+		outcome = OutcomeNeedsEvidence
+		en.WriteString("the allowance cannot be calculated without the maximum dagpenge and the level's percentage in force on the first day (see svu.rate). ")
+		da.WriteString("ydelsen kan ikke beregnes uden dagpengenes højeste beløb og niveauets procentsats gældende på første kursusdag (se svu.rate). ")
 	} else {
 		fmt.Fprintf(&en, "SVU at %s is %d %% of the maximum dagpenge, %s a week for 37 hours. ",
-			calc.level.nameEN(), calc.level.percent(), krEN(calc.weeklyLevel))
+			calc.level.nameEN(), calc.percent, krEN(calc.weeklyLevel))
 		fmt.Fprintf(&da, "SVU på %s er %d %% af dagpengenes højeste beløb, %s om ugen for 37 timer. ",
-			calc.level.nameDA(), calc.level.percent(), krDA(calc.weeklyLevel))
+			calc.level.nameDA(), calc.percent, krDA(calc.weeklyLevel))
 		switch {
 		case calc.roundedUp:
 			fmt.Fprintf(&en, "The course has %s hours a week; at folkeskole or gymnasial level 20 hours or more count as 37. ", hoursEN(calc.centi))
@@ -515,8 +612,8 @@ func (calc svuCalc) rule() RuleResult {
 		fmt.Fprintf(&en, ", and for %d weeks %s in total. ", calc.weeksPaid, krEN(calc.total))
 		fmt.Fprintf(&da, " og for %d uger %s i alt. ", calc.weeksPaid, krDA(calc.total))
 		if calc.weeksPaid < calc.weeks {
-			fmt.Fprintf(&en, "The course lasts %d weeks, but SVU pays at most 40 weeks of 37 hours at each level (%d weeks at these hours). ", calc.weeks, calc.maxWeeks)
-			fmt.Fprintf(&da, "Kurset varer %d uger, men SVU gives højst i 40 uger à 37 timer på hvert niveau (%d uger ved dette timetal). ", calc.weeks, calc.maxWeeks)
+			fmt.Fprintf(&en, "The course lasts %d weeks, but the weeks of SVU left at this level pay only %d of them (see svu.weeks_left). ", calc.weeks, calc.weeksPaid)
+			fmt.Fprintf(&da, "Kurset varer %d uger, men de uger med SVU, du har tilbage på dette niveau, dækker kun %d af dem (se svu.weeks_left). ", calc.weeks, calc.weeksPaid)
 		}
 	}
 	if calc.level.coversFee() {
@@ -526,9 +623,16 @@ func (calc svuCalc) rule() RuleResult {
 		fmt.Fprintf(&en, "SVU at higher level does not pay the participant fee; you pay %s. ", krEN(calc.fee))
 		fmt.Fprintf(&da, "SVU på videregående niveau dækker ikke deltagerbetalingen; du betaler %s. ", krDA(calc.fee))
 	}
-	en.WriteString("SVU is paid for the hours you are away from work under your leave agreement, so this is an estimate from the course hours; SVU you have had before at the same level counts towards the 40 weeks and is not included here.")
-	da.WriteString("SVU gives for de timer, du har fravær fra arbejdet efter din orlovsaftale, så dette er et skøn ud fra kursets timetal; SVU, du tidligere har fået på samme niveau, tæller med i de 40 uger og er ikke medregnet her.")
-	return rule(SchemeSVU, "amount", OutcomeMet, ref, text{en: en.String(), da: da.String()}, facts)
+	en.WriteString("SVU is paid for the hours you are away from work under your leave agreement, so this is an estimate from the course hours. ")
+	da.WriteString("SVU gives for de timer, du har fravær fra arbejdet efter din orlovsaftale, så dette er et skøn ud fra kursets timetal. ")
+	if calc.employed {
+		en.WriteString(payeeEN(true) + " The employer gets it only if the salary is at least the SVU amount.")
+		da.WriteString(payeeDA(true) + " Arbejdsgiveren får den kun, hvis lønnen mindst svarer til SVU-beløbet.")
+	} else {
+		en.WriteString(payeeEN(false))
+		da.WriteString(payeeDA(false))
+	}
+	return rule(SchemeSVU, "amount", outcome, ref, text{en: en.String(), da: da.String()}, facts)
 }
 
 // svuApplicationDeadline is informational: how and by when to apply.
@@ -550,4 +654,51 @@ func svuApplicationDeadline(c Course, level svuLevel) RuleResult {
 		en: fmt.Sprintf("Apply at svu.dk with MitID, at the earliest 13 weeks before the start (%s) and preferably at least 3 weeks before (%s). To get SVU from the first day, the application must reach %s no later than the first teaching day, %s; otherwise SVU normally starts only the following week. Your employer confirms the leave agreement and the institution your enrolment in the application; each has 10 days.", earliest, advised, adminEN, c.StartsOn),
 		da: fmt.Sprintf("Søg på svu.dk med MitID, tidligst 13 uger før start (%s) og helst mindst 3 uger før (%s). For at få SVU fra første dag skal ansøgningen være modtaget af %s senest første undervisningsdag, %s; ellers gives SVU normalt først fra den følgende uge. Din arbejdsgiver bekræfter orlovsaftalen og uddannelsesstedet din optagelse i ansøgningen; de har hver 10 dage.", earliest, advised, adminDA, c.StartsOn),
 	}, facts)
+}
+
+// svuInfo is the catalogue entry for SVU.
+func svuInfo(c catalogueDay) SchemeInfo {
+	basic, general, higher := c.n(ParamSVUPercentFVUOBU), c.n(ParamSVUPercentGeneral), c.n(ParamSVUPercentHigher)
+	weeks := c.n(ParamSVUMaxWeeks)
+	return SchemeInfo{
+		Code: SchemeSVU, NameEN: "SVU (State Adult Education Grant)", NameDA: "SVU (Statens Voksenuddannelsesstøtte)", Pays: PaysBoth,
+		Entitlement: true, DecidedBy: "the SVU administrator (VUC, or for higher education the designated administrator)",
+		Reference: "Lov om statens voksenuddannelsesstøtte, LBK nr. 53 af 23/01/2020",
+		DescriptionEN: "A weekly allowance for people in work who study at folkeskole, gymnasial or higher level: " + basic + " % (FVU/OBU), " + general + " % (folkeskole/gymnasial) or " + higher + " % (higher education) of the maximum dagpenge, pro rata for part time, at most " + weeks + " weeks of 37 hours per level. At folkeskole and gymnasial level it also pays the participant fee. Paid to the employer as a refund when the salary continues, else to the citizen.",
+		DescriptionDA: "En ugentlig støtte til personer i beskæftigelse, der uddanner sig på folkeskole-, gymnasialt eller videregående niveau: " + basic + " % (FVU/OBU), " + general + " % (folkeskole/gymnasialt) eller " + higher + " % (videregående) af dagpengenes højeste beløb, forholdsmæssigt ved deltid, højst " + weeks + " uger à 37 timer pr. niveau. På folkeskole- og gymnasialt niveau dækkes også deltagerbetalingen. Udbetales til arbejdsgiveren som refusion, når lønnen fortsætter, ellers til borgeren.",
+		Parameters: []string{ParamMaxDagpengeMonthly, ParamSVUPercentFVUOBU, ParamSVUPercentGeneral, ParamSVUPercentHigher, ParamSVUMaxWeeks},
+		Rules: []RuleInfo{
+			offeredInfo(SchemeSVU),
+			ruleInfo(SchemeSVU, "age", svuRef("§ 2, stk. 1, nr. 1 og stk. 5"),
+				"At least 25 on the first course day (20 for FVU and OBU) and below folkepensionsalder (taken as 67).",
+				"Fyldt 25 år på første kursusdag (20 år til FVU og OBU) og under folkepensionsalderen (sat til 67 år)."),
+			ruleInfo(SchemeSVU, "employment", svuRef("§ 2, stk. 1, nr. 2"),
+				"In work as a wage earner or self-employed, without a public wage subsidy.", "I beskæftigelse som lønmodtager eller selvstændig uden offentligt løntilskud."),
+			ruleInfo(SchemeSVU, "employment_26_weeks", svuRef("§ 2, stk. 2"),
+				"At least 26 weeks (182 days) with the current employer or in the own business immediately before the course.",
+				"Mindst 26 uger (182 dage) hos den nuværende arbejdsgiver eller i egen virksomhed umiddelbart før kurset."),
+			ruleInfo(SchemeSVU, "course_type", svuRef("§ 2, stk. 1, nr. 3, jf. § 4, stk. 1 og § 8"),
+				"A course that gives SVU: FVU, OBU, AVU, hf and gymnasial single subjects, Danish for adult foreigners, akademi, diplom, master.",
+				"Et kursus, der giver SVU: FVU, OBU, AVU, hf- og gymnasiale enkeltfag, danskuddannelse, akademi, diplom, master."),
+			ruleInfo(SchemeSVU, "education_cap", svuRef("§ 3"),
+				"Folkeskole/gymnasial level: kortuddannet (FVU, OBU and Danish exempt). Higher level: no higher education already, unless outdated (unused for 5 years).",
+				"Folkeskole-/gymnasialt niveau: kortuddannet (FVU, OBU og dansk undtaget). Videregående niveau: ingen videregående uddannelse i forvejen, medmindre den er forældet (ubrugt i 5 år)."),
+			ruleInfo(SchemeSVU, "minimum_hours", "svu.dk: Uddannelser med SVU og Sådan regner du din SVU ud",
+				"At least 3 hours of teaching a week (6 at higher level).", "Mindst 3 timers undervisning om ugen (6 på videregående niveau)."),
+			ruleInfo(SchemeSVU, "full_time", "svu.dk: Kun SVU til videregående heltidsuddannelser",
+				"Higher level only: the course is organised full time (taken as at least 30 hours a week).", "Kun videregående niveau: kurset er tilrettelagt på heltid (regnet som mindst 30 timer om ugen)."),
+			benefitsInfo(SchemeSVU, svuRef("§ 2, stk. 1, nr. 6")),
+			periodInfo(SchemeSVU),
+			rateInfo(SchemeSVU),
+			ruleInfo(SchemeSVU, "weeks_left", "svu.dk: Så mange uger kan du få SVU",
+				"At most "+weeks+" weeks of 37 hours per level in a lifetime, less the SVU already received at the level; less than one week left is not met, fewer than the course needs caps the weeks paid.",
+				"Højst "+weeks+" uger à 37 timer pr. niveau i alt, fratrukket den SVU, der allerede er modtaget på niveauet; under én uge tilbage er ikke opfyldt, færre end kurset kræver begrænser de betalte uger."),
+			ruleInfo(SchemeSVU, "amount", svuRef("§ 13, stk. 1–2"),
+				"Weekly = round(5 × daily maximum dagpenge × percent / 100) × hours paid / 37, rounded; total = weekly × weeks paid. Paid to the employer as a refund when the salary continues.",
+				"Ugentligt = afrundet(5 × dagpengenes højeste dagsats × procent / 100) × betalte timer / 37, afrundet; i alt = ugentligt × betalte uger. Udbetales til arbejdsgiveren som refusion, når lønnen fortsætter."),
+			ruleInfo(SchemeSVU, "application_deadline", "svu.dk: Sådan søger du digitalt",
+				"Apply at svu.dk from 13 weeks before the start; the application must reach the SVU administrator by the first teaching day.",
+				"Søg på svu.dk fra 13 uger før start; ansøgningen skal være modtaget af SVU-administratoren senest første undervisningsdag."),
+		},
+	}
 }

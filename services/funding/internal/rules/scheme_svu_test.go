@@ -271,8 +271,12 @@ func TestSVUAmounts(t *testing.T) {
 				}
 				t.Fatalf("Outcome = %s, want eligible", res.Outcome)
 			}
-			if res.Amounts != tt.want {
-				t.Errorf("Amounts = %+v, want %+v", res.Amounts, tt.want)
+			// The citizen is employed: the allowance goes to the employer as a refund if the
+			// salary continues.
+			want := tt.want
+			want.EmployerRefundDKK = want.TotalDKK
+			if res.Amounts != want {
+				t.Errorf("Amounts = %+v, want %+v", res.Amounts, want)
 			}
 		})
 	}
@@ -314,5 +318,100 @@ func TestSVURuleOrderStartsWithOfferedOnRun(t *testing.T) {
 	}
 	if res.Outcome != SchemeNotEligible {
 		t.Errorf("Outcome = %s", res.Outcome)
+	}
+}
+
+// TestSVUWeeksLeft: the 40 weeks of 37 hours per level across several enrolments.
+func TestSVUWeeksLeft(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		category  string
+		hours     float64
+		end       string // the course starts 2024-03-04
+		used      map[string]float64
+		want      Outcome
+		weeksPaid int64
+	}{
+		{"nothing recorded", CategoryAVU, 37, "2024-04-07", nil, OutcomeMet, 5},
+		{"none used", CategoryAVU, 37, "2024-04-07", map[string]float64{}, OutcomeMet, 5},
+		{"38 used, 5-week course: 2 weeks paid", CategoryAVU, 37, "2024-04-07", map[string]float64{SVULevelFolkeskoleGymnasial: 38}, OutcomeMet, 2},
+		{"35 used, 5-week course fits exactly", CategoryAVU, 37, "2024-04-07", map[string]float64{SVULevelFolkeskoleGymnasial: 35}, OutcomeMet, 5},
+		{"39 used: one week left", CategoryAVU, 37, "2024-04-07", map[string]float64{SVULevelFolkeskoleGymnasial: 39}, OutcomeMet, 1},
+		{"39.5 used: less than a week left", CategoryAVU, 37, "2024-04-07", map[string]float64{SVULevelFolkeskoleGymnasial: 39.5}, OutcomeNotMet, 0},
+		{"40 used", CategoryAVU, 37, "2024-04-07", map[string]float64{SVULevelFolkeskoleGymnasial: 40}, OutcomeNotMet, 0},
+		{"more than 40 recorded", CategoryAVU, 37, "2024-04-07", map[string]float64{SVULevelFolkeskoleGymnasial: 41}, OutcomeNotMet, 0},
+		{"38 used, 10 hours a week: 2 × 37 / 10 = 7 weeks", CategoryAVU, 10, "2024-05-12", map[string]float64{SVULevelFolkeskoleGymnasial: 38}, OutcomeMet, 7},
+		{"weeks at the other level do not count", CategoryAVU, 37, "2024-04-07", map[string]float64{SVULevelVideregaaende: 40}, OutcomeMet, 5},
+		{"FVU counts at folkeskole level", CategoryFVU, 37, "2024-04-07", map[string]float64{SVULevelFolkeskoleGymnasial: 38}, OutcomeMet, 2},
+		{"diplom uses the higher level", CategoryDiplom, 37, "2024-04-07", map[string]float64{SVULevelVideregaaende: 38, SVULevelFolkeskoleGymnasial: 40}, OutcomeMet, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := with(func(f *Facts) {
+				f.Course.Category, f.Course.HoursPerWeek = tt.category, tt.hours
+				f.Course.EndsOn = d(tt.end)
+				f.Usage.SVUWeeksUsed = tt.used
+			})
+			r := checkRule(t, SchemeSVU, "svu.weeks_left", f, tt.want)
+			if r.Facts["weeks_paid"] != tt.weeksPaid {
+				t.Errorf("weeks_paid = %v, want %d; %s", r.Facts["weeks_paid"], tt.weeksPaid, r.Explanation)
+			}
+			res := Evaluate(SchemeSVU, f, DefaultRates())
+			if tt.want == OutcomeNotMet {
+				if res.Outcome != SchemeNotEligible {
+					t.Errorf("Outcome = %s, want not_eligible", res.Outcome)
+				}
+				return
+			}
+			if res.Outcome != SchemeEligible || res.Amounts.TotalDKK != res.Amounts.WeeklyAllowanceDKK*tt.weeksPaid {
+				t.Errorf("Outcome = %s, Amounts = %+v, want %d weeks paid", res.Outcome, res.Amounts, tt.weeksPaid)
+			}
+			if amount := mustRule(t, res, "svu.amount"); amount.Facts["earlier_svu_weeks_counted"] != (tt.used != nil) {
+				t.Errorf("earlier_svu_weeks_counted = %v", amount.Facts["earlier_svu_weeks_counted"])
+			}
+		})
+	}
+}
+
+func TestSVUWeeksLeftExplainsTheCap(t *testing.T) {
+	t.Parallel()
+	f := with(func(f *Facts) {
+		f.Course.EndsOn = d("2024-04-07")
+		f.Usage.SVUWeeksUsed = map[string]float64{SVULevelFolkeskoleGymnasial: 38}
+	})
+	r := checkRule(t, SchemeSVU, "svu.weeks_left", f, OutcomeMet)
+	for _, want := range []string{"You have had 38 weeks, so 2 are left", "pays 2 of the course's 5 weeks"} {
+		if !strings.Contains(r.Explanation, want) {
+			t.Errorf("Explanation lacks %q: %s", want, r.Explanation)
+		}
+	}
+	if !strings.Contains(r.ExplanationDA, "dækker det 2 af kursets 5 uger") {
+		t.Errorf("ExplanationDA: %s", r.ExplanationDA)
+	}
+	if r.Facts["max_weeks_source"] == "" || r.Facts["max_weeks_status"] != RateStatusPublished {
+		t.Errorf("Facts = %v", r.Facts)
+	}
+}
+
+// TestSVUPaidToEmployer: the allowance goes to the employer as a refund when an employed citizen's
+// salary continues; a self-employed citizen gets it.
+func TestSVUPaidToEmployer(t *testing.T) {
+	t.Parallel()
+	res := Evaluate(SchemeSVU, baseFacts(), DefaultRates())
+	if res.Amounts.EmployerRefundDKK != res.Amounts.TotalDKK || res.Amounts.TotalDKK == 0 {
+		t.Errorf("employed: Amounts = %+v", res.Amounts)
+	}
+	if r := mustRule(t, res, "svu.amount"); r.Facts["employer_refund_dkk"] != res.Amounts.TotalDKK || !strings.Contains(r.Explanation, "paid to the employer as a refund") {
+		t.Errorf("amount rule: %v, %s", r.Facts, r.Explanation)
+	}
+	self := Evaluate(SchemeSVU, with(func(f *Facts) { f.Employment.Status = StatusSelfEmployed }), DefaultRates())
+	if self.Outcome != SchemeEligible || self.Amounts.EmployerRefundDKK != 0 {
+		t.Errorf("self-employed: %s, Amounts = %+v", self.Outcome, self.Amounts)
+	}
+	veu := Evaluate(SchemeVEU, veuFacts(), DefaultRates())
+	if veu.Amounts.EmployerRefundDKK != veu.Amounts.TotalDKK || mustRule(t, veu, "veu.amount").Facts["paid_to"] == "citizen" {
+		t.Errorf("VEU: Amounts = %+v", veu.Amounts)
 	}
 }

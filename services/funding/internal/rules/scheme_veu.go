@@ -10,10 +10,9 @@ import (
 // befordring ved deltagelse i erhvervsrettet voksen- og efteruddannelse, "godtgørelsesloven";
 // administered by Arbejdsgivernes Uddannelsesbidrag, AUB).
 
-const (
-	veuEmploymentDays = 14  // days of work immediately before and/or after the course
-	veuPercent        = 100 // of 5 × the daily maximum dagpenge (§ 5, stk. 2)
-)
+// veuEmploymentDays is the days of work needed immediately before and/or after the course. The
+// rate (100 % of 5 × the daily maximum dagpenge, § 5, stk. 2) is the parameter veu_percent.
+const veuEmploymentDays = 14
 
 const veuAUBSource = "AUB: https://virk.dk/vejledning/aub/aub-arbejdsgiver/aub-veu/"
 
@@ -21,7 +20,7 @@ func veuRef(provision string) string {
 	return "Godtgørelsesloven " + provision + " (lov nr. 639 af 14/06/2010 med senere ændringer)"
 }
 
-func evaluateVEU(f Facts, r Rates) SchemeResult {
+func evaluateVEU(f Facts, p *paramLog) SchemeResult {
 	c := f.Course
 	rules := []RuleResult{
 		offeredRule(SchemeVEU, c),
@@ -32,9 +31,9 @@ func evaluateVEU(f Facts, r Rates) SchemeResult {
 		veuWeeklyHours(c),
 		benefitsRule(SchemeVEU, "VEU-godtgørelse", "VEU-godtgørelse", veuAUBSource+" (ingen offentlige forsørgelsesydelser)", f),
 		periodRule(SchemeVEU, c),
-		rateRule(SchemeVEU, c, r),
+		rateRule(SchemeVEU, c, p),
 	}
-	calc := veuCalculate(c, r)
+	calc := veuCalculate(f, p)
 	rules = append(rules, calc.rule())
 	return result(SchemeVEU, rules, calc.amounts())
 }
@@ -178,22 +177,27 @@ func veuWeeklyHours(c Course) RuleResult {
 // veuCalc is the VEU amount calculation.
 type veuCalc struct {
 	rateOK      bool
-	weeklyFull  int64 // 100 % of 5 × daily maximum dagpenge, for 37 hours
+	percent     int64 // of 5 × the daily maximum dagpenge
+	weeklyFull  int64 // percent of 5 × daily maximum dagpenge, for 37 hours
 	centiPaid   int64
 	weekly      int64
 	weeks       int64
 	total       int64
 	citizenPays int64
+	employed    bool // wage earner: the allowance may go to the employer as a refund
 }
 
-// veuCalculate: weekly = round(5 × daily × min(hours, 37) / 37); total = weekly × weeks. VEU does
-// not pay the participant fee.
-func veuCalculate(c Course, r Rates) veuCalc {
-	calc := veuCalc{centiPaid: min(centiHours(c.HoursPerWeek), fullTimeCentiHours), weeks: c.weeks(), citizenPays: c.fee()}
-	daily, _, ok := r.DailyMaxDagpenge(c.StartsOn.Year)
-	calc.rateOK = ok
-	if ok {
-		calc.weeklyFull = weeklyAtPercent(daily, veuPercent)
+// veuCalculate: weekly = round(round(5 × daily × percent / 100) × min(hours, 37) / 37);
+// total = weekly × weeks. VEU does not pay the participant fee.
+func veuCalculate(f Facts, p *paramLog) veuCalc {
+	c := f.Course
+	calc := veuCalc{centiPaid: min(centiHours(c.HoursPerWeek), fullTimeCentiHours), weeks: c.weeks(), citizenPays: c.fee(),
+		employed: f.Employment.Status == StatusEmployed}
+	daily, _, dailyOK := p.dailyMaxDagpenge(c.StartsOn)
+	percent, _, percentOK := p.int(ParamVEUPercent, c.StartsOn)
+	calc.percent, calc.rateOK = percent, dailyOK && percentOK
+	if calc.rateOK {
+		calc.weeklyFull = weeklyAtPercent(daily, percent)
 		calc.weekly = proRata(calc.weeklyFull, calc.centiPaid)
 		calc.total = calc.weekly * calc.weeks
 	}
@@ -201,14 +205,18 @@ func veuCalculate(c Course, r Rates) veuCalc {
 }
 
 func (calc veuCalc) amounts() Amounts {
-	return Amounts{CitizenPaysDKK: calc.citizenPays, WeeklyAllowanceDKK: calc.weekly, TotalDKK: calc.total}
+	a := Amounts{CitizenPaysDKK: calc.citizenPays, WeeklyAllowanceDKK: calc.weekly, TotalDKK: calc.total}
+	if calc.employed {
+		a.EmployerRefundDKK = calc.total
+	}
+	return a
 }
 
-// rule explains the calculation; it is informational and always met.
+// rule explains the calculation; it is informational and met when the rate is known.
 func (calc veuCalc) rule() RuleResult {
 	ref := veuRef("§ 5, stk. 2")
 	facts := map[string]any{
-		"percent_of_max_dagpenge": int64(veuPercent),
+		"percent_of_max_dagpenge": calc.percent,
 		"weekly_full_time_dkk":    calc.weeklyFull,
 		"hours_paid_per_week":     hoursFact(calc.centiPaid),
 		"weekly_allowance_dkk":    calc.weekly,
@@ -217,19 +225,55 @@ func (calc veuCalc) rule() RuleResult {
 		"fee_dkk":                 calc.citizenPays,
 		"citizen_pays_dkk":        calc.citizenPays,
 	}
+	payeeFacts(facts, calc.employed, calc.amounts().EmployerRefundDKK)
 	var en, da strings.Builder
 	en.WriteString("If VEU-godtgørelse is granted: ")
 	da.WriteString("Hvis VEU-godtgørelse bevilges: ")
+	outcome := OutcomeMet
 	if !calc.rateOK {
-		en.WriteString("the allowance cannot be calculated without a rate (see veu.rate). ")
-		da.WriteString("godtgørelsen kan ikke beregnes uden en sats (se veu.rate). ")
+		outcome = OutcomeNeedsEvidence
+		en.WriteString("the allowance cannot be calculated without the maximum dagpenge and the VEU percentage in force on the first day (see veu.rate). ")
+		da.WriteString("godtgørelsen kan ikke beregnes uden dagpengenes højeste beløb og VEU-procentsatsen gældende på første kursusdag (se veu.rate). ")
 	} else {
-		fmt.Fprintf(&en, "it is 100 %% of the maximum dagpenge, %s a week for 37 hours. For %s hours a week that is %s × %s / 37 = %s a week, and for %d weeks %s in total. ",
-			krEN(calc.weeklyFull), hoursEN(calc.centiPaid), krEN(calc.weeklyFull), hoursEN(calc.centiPaid), krEN(calc.weekly), calc.weeks, krEN(calc.total))
-		fmt.Fprintf(&da, "den er 100 %% af dagpengenes højeste beløb, %s om ugen for 37 timer. For %s timer om ugen er det %s × %s / 37 = %s om ugen og for %d uger %s i alt. ",
-			krDA(calc.weeklyFull), hoursDA(calc.centiPaid), krDA(calc.weeklyFull), hoursDA(calc.centiPaid), krDA(calc.weekly), calc.weeks, krDA(calc.total))
+		fmt.Fprintf(&en, "it is %d %% of the maximum dagpenge, %s a week for 37 hours. For %s hours a week that is %s × %s / 37 = %s a week, and for %d weeks %s in total. ",
+			calc.percent, krEN(calc.weeklyFull), hoursEN(calc.centiPaid), krEN(calc.weeklyFull), hoursEN(calc.centiPaid), krEN(calc.weekly), calc.weeks, krEN(calc.total))
+		fmt.Fprintf(&da, "den er %d %% af dagpengenes højeste beløb, %s om ugen for 37 timer. For %s timer om ugen er det %s × %s / 37 = %s om ugen og for %d uger %s i alt. ",
+			calc.percent, krDA(calc.weeklyFull), hoursDA(calc.centiPaid), krDA(calc.weeklyFull), hoursDA(calc.centiPaid), krDA(calc.weekly), calc.weeks, krDA(calc.total))
 	}
-	fmt.Fprintf(&en, "VEU-godtgørelse does not pay the participant fee of %s. It goes to your employer if your employer pays your wages during the course.", krEN(calc.citizenPays))
-	fmt.Fprintf(&da, "VEU-godtgørelse dækker ikke deltagerbetalingen på %s. Den udbetales til din arbejdsgiver, hvis arbejdsgiveren betaler løn under kurset.", krDA(calc.citizenPays))
-	return rule(SchemeVEU, "amount", OutcomeMet, ref, text{en: en.String(), da: da.String()}, facts)
+	fmt.Fprintf(&en, "VEU-godtgørelse does not pay the participant fee of %s. ", krEN(calc.citizenPays))
+	fmt.Fprintf(&da, "VEU-godtgørelse dækker ikke deltagerbetalingen på %s. ", krDA(calc.citizenPays))
+	en.WriteString(payeeEN(calc.employed))
+	da.WriteString(payeeDA(calc.employed))
+	return rule(SchemeVEU, "amount", outcome, ref, text{en: en.String(), da: da.String()}, facts)
+}
+
+// veuInfo is the catalogue entry for VEU-godtgørelse.
+func veuInfo(c catalogueDay) SchemeInfo {
+	pct := c.n(ParamVEUPercent)
+	return SchemeInfo{
+		Code: SchemeVEU, NameEN: "VEU-godtgørelse (VEU allowance)", NameDA: "VEU-godtgørelse", Pays: PaysAllowance,
+		Entitlement: true, DecidedBy: "Arbejdsgivernes Uddannelsesbidrag (AUB)", Reference: veuRef("§§ 2-5"),
+		DescriptionEN: "Compensation for lost pay while an employed person with at most a vocational education takes AMU courses or vocational single subjects: " + pct + " % of the maximum dagpenge for 37 hours a week. It does not pay the participant fee. Paid to the employer when the salary continues, else to the citizen.",
+		DescriptionDA: "Godtgørelse for tabt arbejdsfortjeneste, når en beskæftiget med højst en erhvervsuddannelse tager AMU-kurser eller EUD-enkeltfag: " + pct + " % af dagpengenes højeste beløb for 37 timer om ugen. Den dækker ikke deltagerbetalingen. Udbetales til arbejdsgiveren, når lønnen fortsætter, ellers til borgeren.",
+		Parameters: []string{ParamMaxDagpengeMonthly, ParamVEUPercent},
+		Rules: []RuleInfo{
+			offeredInfo(SchemeVEU),
+			ruleInfo(SchemeVEU, "employment", veuRef("§ 2, stk. 1, nr. 1"),
+				"Employed in Denmark as a wage earner or self-employed.", "Beskæftiget i Danmark som lønmodtager eller selvstændig."),
+			ruleInfo(SchemeVEU, "employment_14_days", veuRef("§ 2, stk. 2"),
+				"At least 14 days of work immediately before and/or after the course.", "Mindst 14 dages beskæftigelse umiddelbart før og/eller efter kurset."),
+			ruleInfo(SchemeVEU, "education_cap", veuRef("§ 2, stk. 1, nr. 2"),
+				"No education above a vocational education, unless unused for 5 years.", "Ingen uddannelse over en erhvervsuddannelse, medmindre den ikke er brugt i 5 år."),
+			ruleInfo(SchemeVEU, "course_type", veuRef("§ 4"),
+				"An AMU course or a vocational single subject in a fælles kompetencebeskrivelse.", "Et AMU-kursus eller et EUD-enkeltfag i en fælles kompetencebeskrivelse."),
+			ruleInfo(SchemeVEU, "weekly_hours", veuRef("§ 5, stk. 2"),
+				"The course's hours a week are known; at most 37 hours a week are compensated.", "Kursets timetal om ugen er kendt; der gives højst godtgørelse for 37 timer om ugen."),
+			benefitsInfo(SchemeVEU, veuAUBSource+" (ingen offentlige forsørgelsesydelser)"),
+			periodInfo(SchemeVEU),
+			rateInfo(SchemeVEU),
+			ruleInfo(SchemeVEU, "amount", veuRef("§ 5, stk. 2"),
+				"Weekly = round(5 × daily maximum dagpenge × "+pct+" / 100) × hours / 37, rounded; total = weekly × weeks. Paid to the employer as a refund when the salary continues.",
+				"Ugentligt = afrundet(5 × dagpengenes højeste dagsats × "+pct+" / 100) × timer / 37, afrundet; i alt = ugentligt × uger. Udbetales til arbejdsgiveren som refusion, når lønnen fortsætter."),
+		},
+	}
 }

@@ -51,7 +51,7 @@ func TestEmployer(t *testing.T) {
 			if res.Outcome != tt.want {
 				t.Fatalf("Outcome = %s, want %s", res.Outcome, tt.want)
 			}
-			if tt.want == SchemeEligible && res.Amounts != (Amounts{FeeCoveredDKK: 1200}) {
+			if tt.want == SchemeEligible && res.Amounts != (Amounts{FeeCoveredDKK: 1200, EmployerPaysDKK: 1200}) {
 				t.Errorf("Amounts = %+v", res.Amounts)
 			}
 		})
@@ -70,19 +70,18 @@ func TestMunicipalityNeedsCaseworker(t *testing.T) {
 	}
 }
 
-func TestSchemesDecidedElsewhere(t *testing.T) {
+// TestSchemesNotOfferedAreNotEligible: every scheme needs the run to list it.
+func TestSchemesNotOfferedAreNotEligible(t *testing.T) {
 	t.Parallel()
 	for _, scheme := range []string{SchemeJobrettetUddannelse, SchemeRegionalPulje, SchemeOmstillingsfonden, SchemeKompetencefond} {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
-			f := with(func(f *Facts) { f.Course.Schemes = append(f.Course.Schemes, scheme) })
-			res := Evaluate(scheme, f, DefaultRates())
-			if res.Outcome != SchemeReviewRequired {
-				t.Errorf("Outcome = %s, want review_required", res.Outcome)
+			res := Evaluate(scheme, baseFacts(), DefaultRates())
+			if res.Outcome != SchemeNotEligible || res.Budget != nil || res.CitizenCap != nil {
+				t.Errorf("not offered on the run: Outcome = %s, Budget = %v, Cap = %v", res.Outcome, res.Budget, res.CitizenCap)
 			}
-			mustRule(t, res, scheme+".decided_elsewhere")
-			if Evaluate(scheme, baseFacts(), DefaultRates()).Outcome != SchemeNotEligible {
-				t.Error("not offered on the run, but not not_eligible")
+			if r := mustRule(t, res, scheme+".offered_on_run"); r.Outcome != OutcomeNotMet {
+				t.Errorf("offered_on_run = %s", r.Outcome)
 			}
 		})
 	}

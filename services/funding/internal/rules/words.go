@@ -11,6 +11,10 @@ func rateStatusDA(status string) string {
 		return "beregnet (ikke offentliggjort)"
 	case RateStatusUnverified:
 		return "ikke bekræftet"
+	case RateStatusNotFound:
+		return "ikke fundet"
+	case RateStatusPublished:
+		return "offentliggjort"
 	}
 	return status
 }

@@ -1,5 +1,5 @@
 // Package store is funding's Postgres adapter: decisions, written with their events in one
-// transaction.
+// transaction, the copies of registration's citizens and course runs, and budgets.
 package store
 
 import (
@@ -33,34 +33,75 @@ var outcomeEvents = map[string][2]string{
 	"review_required": {events.TypeFundingReview, events.SubjectFundingReview},
 }
 
-// Save stores a decision and announces it. An enrolment already decided keeps its first decision
-// (a redelivered or repeated request changes nothing).
-func (s *Store) Save(ctx context.Context, tx pgx.Tx, r decide.Record) error {
-	rulesJSON, err := json.Marshal(r.Rules)
-	if err != nil {
-		return err
+func marshal(vs ...any) ([][]byte, error) {
+	out := make([][]byte, len(vs))
+	for i, v := range vs {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("marshal decision: %w", err)
+		}
+		out[i] = b
 	}
-	alts, err := json.Marshal(r.Alternatives)
+	return out, nil
+}
+
+// Insert stores a new decision and announces it. It reports false, changing nothing, when the
+// enrolment already has a decision (a redelivered or repeated request).
+func (s *Store) Insert(ctx context.Context, tx pgx.Tx, r decide.Record) (bool, error) {
+	j, err := marshal(r.Rules, r.Alternatives, r.RateYear, r.Plan, r.Parameters, r.Request)
 	if err != nil {
-		return err
+		return false, err
 	}
-	rate, err := json.Marshal(r.RateYear)
-	if err != nil {
-		return err
+	review := ""
+	if r.Review != nil {
+		review = r.Review.Status
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO decisions (id, enrolment_id, enrolment_version, citizen_id, course_id, preference,
 			outcome, scheme, fee_covered_dkk, citizen_pays_dkk, weekly_allowance_dkk, total_dkk, rules, alternatives,
-			rates_version, rate_year, decided_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			rates_version, rate_year, plan, parameters, facts, municipality, starts_on, review_status, decided_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 		ON CONFLICT (enrolment_id) DO NOTHING`,
 		r.ID, r.EnrolmentID, r.EnrolmentVersion, r.CitizenID, r.CourseID, r.Preference, r.Outcome, r.Scheme,
 		r.Amounts.FeeCoveredDKK, r.Amounts.CitizenPaysDKK, r.Amounts.WeeklyAllowanceDKK, r.Amounts.TotalDKK,
-		rulesJSON, alts, r.RatesVersion, rate, r.DecidedAt)
+		j[0], j[1], r.RatesVersion, j[2], j[3], j[4], j[5], r.Municipality, r.Request.Course.StartsOn, review, r.DecidedAt)
 	if err != nil {
-		return fmt.Errorf("insert decision: %w", err)
+		return false, fmt.Errorf("insert decision: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return nil
+		return false, nil
+	}
+	return true, s.record(ctx, tx, r, "request", "")
+}
+
+// Update stores a decision's new outcome (after a review or a re-evaluation) and announces it.
+func (s *Store) Update(ctx context.Context, tx pgx.Tx, r decide.Record, cause, reason string) error {
+	j, err := marshal(r.Rules, r.Alternatives, r.Plan, r.Parameters, r.Request)
+	if err != nil {
+		return err
+	}
+	review, reviewer, reviewReason := "", "", ""
+	var reviewedAt *time.Time
+	if r.Review != nil {
+		review, reviewer, reviewReason, reviewedAt = r.Review.Status, r.Review.ReviewedBy, r.Review.Reason, r.Review.ReviewedAt
+	}
+	_, err = tx.Exec(ctx, `UPDATE decisions SET outcome = $2, scheme = $3, fee_covered_dkk = $4, citizen_pays_dkk = $5,
+			weekly_allowance_dkk = $6, total_dkk = $7, rules = $8, alternatives = $9, plan = $10, parameters = $11,
+			facts = $12, review_status = $13, reviewed_by = $14, review_reason = $15, reviewed_at = $16, decided_at = $17
+		WHERE id = $1`, r.ID, r.Outcome, r.Scheme, r.Amounts.FeeCoveredDKK, r.Amounts.CitizenPaysDKK,
+		r.Amounts.WeeklyAllowanceDKK, r.Amounts.TotalDKK, j[0], j[1], j[2], j[3], j[4], review, reviewer, reviewReason,
+		reviewedAt, r.DecidedAt)
+	if err != nil {
+		return fmt.Errorf("update decision: %w", err)
+	}
+	return s.record(ctx, tx, r, cause, reason)
+}
+
+// record appends the decision's outcome to its history and announces it.
+func (s *Store) record(ctx context.Context, tx pgx.Tx, r decide.Record, cause, reason string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO decision_history (decision_id, seq, outcome, scheme, cause, reason)
+		VALUES ($1, (SELECT count(*) + 1 FROM decision_history WHERE decision_id = $1), $2, $3, $4, $5)`,
+		r.ID, r.Outcome, r.Scheme, cause, reason); err != nil {
+		return fmt.Errorf("record decision history: %w", err)
 	}
 	ev := outcomeEvents[r.Outcome]
 	env, err := events.New(Source, ev[0], ev[1], r.EnrolmentID.String(), s.Now(), events.FundingDecided{
@@ -73,38 +114,104 @@ func (s *Store) Save(ctx context.Context, tx pgx.Tx, r decide.Record) error {
 	return outbox.Enqueue(ctx, tx, env)
 }
 
-// Release marks the enrolment's decision released (the enrolment was cancelled or rejected), so
-// whatever it reserved is free again.
+// Release marks the enrolment's decision released (the enrolment was cancelled or rejected) and
+// returns what it held to its pools and caps.
 func (s *Store) Release(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) error {
-	_, err := tx.Exec(ctx, `UPDATE decisions SET status = 'released', released_at = now()
-		WHERE enrolment_id = $1 AND status = 'active'`, enrolmentID)
-	if err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE decisions SET status = 'released', released_at = now(),
+			review_status = CASE WHEN review_status = 'open' THEN 'decided' ELSE review_status END
+		WHERE enrolment_id = $1 AND status = 'active'`, enrolmentID); err != nil {
 		return fmt.Errorf("release decision: %w", err)
 	}
-	return nil
+	return s.ReleaseReservations(ctx, tx, enrolmentID)
 }
 
-// Get returns the decision for an enrolment.
-func (s *Store) Get(ctx context.Context, enrolmentID uuid.UUID) (decide.Record, error) {
+const decisionColumns = `id, enrolment_id, enrolment_version, citizen_id, course_id, preference, outcome,
+	scheme, fee_covered_dkk, citizen_pays_dkk, weekly_allowance_dkk, total_dkk, rules, alternatives,
+	rates_version, rate_year, plan, parameters, facts, municipality, status, review_status, reviewed_by,
+	review_reason, reviewed_at, decided_at`
+
+func scanDecision(row pgx.CollectableRow) (decide.Record, error) {
 	var r decide.Record
-	var rulesJSON, alts, rate []byte
-	err := s.Pool.QueryRow(ctx, `SELECT id, enrolment_id, enrolment_version, citizen_id, course_id, preference, outcome,
-			scheme, fee_covered_dkk, citizen_pays_dkk, weekly_allowance_dkk, total_dkk, rules, alternatives,
-			rates_version, rate_year, status, decided_at
-		FROM decisions WHERE enrolment_id = $1`, enrolmentID).Scan(&r.ID, &r.EnrolmentID, &r.EnrolmentVersion,
-		&r.CitizenID, &r.CourseID, &r.Preference, &r.Outcome, &r.Scheme, &r.Amounts.FeeCoveredDKK,
-		&r.Amounts.CitizenPaysDKK, &r.Amounts.WeeklyAllowanceDKK, &r.Amounts.TotalDKK, &rulesJSON, &alts,
-		&r.RatesVersion, &rate, &r.Status, &r.DecidedAt)
+	var rulesJSON, alts, rate, plan, params, facts []byte
+	var review, reviewer, reason string
+	var reviewedAt *time.Time
+	err := row.Scan(&r.ID, &r.EnrolmentID, &r.EnrolmentVersion, &r.CitizenID, &r.CourseID, &r.Preference, &r.Outcome,
+		&r.Scheme, &r.Amounts.FeeCoveredDKK, &r.Amounts.CitizenPaysDKK, &r.Amounts.WeeklyAllowanceDKK, &r.Amounts.TotalDKK,
+		&rulesJSON, &alts, &r.RatesVersion, &rate, &plan, &params, &facts, &r.Municipality, &r.Status, &review, &reviewer,
+		&reason, &reviewedAt, &r.DecidedAt)
 	if err != nil {
-		return decide.Record{}, fmt.Errorf("get decision: %w", pgdb.Translate(err))
+		return decide.Record{}, err
 	}
 	for _, x := range []struct {
 		raw []byte
 		v   any
-	}{{rulesJSON, &r.Rules}, {alts, &r.Alternatives}, {rate, &r.RateYear}} {
+	}{{rulesJSON, &r.Rules}, {alts, &r.Alternatives}, {rate, &r.RateYear}, {plan, &r.Plan}, {params, &r.Parameters}, {facts, &r.Request}} {
 		if err := json.Unmarshal(x.raw, x.v); err != nil {
 			return decide.Record{}, fmt.Errorf("decode decision: %w", err)
 		}
 	}
+	if review != "" {
+		r.Review = &decide.Review{Status: review, ReviewedBy: reviewer, Reason: reason, ReviewedAt: reviewedAt}
+	}
 	return r, nil
+}
+
+func (s *Store) decisions(ctx context.Context, q querier, where string, args ...any) ([]decide.Record, error) {
+	rows, err := q.Query(ctx, `SELECT `+decisionColumns+` FROM decisions WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query decisions: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanDecision)
+	if err != nil {
+		return nil, fmt.Errorf("query decisions: %w", err)
+	}
+	return list, nil
+}
+
+// Get returns the decision for an enrolment.
+func (s *Store) Get(ctx context.Context, enrolmentID uuid.UUID) (decide.Record, error) {
+	list, err := s.decisions(ctx, s.Pool, `enrolment_id = $1`, enrolmentID)
+	if err != nil {
+		return decide.Record{}, err
+	}
+	if len(list) == 0 {
+		return decide.Record{}, fmt.Errorf("get decision: %w", pgdb.ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// Lock returns a decision by id, locked for an update in tx.
+func (s *Store) Lock(ctx context.Context, tx pgx.Tx, id uuid.UUID) (decide.Record, error) {
+	list, err := s.decisions(ctx, tx, `id = $1 FOR UPDATE`, id)
+	if err != nil {
+		return decide.Record{}, err
+	}
+	if len(list) == 0 {
+		return decide.Record{}, fmt.Errorf("lock decision: %w", pgdb.ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// OpenReviews lists decisions waiting for a caseworker, oldest first; municipality "" lists all.
+func (s *Store) OpenReviews(ctx context.Context, municipality string) ([]decide.Record, error) {
+	return s.decisions(ctx, s.Pool, `review_status = 'open' AND status = 'active' AND ($1 = '' OR municipality = $1)
+		ORDER BY decided_at, id LIMIT 500`, municipality)
+}
+
+// OpenForCitizen lists the citizen's decisions still waiting for a review, locked in tx, for a
+// re-evaluation after their profile changed.
+func (s *Store) OpenForCitizen(ctx context.Context, tx pgx.Tx, citizenID string) ([]decide.Record, error) {
+	return s.decisions(ctx, tx, `citizen_id = $1 AND review_status = 'open' AND status = 'active'
+		AND starts_on > current_date ORDER BY decided_at FOR UPDATE`, citizenID)
+}
+
+// Usage is what a citizen has used of the capped schemes in a period.
+func (s *Store) Usage(ctx context.Context, citizenID, scheme, period string) (int64, error) {
+	var used int64
+	err := s.Pool.QueryRow(ctx, `SELECT coalesce(sum(used_dkk), 0) FROM citizen_usage
+		WHERE citizen_id = $1 AND scheme = $2 AND period = $3`, citizenID, scheme, period).Scan(&used)
+	if err != nil {
+		return 0, fmt.Errorf("usage: %w", err)
+	}
+	return used, nil
 }

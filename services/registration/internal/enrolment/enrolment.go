@@ -58,7 +58,8 @@ func Final(s Status) bool { return len(transitions[s]) == 0 }
 func HoldsSeat(s Status) bool { return s == Pending || s == Confirmed || s == Started }
 
 // Preferences a citizen may ask funding for.
-var Preferences = []string{"svu", "veu", "employer", "self", "municipality"}
+var Preferences = []string{"svu", "veu", "employer", "self", "municipality", "omstillingsfonden", "regional_pulje",
+	"jobrettet_uddannelse", "kompetencefond"}
 
 // Education levels, employment statuses and benefits in the profile wire format.
 var (

@@ -1,0 +1,251 @@
+// Package decisions is what funding does: it decides each enrolment request, holds budget for the
+// approved ones, lets caseworkers decide reviews, evaluates open decisions again when a profile
+// changes, and releases or pays out what decisions hold when enrolments end.
+package decisions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/inbox"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/funding/internal/decide"
+	"livslang.dk/services/funding/internal/rules"
+	"livslang.dk/services/funding/internal/store"
+)
+
+// Service decides funding.
+type Service struct {
+	DB    *pgxpool.Pool
+	Store *store.Store
+	Rates rules.Rates
+	Now   func() time.Time
+}
+
+// usage collects the citizen's use of capped schemes for the course's periods.
+func (s *Service) usage(ctx context.Context, citizenID, startsOn string) (rules.Usage, error) {
+	var u rules.Usage
+	var err error
+	year := startsOn
+	if len(year) >= 4 {
+		year = year[:4]
+	}
+	if u.OmstillingsfondenUsedDKK, err = s.Store.Usage(ctx, citizenID, rules.SchemeOmstillingsfonden, year); err != nil {
+		return u, err
+	}
+	if u.KompetencefondUsedDKK, err = s.Store.Usage(ctx, citizenID, rules.SchemeKompetencefond, "12m"); err != nil {
+		return u, err
+	}
+	return u, nil
+}
+
+// hold reserves what an approved decision's plan draws on, all or nothing (a savepoint). When a pool
+// or cap has no room, the decision becomes a rejection that says so.
+func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
+	if r.Outcome != rules.DecisionApproved || (len(r.Plan.Budgets) == 0 && len(r.Plan.Caps) == 0) {
+		return nil
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err = func() error {
+		for _, b := range r.Plan.Budgets {
+			if b.Owner == "" {
+				return fmt.Errorf("%w: no pool owner known for %s", store.ErrNoBudget, b.Scheme)
+			}
+			if err := s.Store.ReservePool(ctx, sp, store.Reservation{DecisionID: r.ID, EnrolmentID: r.EnrolmentID,
+				Scheme: b.Scheme, Owner: b.Owner, Year: b.Year, AmountDKK: b.AmountDKK}); err != nil {
+				return err
+			}
+		}
+		for _, c := range r.Plan.Caps {
+			if err := s.Store.ReserveCap(ctx, sp, store.Reservation{DecisionID: r.ID, EnrolmentID: r.EnrolmentID,
+				Scheme: c.Scheme, CitizenID: r.CitizenID, Period: c.Period, LimitDKK: c.LimitDKK, AmountDKK: c.AmountDKK}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if errors.Is(err, store.ErrNoBudget) {
+		if rbErr := sp.Rollback(ctx); rbErr != nil {
+			return fmt.Errorf("rollback savepoint: %w", rbErr)
+		}
+		r.NoBudget(r.Scheme, err.Error(), err.Error())
+		return nil
+	}
+	if err != nil {
+		_ = sp.Rollback(ctx)
+		return err
+	}
+	return sp.Commit(ctx)
+}
+
+// OnRequested decides an enrolment request once; a redelivered event changes nothing.
+func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
+	u, err := s.usage(ctx, en.CitizenID, en.Course.StartsOn)
+	if err != nil {
+		return err
+	}
+	rec, err := decide.Enrolment(en, s.Rates, s.Now(), u)
+	if err != nil {
+		return err
+	}
+	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		if err := s.hold(ctx, tx, &rec); err != nil {
+			return err
+		}
+		// A second request for an enrolment that has a decision changes nothing; the savepoint's
+		// reservations roll back with the transaction.
+		inserted, err := s.Store.Insert(ctx, tx, rec)
+		if err == nil && !inserted {
+			return errAlreadyDecided
+		}
+		return err
+	})
+	if errors.Is(err, errAlreadyDecided) {
+		return nil
+	}
+	return err
+}
+
+var errAlreadyDecided = errors.New("already decided")
+
+// OnEnded releases what an enrolment's decision holds (cancelled or rejected enrolments).
+func (s *Service) OnEnded(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
+	id, err := uuid.Parse(en.EnrolmentID)
+	if err != nil {
+		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
+	}
+	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.Store.Release(ctx, tx, id) })
+	return err
+}
+
+// OnProfile keeps funding's copy of the citizen and evaluates their open decisions again.
+func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envelope, p events.ProfileUpdated) error {
+	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		newer, err := s.Store.SaveCitizen(ctx, tx, p)
+		if err != nil || !newer {
+			return err
+		}
+		open, err := s.Store.OpenForCitizen(ctx, tx, p.CitizenID)
+		if err != nil {
+			return err
+		}
+		for _, old := range open {
+			req := old.Request
+			req.Profile = p.Facts
+			u, err := s.usage(ctx, old.CitizenID, req.Course.StartsOn)
+			if err != nil {
+				return err
+			}
+			rec, err := decide.Enrolment(req, s.Rates, s.Now(), u)
+			if err != nil {
+				return err
+			}
+			rec.ID, rec.Review = old.ID, old.Review
+			if rec.Outcome == old.Outcome {
+				continue
+			}
+			if rec.Outcome != rules.DecisionReviewRequired {
+				rec.Review = &decide.Review{Status: "decided", Reason: "evaluated again after the profile changed"}
+			}
+			if err := s.hold(ctx, tx, &rec); err != nil {
+				return err
+			}
+			if err := s.Store.Update(ctx, tx, rec, "profile_changed", "the citizen's profile changed"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// OnCourse keeps funding's copy of a course run.
+func (s *Service) OnCourse(ctx context.Context, consumer string, e events.Envelope, c events.CourseUpdated) error {
+	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.Store.SaveCourse(ctx, tx, c) })
+	return err
+}
+
+// Review is a caseworker's decision on an open review.
+type Review struct {
+	DecisionID   uuid.UUID
+	Approve      bool
+	Reason       string
+	Caseworker   string
+	Municipality string // "" for an administrator
+}
+
+// DecideReview applies a caseworker's decision: an approval reserves the plan's budgets (a pool
+// without room is a conflict the caseworker sees), and the outcome flows to registration.
+func (s *Service) DecideReview(ctx context.Context, rv Review) (decide.Record, error) {
+	var rec decide.Record
+	err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+		var err error
+		if rec, err = s.Store.Lock(ctx, tx, rv.DecisionID); err != nil {
+			return err
+		}
+		if rv.Municipality != "" && rec.Municipality != rv.Municipality {
+			return pgdb.ErrNotFound
+		}
+		if rec.Review == nil || rec.Review.Status != "open" || rec.Status != "active" {
+			return fmt.Errorf("%w: this decision is not waiting for a review", httpapi.ErrConflict)
+		}
+		now := s.Now().UTC()
+		rec.Review = &decide.Review{Status: "decided", ReviewedBy: rv.Caseworker, Reason: rv.Reason, ReviewedAt: &now}
+		rec.DecidedAt = now
+		if !rv.Approve {
+			rec.Outcome = rules.DecisionRejected
+			rec.Amounts = decide.Amounts{CitizenPaysDKK: rec.Request.Course.FeeDKK}
+			rec.Rules = append(rec.Rules, caseworkerRule(rec.Scheme, false, rv.Reason))
+			return s.Store.Update(ctx, tx, rec, "caseworker", rv.Reason)
+		}
+		rec.Outcome = rules.DecisionApproved
+		rec.Rules = append(rec.Rules, caseworkerRule(rec.Scheme, true, rv.Reason))
+		if err := s.hold(ctx, tx, &rec); err != nil {
+			return err
+		}
+		if rec.Outcome != rules.DecisionApproved {
+			return fmt.Errorf("%w: the budget has no room for this approval", httpapi.ErrConflict)
+		}
+		return s.Store.Update(ctx, tx, rec, "caseworker", rv.Reason)
+	})
+	return rec, err
+}
+
+func caseworkerRule(scheme string, approved bool, reason string) decide.Rule {
+	outcome, en, da := rules.OutcomeMet, "A caseworker approved the application", "En sagsbehandler godkendte ansøgningen"
+	if !approved {
+		outcome, en, da = rules.OutcomeNotMet, "A caseworker rejected the application", "En sagsbehandler afviste ansøgningen"
+	}
+	return decide.Rule{ID: scheme + ".caseworker_review", Scheme: scheme, Outcome: string(outcome),
+		Reference:   "Kommunens afgørelse (lov om en aktiv beskæftigelsesindsats); begrundelse gives efter forvaltningsloven § 22",
+		Explanation: en + ": " + reason, ExplanationDA: da + ": " + reason, Facts: map[string]any{"reason": reason}}
+}
+
+// Eligibility evaluates every scheme the course run lists for the citizen, today. It writes nothing.
+func (s *Service) Eligibility(ctx context.Context, c store.Citizen, course events.CourseFacts) ([]decide.SchemeAnswer, rules.Date, error) {
+	req := events.Enrolment{EnrolmentID: uuid.Nil.String(), CitizenID: c.ID, Course: course, Profile: c.Facts}
+	f, err := decide.Facts(req)
+	if err != nil {
+		return nil, rules.Date{}, err
+	}
+	f.Today = rules.DateOf(s.Now())
+	if f.Usage, err = s.usage(ctx, c.ID, course.StartsOn); err != nil {
+		return nil, rules.Date{}, err
+	}
+	var out []decide.SchemeAnswer
+	for _, scheme := range course.Schemes {
+		out = append(out, decide.Answer(rules.Evaluate(scheme, f, s.Rates)))
+	}
+	return out, f.Today, nil
+}

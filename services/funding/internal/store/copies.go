@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/pgdb"
+)
+
+// Citizen is funding's copy of a citizen's facts.
+type Citizen struct {
+	ID      string
+	Facts   events.ProfileFacts
+	Version int64
+}
+
+// SaveCitizen keeps the newest version of a citizen's facts; it reports whether this version was newer.
+func (s *Store) SaveCitizen(ctx context.Context, tx pgx.Tx, p events.ProfileUpdated) (bool, error) {
+	facts, err := json.Marshal(p.Facts)
+	if err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO citizens (id, cpr_index, municipality, facts, version) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET cpr_index = EXCLUDED.cpr_index, municipality = EXCLUDED.municipality,
+			facts = EXCLUDED.facts, version = EXCLUDED.version, updated_at = now()
+		WHERE citizens.version < EXCLUDED.version`, p.CitizenID, p.CPRIndex, p.Facts.Municipality, facts, p.Version)
+	if err != nil {
+		return false, fmt.Errorf("save citizen: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// SaveCourse keeps the newest version of a course run's facts.
+func (s *Store) SaveCourse(ctx context.Context, tx pgx.Tx, c events.CourseUpdated) error {
+	id, err := uuid.Parse(c.Course.ID)
+	if err != nil {
+		return fmt.Errorf("%w: course id", events.ErrMalformed)
+	}
+	inst, err := uuid.Parse(c.Course.InstitutionID)
+	if err != nil {
+		return fmt.Errorf("%w: institution id", events.ErrMalformed)
+	}
+	facts, err := json.Marshal(c.Course)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO courses (id, institution_id, facts, version) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET facts = EXCLUDED.facts, version = EXCLUDED.version, updated_at = now()
+		WHERE courses.version < EXCLUDED.version`, id, inst, facts, c.Version)
+	if err != nil {
+		return fmt.Errorf("save course: %w", err)
+	}
+	return nil
+}
+
+// GetCitizen returns funding's copy of a citizen by id.
+func (s *Store) GetCitizen(ctx context.Context, id string) (Citizen, error) {
+	return s.citizen(ctx, `SELECT id, facts, version FROM citizens WHERE id = $1`, id)
+}
+
+// CitizenByCPRIndex finds a citizen by the keyed hash of their CPR number.
+func (s *Store) CitizenByCPRIndex(ctx context.Context, index string) (Citizen, error) {
+	return s.citizen(ctx, `SELECT id, facts, version FROM citizens WHERE cpr_index = $1`, index)
+}
+
+func (s *Store) citizen(ctx context.Context, sql string, arg any) (Citizen, error) {
+	var c Citizen
+	var facts []byte
+	if err := s.Pool.QueryRow(ctx, sql, arg).Scan(&c.ID, &facts, &c.Version); err != nil {
+		return Citizen{}, fmt.Errorf("get citizen: %w", pgdb.Translate(err))
+	}
+	if err := json.Unmarshal(facts, &c.Facts); err != nil {
+		return Citizen{}, fmt.Errorf("decode citizen: %w", err)
+	}
+	return c, nil
+}
+
+// GetCourse returns funding's copy of a course run.
+func (s *Store) GetCourse(ctx context.Context, id uuid.UUID) (events.CourseFacts, error) {
+	var facts []byte
+	if err := s.Pool.QueryRow(ctx, `SELECT facts FROM courses WHERE id = $1`, id).Scan(&facts); err != nil {
+		return events.CourseFacts{}, fmt.Errorf("get course: %w", pgdb.Translate(err))
+	}
+	var c events.CourseFacts
+	if err := json.Unmarshal(facts, &c); err != nil {
+		return events.CourseFacts{}, fmt.Errorf("decode course: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,396 @@
+package service_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/testenv"
+	"livslang.dk/services/funding/internal/store"
+	"livslang.dk/services/funding/service"
+)
+
+type fundingEnv struct {
+	env      *testenv.Env
+	base     string
+	indexKey []byte
+	admin    string
+}
+
+func startFunding(t *testing.T, instances int) (fundingEnv, []string) {
+	t.Helper()
+	env := testenv.New(t, "funding")
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	var bases []string
+	for range instances {
+		bases = append(bases, env.Start(t, "funding", service.Run, map[string]string{
+			"LIVSLANG_CPR_INDEX_KEY": base64.StdEncoding.EncodeToString(key)}))
+	}
+	admin := env.Token(t, auth.Claims{Subject: "admin", Role: auth.RoleAdmin})
+	return fundingEnv{env: env, base: bases[0], indexKey: key, admin: admin}, bases
+}
+
+func (f fundingEnv) cprIndex(number string) string {
+	m := hmac.New(sha256.New, f.indexKey)
+	m.Write([]byte(number))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// akademi is a module at an institution, starting in two months (inside Omstillingsfonden's window).
+func akademi(institution string, fee int64) events.CourseFacts {
+	start := time.Now().AddDate(0, 2, 0)
+	return events.CourseFacts{ID: uuid.NewString(), Code: "AK-LED-1", Title: "Ledelse i praksis", TitleEN: "Leadership in practice",
+		Category: "akademi", InstitutionID: institution, InstitutionName: "Erhvervsakademi MidtVest",
+		StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 2, 0).Format(time.DateOnly),
+		HoursPerWeek: 8, FeeDKK: fee, Schemes: []string{"self", "omstillingsfonden", "municipality", "svu"}, SeatsTotal: 30}
+}
+
+func facts(level string) events.ProfileFacts {
+	return events.ProfileFacts{BirthDate: "1985-04-02", Municipality: "657", Language: "da",
+		Education:  events.Education{Level: level, CompletedYear: 2008},
+		Employment: events.Employment{Status: "employed", EmployerCVR: "12345678", Since: "2020-01-01", WeeklyHours: 37},
+		Benefits:   "none"}
+}
+
+func request(t *testing.T, citizen, preference string, course events.CourseFacts, profile events.ProfileFacts) (events.Envelope, string) {
+	t.Helper()
+	id := uuid.NewString()
+	e, err := events.New("/livslang/registration", events.TypeEnrolmentRequested, events.SubjectEnrolmentRequested, id, time.Now(),
+		events.Enrolment{EnrolmentID: id, Version: 1, Status: "pending", CitizenID: citizen, FundingPreference: preference,
+			Course: course, Profile: profile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, id
+}
+
+func (f fundingEnv) pool(t *testing.T, scheme, owner string, year int, amount int64) {
+	t.Helper()
+	r := testenv.Do(t, http.MethodPost, f.base+"/v1/budgets", f.admin, map[string]any{
+		"scheme": scheme, "owner": owner, "year": year, "amount_dkk": amount})
+	testenv.MustStatus(t, r, http.StatusCreated)
+}
+
+func (f fundingEnv) budgets(t *testing.T, token string) []store.Pool {
+	t.Helper()
+	var out struct{ Items []store.Pool }
+	r := testenv.Do(t, http.MethodGet, f.base+"/v1/budgets", token, nil)
+	testenv.MustStatus(t, r, http.StatusOK)
+	r.JSON(t, &out)
+	return out.Items
+}
+
+// Five hundred approvals race for a pool with room for a hundred, through two funding instances that
+// share the durable consumer: exactly a hundred are approved and the pool is never overspent.
+func TestPoolIsNeverOverspentAcrossInstances(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 2)
+	institution := uuid.NewString()
+	course := akademi(institution, 8000)
+	year, _ := time.Parse(time.DateOnly, course.StartsOn)
+	f.pool(t, "omstillingsfonden", institution, year.Year(), 100*8000)
+	for i := range 500 {
+		e, _ := request(t, fmt.Sprintf("citizen-%03d", i), "omstillingsfonden", course, facts("erhvervsuddannelse"))
+		f.env.Publish(t, e, e.ID)
+	}
+	testenv.Eventually(t, 90*time.Second, "500 decisions", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, "livslang.funding.decision.>")) == 500
+	})
+	approved := len(f.env.Events(t, events.StreamFunding, events.SubjectFundingApproved))
+	rejected := f.env.Events(t, events.StreamFunding, events.SubjectFundingRejected)
+	if approved != 100 || len(rejected) != 400 {
+		t.Fatalf("approved %d, rejected %d; want 100 and 400", approved, len(rejected))
+	}
+	var d events.FundingDecided
+	if err := rejected[0].Decode(&d); err != nil || len(d.Summary.Reasons) == 0 {
+		t.Fatalf("a rejection for want of money must say so: %+v", d)
+	}
+	pools := f.budgets(t, f.admin)
+	if len(pools) != 1 || pools[0].ReservedDKK != 800_000 || pools[0].RemainingDKK != 0 {
+		t.Fatalf("pool %+v", pools)
+	}
+}
+
+// The same race straight against the store: 500 goroutines, room for 100.
+func TestReservePoolConcurrently(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	ctx := context.Background()
+	pool, err := pgdb.Connect(ctx, f.env.DB["funding"], 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st := &store.Store{Pool: pool, Now: time.Now}
+	if _, err := st.CreatePool(ctx, store.Pool{Scheme: "municipality", Owner: "657", Year: 2027, Name: "test", AmountDKK: 100 * 1234}); err != nil {
+		t.Fatal(err)
+	}
+	var ok, full int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 500 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
+				return st.ReservePool(ctx, tx, store.Reservation{DecisionID: uuid.New(), EnrolmentID: uuid.New(),
+					Scheme: "municipality", Owner: "657", Year: 2027, AmountDKK: 1234})
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, store.ErrNoBudget):
+				full++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 100 || full != 400 {
+		t.Fatalf("reserved %d, refused %d; want 100 and 400", ok, full)
+	}
+}
+
+func TestCancellationReturnsTheMoney(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	institution := uuid.NewString()
+	course := akademi(institution, 9000)
+	year, _ := time.Parse(time.DateOnly, course.StartsOn)
+	f.pool(t, "omstillingsfonden", institution, year.Year(), 50_000)
+	e, id := request(t, "citizen-x", "omstillingsfonden", course, facts("erhvervsuddannelse"))
+	f.env.Publish(t, e, e.ID)
+	testenv.Eventually(t, 10*time.Second, "approved", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingApproved)) == 1
+	})
+	if p := f.budgets(t, f.admin)[0]; p.ReservedDKK != 9000 {
+		t.Fatalf("reserved %d, want 9000", p.ReservedDKK)
+	}
+	cancelled, err := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, id, time.Now(),
+		events.Enrolment{EnrolmentID: id, Version: 3, Status: "cancelled", CitizenID: "citizen-x", Course: course, Cause: "citizen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.Publish(t, cancelled, cancelled.ID)
+	f.env.Publish(t, cancelled, "again-"+cancelled.ID) // redelivered: released once
+	testenv.Eventually(t, 10*time.Second, "money back in the pool", func() bool {
+		p := f.budgets(t, f.admin)[0]
+		return p.ReservedDKK == 0 && p.RemainingDKK == 50_000
+	})
+	// The citizen's yearly cap room is back too: a new module gets the full 10,000 kr. again.
+	e2, _ := request(t, "citizen-x", "omstillingsfonden", akademi(institution, 12000), facts("erhvervsuddannelse"))
+	f.env.Publish(t, e2, e2.ID)
+	testenv.Eventually(t, 10*time.Second, "second approval", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingApproved)) == 2
+	})
+	if p := f.budgets(t, f.admin)[0]; p.ReservedDKK != 10_000 {
+		t.Fatalf("reserved %d, want the 10,000 kr. cap", p.ReservedDKK)
+	}
+}
+
+func TestReviewQueueForTheCitizensMunicipality(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	course := akademi(uuid.NewString(), 7000)
+	year, _ := time.Parse(time.DateOnly, course.StartsOn)
+	f.pool(t, "municipality", "657", year.Year(), 20_000)
+	e, id := request(t, "citizen-r", "municipality", course, facts("erhvervsuddannelse"))
+	f.env.Publish(t, e, e.ID)
+	testenv.Eventually(t, 10*time.Second, "review required", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingReview)) == 1
+	})
+	herning := f.env.Token(t, auth.Claims{Subject: "cw-herning", Role: auth.RoleCaseworker, Municipality: "657"})
+	holstebro := f.env.Token(t, auth.Claims{Subject: "cw-holstebro", Role: auth.RoleCaseworker, Municipality: "661"})
+	var queue struct {
+		Items []struct {
+			ID          string
+			EnrolmentID string `json:"enrolment_id"`
+			Outcome     string
+		}
+	}
+	testenv.Do(t, http.MethodGet, f.base+"/v1/reviews", holstebro, nil).JSON(t, &queue)
+	if len(queue.Items) != 0 {
+		t.Fatalf("another municipality's caseworker sees %d reviews", len(queue.Items))
+	}
+	testenv.Do(t, http.MethodGet, f.base+"/v1/reviews", herning, nil).JSON(t, &queue)
+	if len(queue.Items) != 1 || queue.Items[0].EnrolmentID != id || queue.Items[0].Outcome != "review_required" {
+		t.Fatalf("review queue %+v", queue.Items)
+	}
+	decideURL := f.base + "/v1/reviews/" + queue.Items[0].ID + "/decide"
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, decideURL, holstebro, map[string]string{"outcome": "approved", "reason": "ok"}), http.StatusNotFound)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, decideURL, herning, map[string]string{"outcome": "maybe", "reason": ""}), http.StatusBadRequest)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, decideURL, herning,
+		map[string]string{"outcome": "approved", "reason": "Ledelse er et mangelområde i Herning"}), http.StatusOK)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, decideURL, herning,
+		map[string]string{"outcome": "rejected", "reason": "changed my mind"}), http.StatusConflict)
+	approved := f.env.Events(t, events.StreamFunding, events.SubjectFundingApproved)
+	if len(approved) != 1 {
+		t.Fatalf("%d approvals", len(approved))
+	}
+	var d events.FundingDecided
+	if err := approved[0].Decode(&d); err != nil || d.EnrolmentID != id || d.EnrolmentVersion != 1 {
+		t.Fatalf("approval %+v %v", d, err)
+	}
+	if p := f.budgets(t, herning); len(p) != 1 || p[0].ReservedDKK != 7000 {
+		t.Fatalf("municipal pool after approval: %+v", p)
+	}
+	var got struct {
+		Outcome string
+		Review  struct{ Status, Reason string }
+	}
+	testenv.Do(t, http.MethodGet, f.base+"/v1/decisions/"+id, herning, nil).JSON(t, &got)
+	if got.Outcome != "approved" || got.Review.Status != "decided" || got.Review.Reason == "" {
+		t.Fatalf("decision after review %+v", got)
+	}
+}
+
+func TestEligibilityBeforeEnrolling(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	course := akademi(uuid.NewString(), 9500)
+	courseEvent, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, course.ID, time.Now(),
+		events.CourseUpdated{Course: course, Version: 1})
+	const number = "0204851234"
+	profile, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, "mette", time.Now(),
+		events.ProfileUpdated{CitizenID: "mette", CPRIndex: f.cprIndex(number), Version: 1, Name: "Mette", Email: "m@example.dk",
+			Facts: facts("erhvervsuddannelse")})
+	f.env.Publish(t, courseEvent, courseEvent.ID)
+	f.env.Publish(t, profile, profile.ID)
+	mette := f.env.Token(t, auth.Claims{Subject: "mette", Role: auth.RoleCitizen, CPR: number, Municipality: "657"})
+	herning := f.env.Token(t, auth.Claims{Subject: "cw", Role: auth.RoleCaseworker, Municipality: "657"})
+	holstebro := f.env.Token(t, auth.Claims{Subject: "cw2", Role: auth.RoleCaseworker, Municipality: "661"})
+	type answer struct {
+		CourseID string `json:"course_id"`
+		On       string
+		Schemes  []struct {
+			Scheme, Outcome string
+			Amounts         struct {
+				CitizenPaysDKK int64 `json:"citizen_pays_dkk"`
+			}
+			Rules []struct{ ID, Outcome, Reference string }
+		}
+	}
+	var a answer
+	testenv.Eventually(t, 10*time.Second, "funding knows the course and the citizen", func() bool {
+		r := testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", mette, map[string]string{"course_id": course.ID})
+		if r.Status != http.StatusOK {
+			return false
+		}
+		r.JSON(t, &a)
+		return true
+	})
+	if a.CourseID != course.ID || a.On != time.Now().Format(time.DateOnly) || len(a.Schemes) != len(course.Schemes) {
+		t.Fatalf("answer %+v", a)
+	}
+	outcomes := map[string]string{}
+	for _, s := range a.Schemes {
+		outcomes[s.Scheme] = s.Outcome
+		if len(s.Rules) == 0 {
+			t.Fatalf("%s has no reasons", s.Scheme)
+		}
+	}
+	if outcomes["self"] != "eligible" || outcomes["omstillingsfonden"] != "eligible" || outcomes["municipality"] != "review_required" {
+		t.Fatalf("outcomes %v", outcomes)
+	}
+	var byCaseworker answer
+	r := testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", herning, map[string]string{"course_id": course.ID, "cpr": number})
+	testenv.MustStatus(t, r, http.StatusOK)
+	r.JSON(t, &byCaseworker)
+	if len(byCaseworker.Schemes) != len(a.Schemes) {
+		t.Fatalf("caseworker's answer %+v", byCaseworker)
+	}
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", holstebro,
+		map[string]string{"course_id": course.ID, "cpr": number}), http.StatusUnprocessableEntity)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", mette,
+		map[string]string{"course_id": uuid.NewString()}), http.StatusNotFound)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", mette,
+		map[string]string{"course_id": course.ID, "cpr": number}), http.StatusBadRequest)
+	// Nothing was written: no decisions, no events.
+	if n := len(f.env.Events(t, events.StreamFunding, "livslang.funding.>")); n != 0 {
+		t.Fatalf("eligibility wrote %d events", n)
+	}
+}
+
+func TestProfileChangeEvaluatesOpenDecisionsAgain(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	start := time.Now().AddDate(0, 1, 0)
+	hf := events.CourseFacts{ID: uuid.NewString(), Code: "HF-MAT-C", Title: "Matematik C", Category: "hf_enkeltfag",
+		InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 3, 0).Format(time.DateOnly),
+		HoursPerWeek: 5, FeeDKK: 1400, Schemes: []string{"self", "svu"}}
+	// A completed gymnasial education may rule SVU out: a caseworker must check the evidence.
+	e, id := request(t, "kim", "svu", hf, facts("gymnasial"))
+	f.env.Publish(t, e, e.ID)
+	testenv.Eventually(t, 10*time.Second, "review required", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingReview)) == 1
+	})
+	changed, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, "kim", time.Now(),
+		events.ProfileUpdated{CitizenID: "kim", Version: 2, Name: "Kim", Email: "kim@example.dk", Facts: facts("grundskole")})
+	f.env.Publish(t, changed, changed.ID)
+	testenv.Eventually(t, 10*time.Second, "approved after the profile changed", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingApproved)) == 1
+	})
+	admin := f.admin
+	var got struct{ Outcome string }
+	testenv.Do(t, http.MethodGet, f.base+"/v1/decisions/"+id, admin, nil).JSON(t, &got)
+	if got.Outcome != "approved" {
+		t.Fatalf("decision after the profile change: %s", got.Outcome)
+	}
+}
+
+func TestRateAndSchemeTablesByDate(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	var y24, y25 struct {
+		On         string
+		Parameters []struct {
+			ID     string
+			Value  *float64
+			Source string
+			Status string
+		}
+	}
+	testenv.Do(t, http.MethodGet, f.base+"/v1/rates?on=2024-06-01", "", nil).JSON(t, &y24)
+	testenv.Do(t, http.MethodGet, f.base+"/v1/rates?on=2025-06-01", "", nil).JSON(t, &y25)
+	find := func(ps []struct {
+		ID     string
+		Value  *float64
+		Source string
+		Status string
+	}, id string) float64 {
+		for _, p := range ps {
+			if p.ID == id && p.Value != nil {
+				return *p.Value
+			}
+		}
+		t.Fatalf("no %s in %+v", id, ps)
+		return 0
+	}
+	if a, b := find(y24.Parameters, "max_dagpenge_monthly_dkk"), find(y25.Parameters, "max_dagpenge_monthly_dkk"); a != 20359 || b != 21092 {
+		t.Fatalf("max dagpenge 2024 %v, 2025 %v", a, b)
+	}
+	var schemes struct{ Items []map[string]any }
+	testenv.Do(t, http.MethodGet, f.base+"/v1/schemes", "", nil).JSON(t, &schemes)
+	if len(schemes.Items) < 9 {
+		t.Fatalf("%d schemes", len(schemes.Items))
+	}
+	testenv.MustStatus(t, testenv.Do(t, http.MethodGet, f.base+"/v1/rates?on=soon", "", nil), http.StatusBadRequest)
+}
