@@ -23,6 +23,8 @@ const (
 	TypeEnrolmentConfirmed  = "livslang.enrolment.confirmed.v1"
 	TypeEnrolmentRejected   = "livslang.enrolment.rejected.v1"
 	TypeEnrolmentCancelled  = "livslang.enrolment.cancelled.v1"
+	TypeEnrolmentCompleted  = "livslang.enrolment.completed.v1"
+	TypeEnrolmentWithdrawn  = "livslang.enrolment.withdrawn.v1"
 	TypeFundingApproved     = "livslang.funding.approved.v1"
 	TypeFundingRejected     = "livslang.funding.rejected.v1"
 	TypeFundingReview       = "livslang.funding.review_required.v1"
@@ -35,6 +37,8 @@ const (
 	SubjectEnrolmentConfirmed  = "livslang.registration.enrolment.confirmed"
 	SubjectEnrolmentRejected   = "livslang.registration.enrolment.rejected"
 	SubjectEnrolmentCancelled  = "livslang.registration.enrolment.cancelled"
+	SubjectEnrolmentCompleted  = "livslang.registration.enrolment.completed"
+	SubjectEnrolmentWithdrawn  = "livslang.registration.enrolment.withdrawn"
 	SubjectFundingApproved     = "livslang.funding.decision.approved"
 	SubjectFundingRejected     = "livslang.funding.decision.rejected"
 	SubjectFundingReview       = "livslang.funding.decision.review_required"
@@ -120,6 +124,10 @@ type Enrolment struct {
 	WaitlistPosition int `json:"waitlist_position,omitempty"`
 	// Funding summarises the funding decision once there is one.
 	Funding *FundingSummary `json:"funding,omitempty"`
+	// AttendedHours and PlannedHours are reported with completion or withdrawal; funding pays
+	// schemes that pay by the hour pro rata.
+	AttendedHours float64 `json:"attended_hours,omitempty"`
+	PlannedHours  float64 `json:"planned_hours,omitempty"`
 }
 
 // FundingSummary is what registration and notification keep of a funding decision.

@@ -13,6 +13,7 @@ type pool struct {
 	Scheme       string
 	Owner        string
 	Year         int
+	PaidDKK      int64 `json:"paid_dkk"`
 	ReservedDKK  int64 `json:"reserved_dkk"`
 	RemainingDKK int64 `json:"remaining_dkk"`
 }
@@ -30,6 +31,16 @@ func reserved(pools []pool, scheme, owner string) int64 {
 	for _, p := range pools {
 		if p.Scheme == scheme && p.Owner == owner {
 			sum += p.ReservedDKK
+		}
+	}
+	return sum
+}
+
+func paid(pools []pool, scheme, owner string) int64 {
+	var sum int64
+	for _, p := range pools {
+		if p.Scheme == scheme && p.Owner == owner {
+			sum += p.PaidDKK
 		}
 	}
 	return sum
@@ -67,6 +78,31 @@ func TestFundingFromAPoolAndBackOnCancellation(t *testing.T) {
 	testenv.Eventually(t, 20*time.Second, "the money back in the pool", func() bool {
 		return reserved(s.pools(t, admin), "omstillingsfonden", eamv) == before
 	})
+
+	// Completion with half the hours attended pays half the reservation; the rest returns to the pool.
+	james := s.citizen(t, "0205841457", "James Miller", "james@example.com", "en")
+	j := s.enrol(t, james, course, "omstillingsfonden")
+	s.waitStatus(t, james, j.ID, "confirmed")
+	var run struct {
+		HoursPerWeek float64 `json:"hours_per_week"`
+		StartsOn     string  `json:"starts_on"`
+		EndsOn       string  `json:"ends_on"`
+	}
+	testenv.Do(t, http.MethodGet, s.reg+"/v1/courses/"+course, "", nil).JSON(t, &run)
+	starts, _ := time.Parse(time.DateOnly, run.StartsOn)
+	ends, _ := time.Parse(time.DateOnly, run.EndsOn)
+	planned := run.HoursPerWeek * float64((int(ends.Sub(starts).Hours()/24)+1+6)/7)
+	otherSchool := s.env.Token(t, auth.Claims{Subject: "via-staff", Role: auth.RoleInstitution, InstitutionID: "528fbc46-282c-4a56-8273-fc0a507d013b"})
+	staff := s.env.Token(t, auth.Claims{Subject: "eamv-staff", Role: auth.RoleInstitution, InstitutionID: eamv})
+	outcome := map[string]any{"outcome": "completed", "attended_hours": planned / 2}
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments/"+j.ID+"/outcome", otherSchool, outcome), http.StatusNotFound)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments/"+j.ID+"/outcome", staff, outcome), http.StatusOK)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments/"+j.ID+"/outcome", staff, outcome), http.StatusConflict)
+	testenv.Eventually(t, 20*time.Second, "half paid, the rest released", func() bool {
+		pools := s.pools(t, admin)
+		return paid(pools, "omstillingsfonden", eamv) == 5_000 && reserved(pools, "omstillingsfonden", eamv) == before
+	})
+	checkEvents(t, s)
 }
 
 // A municipal place needs a caseworker: the enrolment waits as pending until the caseworker of the

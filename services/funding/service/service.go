@@ -68,7 +68,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Stream:  events.StreamRegistration,
 		Durable: consumer,
 		Subjects: []string{events.SubjectEnrolmentRequested, events.SubjectEnrolmentCancelled, events.SubjectEnrolmentRejected,
-			events.SubjectProfileUpdated, events.SubjectCourseUpdated},
+			events.SubjectEnrolmentCompleted, events.SubjectEnrolmentWithdrawn, events.SubjectProfileUpdated, events.SubjectCourseUpdated},
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			switch e.Type {
 			case events.TypeProfileUpdated:
@@ -88,8 +88,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			if err := e.Decode(&en); err != nil {
 				return err
 			}
-			if e.Type == events.TypeEnrolmentRequested {
+			switch e.Type {
+			case events.TypeEnrolmentRequested:
 				return d.OnRequested(ctx, consumer, e, en)
+			case events.TypeEnrolmentCompleted, events.TypeEnrolmentWithdrawn:
+				return d.OnFinished(ctx, consumer, e, en)
 			}
 			return d.OnEnded(ctx, consumer, e, en)
 		},

@@ -129,6 +129,21 @@ func (s *Service) OnEnded(ctx context.Context, consumer string, e events.Envelop
 	return err
 }
 
+// OnFinished pays out what the enrolment's decision holds, pro rata by attended hours, when the
+// institution reports it completed or withdrawn.
+func (s *Service) OnFinished(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
+	id, err := uuid.Parse(en.EnrolmentID)
+	if err != nil {
+		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
+	}
+	share := 0.0
+	if en.PlannedHours > 0 {
+		share = en.AttendedHours / en.PlannedHours
+	}
+	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.Store.PayReservations(ctx, tx, id, share) })
+	return err
+}
+
 // OnProfile keeps funding's copy of the citizen and evaluates their open decisions again.
 func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envelope, p events.ProfileUpdated) error {
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {

@@ -85,3 +85,27 @@ func TestAgeOn(t *testing.T) {
 		})
 	}
 }
+
+func TestAddMonths(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		from   string
+		months int
+		want   string
+	}{
+		{"2027-03-01", -4, "2026-11-01"},
+		{"2027-06-30", -4, "2027-02-28"}, // 30 February does not exist: last day of February
+		{"2028-06-30", -4, "2028-02-29"}, // leap year
+		{"2025-08-31", 6, "2026-02-28"},
+		{"2026-01-31", 1, "2026-02-28"},
+		{"2026-01-01", 9, "2026-10-01"},
+		{"2026-01-15", 0, "2026-01-15"},
+		{"2026-01-15", -13, "2024-12-15"},
+		{"2026-11-30", 3, "2027-02-28"},
+	}
+	for _, tt := range tests {
+		if got := d(tt.from).AddMonths(tt.months); got != d(tt.want) {
+			t.Errorf("%s + %d months = %s, want %s", tt.from, tt.months, got, tt.want)
+		}
+	}
+}

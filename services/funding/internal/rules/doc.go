@@ -7,14 +7,38 @@
 // Entry points:
 //
 //   - Evaluate checks one scheme and returns a SchemeResult (eligible, not_eligible or
-//     review_required) with its rules and amounts.
+//     review_required) with its rules, amounts, the budget pool and per-citizen cap it draws on,
+//     and the rate-table entries it used.
 //   - Decide evaluates the citizen's preferred scheme, turns its outcome into a decision
-//     (approved, rejected or review_required) and lists the other schemes on the run that would be
-//     eligible.
+//     (approved, rejected or review_required), builds the funding plan (which scheme pays the fee,
+//     which the allowance, what the citizen and the employer pay; see plan.go) and lists the other
+//     schemes on the run that would be eligible.
+//   - Rates.On gives the rate sheet in force on a day; Schemes gives the scheme catalogue.
+//
+// Schemes: self (scheme_self.go, with the Danish-course deposit), SVU, VEU-godtgørelse, employer,
+// municipality, 6 ugers jobrettet uddannelse, the regional training pool, Omstillingsfonden and
+// Den Kommunale Kompetencefond, one file each.
 //
 // A scheme's outcome follows from its rules: any rule not_met makes it not_eligible; otherwise any
 // rule needs_evidence makes it review_required; otherwise it is eligible. Every rule of a scheme is
 // always evaluated, so the citizen sees every reason, not just the first.
+//
+// # Dated rates
+//
+// Every figure (maximum dagpenge, percentages, caps, deposits, time limits) is a parameter in the
+// embedded rates.json with dated entries, each with its source and status (published, derived,
+// unverified, not_found). A rule uses the entry in force on the course's first day: the one with
+// the latest effective date on or before it. Results and decisions list the entries they used, so
+// a later change to the table (Rates.WithEntry, a new rates.json) does not change what an earlier
+// decision was based on.
+//
+// # Budgets and caps
+//
+// Schemes paid from a limited pool (the regional pool and the municipality's own pool, owned by the
+// municipality; Omstillingsfonden's drawing right, owned by the institution) set
+// SchemeResult.Budget; schemes with a per-citizen cap (Omstillingsfonden per calendar year, the
+// competence fund per 12 months) set SchemeResult.CitizenCap. Evaluation takes what the citizen has
+// already used from Facts.Usage; reserving the money is the caller's job.
 //
 // # Money and rounding
 //
@@ -23,7 +47,7 @@
 //
 //	daily max dagpenge   = round(monthly × 7.4 / 160.33)            (lov om arbejdsløshedsforsikring § 47, stk. 2)
 //	weekly at 100 %      = 5 × daily
-//	weekly at the level  = round(weekly at 100 % × percent / 100)   (SVU: 100, 80 or 60; VEU: 100)
+//	weekly at the level  = round(weekly at 100 % × percent / 100)   (rates.json: SVU 100, 80 or 60; VEU 100)
 //	weekly allowance     = round(weekly at the level × hours / 37)  (hours in hundredths of an hour)
 //	total                = weekly allowance × weeks
 //

@@ -66,3 +66,11 @@ func weeksDA(days int) string {
 	}
 	return fmt.Sprintf("%d uger og %d dage", days/7, days%7)
 }
+
+// dateFact is a date for a rule's facts: "" when not known.
+func dateFact(d Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}

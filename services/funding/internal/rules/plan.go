@@ -164,7 +164,7 @@ func (p Plan) amounts() Amounts {
 func (p Plan) explain(fee int64) (en, da string) {
 	var e, d []string
 	if p.FeeScheme != "" {
-		nEN, nDA := schemeNames(p.FeeScheme)
+		nEN, nDA := payerNames(p.FeeScheme)
 		e = append(e, fmt.Sprintf("%s pays %s of the participant fee of %s.", capitalise(nEN), krEN(p.FeeCoveredDKK), krEN(fee)))
 		d = append(d, fmt.Sprintf("%s dækker %s af deltagerbetalingen på %s.", capitalise(nDA), krDA(p.FeeCoveredDKK), krDA(fee)))
 		if p.EmployerPaysDKK > 0 && p.FeeScheme != SchemeEmployer {
@@ -189,8 +189,8 @@ func (p Plan) explain(fee int64) (en, da string) {
 	}
 	for _, b := range p.Budgets {
 		nEN, nDA := schemeNames(b.Scheme)
-		e = append(e, fmt.Sprintf("%s of %s must be reserved in the budget of %s for %d before approval.", krEN(b.AmountDKK), nEN, ownerEN(b.Owner), b.Year))
-		d = append(d, fmt.Sprintf("%s fra %s skal reserveres i budgettet for %s for %d før godkendelse.", krDA(b.AmountDKK), nDA, ownerDA(b.Owner), b.Year))
+		e = append(e, fmt.Sprintf("Before approval, %s must be reserved in the budget for %s held by %s for %d.", krEN(b.AmountDKK), nEN, ownerEN(b.Owner), b.Year))
+		d = append(d, fmt.Sprintf("Før godkendelse skal %s reserveres i budgettet for %s hos %s for %d.", krDA(b.AmountDKK), nDA, ownerDA(b.Owner), b.Year))
 	}
 	for _, c := range p.Caps {
 		nEN, nDA := schemeNames(c.Scheme)
@@ -198,6 +198,17 @@ func (p Plan) explain(fee int64) (en, da string) {
 		d = append(d, fmt.Sprintf("%s tæller med i din grænse på %s fra %s (periode %s).", krDA(c.AmountDKK), krDA(c.LimitDKK), nDA, c.Period))
 	}
 	return strings.Join(e, " "), tidyDA(strings.Join(d, " "))
+}
+
+// payerNames names the scheme paying the fee as the subject of a sentence.
+func payerNames(scheme string) (en, da string) {
+	switch scheme {
+	case SchemeEmployer:
+		return "your employer", "din arbejdsgiver"
+	case SchemeMunicipality:
+		return "the municipality", "kommunen"
+	}
+	return schemeNames(scheme)
 }
 
 func ownerEN(owner string) string {
@@ -212,12 +223,4 @@ func ownerDA(owner string) string {
 		return "(ejer ukendt)"
 	}
 	return owner
-}
-
-// capitalise makes the first letter upper case (ASCII names only need it).
-func capitalise(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -66,7 +66,7 @@ func employerInfo(catalogueDay) SchemeInfo {
 		DecidedBy: "the employer", Reference: employerRef,
 		DescriptionEN: "Your employer pays the participant fee; the institution invoices the employer's CVR number. An allowance (SVU, VEU-godtgørelse) may come on top.",
 		DescriptionDA: "Din arbejdsgiver betaler deltagerbetalingen; uddannelsesstedet fakturerer arbejdsgiverens CVR-nummer. En ydelse (SVU, VEU-godtgørelse) kan komme oveni.",
-		Parameters: []string{},
+		Parameters:    []string{},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeEmployer),
 			ruleInfo(SchemeEmployer, "employed", employerRef, "You are employed (a wage earner).", "Du er ansat (lønmodtager)."),

@@ -208,7 +208,7 @@ func jobrettetInfo(c catalogueDay) SchemeInfo {
 		Entitlement: true, DecidedBy: "the citizen's a-kasse", Reference: jobrettetBEK,
 		DescriptionEN: "For insured unemployed people on dagpenge with at most a vocational education: up to " + weeks + " weeks of courses from the national positive list, completed within " + long + " months of unemployment (" + short + " under 25). The course is free and the dagpenge continue.",
 		DescriptionDA: "For forsikrede ledige på dagpenge med højst en erhvervsuddannelse: op til " + weeks + " ugers kurser fra den landsdækkende positivliste, afsluttet inden for " + long + " måneders ledighed (" + short + " under 25 år). Kurset er gratis, og dagpengene fortsætter.",
-		Parameters: []string{ParamJobrettetMaxWeeks, ParamJobrettetMonths25AndOver, ParamJobrettetMonthsUnder25},
+		Parameters:    []string{ParamJobrettetMaxWeeks, ParamJobrettetMonths25AndOver, ParamJobrettetMonthsUnder25},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeJobrettetUddannelse),
 			ruleInfo(SchemeJobrettetUddannelse, "dagpenge", jobrettetRef("§ 1, stk. 2"), "You receive dagpenge.", "Du modtager dagpenge."),

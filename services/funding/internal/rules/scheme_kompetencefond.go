@@ -156,7 +156,7 @@ func kompetencefondInfo(c catalogueDay) SchemeInfo {
 		DecidedBy: "Den Kommunale Kompetencefond", Reference: kompetencefondRef,
 		DescriptionEN: "For staff of a municipality on a KL agreement: the fund pays " + pct + " % of the course cost, up to " + capEN + " per employee in 12 months; the workplace pays the rest. Apply before the start.",
 		DescriptionDA: "For ansatte i en kommune på en KL-overenskomst: fonden betaler " + pct + " % af kursusudgiften, op til " + capDA + " pr. medarbejder på 12 måneder; arbejdspladsen betaler resten. Der søges før start.",
-		Parameters: []string{ParamKompetencefondPercent, ParamKompetencefondCap, ParamKompetencefondMonthsBefore},
+		Parameters:    []string{ParamKompetencefondPercent, ParamKompetencefondCap, ParamKompetencefondMonthsBefore},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeKompetencefond),
 			ruleInfo(SchemeKompetencefond, "municipal_employee", kompetencefondRef,

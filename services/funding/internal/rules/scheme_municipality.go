@@ -49,7 +49,7 @@ func municipalityInfo(catalogueDay) SchemeInfo {
 		DecidedBy: "a caseworker of the citizen's municipality", Reference: municipalityRef,
 		DescriptionEN: "The municipality pays the participant fee from its own yearly budget if a caseworker approves; you pay nothing.",
 		DescriptionDA: "Kommunen betaler deltagerbetalingen af sit eget årlige budget, hvis en sagsbehandler godkender det; du betaler intet.",
-		Parameters: []string{},
+		Parameters:    []string{},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeMunicipality),
 			ruleInfo(SchemeMunicipality, "caseworker_approval", municipalityRef,

@@ -197,14 +197,6 @@ func omstillingsfondenDrawingRight(f Facts, covered int64) RuleResult {
 	}, facts)
 }
 
-// dateFact is a date for a rule's facts: "" when not known.
-func dateFact(d Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
 // omstillingsfondenInfo is the catalogue entry for Omstillingsfonden.
 func omstillingsfondenInfo(c catalogueDay) SchemeInfo {
 	capEN, capDA := c.kr(ParamOmstillingsfondenCap)
@@ -215,7 +207,7 @@ func omstillingsfondenInfo(c catalogueDay) SchemeInfo {
 		DecidedBy: "the institution, from its drawing right (Uddannelses- og Forskningsministeriet's fund)", Reference: omstillingsfondenRef,
 		DescriptionEN: "Pays the participant fee of employed people on akademi and diplom modules, up to " + capEN + " per person per calendar year, first come, first served from the institution's drawing right, at the earliest " + months + " months before the start.",
 		DescriptionDA: "Dækker deltagerbetalingen for personer i beskæftigelse på akademi- og diplommoduler, op til " + capDA + " pr. person pr. kalenderår, efter først-til-mølle fra uddannelsesstedets trækningsret, tidligst " + months + " måneder før start.",
-		Parameters: []string{ParamOmstillingsfondenCap, ParamOmstillingsfondenMonthsBefore},
+		Parameters:    []string{ParamOmstillingsfondenCap, ParamOmstillingsfondenMonthsBefore},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeOmstillingsfonden),
 			ruleInfo(SchemeOmstillingsfonden, "employment", omstillingsfondenRef,

@@ -68,45 +68,6 @@ func regionalApproval(f Facts, refund int64, u ParameterUse) RuleResult {
 	}, facts)
 }
 
-// situationEN describes the citizen's employment and benefits: "you are unemployed and receive
-// dagpenge (unemployment benefit)".
-func situationEN(f Facts) string {
-	var work, benefits string
-	if f.Employment.Status == "" {
-		work = "your employment status is not recorded"
-	} else {
-		work = "you are " + employmentStatusEN(f.Employment.Status)
-	}
-	switch f.Benefits {
-	case "":
-		benefits = "your benefits are not recorded"
-	case BenefitsNone:
-		benefits = "you receive no public benefits"
-	default:
-		benefits = "you receive " + benefitEN(f.Benefits)
-	}
-	return work + ", and " + benefits
-}
-
-// situationDA is situationEN in Danish.
-func situationDA(f Facts) string {
-	var work, benefits string
-	if f.Employment.Status == "" {
-		work = "din beskæftigelsesstatus er ikke registreret"
-	} else {
-		work = "du er " + employmentStatusDA(f.Employment.Status)
-	}
-	switch f.Benefits {
-	case "":
-		benefits = "dine ydelser er ikke registreret"
-	case BenefitsNone:
-		benefits = "du modtager ingen offentlige ydelser"
-	default:
-		benefits = "du modtager " + benefitDA(f.Benefits)
-	}
-	return work + ", og " + benefits
-}
-
 // regionalPuljeInfo is the catalogue entry for the regional training pool.
 func regionalPuljeInfo(c catalogueDay) SchemeInfo {
 	pct := c.n(ParamRegionalRefundPercent)
@@ -116,7 +77,7 @@ func regionalPuljeInfo(c catalogueDay) SchemeInfo {
 		DecidedBy: "a caseworker of the citizen's municipality", Reference: regionalRef,
 		DescriptionEN: "Short courses from the regional positive list for unemployed people and people on dagpenge or kontanthjælp, from the first day. The municipality buys the course (you pay nothing) and gets " + pct + " % back from the pool, within its yearly allocation.",
 		DescriptionDA: "Korte kurser fra den regionale positivliste til ledige og modtagere af dagpenge eller kontanthjælp, fra første dag. Kommunen køber kurset (du betaler intet) og får " + pct + " % refunderet fra puljen inden for sin årlige bevilling.",
-		Parameters: []string{ParamRegionalRefundPercent},
+		Parameters:    []string{ParamRegionalRefundPercent},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeRegionalPulje),
 			ruleInfo(SchemeRegionalPulje, "target_group", regionalTargetRef,

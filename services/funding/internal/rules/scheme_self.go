@@ -63,7 +63,7 @@ func selfInfo(c catalogueDay) SchemeInfo {
 		DecidedBy: "the citizen", Reference: "Deltagerbetaling efter uddannelsesstedets takst for holdet",
 		DescriptionEN: "You pay the participant fee yourself; there is no allowance. Danish courses for adult foreigners are free, but a self-supporting learner pays a refundable deposit of " + depEN + " per module.",
 		DescriptionDA: "Du betaler selv deltagerbetalingen; der er ingen ydelse. Danskuddannelse for voksne udlændinge er gratis, men en selvforsørgende kursist betaler et depositum på " + depDA + " pr. modul, som betales tilbage.",
-		Parameters: []string{ParamDanishDeposit},
+		Parameters:    []string{ParamDanishDeposit},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeSelf),
 			ruleInfo(SchemeSelf, "citizen_pays", "Deltagerbetaling efter uddannelsesstedets takst for holdet",

@@ -663,10 +663,10 @@ func svuInfo(c catalogueDay) SchemeInfo {
 	return SchemeInfo{
 		Code: SchemeSVU, NameEN: "SVU (State Adult Education Grant)", NameDA: "SVU (Statens Voksenuddannelsesstøtte)", Pays: PaysBoth,
 		Entitlement: true, DecidedBy: "the SVU administrator (VUC, or for higher education the designated administrator)",
-		Reference: "Lov om statens voksenuddannelsesstøtte, LBK nr. 53 af 23/01/2020",
+		Reference:     "Lov om statens voksenuddannelsesstøtte, LBK nr. 53 af 23/01/2020",
 		DescriptionEN: "A weekly allowance for people in work who study at folkeskole, gymnasial or higher level: " + basic + " % (FVU/OBU), " + general + " % (folkeskole/gymnasial) or " + higher + " % (higher education) of the maximum dagpenge, pro rata for part time, at most " + weeks + " weeks of 37 hours per level. At folkeskole and gymnasial level it also pays the participant fee. Paid to the employer as a refund when the salary continues, else to the citizen.",
 		DescriptionDA: "En ugentlig støtte til personer i beskæftigelse, der uddanner sig på folkeskole-, gymnasialt eller videregående niveau: " + basic + " % (FVU/OBU), " + general + " % (folkeskole/gymnasialt) eller " + higher + " % (videregående) af dagpengenes højeste beløb, forholdsmæssigt ved deltid, højst " + weeks + " uger à 37 timer pr. niveau. På folkeskole- og gymnasialt niveau dækkes også deltagerbetalingen. Udbetales til arbejdsgiveren som refusion, når lønnen fortsætter, ellers til borgeren.",
-		Parameters: []string{ParamMaxDagpengeMonthly, ParamSVUPercentFVUOBU, ParamSVUPercentGeneral, ParamSVUPercentHigher, ParamSVUMaxWeeks},
+		Parameters:    []string{ParamMaxDagpengeMonthly, ParamSVUPercentFVUOBU, ParamSVUPercentGeneral, ParamSVUPercentHigher, ParamSVUMaxWeeks},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeSVU),
 			ruleInfo(SchemeSVU, "age", svuRef("§ 2, stk. 1, nr. 1 og stk. 5"),

@@ -255,7 +255,7 @@ func veuInfo(c catalogueDay) SchemeInfo {
 		Entitlement: true, DecidedBy: "Arbejdsgivernes Uddannelsesbidrag (AUB)", Reference: veuRef("§§ 2-5"),
 		DescriptionEN: "Compensation for lost pay while an employed person with at most a vocational education takes AMU courses or vocational single subjects: " + pct + " % of the maximum dagpenge for 37 hours a week. It does not pay the participant fee. Paid to the employer when the salary continues, else to the citizen.",
 		DescriptionDA: "Godtgørelse for tabt arbejdsfortjeneste, når en beskæftiget med højst en erhvervsuddannelse tager AMU-kurser eller EUD-enkeltfag: " + pct + " % af dagpengenes højeste beløb for 37 timer om ugen. Den dækker ikke deltagerbetalingen. Udbetales til arbejdsgiveren, når lønnen fortsætter, ellers til borgeren.",
-		Parameters: []string{ParamMaxDagpengeMonthly, ParamVEUPercent},
+		Parameters:    []string{ParamMaxDagpengeMonthly, ParamVEUPercent},
 		Rules: []RuleInfo{
 			offeredInfo(SchemeVEU),
 			ruleInfo(SchemeVEU, "employment", veuRef("§ 2, stk. 1, nr. 1"),

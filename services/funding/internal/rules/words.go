@@ -177,3 +177,50 @@ func categoryDA(c string) string {
 	}
 	return fmt.Sprintf("et kursus af typen %q", c)
 }
+
+// situationEN describes the citizen's employment and benefits: "you are unemployed and receive
+// dagpenge (unemployment benefit)".
+func situationEN(f Facts) string {
+	var work, benefits string
+	if f.Employment.Status == "" {
+		work = "your employment status is not recorded"
+	} else {
+		work = "you are " + employmentStatusEN(f.Employment.Status)
+	}
+	switch f.Benefits {
+	case "":
+		benefits = "your benefits are not recorded"
+	case BenefitsNone:
+		benefits = "you receive no public benefits"
+	default:
+		benefits = "you receive " + benefitEN(f.Benefits)
+	}
+	return work + ", and " + benefits
+}
+
+// situationDA is situationEN in Danish.
+func situationDA(f Facts) string {
+	var work, benefits string
+	if f.Employment.Status == "" {
+		work = "din beskæftigelsesstatus er ikke registreret"
+	} else {
+		work = "du er " + employmentStatusDA(f.Employment.Status)
+	}
+	switch f.Benefits {
+	case "":
+		benefits = "dine ydelser er ikke registreret"
+	case BenefitsNone:
+		benefits = "du modtager ingen offentlige ydelser"
+	default:
+		benefits = "du modtager " + benefitDA(f.Benefits)
+	}
+	return work + ", og " + benefits
+}
+
+// capitalise makes the first letter upper case (ASCII names only need it).
+func capitalise(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}

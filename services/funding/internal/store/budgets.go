@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -179,36 +178,50 @@ func (s *Store) ReleaseReservations(ctx context.Context, tx pgx.Tx, enrolmentID 
 	return nil
 }
 
-// PayReservations turns the enrolment's pool reservations into payouts, pro rata by share (0..1,
-// e.g. attended hours over planned hours); the unpaid rest goes back to the pool.
+// PayReservations settles what the enrolment's decision holds when it ends with attended hours:
+// share (0..1, attended over planned hours) of each reservation is paid out, the rest goes back to its
+// pool or under the citizen's cap.
 func (s *Store) PayReservations(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID, share float64) error {
 	share = min(max(share, 0), 1)
-	rows, err := tx.Query(ctx, `SELECT id, pool_id, amount_dkk FROM reservations
-		WHERE enrolment_id = $1 AND status = 'reserved' AND pool_id IS NOT NULL FOR UPDATE`, enrolmentID)
+	rows, err := tx.Query(ctx, `SELECT id, pool_id, citizen_id, scheme, period, amount_dkk FROM reservations
+		WHERE enrolment_id = $1 AND status = 'reserved' FOR UPDATE`, enrolmentID)
 	if err != nil {
 		return fmt.Errorf("pay reservations: %w", err)
 	}
 	type held struct {
-		id, pool uuid.UUID
-		amount   int64
+		id      uuid.UUID
+		pool    *uuid.UUID
+		citizen *string
+		scheme  string
+		period  *string
+		amount  int64
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (held, error) {
 		var h held
-		return h, r.Scan(&h.id, &h.pool, &h.amount)
+		return h, r.Scan(&h.id, &h.pool, &h.citizen, &h.scheme, &h.period, &h.amount)
 	})
 	if err != nil {
 		return fmt.Errorf("pay reservations: %w", err)
 	}
 	for _, h := range list {
 		paid := int64(float64(h.amount)*share + 0.5)
-		if _, err := tx.Exec(ctx, `UPDATE budget_pools SET reserved_dkk = reserved_dkk - $2, paid_dkk = paid_dkk + $3 WHERE id = $1`,
-			h.pool, h.amount, paid); err != nil {
-			return fmt.Errorf("pay from pool: %w", err)
+		if h.pool != nil {
+			_, err = tx.Exec(ctx, `UPDATE budget_pools SET reserved_dkk = reserved_dkk - $2, paid_dkk = paid_dkk + $3 WHERE id = $1`,
+				*h.pool, h.amount, paid)
+		} else {
+			_, err = tx.Exec(ctx, `UPDATE citizen_usage SET used_dkk = used_dkk - $4
+				WHERE citizen_id = $1 AND scheme = $2 AND period = $3`, *h.citizen, h.scheme, *h.period, h.amount-paid)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE reservations SET status = 'paid', paid_dkk = $2, updated_at = $3 WHERE id = $1`,
-			h.id, paid, time.Now()); err != nil {
+		if err != nil {
+			return fmt.Errorf("settle reservation: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE reservations SET status = 'paid', paid_dkk = $2, updated_at = now() WHERE id = $1`,
+			h.id, paid); err != nil {
 			return fmt.Errorf("record payout: %w", err)
 		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE decisions SET status = 'paid' WHERE enrolment_id = $1 AND status = 'active'`, enrolmentID); err != nil {
+		return fmt.Errorf("mark decision paid: %w", err)
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/enrolments/{id}", h(a.getEnrolment))
 	mux.Handle("POST /v1/enrolments/{id}/cancel", h(a.cancelEnrolment))
 	mux.Handle("GET /v1/me/enrolments", h(a.myEnrolments))
+	mux.Handle("POST /v1/enrolments/{id}/outcome", h(a.reportOutcome))
 }
 
 // list is the envelope of every list response.

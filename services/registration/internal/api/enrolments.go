@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -31,6 +32,7 @@ type enrolmentJSON struct {
 	WaitlistPosition  int          `json:"waitlist_position,omitempty"`
 	RequestedAt       string       `json:"requested_at"`
 	Version           int64        `json:"version"`
+	AttendedHours     *float64     `json:"attended_hours,omitempty"`
 	History           []historyRow `json:"history"`
 }
 
@@ -61,6 +63,9 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 		f := e.Funding
 		out.Funding = fundingJSON{Outcome: f.Outcome, Scheme: f.Scheme, CitizenPaysDKK: &f.CitizenPaysDKK,
 			WeeklyDKK: &f.WeeklyDKK, Reasons: f.Reasons}
+	}
+	if e.Status == enrolment.Completed || e.Status == enrolment.Withdrawn {
+		out.AttendedHours = &e.AttendedHours
 	}
 	if e.Course.ID != uuid.Nil {
 		c := toCourseJSON(e.Course)
@@ -191,6 +196,61 @@ func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
 		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "reason", Message: "at most 500 characters"}}}
 	}
 	if err := a.Store.Cancel(r.Context(), id, claims.Subject, enrolment.ByCitizen, req.Reason); err != nil {
+		return err
+	}
+	e, err := a.Store.GetEnrolment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}
+
+type outcomeRequest struct {
+	Outcome       string  `json:"outcome"`
+	Reason        string  `json:"reason"`
+	AttendedHours float64 `json:"attended_hours"`
+}
+
+// reportOutcome is the institution's report that an enrolment ended: completed (with attended
+// hours, which make funding's payout due) or withdrawn (with a reason).
+func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleInstitution)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req outcomeRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	v := &httpapi.ValidationError{}
+	o := store.Outcome{Reason: req.Reason, AttendedHours: req.AttendedHours}
+	switch req.Outcome {
+	case "completed":
+		o.Status = enrolment.Completed
+	case "withdrawn":
+		o.Status = enrolment.Withdrawn
+		if req.Reason == "" {
+			v.Add("reason", "is required when the citizen withdrew")
+		}
+	case "break":
+		return fmt.Errorf("%w: reporting a break is not supported yet; report completed or withdrawn", httpapi.ErrUnprocessable)
+	default:
+		v.Add("outcome", "must be completed, withdrawn or break")
+	}
+	if req.AttendedHours < 0 {
+		v.Add("attended_hours", "cannot be negative")
+	}
+	if len(req.Reason) > 500 {
+		v.Add("reason", "at most 500 characters")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := a.Store.ReportOutcome(r.Context(), id, claims.InstitutionID, o); err != nil {
 		return err
 	}
 	e, err := a.Store.GetEnrolment(r.Context(), id)

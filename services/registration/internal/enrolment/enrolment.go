@@ -44,7 +44,7 @@ var transitions = map[Status][]Status{
 	Pending:    {Confirmed, Rejected, Cancelled},
 	Waitlisted: {Pending, Offered, Cancelled},
 	Offered:    {Pending, Cancelled},
-	Confirmed:  {Cancelled, Started, Rejected},
+	Confirmed:  {Cancelled, Started, Rejected, Completed, Withdrawn},
 	Started:    {Completed, Withdrawn},
 }
 

@@ -47,6 +47,12 @@ type Course struct {
 	Version         int64
 }
 
+// PlannedHours is the run's teaching hours: hours per week over its weeks (days / 7, rounded up).
+func (c Course) PlannedHours() float64 {
+	days := int(c.EndsOn.Sub(c.StartsOn).Hours()/24) + 1
+	return c.HoursPerWeek * float64((days+6)/7)
+}
+
 // SeatsAvailable is what is left of the run's capacity.
 func (c Course) SeatsAvailable() int { return c.SeatsTotal - c.SeatsTaken }
 

@@ -37,18 +37,19 @@ type Enrolment struct {
 	RequestedAt       time.Time
 	Version           int64
 	WaitlistPosition  int
+	AttendedHours     float64 // reported with the outcome
 	History           []HistoryEntry
 	Course            Course
 }
 
 const enrolmentColumns = `e.id, e.citizen_id, e.course_id, e.status, e.holds_seat, e.funding_preference, e.funding,
-	e.requested_at, e.version`
+	e.requested_at, e.version, coalesce(e.attended_hours, 0)::float8`
 
 func scanEnrolment(row pgx.Row) (Enrolment, error) {
 	var e Enrolment
 	var funding []byte
 	if err := row.Scan(&e.ID, &e.CitizenID, &e.CourseID, &e.Status, &e.HoldsSeat, &e.FundingPreference, &funding,
-		&e.RequestedAt, &e.Version); err != nil {
+		&e.RequestedAt, &e.Version, &e.AttendedHours); err != nil {
 		return Enrolment{}, err
 	}
 	if funding != nil {
@@ -174,6 +175,8 @@ var statusEvents = map[enrolment.Status][2]string{
 	enrolment.Confirmed:  {events.TypeEnrolmentConfirmed, events.SubjectEnrolmentConfirmed},
 	enrolment.Rejected:   {events.TypeEnrolmentRejected, events.SubjectEnrolmentRejected},
 	enrolment.Cancelled:  {events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled},
+	enrolment.Completed:  {events.TypeEnrolmentCompleted, events.SubjectEnrolmentCompleted},
+	enrolment.Withdrawn:  {events.TypeEnrolmentWithdrawn, events.SubjectEnrolmentWithdrawn},
 }
 
 // announce emits the event of the enrolment's current state, with the facts consumers need.
@@ -186,6 +189,7 @@ func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Ci
 		EnrolmentID: e.ID.String(), Version: e.Version, Status: string(e.Status), CitizenID: e.CitizenID,
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
 		Cause: string(cause), Reason: reason, Funding: e.Funding,
+		AttendedHours: e.AttendedHours, PlannedHours: e.Course.PlannedHours(),
 	}
 	if e.Status == enrolment.Waitlisted {
 		if e.WaitlistPosition == 0 {
@@ -399,4 +403,39 @@ func (s *Store) ApplyFunding(ctx context.Context, tx pgx.Tx, d events.FundingDec
 	default:
 		return fmt.Errorf("%w: funding outcome %q", events.ErrMalformed, d.Summary.Outcome)
 	}
+}
+
+// Outcome is what an institution reports at the end of an enrolment.
+type Outcome struct {
+	Status        enrolment.Status // Completed or Withdrawn
+	Reason        string
+	AttendedHours float64
+}
+
+// ReportOutcome records the institution's outcome for a confirmed (or started) enrolment on one of
+// its runs. A closed record is never edited: reporting again is a conflict.
+func (s *Store) ReportOutcome(ctx context.Context, id uuid.UUID, institutionID string, o Outcome) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		e, c, err := s.lock(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.Course.InstitutionID.String() != institutionID {
+			return pgdb.ErrNotFound
+		}
+		if !enrolment.CanMove(e.Status, o.Status) {
+			return fmt.Errorf("%w: an enrolment that is %s cannot become %s", httpapi.ErrConflict, e.Status, o.Status)
+		}
+		if o.AttendedHours > e.Course.PlannedHours() {
+			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "attended_hours",
+				Message: fmt.Sprintf("more than the %.1f hours the run has", e.Course.PlannedHours())}}}
+		}
+		e.AttendedHours = o.AttendedHours
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET attended_hours = $2 WHERE id = $1`, e.ID, o.AttendedHours); err != nil {
+			return fmt.Errorf("record attended hours: %w", err)
+		}
+		// The seat stays taken: the run is under way or over, so nobody can take it any more.
+		return s.move(ctx, tx, &e, c, o.Status, enrolment.ByInstitution, o.Reason)
+	})
+	return translate("report outcome", err)
 }
