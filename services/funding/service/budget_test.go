@@ -404,3 +404,69 @@ func TestRateAndSchemeTablesByDate(t *testing.T) {
 	}
 	testenv.MustStatus(t, testenv.Do(t, http.MethodGet, f.base+"/v1/rates?on=soon", "", nil), http.StatusBadRequest)
 }
+
+// SVU gives at most 40 weeks of 37 hours per level in a lifetime, counted across enrolments.
+func TestSVUFortyWeeksAcrossEnrolments(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	start := time.Now().AddDate(0, 1, 0)
+	course := func() events.CourseFacts {
+		// 15 weeks of full-time AVU (105 calendar days).
+		return events.CourseFacts{ID: uuid.NewString(), Code: "AVU-FT", Title: "AVU fuld tid", Category: "avu",
+			InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 0, 104).Format(time.DateOnly),
+			HoursPerWeek: 37, FeeDKK: 0, Schemes: []string{"self", "svu"}}
+	}
+	profile := facts("grundskole")
+	var ids []string
+	for range 4 {
+		e, id := request(t, "sofie", "svu", course(), profile)
+		ids = append(ids, id)
+		f.env.Publish(t, e, e.ID)
+	}
+	testenv.Eventually(t, 20*time.Second, "four decisions", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, "livslang.funding.decision.>")) == 4
+	})
+	type dec struct {
+		Outcome string
+		Amounts struct {
+			WeeklyAllowanceDKK int64 `json:"weekly_allowance_dkk"`
+			TotalDKK           int64 `json:"total_dkk"`
+		}
+	}
+	var got []dec
+	for _, id := range ids {
+		var d dec
+		testenv.Do(t, http.MethodGet, f.base+"/v1/decisions/"+id, f.admin, nil).JSON(t, &d)
+		got = append(got, d)
+	}
+	weekly := got[0].Amounts.WeeklyAllowanceDKK
+	if got[0].Outcome != "approved" || got[1].Outcome != "approved" || got[2].Outcome != "approved" || got[3].Outcome != "rejected" {
+		t.Fatalf("outcomes %+v; want three approvals (15 + 15 + 10 weeks) and a rejection", got)
+	}
+	if got[0].Amounts.TotalDKK != 15*weekly || got[2].Amounts.TotalDKK != 10*weekly {
+		t.Fatalf("totals %d and %d; want %d (15 weeks) and %d (the 10 weeks left)", got[0].Amounts.TotalDKK, got[2].Amounts.TotalDKK, 15*weekly, 10*weekly)
+	}
+	// Cancelling the first gives its 15 weeks back.
+	cancelled, _ := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, ids[0], time.Now(),
+		events.Enrolment{EnrolmentID: ids[0], Version: 3, Status: "cancelled", CitizenID: "sofie"})
+	f.env.Publish(t, cancelled, cancelled.ID)
+	again, againID := request(t, "sofie", "svu", course(), profile)
+	testenv.Eventually(t, 10*time.Second, "the cancellation applied", func() bool {
+		var d struct{ Status string }
+		testenv.Do(t, http.MethodGet, f.base+"/v1/decisions/"+ids[0], f.admin, nil).JSON(t, &d)
+		return d.Status == "released"
+	})
+	f.env.Publish(t, again, again.ID)
+	var d dec
+	testenv.Eventually(t, 10*time.Second, "decided", func() bool {
+		r := testenv.Do(t, http.MethodGet, f.base+"/v1/decisions/"+againID, f.admin, nil)
+		if r.Status != http.StatusOK {
+			return false
+		}
+		r.JSON(t, &d)
+		return true
+	})
+	if d.Outcome != "approved" || d.Amounts.TotalDKK != 15*weekly {
+		t.Fatalf("after the cancellation: %+v", d)
+	}
+}

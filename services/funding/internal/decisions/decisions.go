@@ -30,21 +30,81 @@ type Service struct {
 	Now   func() time.Time
 }
 
+// querier reads in a transaction or from the pool.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
 // usage collects the citizen's use of capped schemes for the course's periods.
-func (s *Service) usage(ctx context.Context, citizenID, startsOn string) (rules.Usage, error) {
+func (s *Service) usage(ctx context.Context, q querier, citizenID, startsOn string) (rules.Usage, error) {
 	var u rules.Usage
 	var err error
 	year := startsOn
 	if len(year) >= 4 {
 		year = year[:4]
 	}
-	if u.OmstillingsfondenUsedDKK, err = s.Store.Usage(ctx, citizenID, rules.SchemeOmstillingsfonden, year); err != nil {
+	if u.OmstillingsfondenUsedDKK, err = s.Store.Usage(ctx, q, citizenID, rules.SchemeOmstillingsfonden, year); err != nil {
 		return u, err
 	}
-	if u.KompetencefondUsedDKK, err = s.Store.Usage(ctx, citizenID, rules.SchemeKompetencefond, "12m"); err != nil {
+	if u.KompetencefondUsedDKK, err = s.Store.Usage(ctx, q, citizenID, rules.SchemeKompetencefond, "12m"); err != nil {
+		return u, err
+	}
+	if u.SVUWeeksUsed, err = s.Store.SVUWeeksUsed(ctx, q, citizenID); err != nil {
 		return u, err
 	}
 	return u, nil
+}
+
+// lockCitizen serializes the decisions of one citizen, so lifetime and yearly caps computed from
+// their earlier decisions are never exceeded by two decisions at once.
+func lockCitizen(ctx context.Context, tx pgx.Tx, citizenID string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('funding-citizen:' || $1))`, citizenID); err != nil {
+		return fmt.Errorf("lock citizen: %w", err)
+	}
+	return nil
+}
+
+// recordSVU keeps the SVU weeks an approved plan with SVU uses (from the svu.weeks_left rule's facts).
+func (s *Service) recordSVU(ctx context.Context, tx pgx.Tx, r decide.Record) error {
+	if r.Outcome != rules.DecisionApproved || r.Plan.AllowanceScheme != rules.SchemeSVU {
+		return nil
+	}
+	var rulesOfSVU []decide.Rule
+	if r.Scheme == rules.SchemeSVU {
+		rulesOfSVU = r.Rules
+	} else {
+		// SVU came into the plan as the allowance next to the preferred scheme: evaluate it again.
+		f, err := decide.Facts(r.Request)
+		if err != nil {
+			return err
+		}
+		rulesOfSVU = decide.Answer(rules.Evaluate(rules.SchemeSVU, f, s.Rates)).Rules
+	}
+	for _, rule := range rulesOfSVU {
+		if rule.ID != "svu.weeks_left" {
+			continue
+		}
+		level, _ := rule.Facts["usage_key"].(string)
+		weeksPaid, _ := toFloat(rule.Facts["weeks_paid"])
+		hours, _ := toFloat(rule.Facts["hours_paid_per_week"])
+		if level == "" || weeksPaid <= 0 {
+			return nil
+		}
+		return s.Store.RecordSVU(ctx, tx, r, level, weeksPaid*hours/37)
+	}
+	return nil
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
 }
 
 // hold reserves what an approved decision's plan draws on, all or nothing (a savepoint). When a pool
@@ -91,16 +151,22 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 
 // OnRequested decides an enrolment request once; a redelivered event changes nothing.
 func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
-	u, err := s.usage(ctx, en.CitizenID, en.Course.StartsOn)
-	if err != nil {
-		return err
-	}
-	rec, err := decide.Enrolment(en, s.Rates, s.Now(), u)
-	if err != nil {
-		return err
-	}
-	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
+			return err
+		}
+		u, err := s.usage(ctx, tx, en.CitizenID, en.Course.StartsOn)
+		if err != nil {
+			return err
+		}
+		rec, err := decide.Enrolment(en, s.Rates, s.Now(), u)
+		if err != nil {
+			return err
+		}
 		if err := s.hold(ctx, tx, &rec); err != nil {
+			return err
+		}
+		if err := s.recordSVU(ctx, tx, rec); err != nil {
 			return err
 		}
 		// A second request for an enrolment that has a decision changes nothing; the savepoint's
@@ -151,6 +217,9 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 		if err != nil || !newer {
 			return err
 		}
+		if err := lockCitizen(ctx, tx, p.CitizenID); err != nil {
+			return err
+		}
 		open, err := s.Store.OpenForCitizen(ctx, tx, p.CitizenID)
 		if err != nil {
 			return err
@@ -158,7 +227,7 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 		for _, old := range open {
 			req := old.Request
 			req.Profile = p.Facts
-			u, err := s.usage(ctx, old.CitizenID, req.Course.StartsOn)
+			u, err := s.usage(ctx, tx, old.CitizenID, req.Course.StartsOn)
 			if err != nil {
 				return err
 			}
@@ -174,6 +243,9 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 				rec.Review = &decide.Review{Status: "decided", Reason: "evaluated again after the profile changed"}
 			}
 			if err := s.hold(ctx, tx, &rec); err != nil {
+				return err
+			}
+			if err := s.recordSVU(ctx, tx, rec); err != nil {
 				return err
 			}
 			if err := s.Store.Update(ctx, tx, rec, "profile_changed", "the citizen's profile changed"); err != nil {
@@ -209,6 +281,9 @@ func (s *Service) DecideReview(ctx context.Context, rv Review) (decide.Record, e
 		if rec, err = s.Store.Lock(ctx, tx, rv.DecisionID); err != nil {
 			return err
 		}
+		if err := lockCitizen(ctx, tx, rec.CitizenID); err != nil {
+			return err
+		}
 		if rv.Municipality != "" && rec.Municipality != rv.Municipality {
 			return pgdb.ErrNotFound
 		}
@@ -231,6 +306,9 @@ func (s *Service) DecideReview(ctx context.Context, rv Review) (decide.Record, e
 		}
 		if rec.Outcome != rules.DecisionApproved {
 			return fmt.Errorf("%w: the budget has no room for this approval", httpapi.ErrConflict)
+		}
+		if err := s.recordSVU(ctx, tx, rec); err != nil {
+			return err
 		}
 		return s.Store.Update(ctx, tx, rec, "caseworker", rv.Reason)
 	})
@@ -255,7 +333,7 @@ func (s *Service) Eligibility(ctx context.Context, c store.Citizen, course event
 		return nil, rules.Date{}, err
 	}
 	f.Today = rules.DateOf(s.Now())
-	if f.Usage, err = s.usage(ctx, c.ID, course.StartsOn); err != nil {
+	if f.Usage, err = s.usage(ctx, s.DB, c.ID, course.StartsOn); err != nil {
 		return nil, rules.Date{}, err
 	}
 	var out []decide.SchemeAnswer

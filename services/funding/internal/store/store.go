@@ -122,6 +122,9 @@ func (s *Store) Release(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) e
 		WHERE enrolment_id = $1 AND status = 'active'`, enrolmentID); err != nil {
 		return fmt.Errorf("release decision: %w", err)
 	}
+	if _, err := tx.Exec(ctx, `UPDATE svu_usage SET status = 'released' WHERE enrolment_id = $1`, enrolmentID); err != nil {
+		return fmt.Errorf("release svu usage: %w", err)
+	}
 	return s.ReleaseReservations(ctx, tx, enrolmentID)
 }
 
@@ -206,12 +209,46 @@ func (s *Store) OpenForCitizen(ctx context.Context, tx pgx.Tx, citizenID string)
 }
 
 // Usage is what a citizen has used of the capped schemes in a period.
-func (s *Store) Usage(ctx context.Context, citizenID, scheme, period string) (int64, error) {
-	var used int64
-	err := s.Pool.QueryRow(ctx, `SELECT coalesce(sum(used_dkk), 0) FROM citizen_usage
-		WHERE citizen_id = $1 AND scheme = $2 AND period = $3`, citizenID, scheme, period).Scan(&used)
+func (s *Store) Usage(ctx context.Context, q querier, citizenID, scheme, period string) (int64, error) {
+	rows, err := q.Query(ctx, `SELECT coalesce(sum(used_dkk), 0) FROM citizen_usage
+		WHERE citizen_id = $1 AND scheme = $2 AND period = $3`, citizenID, scheme, period)
+	if err != nil {
+		return 0, fmt.Errorf("usage: %w", err)
+	}
+	used, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
 	if err != nil {
 		return 0, fmt.Errorf("usage: %w", err)
 	}
 	return used, nil
+}
+
+// SVUWeeksUsed is the SVU a citizen's active decisions use, in weeks of 37 hours, by level.
+func (s *Store) SVUWeeksUsed(ctx context.Context, q querier, citizenID string) (map[string]float64, error) {
+	rows, err := q.Query(ctx, `SELECT level, sum(weeks)::float8 FROM svu_usage
+		WHERE citizen_id = $1 AND status = 'active' GROUP BY level`, citizenID)
+	if err != nil {
+		return nil, fmt.Errorf("svu usage: %w", err)
+	}
+	used := map[string]float64{}
+	defer rows.Close()
+	for rows.Next() {
+		var level string
+		var weeks float64
+		if err := rows.Scan(&level, &weeks); err != nil {
+			return nil, fmt.Errorf("svu usage: %w", err)
+		}
+		used[level] = weeks
+	}
+	return used, rows.Err()
+}
+
+// RecordSVU keeps the SVU weeks an approved decision uses.
+func (s *Store) RecordSVU(ctx context.Context, tx pgx.Tx, r decide.Record, level string, weeks float64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO svu_usage (decision_id, enrolment_id, citizen_id, level, weeks)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id) DO UPDATE SET level = EXCLUDED.level, weeks = EXCLUDED.weeks,
+		status = 'active'`, r.ID, r.EnrolmentID, r.CitizenID, level, weeks)
+	if err != nil {
+		return fmt.Errorf("record svu usage: %w", err)
+	}
+	return nil
 }
