@@ -57,6 +57,12 @@ func retryable(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
 
+// IsCode reports whether err is a Postgres error with the SQLSTATE code.
+func IsCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
 // Translate maps driver errors to ErrNotFound and ErrConflict; other errors pass through.
 func Translate(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -29,16 +29,29 @@ type Config struct {
 	SealingKeys string // LIVSLANG_REGISTRATION_PII_KEYS: id:base64(32 bytes)[,id:key…], first is current
 	IndexKey    string // LIVSLANG_CPR_INDEX_KEY: base64, at least 32 bytes
 	SeedDemo    bool   // LIVSLANG_REGISTRATION_SEED_DEMO
+	// AnswerDays and AnswerDefault: an institution answers a confirmed enrolment within
+	// LIVSLANG_REGISTRATION_ANSWER_DAYS Danish business days (default 5), else
+	// LIVSLANG_REGISTRATION_ANSWER_DEFAULT happens (accept or reject; default accept).
+	AnswerDays    int
+	AnswerDefault string
 }
 
 // LoadConfig reads the configuration from getenv.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	env := &service.Env{Getenv: getenv}
 	cfg := Config{
-		Config:      service.Load(env, "registration", 8081),
-		SealingKeys: env.Required("LIVSLANG_REGISTRATION_PII_KEYS"),
-		IndexKey:    env.Required("LIVSLANG_CPR_INDEX_KEY"),
-		SeedDemo:    env.Bool("LIVSLANG_REGISTRATION_SEED_DEMO", false),
+		Config:        service.Load(env, "registration", 8081),
+		SealingKeys:   env.Required("LIVSLANG_REGISTRATION_PII_KEYS"),
+		IndexKey:      env.Required("LIVSLANG_CPR_INDEX_KEY"),
+		SeedDemo:      env.Bool("LIVSLANG_REGISTRATION_SEED_DEMO", false),
+		AnswerDays:    env.Int("LIVSLANG_REGISTRATION_ANSWER_DAYS", 5),
+		AnswerDefault: env.String("LIVSLANG_REGISTRATION_ANSWER_DEFAULT", "accept"),
+	}
+	if cfg.AnswerDefault != "accept" && cfg.AnswerDefault != "reject" {
+		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_ANSWER_DEFAULT: want accept or reject, got %q", cfg.AnswerDefault)
+	}
+	if cfg.AnswerDays < 1 || cfg.AnswerDays > 60 {
+		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_ANSWER_DAYS: want 1 to 60, got %d", cfg.AnswerDays)
 	}
 	return cfg, env.Err()
 }
@@ -58,6 +71,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	st := store.New(svc.Pool, keys, time.Now)
+	st.Answer = store.AnswerPolicy{Days: cfg.AnswerDays, Default: cfg.AnswerDefault}
+	svc.Go(func(ctx context.Context) error { return st.RunDeadlines(ctx, 30*time.Second) })
 	if cfg.SeedDemo {
 		n, err := demo.Seed(ctx, st, st.Today())
 		if err != nil {

@@ -3,6 +3,8 @@
 package api
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,6 +34,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/enrolments/{id}/cancel", h(a.cancelEnrolment))
 	mux.Handle("GET /v1/me/enrolments", h(a.myEnrolments))
 	mux.Handle("POST /v1/enrolments/{id}/outcome", h(a.reportOutcome))
+	a.institutionRoutes(mux, h)
 }
 
 // list is the envelope of every list response.
@@ -49,22 +52,27 @@ func pathID(r *http.Request) (uuid.UUID, error) {
 }
 
 type courseJSON struct {
-	ID             string          `json:"id"`
-	Code           string          `json:"code"`
-	Title          string          `json:"title"`
-	TitleEN        string          `json:"title_en"`
-	Category       string          `json:"category"`
-	Institution    institutionJSON `json:"institution"`
-	StartsOn       string          `json:"starts_on"`
-	EndsOn         string          `json:"ends_on"`
-	HoursPerWeek   float64         `json:"hours_per_week"`
-	FeeDKK         int64           `json:"fee_dkk"`
-	Schemes        []string        `json:"schemes"`
-	SeatsTotal     int             `json:"seats_total"`
-	SeatsAvailable int             `json:"seats_available"`
-	Location       string          `json:"location"`
-	Description    string          `json:"description"`
-	DescriptionEN  string          `json:"description_en"`
+	ID                string          `json:"id"`
+	Code              string          `json:"code"`
+	Title             string          `json:"title"`
+	TitleEN           string          `json:"title_en"`
+	Category          string          `json:"category"`
+	Institution       institutionJSON `json:"institution"`
+	StartsOn          string          `json:"starts_on"`
+	EndsOn            string          `json:"ends_on"`
+	HoursPerWeek      float64         `json:"hours_per_week"`
+	FeeDKK            int64           `json:"fee_dkk"`
+	Schemes           []string        `json:"schemes"`
+	SeatsTotal        int             `json:"seats_total"`
+	SeatsAvailable    int             `json:"seats_available"`
+	Location          string          `json:"location"`
+	Description       string          `json:"description"`
+	DescriptionEN     string          `json:"description_en"`
+	Status            string          `json:"status"`
+	CancelReason      string          `json:"cancel_reason,omitempty"`
+	MinParticipants   int             `json:"min_participants"`
+	EnrolmentDeadline *string         `json:"enrolment_deadline"`
+	Version           int64           `json:"version"`
 }
 
 type institutionJSON struct {
@@ -73,13 +81,19 @@ type institutionJSON struct {
 }
 
 func toCourseJSON(c store.Course) courseJSON {
-	return courseJSON{
+	out := courseJSON{
 		ID: c.ID.String(), Code: c.Code, Title: c.Title, TitleEN: c.TitleEN, Category: c.Category,
 		Institution: institutionJSON{ID: c.InstitutionID.String(), Name: c.InstitutionName},
 		StartsOn:    c.StartsOn.Format(time.DateOnly), EndsOn: c.EndsOn.Format(time.DateOnly),
 		HoursPerWeek: c.HoursPerWeek, FeeDKK: c.FeeDKK, Schemes: c.Schemes, SeatsTotal: c.SeatsTotal,
 		SeatsAvailable: c.SeatsAvailable(), Location: c.Location, Description: c.Description, DescriptionEN: c.DescriptionEN,
+		Status: c.Status, CancelReason: c.CancelReason, MinParticipants: c.MinParticipants, Version: c.Version,
 	}
+	if c.EnrolmentDeadline != nil {
+		d := c.EnrolmentDeadline.Format(time.DateOnly)
+		out.EnrolmentDeadline = &d
+	}
+	return out
 }
 
 var categories = map[string]bool{"amu": true, "eud_enkeltfag": true, "fvu": true, "obu": true, "avu": true,
@@ -88,7 +102,8 @@ var categories = map[string]bool{"amu": true, "eud_enkeltfag": true, "fvu": true
 
 func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.CourseFilter{Query: q.Get("q"), Category: q.Get("category"), Limit: 50, After: q.Get("after")}
+	f := store.CourseFilter{Query: q.Get("q"), Category: q.Get("category"), Limit: 50, After: q.Get("after"),
+		WithCancelled: q.Get("include_cancelled") == "true"}
 	v := &httpapi.ValidationError{}
 	if len(f.Query) > 200 {
 		v.Add("q", "at most 200 characters")
@@ -142,3 +157,5 @@ func (a *API) getCourse(w http.ResponseWriter, r *http.Request) error {
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, toCourseJSON(c))
 }
+
+func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

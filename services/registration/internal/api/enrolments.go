@@ -206,9 +206,10 @@ func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
 }
 
 type outcomeRequest struct {
-	Outcome       string  `json:"outcome"`
-	Reason        string  `json:"reason"`
-	AttendedHours float64 `json:"attended_hours"`
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason"`
+	// AttendedHours defaults to the attendance reported so far.
+	AttendedHours *float64 `json:"attended_hours"`
 }
 
 // reportOutcome is the institution's report that an enrolment ended: completed (with attended
@@ -227,7 +228,12 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := &httpapi.ValidationError{}
-	o := store.Outcome{Reason: req.Reason, AttendedHours: req.AttendedHours}
+	o := store.Outcome{Reason: req.Reason}
+	if req.AttendedHours != nil {
+		o.AttendedHours = *req.AttendedHours
+	} else if o.AttendedHours, err = a.Store.AttendedHours(r.Context(), id); err != nil {
+		return err
+	}
 	switch req.Outcome {
 	case "completed":
 		o.Status = enrolment.Completed
@@ -241,7 +247,7 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 	default:
 		v.Add("outcome", "must be completed, withdrawn or break")
 	}
-	if req.AttendedHours < 0 {
+	if o.AttendedHours < 0 {
 		v.Add("attended_hours", "cannot be negative")
 	}
 	if len(req.Reason) > 500 {

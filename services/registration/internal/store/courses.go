@@ -45,6 +45,11 @@ type Course struct {
 	Description     string
 	DescriptionEN   string
 	Version         int64
+	// Status is published or cancelled; a cancelled run says why.
+	Status            string
+	CancelReason      string
+	MinParticipants   int
+	EnrolmentDeadline *time.Time
 }
 
 // PlannedHours is the run's teaching hours: hours per week over its weeks (days / 7, rounded up).
@@ -68,13 +73,13 @@ func (c Course) Facts() events.CourseFacts {
 
 const courseColumns = `c.id, c.institution_id, i.name, c.code, c.title, c.title_en, c.category, c.starts_on, c.ends_on,
 	c.hours_per_week::float8, c.fee_dkk, c.schemes, c.seats_total, c.seats_taken, c.location, c.description,
-	c.description_en, c.version`
+	c.description_en, c.version, c.status, c.cancel_reason, c.min_participants, c.enrolment_deadline`
 
 func scanCourse(row pgx.Row) (Course, error) {
 	var c Course
 	err := row.Scan(&c.ID, &c.InstitutionID, &c.InstitutionName, &c.Code, &c.Title, &c.TitleEN, &c.Category,
 		&c.StartsOn, &c.EndsOn, &c.HoursPerWeek, &c.FeeDKK, &c.Schemes, &c.SeatsTotal, &c.SeatsTaken, &c.Location,
-		&c.Description, &c.DescriptionEN, &c.Version)
+		&c.Description, &c.DescriptionEN, &c.Version, &c.Status, &c.CancelReason, &c.MinParticipants, &c.EnrolmentDeadline)
 	return c, err
 }
 
@@ -105,8 +110,9 @@ func (s *Store) CreateCourse(ctx context.Context, c Course) (bool, error) {
 		if err != nil {
 			return err
 		}
-		return s.publish(ctx, tx, events.TypeCourseUpdated, events.SubjectCourseUpdated, c.ID.String(),
+		_, err = s.publish(ctx, tx, events.TypeCourseUpdated, events.SubjectCourseUpdated, c.ID.String(),
 			events.CourseUpdated{Course: stored.Facts(), Version: stored.Version})
+		return err
 	})
 	return created, translate("create course", err)
 }
@@ -117,6 +123,8 @@ type CourseFilter struct {
 	Category      string
 	InstitutionID *uuid.UUID
 	StartsAfter   *time.Time
+	// WithCancelled includes cancelled runs (left out by default).
+	WithCancelled bool
 	Limit         int
 	After         string // cursor from a previous page
 }
@@ -172,6 +180,9 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	if f.StartsAfter != nil {
 		where = append(where, "c.starts_on > "+arg(*f.StartsAfter))
 	}
+	if !f.WithCancelled {
+		where = append(where, "c.status = 'published'")
+	}
 	if f.After != "" {
 		day, id, err := decodeCursor(f.After)
 		if err != nil {
@@ -202,4 +213,17 @@ func (s *Store) GetCourse(ctx context.Context, id uuid.UUID) (Course, error) {
 	c, err := scanCourse(s.pool.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
 		JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, id))
 	return c, translate("get course", err)
+}
+
+// Open reports why the run no longer takes enrolments, if it does not.
+func (c Course) Open(today time.Time) error {
+	switch {
+	case c.Status == "cancelled":
+		return fmt.Errorf("%w: the course run is cancelled: %s", httpapi.ErrUnprocessable, c.CancelReason)
+	case !c.StartsOn.After(today):
+		return fmt.Errorf("%w: the course run started on %s; enrolment is closed", httpapi.ErrUnprocessable, date(c.StartsOn))
+	case c.EnrolmentDeadline != nil && c.EnrolmentDeadline.Before(today):
+		return fmt.Errorf("%w: enrolment closed on %s", httpapi.ErrUnprocessable, date(*c.EnrolmentDeadline))
+	}
+	return nil
 }

@@ -107,8 +107,8 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 		} else if err != nil {
 			return err
 		}
-		if !course.StartsOn.After(s.Today()) {
-			return fmt.Errorf("%w: the course run started on %s; enrolment is closed", httpapi.ErrUnprocessable, date(course.StartsOn))
+		if err := course.Open(s.Today()); err != nil {
+			return err
 		}
 		held, err := s.holdSeat(ctx, tx, course.ID)
 		if err != nil {
@@ -177,14 +177,20 @@ var statusEvents = map[enrolment.Status][2]string{
 	enrolment.Cancelled:  {events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled},
 	enrolment.Completed:  {events.TypeEnrolmentCompleted, events.SubjectEnrolmentCompleted},
 	enrolment.Withdrawn:  {events.TypeEnrolmentWithdrawn, events.SubjectEnrolmentWithdrawn},
+	enrolment.Started:    {events.TypeEnrolmentStarted, events.SubjectEnrolmentStarted},
 }
 
 // announce emits the event of the enrolment's current state, with the facts consumers need.
-func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) (err error) {
+func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) error {
 	ev, ok := statusEvents[e.Status]
 	if !ok {
 		return nil
 	}
+	return s.emit(ctx, tx, e, citizen, ev[0], ev[1], cause, reason)
+}
+
+// emit publishes an enrolment event and appends it to the institution's feed.
+func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, eventType, subject string, cause enrolment.Cause, reason string) (err error) {
 	data := events.Enrolment{
 		EnrolmentID: e.ID.String(), Version: e.Version, Status: string(e.Status), CitizenID: e.CitizenID,
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
@@ -199,7 +205,11 @@ func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Ci
 		}
 		data.WaitlistPosition = e.WaitlistPosition
 	}
-	return s.publish(ctx, tx, ev[0], ev[1], e.ID.String(), data)
+	env, err := s.publish(ctx, tx, eventType, subject, e.ID.String(), data)
+	if err != nil {
+		return err
+	}
+	return appendFeed(ctx, tx, e.Course.InstitutionID, env)
 }
 
 func waitlistPosition(ctx context.Context, q interface {
@@ -319,24 +329,31 @@ func (s *Store) release(ctx context.Context, tx pgx.Tx, e *Enrolment) error {
 	if _, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, e.CourseID); err != nil {
 		return fmt.Errorf("release seat: %w", err)
 	}
+	_, err := s.promote(ctx, tx, e.CourseID)
+	return err
+}
+
+// promote gives a free seat on the run to the first on its waiting list, who goes through funding
+// like any new request. It reports whether anyone was promoted.
+func (s *Store) promote(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bool, error) {
 	var next uuid.UUID
 	err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'
-		ORDER BY priority DESC, requested_at, id LIMIT 1 FOR UPDATE`, e.CourseID).Scan(&next)
+		ORDER BY priority DESC, requested_at, id LIMIT 1 FOR UPDATE`, courseID).Scan(&next)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
+		return false, nil
 	} else if err != nil {
-		return fmt.Errorf("next on waiting list: %w", err)
+		return false, fmt.Errorf("next on waiting list: %w", err)
 	}
-	held, err := s.holdSeat(ctx, tx, e.CourseID)
+	held, err := s.holdSeat(ctx, tx, courseID)
 	if err != nil || !held {
-		return err
+		return false, err
 	}
 	w, c, err := s.lock(ctx, tx, next)
 	if err != nil {
-		return err
+		return false, err
 	}
 	w.HoldsSeat = true
-	return s.move(ctx, tx, &w, c, enrolment.Pending, enrolment.BySystem, "a seat became free")
+	return true, s.move(ctx, tx, &w, c, enrolment.Pending, enrolment.BySystem, "a seat became free")
 }
 
 // Cancel cancels the citizen's enrolment, freeing its seat. Cancelling a cancelled enrolment changes nothing.
@@ -384,7 +401,10 @@ func (s *Store) ApplyFunding(ctx context.Context, tx pgx.Tx, d events.FundingDec
 	e.Funding = &summary
 	switch d.Summary.Outcome {
 	case "approved":
-		return s.move(ctx, tx, &e, c, enrolment.Confirmed, enrolment.ByFunding, "funding approved: "+summary.Scheme)
+		if err := s.move(ctx, tx, &e, c, enrolment.Confirmed, enrolment.ByFunding, "funding approved: "+summary.Scheme); err != nil {
+			return err
+		}
+		return s.awaitAnswer(ctx, tx, e.ID)
 	case "rejected":
 		if err := s.release(ctx, tx, &e); err != nil {
 			return err

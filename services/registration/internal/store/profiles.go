@@ -70,9 +70,10 @@ func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string,
 		if err := row.Scan(&c.Version, &c.UpdatedAt); err != nil {
 			return err
 		}
-		return s.publish(ctx, tx, events.TypeProfileUpdated, events.SubjectProfileUpdated, citizenID, events.ProfileUpdated{
+		_, err = s.publish(ctx, tx, events.TypeProfileUpdated, events.SubjectProfileUpdated, citizenID, events.ProfileUpdated{
 			CitizenID: citizenID, CPRIndex: base64.StdEncoding.EncodeToString(s.keys.Index(number.Digits())), Version: c.Version, Name: p.Name, Email: p.Email, Phone: p.Phone, Facts: c.Facts(),
 		})
+		return err
 	})
 	return c, translate("save profile", err)
 }

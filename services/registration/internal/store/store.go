@@ -35,6 +35,8 @@ type Store struct {
 	pool *pgxpool.Pool
 	keys *pii.Keys
 	now  func() time.Time
+	// Answer is the institutions' answer deadline and default.
+	Answer AnswerPolicy
 }
 
 // New makes a store; keys seal CPR numbers, now is the clock.
@@ -52,13 +54,13 @@ func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgdb.Tx(ctx, s.pool, fn)
 }
 
-// publish enqueues an event on the transaction's outbox.
-func (s *Store) publish(ctx context.Context, tx pgx.Tx, eventType, subject, aggregate string, data any) error {
+// publish enqueues an event on the transaction's outbox and returns it.
+func (s *Store) publish(ctx context.Context, tx pgx.Tx, eventType, subject, aggregate string, data any) (events.Envelope, error) {
 	env, err := events.New(Source, eventType, subject, aggregate, s.now(), data)
 	if err != nil {
-		return err
+		return events.Envelope{}, err
 	}
-	return outbox.Enqueue(ctx, tx, env)
+	return env, outbox.Enqueue(ctx, tx, env)
 }
 
 func translate(op string, err error) error {
@@ -69,3 +71,10 @@ func translate(op string, err error) error {
 }
 
 func date(t time.Time) string { return t.Format(time.DateOnly) }
+
+// WithClock returns a copy of the store that reads the time from now (for tests and tools).
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}

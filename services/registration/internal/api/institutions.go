@@ -1,0 +1,606 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/registration/internal/enrolment"
+	"livslang.dk/services/registration/internal/store"
+)
+
+// institutionRoutes registers what institutions (and administrators) do.
+func (a *API) institutionRoutes(mux *http.ServeMux, h func(httpapi.HandlerFunc) http.Handler) {
+	mux.Handle("POST /v1/institutions/{id}/courses", h(a.createCourse))
+	mux.Handle("PATCH /v1/courses/{id}", h(a.patchCourse))
+	mux.Handle("POST /v1/courses/{id}/cancel", h(a.cancelCourse))
+	mux.Handle("POST /v1/institutions/{id}/courses/import", h(a.importCourses))
+	mux.Handle("GET /v1/institutions/{id}/courses.csv", h(a.exportCourses))
+	mux.Handle("GET /v1/institutions/{id}/enrolments.csv", h(a.exportEnrolments))
+	mux.Handle("GET /v1/institutions/{id}/feed", h(a.feed))
+	mux.Handle("POST /v1/enrolments/{id}/accept", h(a.acceptEnrolment))
+	mux.Handle("POST /v1/enrolments/{id}/reject", h(a.rejectEnrolment))
+	mux.Handle("POST /v1/enrolments/{id}/attendance", h(a.reportAttendance))
+}
+
+// institutionScope checks that the caller acts for institution id: its own staff or an admin. Staff
+// of another institution get 404, so they cannot tell what exists.
+func (a *API) institutionScope(r *http.Request, id string) (auth.Claims, uuid.UUID, error) {
+	claims, err := auth.Require(r, auth.RoleInstitution, auth.RoleAdmin)
+	if err != nil {
+		return claims, uuid.Nil, err
+	}
+	inst, err := uuid.Parse(id)
+	if err != nil || (claims.Role == auth.RoleInstitution && claims.InstitutionID != inst.String()) {
+		return claims, uuid.Nil, pgdb.ErrNotFound
+	}
+	ok, err := a.Store.InstitutionExists(r.Context(), inst)
+	if err != nil {
+		return claims, uuid.Nil, err
+	}
+	if !ok {
+		return claims, uuid.Nil, pgdb.ErrNotFound
+	}
+	return claims, inst, nil
+}
+
+// staffOf is the institution a caller may act for on existing resources ("" for an admin: any).
+func staffOf(r *http.Request) (auth.Claims, string, error) {
+	claims, err := auth.Require(r, auth.RoleInstitution, auth.RoleAdmin)
+	if err != nil {
+		return claims, "", err
+	}
+	if claims.Role == auth.RoleAdmin {
+		return claims, "", nil
+	}
+	if claims.InstitutionID == "" {
+		return claims, "", fmt.Errorf("%w: the token names no institution", httpapi.ErrForbidden)
+	}
+	return claims, claims.InstitutionID, nil
+}
+
+// courseInput is a course run as an institution publishes it (JSON body or CSV line).
+type courseInput struct {
+	Code              string   `json:"code"`
+	Title             string   `json:"title"`
+	TitleEN           string   `json:"title_en"`
+	Category          string   `json:"category"`
+	Schemes           []string `json:"schemes"`
+	Location          string   `json:"location"`
+	StartsOn          string   `json:"starts_on"`
+	EndsOn            string   `json:"ends_on"`
+	HoursPerWeek      float64  `json:"hours_per_week"`
+	FeeDKK            int64    `json:"fee_dkk"`
+	SeatsTotal        int      `json:"seats_total"`
+	MinParticipants   int      `json:"min_participants"`
+	EnrolmentDeadline string   `json:"enrolment_deadline"`
+	Description       string   `json:"description"`
+	DescriptionEN     string   `json:"description_en"`
+}
+
+var schemeCodes = []string{"svu", "veu", "jobrettet_uddannelse", "regional_pulje", "omstillingsfonden", "kompetencefond",
+	"employer", "self", "municipality"}
+
+// course validates the input into a run of the institution.
+func (in courseInput) course(institution uuid.UUID) (store.Course, error) {
+	v := &httpapi.ValidationError{}
+	c := store.Course{ID: uuid.New(), InstitutionID: institution, Code: strings.TrimSpace(in.Code), Title: strings.TrimSpace(in.Title),
+		TitleEN: strings.TrimSpace(in.TitleEN), Category: in.Category, Schemes: in.Schemes, Location: in.Location,
+		HoursPerWeek: in.HoursPerWeek, FeeDKK: in.FeeDKK, SeatsTotal: in.SeatsTotal, MinParticipants: in.MinParticipants,
+		Description: in.Description, DescriptionEN: in.DescriptionEN}
+	if c.Code == "" || len(c.Code) > 40 {
+		v.Add("code", "is required (AMU number, kviknummer or the institution's own code; at most 40 characters)")
+	}
+	if c.Title == "" || len(c.Title) > 200 {
+		v.Add("title", "is required (at most 200 characters)")
+	}
+	if c.TitleEN == "" {
+		c.TitleEN = c.Title
+	}
+	if !categories[c.Category] {
+		v.Add("category", "must be one of amu, eud_enkeltfag, fvu, obu, avu, hf_enkeltfag, gymnasial_supplering, akademi, diplom, master, danskuddannelse, aftenskole")
+	}
+	if len(c.Schemes) == 0 {
+		c.Schemes = []string{"self"}
+	}
+	for _, s := range c.Schemes {
+		if !slices.Contains(schemeCodes, s) {
+			v.Add("schemes", "unknown scheme %q (known: %s)", s, strings.Join(schemeCodes, ", "))
+		}
+	}
+	var err error
+	if c.StartsOn, err = time.Parse(time.DateOnly, in.StartsOn); err != nil {
+		v.Add("starts_on", "must be a date YYYY-MM-DD")
+	}
+	if c.EndsOn, err = time.Parse(time.DateOnly, in.EndsOn); err != nil {
+		v.Add("ends_on", "must be a date YYYY-MM-DD")
+	} else if c.EndsOn.Before(c.StartsOn) {
+		v.Add("ends_on", "cannot be before starts_on")
+	}
+	if in.EnrolmentDeadline != "" {
+		d, err := time.Parse(time.DateOnly, in.EnrolmentDeadline)
+		if err != nil {
+			v.Add("enrolment_deadline", "must be a date YYYY-MM-DD")
+		} else if d.After(c.StartsOn) {
+			v.Add("enrolment_deadline", "cannot be after starts_on")
+		}
+		c.EnrolmentDeadline = &d
+	}
+	if c.HoursPerWeek <= 0 || c.HoursPerWeek > 60 {
+		v.Add("hours_per_week", "must be more than 0 and at most 60")
+	}
+	if c.FeeDKK < 0 || c.FeeDKK > 1_000_000 {
+		v.Add("fee_dkk", "must be from 0 to 1,000,000 kr.")
+	}
+	if c.SeatsTotal < 1 || c.SeatsTotal > 10_000 {
+		v.Add("seats_total", "must be from 1 to 10,000")
+	}
+	if c.MinParticipants < 0 || (c.SeatsTotal > 0 && c.MinParticipants > c.SeatsTotal) {
+		v.Add("min_participants", "must be from 0 to seats_total")
+	}
+	return c, v.Err()
+}
+
+func (a *API) createCourse(w http.ResponseWriter, r *http.Request) error {
+	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var in courseInput
+	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := in.course(inst)
+	if err != nil {
+		return err
+	}
+	stored, created, err := a.Store.PublishCourse(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		w.Header().Set("Location", "/v1/courses/"+stored.ID.String())
+	}
+	return httpapi.WriteJSON(w, status, toCourseJSON(stored))
+}
+
+// coursePatch is a JSON merge patch of a run: fields left out stay as they are.
+type coursePatch struct {
+	Code              *string   `json:"code"`
+	Title             *string   `json:"title"`
+	TitleEN           *string   `json:"title_en"`
+	Category          *string   `json:"category"`
+	Schemes           *[]string `json:"schemes"`
+	Location          *string   `json:"location"`
+	StartsOn          *string   `json:"starts_on"`
+	EndsOn            *string   `json:"ends_on"`
+	HoursPerWeek      *float64  `json:"hours_per_week"`
+	FeeDKK            *int64    `json:"fee_dkk"`
+	SeatsTotal        *int      `json:"seats_total"`
+	MinParticipants   *int      `json:"min_participants"`
+	EnrolmentDeadline *string   `json:"enrolment_deadline"`
+	Description       *string   `json:"description"`
+	DescriptionEN     *string   `json:"description_en"`
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
+	_, institution, err := staffOf(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var p coursePatch
+	if err := httpapi.DecodeJSON(w, r, &p); err != nil {
+		return err
+	}
+	stored, err := a.Store.UpdateCourse(r.Context(), id, institution, func(c *store.Course) error {
+		in := courseInput{Code: c.Code, Title: c.Title, TitleEN: c.TitleEN, Category: c.Category, Schemes: c.Schemes,
+			Location: c.Location, StartsOn: date(c.StartsOn), EndsOn: date(c.EndsOn), HoursPerWeek: c.HoursPerWeek,
+			FeeDKK: c.FeeDKK, SeatsTotal: c.SeatsTotal, MinParticipants: c.MinParticipants, Description: c.Description,
+			DescriptionEN: c.DescriptionEN}
+		if c.EnrolmentDeadline != nil {
+			in.EnrolmentDeadline = date(*c.EnrolmentDeadline)
+		}
+		set(&in.Code, p.Code)
+		set(&in.Title, p.Title)
+		set(&in.TitleEN, p.TitleEN)
+		set(&in.Category, p.Category)
+		set(&in.Schemes, p.Schemes)
+		set(&in.Location, p.Location)
+		set(&in.StartsOn, p.StartsOn)
+		set(&in.EndsOn, p.EndsOn)
+		set(&in.HoursPerWeek, p.HoursPerWeek)
+		set(&in.FeeDKK, p.FeeDKK)
+		set(&in.SeatsTotal, p.SeatsTotal)
+		set(&in.MinParticipants, p.MinParticipants)
+		set(&in.EnrolmentDeadline, p.EnrolmentDeadline)
+		set(&in.Description, p.Description)
+		set(&in.DescriptionEN, p.DescriptionEN)
+		updated, err := in.course(c.InstitutionID)
+		if err != nil {
+			return err
+		}
+		updated.ID, updated.SeatsTaken, updated.InstitutionName, updated.Status = c.ID, c.SeatsTaken, c.InstitutionName, c.Status
+		*c = updated
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toCourseJSON(stored))
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+func requiredReason(w http.ResponseWriter, r *http.Request) (string, error) {
+	var req reasonRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return "", err
+	}
+	if l := len(strings.TrimSpace(req.Reason)); l == 0 || l > 500 {
+		return "", &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "reason", Message: "is required (at most 500 characters): everyone affected is told"}}}
+	}
+	return strings.TrimSpace(req.Reason), nil
+}
+
+func (a *API) cancelCourse(w http.ResponseWriter, r *http.Request) error {
+	_, institution, err := staffOf(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	reason, err := requiredReason(w, r)
+	if err != nil {
+		return err
+	}
+	c, err := a.Store.CancelCourse(r.Context(), id, institution, reason)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toCourseJSON(c))
+}
+
+func date(t time.Time) string { return t.Format(time.DateOnly) }
+
+// csvColumns are the columns of the course CSV, in export order; an import needs the required ones
+// in any order (see docs/institutions.md).
+var csvColumns = []string{"code", "title", "title_en", "category", "starts_on", "ends_on", "hours_per_week", "fee_dkk",
+	"seats_total", "schemes", "location", "min_participants", "enrolment_deadline", "description", "description_en"}
+
+var csvRequired = []string{"code", "title", "category", "starts_on", "ends_on", "hours_per_week", "fee_dkk", "seats_total"}
+
+// lineError is one rejected CSV line.
+type lineError struct {
+	Line   int                  `json:"line"`
+	Code   string               `json:"code,omitempty"`
+	Errors []httpapi.FieldError `json:"errors"`
+}
+
+func (a *API) importCourses(w http.ResponseWriter, r *http.Request) error {
+	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/csv" {
+		return fmt.Errorf("%w: send the runs as text/csv", httpapi.ErrUnsupported)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
+	if err != nil {
+		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "at most 4 MiB"}}}
+	}
+	runs, bad, err := parseCourseCSV(body, inst)
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		return jsonEncode(w, map[string]any{
+			"type": "https://livslang.dk/problems/csv-import", "title": "Some lines are not valid; nothing was imported",
+			"status": http.StatusUnprocessableEntity, "rejected": bad, "lines": len(runs) + len(bad),
+		})
+	}
+	stored, created, err := a.Store.ImportCourses(r.Context(), runs)
+	if err != nil {
+		return err
+	}
+	items := make([]courseJSON, 0, len(stored))
+	for _, c := range stored {
+		items = append(items, toCourseJSON(c))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"imported": len(stored), "created": created,
+		"updated": len(stored) - created, "items": items})
+}
+
+// parseCourseCSV reads a header line and runs; "," or ";" separates fields (Danish spreadsheets use
+// ";"), and "|" separates schemes in their cell. Every line is checked; all bad lines are reported.
+func parseCourseCSV(body []byte, inst uuid.UUID) ([]store.Course, []lineError, error) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // a BOM from spreadsheets
+	first, _, _ := bytes.Cut(body, []byte("\n"))
+	rd := csv.NewReader(bytes.NewReader(body))
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		rd.Comma = ';'
+	}
+	rd.FieldsPerRecord = -1
+	header, err := rd.Read()
+	if err != nil {
+		return nil, nil, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "no header line"}}}
+	}
+	index := map[string]int{}
+	for i, h := range header {
+		index[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	v := &httpapi.ValidationError{}
+	for _, c := range csvRequired {
+		if _, ok := index[c]; !ok {
+			v.Add("header", "column %q is missing", c)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	var runs []store.Course
+	var bad []lineError
+	seen := map[string]int{}
+	for line := 2; ; line++ {
+		rec, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			bad = append(bad, lineError{Line: line, Errors: []httpapi.FieldError{{Field: "line", Message: err.Error()}}})
+			continue
+		}
+		cell := func(name string) string {
+			if i, ok := index[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		num := func(name string) float64 {
+			f, err := strconv.ParseFloat(strings.ReplaceAll(cell(name), ",", "."), 64)
+			if err != nil && cell(name) != "" {
+				return -1
+			}
+			return f
+		}
+		in := courseInput{Code: cell("code"), Title: cell("title"), TitleEN: cell("title_en"), Category: cell("category"),
+			StartsOn: cell("starts_on"), EndsOn: cell("ends_on"), HoursPerWeek: num("hours_per_week"), FeeDKK: int64(num("fee_dkk")),
+			SeatsTotal: int(num("seats_total")), MinParticipants: int(num("min_participants")), Location: cell("location"),
+			EnrolmentDeadline: cell("enrolment_deadline"), Description: cell("description"), DescriptionEN: cell("description_en")}
+		if s := cell("schemes"); s != "" {
+			in.Schemes = strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ' ' })
+		}
+		c, err := in.course(inst)
+		var ve *httpapi.ValidationError
+		if errors.As(err, &ve) {
+			bad = append(bad, lineError{Line: line, Code: in.Code, Errors: ve.Fields})
+			continue
+		}
+		key := c.Code + "|" + date(c.StartsOn)
+		if prev, dup := seen[key]; dup {
+			bad = append(bad, lineError{Line: line, Code: in.Code, Errors: []httpapi.FieldError{{Field: "code",
+				Message: fmt.Sprintf("the same code and start as line %d", prev)}}})
+			continue
+		}
+		seen[key] = line
+		runs = append(runs, c)
+	}
+	if len(runs)+len(bad) == 0 {
+		return nil, nil, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "no runs after the header"}}}
+	}
+	return runs, bad, nil
+}
+
+func (a *API) exportCourses(w http.ResponseWriter, r *http.Request) error {
+	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	list, err := a.Store.InstitutionCourses(r.Context(), inst)
+	if err != nil {
+		return err
+	}
+	out := csvWriter(w, "courses.csv")
+	_ = out.Write(append(append([]string{"id"}, csvColumns...), "status", "seats_taken"))
+	for _, c := range list {
+		deadline := ""
+		if c.EnrolmentDeadline != nil {
+			deadline = date(*c.EnrolmentDeadline)
+		}
+		_ = out.Write([]string{c.ID.String(), c.Code, c.Title, c.TitleEN, c.Category, date(c.StartsOn), date(c.EndsOn),
+			strconv.FormatFloat(c.HoursPerWeek, 'f', -1, 64), strconv.FormatInt(c.FeeDKK, 10), strconv.Itoa(c.SeatsTotal),
+			strings.Join(c.Schemes, "|"), c.Location, strconv.Itoa(c.MinParticipants), deadline, c.Description, c.DescriptionEN,
+			c.Status, strconv.Itoa(c.SeatsTaken)})
+	}
+	out.Flush()
+	return out.Error()
+}
+
+func (a *API) exportEnrolments(w http.ResponseWriter, r *http.Request) error {
+	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	rows, err := a.Store.InstitutionEnrolments(r.Context(), inst)
+	if err != nil {
+		return err
+	}
+	out := csvWriter(w, "enrolments.csv")
+	_ = out.Write([]string{"enrolment_id", "course_id", "course_code", "course_title", "starts_on", "status", "requested_at",
+		"name", "email", "phone", "funding_scheme", "funding_outcome", "attended_hours"})
+	for _, row := range rows {
+		e, p := row.Enrolment, row.Citizen.Profile
+		scheme, outcome := e.FundingPreference, ""
+		if e.Funding != nil {
+			scheme, outcome = e.Funding.Scheme, e.Funding.Outcome
+		}
+		_ = out.Write([]string{e.ID.String(), e.CourseID.String(), e.Course.Code, e.Course.Title, date(e.Course.StartsOn),
+			string(e.Status), e.RequestedAt.UTC().Format(time.RFC3339), p.Name, p.Email, p.Phone, scheme, outcome,
+			strconv.FormatFloat(e.AttendedHours, 'f', -1, 64)})
+	}
+	out.Flush()
+	return out.Error()
+}
+
+func csvWriter(w http.ResponseWriter, name string) *csv.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	return csv.NewWriter(w)
+}
+
+// feed serves every change to the institution's enrolments after a cursor, in order; with wait=N
+// (seconds, at most 30) an empty page waits for the next change (long poll).
+func (a *API) feed(w http.ResponseWriter, r *http.Request) error {
+	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	limit, v := 100, &httpapi.ValidationError{}
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 1000 {
+			v.Add("limit", "must be a whole number from 1 to 1000")
+		}
+	}
+	wait := 0
+	if s := q.Get("wait"); s != "" {
+		if wait, err = strconv.Atoi(s); err != nil || wait < 0 || wait > 30 {
+			v.Add("wait", "must be seconds from 0 to 30")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(wait)*time.Second)
+	defer cancel()
+	for {
+		page, err := a.Store.Feed(r.Context(), inst, q.Get("after"), limit)
+		if err != nil {
+			return err
+		}
+		if len(page.Items) > 0 || wait == 0 {
+			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": page.Items, "next": page.Next})
+		}
+		select {
+		case <-ctx.Done():
+			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": page.Items, "next": page.Next})
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (a *API) answerEnrolment(w http.ResponseWriter, r *http.Request, accept bool) error {
+	_, institution, err := staffOf(r)
+	if err != nil {
+		return err
+	}
+	if institution == "" {
+		return fmt.Errorf("%w: only the institution answers", httpapi.ErrForbidden)
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var reason string
+	if accept {
+		var req reasonRequest
+		if err := httpapi.DecodeOptionalJSON(w, r, &req); err != nil {
+			return err
+		}
+		reason = req.Reason
+	} else if reason, err = requiredReason(w, r); err != nil {
+		return err
+	}
+	if err := a.Store.AnswerEnrolment(r.Context(), id, institution, store.Answer{Accept: accept, Reason: reason, Cause: enrolment.ByInstitution}); err != nil {
+		return err
+	}
+	e, err := a.Store.GetEnrolment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}
+
+func (a *API) acceptEnrolment(w http.ResponseWriter, r *http.Request) error {
+	return a.answerEnrolment(w, r, true)
+}
+
+func (a *API) rejectEnrolment(w http.ResponseWriter, r *http.Request) error {
+	return a.answerEnrolment(w, r, false)
+}
+
+type attendanceRequest struct {
+	Date  string  `json:"date"`
+	Hours float64 `json:"hours"`
+}
+
+func (a *API) reportAttendance(w http.ResponseWriter, r *http.Request) error {
+	claims, institution, err := staffOf(r)
+	if err != nil {
+		return err
+	}
+	if institution == "" {
+		return fmt.Errorf("%w: only the institution reports attendance", httpapi.ErrForbidden)
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req attendanceRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	v := &httpapi.ValidationError{}
+	day, err := time.Parse(time.DateOnly, req.Date)
+	if err != nil {
+		v.Add("date", "must be a date YYYY-MM-DD")
+	}
+	if req.Hours < 0 || req.Hours > 24 {
+		v.Add("hours", "must be from 0 to 24")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := a.Store.ReportAttendance(r.Context(), id, institution, claims.Subject, day, req.Hours); err != nil {
+		return err
+	}
+	e, err := a.Store.GetEnrolment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if e.AttendedHours, err = a.Store.AttendedHours(r.Context(), id); err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}

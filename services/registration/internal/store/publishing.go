@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/registration/internal/enrolment"
+)
+
+// insertCourse writes a new run, or (same institution, code and start) updates the one there,
+// keeping its seats taken; it announces the run. It returns the stored run and whether it was new.
+func (s *Store) upsertCourse(ctx context.Context, tx pgx.Tx, c Course) (Course, bool, error) {
+	var id uuid.UUID
+	var inserted bool
+	err := tx.QueryRow(ctx, `INSERT INTO course_runs (id, institution_id, code, title, title_en, category, starts_on,
+			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en,
+			min_participants, enrolment_deadline)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT (institution_id, code, starts_on) DO UPDATE SET title = EXCLUDED.title, title_en = EXCLUDED.title_en,
+			category = EXCLUDED.category, ends_on = EXCLUDED.ends_on, hours_per_week = EXCLUDED.hours_per_week,
+			fee_dkk = EXCLUDED.fee_dkk, schemes = EXCLUDED.schemes, seats_total = EXCLUDED.seats_total,
+			location = EXCLUDED.location, description = EXCLUDED.description, description_en = EXCLUDED.description_en,
+			min_participants = EXCLUDED.min_participants, enrolment_deadline = EXCLUDED.enrolment_deadline,
+			version = course_runs.version + 1, updated_at = now()
+		RETURNING id, xmax = 0`,
+		c.ID, c.InstitutionID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek, c.FeeDKK,
+		c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline).Scan(&id, &inserted)
+	if err != nil {
+		if isCheck(err) {
+			return Course{}, false, fmt.Errorf("%w: seats_total cannot be below the seats already taken", httpapi.ErrConflict)
+		}
+		return Course{}, false, err
+	}
+	stored, err := s.announceCourse(ctx, tx, id)
+	return stored, inserted, err
+}
+
+// announceCourse reads the run back and publishes it.
+func (s *Store) announceCourse(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Course, error) {
+	stored, err := scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
+		JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, id))
+	if err != nil {
+		return Course{}, err
+	}
+	_, err = s.publish(ctx, tx, events.TypeCourseUpdated, events.SubjectCourseUpdated, id.String(),
+		events.CourseUpdated{Course: stored.Facts(), Version: stored.Version})
+	return stored, err
+}
+
+func isCheck(err error) bool {
+	return pgdb.IsCode(err, "23514")
+}
+
+// PublishCourse creates a run for an institution (or updates the run with the same code and start).
+func (s *Store) PublishCourse(ctx context.Context, c Course) (Course, bool, error) {
+	var out Course
+	var created bool
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, created, err = s.upsertCourse(ctx, tx, c)
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = pgdb.ErrNotFound
+	}
+	return out, created, translate("publish course", err)
+}
+
+// LockCourse reads a run for an update in tx.
+func (s *Store) lockCourse(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Course, error) {
+	return scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
+		JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1 FOR UPDATE OF c`, id))
+}
+
+// UpdateCourse applies change to the run of the institution and announces it. Capacity never goes
+// below the seats already taken (the CHECK refuses it), and a run that grows serves its waiting list.
+func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution string, change func(*Course) error) (Course, error) {
+	var out Course
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		c, err := s.lockCourse(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if institution != "" && c.InstitutionID.String() != institution {
+			return pgdb.ErrNotFound
+		}
+		if c.Status == "cancelled" {
+			return fmt.Errorf("%w: the run is cancelled", httpapi.ErrConflict)
+		}
+		if err := change(&c); err != nil {
+			return err
+		}
+		if c.SeatsTotal < c.SeatsTaken {
+			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "seats_total",
+				Message: fmt.Sprintf("cannot be below the %d seats already taken", c.SeatsTaken)}}}
+		}
+		_, err = tx.Exec(ctx, `UPDATE course_runs SET code = $2, title = $3, title_en = $4, category = $5, starts_on = $6,
+				ends_on = $7, hours_per_week = $8, fee_dkk = $9, schemes = $10, seats_total = $11, location = $12,
+				description = $13, description_en = $14, min_participants = $15, enrolment_deadline = $16,
+				version = version + 1, updated_at = now()
+			WHERE id = $1`, c.ID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek, c.FeeDKK,
+			c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline)
+		if err != nil {
+			return err
+		}
+		for free := c.SeatsTotal - c.SeatsTaken; free > 0; free-- {
+			promoted, err := s.promote(ctx, tx, c.ID)
+			if err != nil || !promoted {
+				return err
+			}
+		}
+		out, err = s.announceCourse(ctx, tx, c.ID)
+		return err
+	})
+	return out, translate("update course", err)
+}
+
+// CancelCourse cancels a run: every live enrolment on it is cancelled with the reason (funding
+// releases what it held, and everyone is told through the events), and the run takes no more.
+func (s *Store) CancelCourse(ctx context.Context, id uuid.UUID, institution, reason string) (Course, error) {
+	var out Course
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		c, err := s.lockCourse(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if institution != "" && c.InstitutionID.String() != institution {
+			return pgdb.ErrNotFound
+		}
+		if c.Status == "cancelled" {
+			out = c
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE course_runs SET status = 'cancelled', cancel_reason = $2, seats_taken = 0,
+				version = version + 1, updated_at = now() WHERE id = $1`, id, reason); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM enrolments WHERE course_id = $1
+			AND status IN ('pending', 'waitlisted', 'offered', 'confirmed') ORDER BY requested_at FOR UPDATE`, id)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return err
+		}
+		for _, eid := range ids {
+			e, citizen, err := s.lock(ctx, tx, eid)
+			if err != nil {
+				return err
+			}
+			e.HoldsSeat = false // the run's seats were all given back above
+			if err := s.move(ctx, tx, &e, citizen, enrolment.Cancelled, enrolment.ByInstitution, "the course run was cancelled: "+reason); err != nil {
+				return err
+			}
+		}
+		out, err = s.announceCourse(ctx, tx, id)
+		return err
+	})
+	return out, translate("cancel course", err)
+}
+
+// ImportCourses publishes every run in one transaction: all or nothing. It returns the stored runs
+// and how many were new.
+func (s *Store) ImportCourses(ctx context.Context, runs []Course) ([]Course, int, error) {
+	var out []Course
+	created := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		out, created = nil, 0
+		for _, c := range runs {
+			stored, isNew, err := s.upsertCourse(ctx, tx, c)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", c.Code, date(c.StartsOn), err)
+			}
+			if isNew {
+				created++
+			}
+			out = append(out, stored)
+		}
+		return nil
+	})
+	return out, created, translate("import courses", err)
+}
+
+// InstitutionCourses lists an institution's runs, cancelled ones too, by start date.
+func (s *Store) InstitutionCourses(ctx context.Context, institution uuid.UUID) ([]Course, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+courseColumns+` FROM course_runs c JOIN institutions i ON i.id = c.institution_id
+		WHERE c.institution_id = $1 ORDER BY c.starts_on, c.code`, institution)
+	if err != nil {
+		return nil, translate("institution courses", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Course, error) { return scanCourse(r) })
+	return list, translate("institution courses", err)
+}
+
+// InstitutionExists reports whether the institution is known.
+func (s *Store) InstitutionExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM institutions WHERE id = $1)`, id).Scan(&ok)
+	return ok, translate("institution exists", err)
+}
+
+// EnrolmentRow is one line of an institution's enrolment export.
+type EnrolmentRow struct {
+	Enrolment Enrolment
+	Citizen   Citizen
+}
+
+// InstitutionEnrolments lists the enrolments on an institution's runs with the contact details the
+// institution needs (never the CPR number).
+func (s *Store) InstitutionEnrolments(ctx context.Context, institution uuid.UUID) ([]EnrolmentRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+enrolmentColumns+` FROM enrolments e JOIN course_runs c ON c.id = e.course_id
+		WHERE c.institution_id = $1 ORDER BY c.starts_on, c.code, e.requested_at`, institution)
+	if err != nil {
+		return nil, translate("institution enrolments", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Enrolment, error) { return scanEnrolment(r) })
+	if err != nil {
+		return nil, translate("institution enrolments", err)
+	}
+	out := make([]EnrolmentRow, 0, len(list))
+	courses := map[uuid.UUID]Course{}
+	for _, e := range list {
+		if _, ok := courses[e.CourseID]; !ok {
+			if courses[e.CourseID], err = s.GetCourse(ctx, e.CourseID); err != nil {
+				return nil, err
+			}
+		}
+		e.Course = courses[e.CourseID]
+		c, err := s.GetCitizen(ctx, e.CitizenID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, EnrolmentRow{Enrolment: e, Citizen: c})
+	}
+	return out, nil
+}
