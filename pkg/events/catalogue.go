@@ -1,5 +1,7 @@
 package events
 
+import "time"
+
 // Streams: one per producing service. Subjects are livslang.<service>.<aggregate>.<event>.
 const (
 	StreamRegistration = "REGISTRATION"
@@ -25,6 +27,7 @@ const (
 	TypeEnrolmentCancelled  = "livslang.enrolment.cancelled.v1"
 	TypeEnrolmentCompleted  = "livslang.enrolment.completed.v1"
 	TypeEnrolmentAccepted   = "livslang.enrolment.accepted.v1"
+	TypeEnrolmentOffered    = "livslang.enrolment.offered.v1"
 	TypeEnrolmentStarted    = "livslang.enrolment.started.v1"
 	TypeEnrolmentWithdrawn  = "livslang.enrolment.withdrawn.v1"
 	TypeFundingApproved     = "livslang.funding.approved.v1"
@@ -41,6 +44,7 @@ const (
 	SubjectEnrolmentCancelled  = "livslang.registration.enrolment.cancelled"
 	SubjectEnrolmentCompleted  = "livslang.registration.enrolment.completed"
 	SubjectEnrolmentAccepted   = "livslang.registration.enrolment.accepted"
+	SubjectEnrolmentOffered    = "livslang.registration.enrolment.offered"
 	SubjectEnrolmentStarted    = "livslang.registration.enrolment.started"
 	SubjectEnrolmentWithdrawn  = "livslang.registration.enrolment.withdrawn"
 	SubjectFundingApproved     = "livslang.funding.decision.approved"
@@ -126,6 +130,8 @@ type Enrolment struct {
 	Reason string `json:"reason,omitempty"`
 	// WaitlistPosition is the 1-based position for waitlisted enrolments.
 	WaitlistPosition int `json:"waitlist_position,omitempty"`
+	// OfferExpiresAt is when an offered seat lapses unless accepted.
+	OfferExpiresAt *time.Time `json:"offer_expires_at,omitempty"`
 	// Funding summarises the funding decision once there is one.
 	Funding *FundingSummary `json:"funding,omitempty"`
 	// AttendedHours and PlannedHours are reported with completion or withdrawal; funding pays

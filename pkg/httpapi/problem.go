@@ -86,6 +86,7 @@ func problemFor(err error) Problem {
 		{ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
 		{pgdb.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
 		{ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied"},
+		{ErrTooMany, http.StatusTooManyRequests, "too-many-requests", "Too many requests; try again shortly"},
 		{ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable; try again shortly"},
 		{ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
 		{pgdb.ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},

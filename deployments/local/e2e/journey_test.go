@@ -202,8 +202,12 @@ func TestCancellationPromotesTheWaitingList(t *testing.T) {
 	}
 
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments/"+ea.ID+"/cancel", a.token, `{"reason":"sick"}`), http.StatusOK)
+	// The freed seat is offered to Carl, first on the waiting list, for two business days.
+	offer := s.waitStatus(t, c, ec.ID, "offered")
+	_ = offer
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments/"+ec.ID+"/offer/accept", c.token, nil), http.StatusOK)
 	got := s.waitStatus(t, c, ec.ID, "confirmed")
-	want := []string{"waitlisted/citizen", "pending/system", "confirmed/funding"}
+	want := []string{"waitlisted/citizen", "offered/system", "pending/citizen", "confirmed/funding"}
 	for i, h := range got.History {
 		if i >= len(want) || h.Status+"/"+h.Cause != want[i] {
 			t.Fatalf("promoted enrolment history %+v, want %v", got.History, want)

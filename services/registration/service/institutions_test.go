@@ -85,8 +85,8 @@ func TestInstitutionPublishesChangesAndCancelsRuns(t *testing.T) {
 	testenv.MustStatus(t, r, http.StatusOK)
 	var status struct{ Status string }
 	testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+e2.ID, second, nil).JSON(t, &status)
-	if status.Status != "pending" {
-		t.Fatalf("after the run grew, the waiting citizen is %s, want pending", status.Status)
+	if status.Status != "offered" {
+		t.Fatalf("after the run grew, the waiting citizen is %s, want offered", status.Status)
 	}
 
 	// Cancelling the run cancels its enrolments with the reason, and it takes no more.
@@ -309,8 +309,8 @@ func TestInstitutionAnswersAttendanceAndDeadline(t *testing.T) {
 		t.Fatalf("rejected by the institution: %+v", e)
 	}
 	testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+ids[3], toks[3], nil).JSON(t, &e)
-	if e.Status != "pending" {
-		t.Fatalf("the waiting citizen is %s after the rejection, want pending", e.Status)
+	if e.Status != "offered" {
+		t.Fatalf("the waiting citizen is %s after the rejection, want offered the seat", e.Status)
 	}
 
 	// No answer within five business days: the default (accept) happens, by the system.

@@ -34,6 +34,14 @@ type Config struct {
 	// LIVSLANG_REGISTRATION_ANSWER_DEFAULT happens (accept or reject; default accept).
 	AnswerDays    int
 	AnswerDefault string
+	// HoldHours: a seat held for funding is released after LIVSLANG_REGISTRATION_HOLD_HOURS (default 168).
+	HoldHours int
+	// Limits on POST /v1/enrolments: LIVSLANG_REGISTRATION_MAX_IN_FLIGHT (64),
+	// LIVSLANG_REGISTRATION_RATE_PER_CITIZEN (2/s, burst 5×), LIVSLANG_REGISTRATION_RATE_PER_ADDRESS (500/s, burst 2×).
+	Limits api.Limits
+	// TimerInterval: how often deadlines, offers, holds and ballots are checked
+	// (LIVSLANG_REGISTRATION_TIMER_SECONDS, default 15).
+	TimerInterval time.Duration
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -46,7 +54,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SeedDemo:      env.Bool("LIVSLANG_REGISTRATION_SEED_DEMO", false),
 		AnswerDays:    env.Int("LIVSLANG_REGISTRATION_ANSWER_DAYS", 5),
 		AnswerDefault: env.String("LIVSLANG_REGISTRATION_ANSWER_DEFAULT", "accept"),
+		HoldHours:     env.Int("LIVSLANG_REGISTRATION_HOLD_HOURS", 168),
+		TimerInterval: time.Duration(env.Int("LIVSLANG_REGISTRATION_TIMER_SECONDS", 15)) * time.Second,
 	}
+	perCitizen := env.Int("LIVSLANG_REGISTRATION_RATE_PER_CITIZEN", 2)
+	perAddress := env.Int("LIVSLANG_REGISTRATION_RATE_PER_ADDRESS", 500)
+	cfg.Limits = api.Limits{InFlight: env.Int("LIVSLANG_REGISTRATION_MAX_IN_FLIGHT", 64),
+		PerCitizen: float64(perCitizen), CitizenBurst: 5 * perCitizen, PerAddress: float64(perAddress), AddrBurst: 2 * perAddress}
 	if cfg.AnswerDefault != "accept" && cfg.AnswerDefault != "reject" {
 		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_ANSWER_DEFAULT: want accept or reject, got %q", cfg.AnswerDefault)
 	}
@@ -72,7 +86,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	st := store.New(svc.Pool, keys, time.Now)
 	st.Answer = store.AnswerPolicy{Days: cfg.AnswerDays, Default: cfg.AnswerDefault}
-	svc.Go(func(ctx context.Context) error { return st.RunDeadlines(ctx, 30*time.Second) })
+	st.HoldHours = cfg.HoldHours
+	svc.Go(func(ctx context.Context) error { return st.RunTimers(ctx, cfg.TimerInterval) })
 	if cfg.SeedDemo {
 		n, err := demo.Seed(ctx, st, st.Today())
 		if err != nil {
@@ -97,6 +112,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		},
 	})
 	mux := http.NewServeMux()
-	(&api.API{Store: st, Log: svc.Log}).Routes(mux)
+	(&api.API{Store: st, Log: svc.Log, Limits: cfg.Limits}).Routes(mux)
 	return svc.Serve(ctx, mux)
 }

@@ -41,12 +41,16 @@ func key() string {
 }
 
 func setup(t *testing.T) bundle {
+	return setupWith(t, map[string]string{
+		"LIVSLANG_REGISTRATION_RATE_PER_CITIZEN": "1000", "LIVSLANG_REGISTRATION_RATE_PER_ADDRESS": "100000"})
+}
+
+func setupWith(t *testing.T, vars map[string]string) bundle {
 	t.Helper()
 	env := testenv.New(t, "registration")
 	sealing, index := "1:"+key(), key()
-	base := env.Start(t, "registration", service.Run, map[string]string{
-		"LIVSLANG_REGISTRATION_PII_KEYS": sealing, "LIVSLANG_CPR_INDEX_KEY": index,
-	})
+	vars["LIVSLANG_REGISTRATION_PII_KEYS"], vars["LIVSLANG_CPR_INDEX_KEY"] = sealing, index
+	base := env.Start(t, "registration", service.Run, vars)
 	pool, err := pgdb.Connect(context.Background(), env.DB["registration"], 5)
 	if err != nil {
 		t.Fatal(err)
@@ -314,9 +318,12 @@ func TestFundingDecisionsAndWaitlistPromotion(t *testing.T) {
 		testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+id, tok, nil).JSON(t, &e)
 		return e.Status
 	}
-	testenv.Eventually(t, 10*time.Second, "first rejected, second promoted", func() bool {
-		return status(first, e1.ID) == "rejected" && status(second, e2.ID) == "pending"
+	testenv.Eventually(t, 10*time.Second, "first rejected, second offered the seat", func() bool {
+		return status(first, e1.ID) == "rejected" && status(second, e2.ID) == "offered"
 	})
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, b.base+"/v1/enrolments/"+e2.ID+"/offer/accept", first, nil), http.StatusNotFound)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, b.base+"/v1/enrolments/"+e2.ID+"/offer/accept", second, nil), http.StatusOK)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, b.base+"/v1/enrolments/"+e2.ID+"/offer/accept", second, nil), http.StatusConflict)
 	b.env.Publish(t, rejected, "again-"+rejected.ID) // redelivered past deduplication
 	stale := decision(e2.ID, "rejected", 1)          // made for an older version of the enrolment
 	b.env.Publish(t, stale, stale.ID)
@@ -328,8 +335,8 @@ func TestFundingDecisionsAndWaitlistPromotion(t *testing.T) {
 	}
 	var promoted struct{ Version int64 }
 	testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+e2.ID, second, nil).JSON(t, &promoted)
-	if promoted.Version != 2 {
-		t.Fatalf("promoted enrolment has version %d, want 2", promoted.Version)
+	if promoted.Version != 3 {
+		t.Fatalf("promoted enrolment has version %d, want 3 (waitlisted, offered, pending)", promoted.Version)
 	}
 	approved := decision(e2.ID, "approved", promoted.Version)
 	b.env.Publish(t, approved, approved.ID)
@@ -345,7 +352,7 @@ func TestFundingDecisionsAndWaitlistPromotion(t *testing.T) {
 		Funding struct{ Outcome, Scheme string }
 	}
 	testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+e2.ID, second, nil).JSON(t, &full)
-	want := []string{"waitlisted/citizen", "pending/system", "confirmed/funding"}
+	want := []string{"waitlisted/citizen", "offered/system", "pending/citizen", "confirmed/funding"}
 	if len(full.History) != len(want) {
 		t.Fatalf("history %+v", full.History)
 	}

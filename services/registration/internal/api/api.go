@@ -12,14 +12,43 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/store"
 )
 
 // API serves registration's endpoints.
 type API struct {
-	Store *store.Store
-	Log   *zap.Logger
+	Store  *store.Store
+	Log    *zap.Logger
+	Limits Limits
+}
+
+// Limits protect enrolment under a rush: at most InFlight requests at once (the rest wait up to a
+// second, then get 429 with Retry-After), and token buckets per citizen and per client address.
+type Limits struct {
+	InFlight                int
+	PerCitizen, PerAddress  float64 // requests per second
+	CitizenBurst, AddrBurst int
+}
+
+// DefaultLimits suit one registration instance on a small machine.
+var DefaultLimits = Limits{InFlight: 64, PerCitizen: 2, CitizenBurst: 10, PerAddress: 500, AddrBurst: 1000}
+
+func (a *API) limited(next http.Handler) http.Handler {
+	l := a.Limits
+	if l.InFlight == 0 {
+		l = DefaultLimits
+	}
+	byCitizen := httpapi.NewLimiter(l.PerCitizen, l.CitizenBurst)
+	byAddress := httpapi.NewLimiter(l.PerAddress, l.AddrBurst)
+	citizen := func(r *http.Request) string {
+		if c, ok := auth.FromContext(r.Context()); ok {
+			return c.Subject
+		}
+		return "anonymous"
+	}
+	return httpapi.Shed(l.InFlight, time.Second, byAddress.Limit(httpapi.ClientAddress, byCitizen.Limit(citizen, next)))
 }
 
 // Routes registers every endpoint on mux.
@@ -29,12 +58,15 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/courses/{id}", h(a.getCourse))
 	mux.Handle("GET /v1/me/profile", h(a.getProfile))
 	mux.Handle("PUT /v1/me/profile", h(a.putProfile))
-	mux.Handle("POST /v1/enrolments", h(a.createEnrolment))
+	mux.Handle("POST /v1/enrolments", a.limited(h(a.createEnrolment)))
 	mux.Handle("GET /v1/enrolments/{id}", h(a.getEnrolment))
 	mux.Handle("POST /v1/enrolments/{id}/cancel", h(a.cancelEnrolment))
 	mux.Handle("GET /v1/me/enrolments", h(a.myEnrolments))
 	mux.Handle("POST /v1/enrolments/{id}/outcome", h(a.reportOutcome))
 	a.institutionRoutes(mux, h)
+	mux.Handle("POST /v1/enrolments/{id}/offer/accept", h(a.acceptOffer))
+	mux.Handle("POST /v1/enrolments/{id}/offer/decline", h(a.declineOffer))
+	mux.Handle("GET /v1/courses/{id}/ballot", h(a.ballot))
 }
 
 // list is the envelope of every list response.
@@ -72,6 +104,10 @@ type courseJSON struct {
 	CancelReason      string          `json:"cancel_reason,omitempty"`
 	MinParticipants   int             `json:"min_participants"`
 	EnrolmentDeadline *string         `json:"enrolment_deadline"`
+	OfferHours        int             `json:"offer_hours"`
+	PriorityGroups    []string        `json:"priority_groups"`
+	OpensAt           *string         `json:"opens_at"`
+	BallotMinutes     int             `json:"ballot_minutes"`
 	Version           int64           `json:"version"`
 }
 
@@ -88,6 +124,11 @@ func toCourseJSON(c store.Course) courseJSON {
 		HoursPerWeek: c.HoursPerWeek, FeeDKK: c.FeeDKK, Schemes: c.Schemes, SeatsTotal: c.SeatsTotal,
 		SeatsAvailable: c.SeatsAvailable(), Location: c.Location, Description: c.Description, DescriptionEN: c.DescriptionEN,
 		Status: c.Status, CancelReason: c.CancelReason, MinParticipants: c.MinParticipants, Version: c.Version,
+		OfferHours: c.OfferHours, PriorityGroups: c.PriorityGroups, BallotMinutes: c.BallotMinutes,
+	}
+	if c.OpensAt != nil {
+		s := c.OpensAt.UTC().Format(time.RFC3339)
+		out.OpensAt = &s
 	}
 	if c.EnrolmentDeadline != nil {
 		d := c.EnrolmentDeadline.Format(time.DateOnly)

@@ -23,17 +23,25 @@ type enrolmentRequest struct {
 }
 
 type enrolmentJSON struct {
-	ID                string       `json:"id"`
-	Status            string       `json:"status"`
-	CourseID          string       `json:"course_id"`
-	Course            *courseJSON  `json:"course,omitempty"`
-	FundingPreference string       `json:"funding_preference"`
-	Funding           fundingJSON  `json:"funding"`
-	WaitlistPosition  int          `json:"waitlist_position,omitempty"`
-	RequestedAt       string       `json:"requested_at"`
-	Version           int64        `json:"version"`
-	AttendedHours     *float64     `json:"attended_hours,omitempty"`
-	History           []historyRow `json:"history"`
+	ID                string        `json:"id"`
+	Status            string        `json:"status"`
+	CourseID          string        `json:"course_id"`
+	Course            *courseJSON   `json:"course,omitempty"`
+	FundingPreference string        `json:"funding_preference"`
+	Funding           fundingJSON   `json:"funding"`
+	WaitlistPosition  int           `json:"waitlist_position,omitempty"`
+	Waitlist          *waitlistJSON `json:"waitlist,omitempty"`
+	PriorityGroup     string        `json:"priority_group"`
+	OfferExpiresAt    *string       `json:"offer_expires_at,omitempty"`
+	RequestedAt       string        `json:"requested_at"`
+	Version           int64         `json:"version"`
+	AttendedHours     *float64      `json:"attended_hours,omitempty"`
+	History           []historyRow  `json:"history"`
+}
+
+type waitlistJSON struct {
+	Position          int `json:"position"`
+	AheadWithPriority int `json:"ahead_with_priority"`
 }
 
 type fundingJSON struct {
@@ -58,6 +66,14 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 		Funding: fundingJSON{Outcome: "pending", Scheme: e.FundingPreference}}
 	if e.Status != enrolment.Pending {
 		out.Funding.Outcome = "not_started" // waiting, or ended before funding decided
+	}
+	out.PriorityGroup = e.PriorityGroup
+	if e.Status == enrolment.Waitlisted && e.WaitlistPosition > 0 {
+		out.Waitlist = &waitlistJSON{Position: e.WaitlistPosition, AheadWithPriority: e.AheadWithPriority}
+	}
+	if e.Status == enrolment.Offered && e.OfferExpiresAt != nil {
+		s := e.OfferExpiresAt.UTC().Format(time.RFC3339)
+		out.OfferExpiresAt = &s
 	}
 	if e.Funding != nil {
 		f := e.Funding
@@ -264,4 +280,50 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}
+
+func (a *API) answerOffer(w http.ResponseWriter, r *http.Request, accept bool) error {
+	claims, err := auth.Require(r, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.AnswerOffer(r.Context(), id, claims.Subject, accept); err != nil {
+		return err
+	}
+	e, err := a.Store.GetEnrolment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}
+
+func (a *API) acceptOffer(w http.ResponseWriter, r *http.Request) error {
+	return a.answerOffer(w, r, true)
+}
+func (a *API) declineOffer(w http.ResponseWriter, r *http.Request) error {
+	return a.answerOffer(w, r, false)
+}
+
+// ballot publishes a run's drawn ballot so anyone can check it.
+func (a *API) ballot(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	b, err := a.Store.GetBallot(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	order := make([]string, len(b.Order))
+	for i, e := range b.Order {
+		order[i] = e.String()
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{
+		"course_id": id, "seed": b.Seed, "drawn_at": b.DrawnAt.UTC().Format(time.RFC3339), "order": order,
+		"algorithm": "Requests made in the ballot window are ordered by the lowercase hex SHA-256 of seed + \":\" + enrolment id, ascending; priority groups come first.",
+	})
 }

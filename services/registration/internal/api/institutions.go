@@ -90,6 +90,11 @@ type courseInput struct {
 	EnrolmentDeadline string   `json:"enrolment_deadline"`
 	Description       string   `json:"description"`
 	DescriptionEN     string   `json:"description_en"`
+	// Waiting-list settings (optional).
+	OfferHours     *int     `json:"offer_hours"`
+	PriorityGroups []string `json:"priority_groups"`
+	OpensAt        string   `json:"opens_at"`
+	BallotMinutes  int      `json:"ballot_minutes"`
 }
 
 var schemeCodes = []string{"svu", "veu", "jobrettet_uddannelse", "regional_pulje", "omstillingsfonden", "kompetencefond",
@@ -152,6 +157,33 @@ func (in courseInput) course(institution uuid.UUID) (store.Course, error) {
 	if c.MinParticipants < 0 || (c.SeatsTotal > 0 && c.MinParticipants > c.SeatsTotal) {
 		v.Add("min_participants", "must be from 0 to seats_total")
 	}
+	c.OfferHours = 48
+	if in.OfferHours != nil {
+		c.OfferHours = *in.OfferHours
+		if c.OfferHours < 0 || c.OfferHours > 24*14 {
+			v.Add("offer_hours", "must be from 0 (the next in line takes a freed seat at once) to 336")
+		}
+	}
+	c.PriorityGroups = enrolment.DefaultPriorityGroups
+	if len(in.PriorityGroups) > 0 {
+		c.PriorityGroups = in.PriorityGroups
+		for _, g := range in.PriorityGroups {
+			if !slices.Contains(enrolment.DefaultPriorityGroups, g) {
+				v.Add("priority_groups", "unknown group %q (known: referral, legal_right, self)", g)
+			}
+		}
+	}
+	if in.OpensAt != "" {
+		t, err := time.Parse(time.RFC3339, in.OpensAt)
+		if err != nil {
+			v.Add("opens_at", "must be a time like 2027-01-10T09:00:00+01:00")
+		}
+		c.OpensAt = &t
+	}
+	c.BallotMinutes = in.BallotMinutes
+	if c.BallotMinutes < 0 || c.BallotMinutes > 24*60 || (c.BallotMinutes > 0 && c.OpensAt == nil) {
+		v.Add("ballot_minutes", "must be from 0 to 1440, and needs opens_at")
+	}
 	return c, v.Err()
 }
 
@@ -197,6 +229,10 @@ type coursePatch struct {
 	EnrolmentDeadline *string   `json:"enrolment_deadline"`
 	Description       *string   `json:"description"`
 	DescriptionEN     *string   `json:"description_en"`
+	OfferHours        *int      `json:"offer_hours"`
+	PriorityGroups    *[]string `json:"priority_groups"`
+	OpensAt           *string   `json:"opens_at"`
+	BallotMinutes     *int      `json:"ballot_minutes"`
 }
 
 func set[T any](dst *T, src *T) {
@@ -219,10 +255,14 @@ func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	stored, err := a.Store.UpdateCourse(r.Context(), id, institution, func(c *store.Course) error {
+		offer := c.OfferHours
 		in := courseInput{Code: c.Code, Title: c.Title, TitleEN: c.TitleEN, Category: c.Category, Schemes: c.Schemes,
 			Location: c.Location, StartsOn: date(c.StartsOn), EndsOn: date(c.EndsOn), HoursPerWeek: c.HoursPerWeek,
 			FeeDKK: c.FeeDKK, SeatsTotal: c.SeatsTotal, MinParticipants: c.MinParticipants, Description: c.Description,
-			DescriptionEN: c.DescriptionEN}
+			DescriptionEN: c.DescriptionEN, OfferHours: &offer, PriorityGroups: c.PriorityGroups, BallotMinutes: c.BallotMinutes}
+		if c.OpensAt != nil {
+			in.OpensAt = c.OpensAt.Format(time.RFC3339)
+		}
 		if c.EnrolmentDeadline != nil {
 			in.EnrolmentDeadline = date(*c.EnrolmentDeadline)
 		}
@@ -241,11 +281,18 @@ func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
 		set(&in.EnrolmentDeadline, p.EnrolmentDeadline)
 		set(&in.Description, p.Description)
 		set(&in.DescriptionEN, p.DescriptionEN)
+		if p.OfferHours != nil {
+			in.OfferHours = p.OfferHours
+		}
+		set(&in.PriorityGroups, p.PriorityGroups)
+		set(&in.OpensAt, p.OpensAt)
+		set(&in.BallotMinutes, p.BallotMinutes)
 		updated, err := in.course(c.InstitutionID)
 		if err != nil {
 			return err
 		}
 		updated.ID, updated.SeatsTaken, updated.InstitutionName, updated.Status = c.ID, c.SeatsTaken, c.InstitutionName, c.Status
+		updated.BallotSeed, updated.BallotDrawnAt = c.BallotSeed, c.BallotDrawnAt
 		*c = updated
 		return nil
 	})

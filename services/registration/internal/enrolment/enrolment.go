@@ -54,8 +54,39 @@ func CanMove(from, to Status) bool { return slices.Contains(transitions[from], t
 // Final reports whether no further transition is possible.
 func Final(s Status) bool { return len(transitions[s]) == 0 }
 
-// HoldsSeat reports whether an enrolment in state s counts against the run's capacity.
-func HoldsSeat(s Status) bool { return s == Pending || s == Confirmed || s == Started }
+// HoldsSeat reports whether an enrolment in state s counts against the run's capacity. An offer
+// holds the seat it offers until it is answered or expires.
+func HoldsSeat(s Status) bool { return s == Pending || s == Offered || s == Confirmed || s == Started }
+
+// Priority groups on a waiting list, served in a run's configured order (default: municipal
+// referrals, then legal rights, then everyone else).
+const (
+	GroupReferral   = "referral"
+	GroupLegalRight = "legal_right"
+	GroupSelf       = "self"
+)
+
+// DefaultPriorityGroups is the order runs use unless configured otherwise.
+var DefaultPriorityGroups = []string{GroupReferral, GroupLegalRight, GroupSelf}
+
+// GroupFor is the priority group of a citizen's own request: a funding preference that is a legal
+// right (six weeks' job-oriented education) puts the request in the legal-right group.
+func GroupFor(preference string) string {
+	if preference == "jobrettet_uddannelse" {
+		return GroupLegalRight
+	}
+	return GroupSelf
+}
+
+// Priority is the rank of a group in a run's order: higher is served first.
+func Priority(groups []string, group string) int {
+	for i, g := range groups {
+		if g == group {
+			return len(groups) - i
+		}
+	}
+	return 0
+}
 
 // Preferences a citizen may ask funding for.
 var Preferences = []string{"svu", "veu", "employer", "self", "municipality", "omstillingsfonden", "regional_pulje",

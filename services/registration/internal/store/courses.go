@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"livslang.dk/pkg/businessday"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
 )
@@ -50,6 +51,15 @@ type Course struct {
 	CancelReason      string
 	MinParticipants   int
 	EnrolmentDeadline *time.Time
+	// OfferHours is how long a freed seat is offered to the next in line (0: the next in line takes
+	// it at once); PriorityGroups the order the waiting list serves groups in.
+	OfferHours     int
+	PriorityGroups []string
+	// OpensAt is when enrolment opens; requests in the first BallotMinutes are drawn by lot.
+	OpensAt       *time.Time
+	BallotMinutes int
+	BallotSeed    *string
+	BallotDrawnAt *time.Time
 }
 
 // PlannedHours is the run's teaching hours: hours per week over its weeks (days / 7, rounded up).
@@ -73,13 +83,15 @@ func (c Course) Facts() events.CourseFacts {
 
 const courseColumns = `c.id, c.institution_id, i.name, c.code, c.title, c.title_en, c.category, c.starts_on, c.ends_on,
 	c.hours_per_week::float8, c.fee_dkk, c.schemes, c.seats_total, c.seats_taken, c.location, c.description,
-	c.description_en, c.version, c.status, c.cancel_reason, c.min_participants, c.enrolment_deadline`
+	c.description_en, c.version, c.status, c.cancel_reason, c.min_participants, c.enrolment_deadline,
+	c.offer_hours, c.priority_groups, c.opens_at, c.ballot_minutes, c.ballot_seed, c.ballot_drawn_at`
 
 func scanCourse(row pgx.Row) (Course, error) {
 	var c Course
 	err := row.Scan(&c.ID, &c.InstitutionID, &c.InstitutionName, &c.Code, &c.Title, &c.TitleEN, &c.Category,
 		&c.StartsOn, &c.EndsOn, &c.HoursPerWeek, &c.FeeDKK, &c.Schemes, &c.SeatsTotal, &c.SeatsTaken, &c.Location,
-		&c.Description, &c.DescriptionEN, &c.Version, &c.Status, &c.CancelReason, &c.MinParticipants, &c.EnrolmentDeadline)
+		&c.Description, &c.DescriptionEN, &c.Version, &c.Status, &c.CancelReason, &c.MinParticipants, &c.EnrolmentDeadline,
+		&c.OfferHours, &c.PriorityGroups, &c.OpensAt, &c.BallotMinutes, &c.BallotSeed, &c.BallotDrawnAt)
 	return c, err
 }
 
@@ -215,9 +227,19 @@ func (s *Store) GetCourse(ctx context.Context, id uuid.UUID) (Course, error) {
 	return c, translate("get course", err)
 }
 
-// Open reports why the run no longer takes enrolments, if it does not.
-func (c Course) Open(today time.Time) error {
+// InBallot reports whether a request at now falls in the run's ballot window.
+func (c Course) InBallot(now time.Time) bool {
+	return c.OpensAt != nil && c.BallotMinutes > 0 && c.BallotDrawnAt == nil &&
+		now.Before(c.OpensAt.Add(time.Duration(c.BallotMinutes)*time.Minute))
+}
+
+// Open reports why the run does not take enrolments at now, if it does not.
+func (c Course) Open(now time.Time) error {
+	y, m, d := now.In(Copenhagen).Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	switch {
+	case c.OpensAt != nil && now.Before(*c.OpensAt):
+		return fmt.Errorf("%w: enrolment opens at %s", httpapi.ErrUnprocessable, c.OpensAt.In(Copenhagen).Format("2006-01-02 15:04"))
 	case c.Status == "cancelled":
 		return fmt.Errorf("%w: the course run is cancelled: %s", httpapi.ErrUnprocessable, c.CancelReason)
 	case !c.StartsOn.After(today):
@@ -226,4 +248,11 @@ func (c Course) Open(today time.Time) error {
 		return fmt.Errorf("%w: enrolment closed on %s", httpapi.ErrUnprocessable, date(*c.EnrolmentDeadline))
 	}
 	return nil
+}
+
+// offerExpiry is when an offer made at now lapses: the offer hours counted in whole Danish business
+// days, to the end of the last one, so a night, a weekend or a holiday never eats an offer.
+func (c Course) offerExpiry(now time.Time) time.Time {
+	days := (c.OfferHours + 23) / 24
+	return businessday.Denmark().Deadline(now, max(days, 1))
 }

@@ -37,19 +37,22 @@ type Enrolment struct {
 	RequestedAt       time.Time
 	Version           int64
 	WaitlistPosition  int
+	AheadWithPriority int // of those ahead on the waiting list, how many are there by priority group
+	PriorityGroup     string
+	OfferExpiresAt    *time.Time
 	AttendedHours     float64 // reported with the outcome
 	History           []HistoryEntry
 	Course            Course
 }
 
 const enrolmentColumns = `e.id, e.citizen_id, e.course_id, e.status, e.holds_seat, e.funding_preference, e.funding,
-	e.requested_at, e.version, coalesce(e.attended_hours, 0)::float8`
+	e.requested_at, e.version, coalesce(e.attended_hours, 0)::float8, e.priority_group, e.offer_expires_at`
 
 func scanEnrolment(row pgx.Row) (Enrolment, error) {
 	var e Enrolment
 	var funding []byte
 	if err := row.Scan(&e.ID, &e.CitizenID, &e.CourseID, &e.Status, &e.HoldsSeat, &e.FundingPreference, &funding,
-		&e.RequestedAt, &e.Version, &e.AttendedHours); err != nil {
+		&e.RequestedAt, &e.Version, &e.AttendedHours, &e.PriorityGroup, &e.OfferExpiresAt); err != nil {
 		return Enrolment{}, err
 	}
 	if funding != nil {
@@ -107,21 +110,31 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 		} else if err != nil {
 			return err
 		}
-		if err := course.Open(s.Today()); err != nil {
+		if err := course.Open(s.now()); err != nil {
 			return err
 		}
-		held, err := s.holdSeat(ctx, tx, course.ID)
-		if err != nil {
+		if err := s.oneSeatPerCourse(ctx, tx, n.CitizenID, course); err != nil {
 			return err
+		}
+		held := false
+		if !course.InBallot(s.now()) { // in a ballot window everyone waits for the draw
+			if held, err = s.holdSeat(ctx, tx, course.ID); err != nil {
+				return err
+			}
 		}
 		e := Enrolment{ID: uuid.New(), CitizenID: n.CitizenID, CourseID: n.CourseID, Status: enrolment.Waitlisted,
-			HoldsSeat: held, FundingPreference: n.FundingPreference, RequestedAt: s.now(), Version: 1, Course: course}
+			HoldsSeat: held, FundingPreference: n.FundingPreference, RequestedAt: s.now(), Version: 1, Course: course,
+			PriorityGroup: enrolment.GroupFor(n.FundingPreference)}
+		var holdUntil *time.Time
 		if held {
 			e.Status = enrolment.Pending
 			e.Course.SeatsTaken++
+			holdUntil = s.holdExpiry()
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, e.CitizenID, e.CourseID, e.Status, e.HoldsSeat, e.FundingPreference, e.RequestedAt)
+		_, err = tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
+				priority_group, priority, hold_expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, e.CitizenID, e.CourseID, e.Status, e.HoldsSeat, e.FundingPreference,
+			e.RequestedAt, e.PriorityGroup, enrolment.Priority(course.PriorityGroups, e.PriorityGroup), holdUntil)
 		if err != nil {
 			if errors.Is(pgdb.Translate(err), pgdb.ErrConflict) {
 				return fmt.Errorf("%w: you already have a live enrolment on this course run", httpapi.ErrConflict)
@@ -133,7 +146,7 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 		}
 		e.History = []HistoryEntry{{Status: e.Status, At: e.RequestedAt, Cause: enrolment.ByCitizen}}
 		if e.Status == enrolment.Waitlisted {
-			if e.WaitlistPosition, err = waitlistPosition(ctx, tx, e.ID); err != nil {
+			if e.WaitlistPosition, e.AheadWithPriority, err = waitlistPosition(ctx, tx, e.ID); err != nil {
 				return err
 			}
 		}
@@ -178,6 +191,7 @@ var statusEvents = map[enrolment.Status][2]string{
 	enrolment.Completed:  {events.TypeEnrolmentCompleted, events.SubjectEnrolmentCompleted},
 	enrolment.Withdrawn:  {events.TypeEnrolmentWithdrawn, events.SubjectEnrolmentWithdrawn},
 	enrolment.Started:    {events.TypeEnrolmentStarted, events.SubjectEnrolmentStarted},
+	enrolment.Offered:    {events.TypeEnrolmentOffered, events.SubjectEnrolmentOffered},
 }
 
 // announce emits the event of the enrolment's current state, with the facts consumers need.
@@ -195,11 +209,11 @@ func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citize
 		EnrolmentID: e.ID.String(), Version: e.Version, Status: string(e.Status), CitizenID: e.CitizenID,
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
 		Cause: string(cause), Reason: reason, Funding: e.Funding,
-		AttendedHours: e.AttendedHours, PlannedHours: e.Course.PlannedHours(),
+		AttendedHours: e.AttendedHours, PlannedHours: e.Course.PlannedHours(), OfferExpiresAt: e.OfferExpiresAt,
 	}
 	if e.Status == enrolment.Waitlisted {
 		if e.WaitlistPosition == 0 {
-			if e.WaitlistPosition, err = waitlistPosition(ctx, tx, e.ID); err != nil {
+			if e.WaitlistPosition, e.AheadWithPriority, err = waitlistPosition(ctx, tx, e.ID); err != nil {
 				return err
 			}
 		}
@@ -212,17 +226,22 @@ func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citize
 	return appendFeed(ctx, tx, e.Course.InstitutionID, env)
 }
 
+// waitlistPosition is the enrolment's 1-based place in the order the list is served (priority group,
+// then the draw where there was one, then time of request), and how many of those ahead are there
+// because of a higher priority group.
 func waitlistPosition(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, id uuid.UUID) (int, error) {
-	var pos int
-	err := q.QueryRow(ctx, `SELECT count(*) FROM enrolments w, enrolments e
+}, id uuid.UUID) (position, aheadWithPriority int, err error) {
+	err = q.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE w.priority > e.priority)
+		FROM enrolments w, enrolments e
 		WHERE e.id = $1 AND w.course_id = e.course_id AND w.status = 'waitlisted'
-		AND (w.priority > e.priority OR (w.priority = e.priority AND (w.requested_at, w.id) <= (e.requested_at, e.id)))`, id).Scan(&pos)
+		AND (w.priority > e.priority OR (w.priority = e.priority AND
+			(coalesce(w.draw_rank, 2147483647), w.requested_at, w.id) <= (coalesce(e.draw_rank, 2147483647), e.requested_at, e.id)))`,
+		id).Scan(&position, &aheadWithPriority)
 	if err != nil {
-		return 0, fmt.Errorf("waitlist position: %w", err)
+		return 0, 0, fmt.Errorf("waitlist position: %w", err)
 	}
-	return pos, nil
+	return position, aheadWithPriority, nil
 }
 
 // GetEnrolment returns an enrolment with its course and history.
@@ -255,7 +274,7 @@ func (s *Store) complete(ctx context.Context, e *Enrolment) error {
 		return translate("enrolment history", err)
 	}
 	if e.Status == enrolment.Waitlisted {
-		if e.WaitlistPosition, err = waitlistPosition(ctx, s.pool, e.ID); err != nil {
+		if e.WaitlistPosition, e.AheadWithPriority, err = waitlistPosition(ctx, s.pool, e.ID); err != nil {
 			return err
 		}
 	}
@@ -338,7 +357,7 @@ func (s *Store) release(ctx context.Context, tx pgx.Tx, e *Enrolment) error {
 func (s *Store) promote(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bool, error) {
 	var next uuid.UUID
 	err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'
-		ORDER BY priority DESC, requested_at, id LIMIT 1 FOR UPDATE`, courseID).Scan(&next)
+		ORDER BY priority DESC, draw_rank NULLS LAST, requested_at, id LIMIT 1 FOR UPDATE`, courseID).Scan(&next)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	} else if err != nil {
@@ -353,7 +372,50 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (boo
 		return false, err
 	}
 	w.HoldsSeat = true
-	return true, s.move(ctx, tx, &w, c, enrolment.Pending, enrolment.BySystem, "a seat became free")
+	if w.Course.OfferHours == 0 {
+		return true, s.request(ctx, tx, &w, c, enrolment.BySystem, "a seat became free")
+	}
+	expires := w.Course.offerExpiry(s.now())
+	if _, err := tx.Exec(ctx, `UPDATE enrolments SET offer_expires_at = $2 WHERE id = $1`, w.ID, expires); err != nil {
+		return false, fmt.Errorf("make offer: %w", err)
+	}
+	w.OfferExpiresAt = &expires
+	return true, s.move(ctx, tx, &w, c, enrolment.Offered, enrolment.BySystem,
+		"a seat became free: accept by "+expires.In(Copenhagen).Format("2006-01-02 15:04"))
+}
+
+// holdExpiry is when a seat held for funding is released if funding has not finished.
+func (s *Store) holdExpiry() *time.Time {
+	hours := s.HoldHours
+	if hours <= 0 {
+		hours = 168
+	}
+	t := s.now().Add(time.Duration(hours) * time.Hour)
+	return &t
+}
+
+// request moves an enrolment that holds a seat to pending (funding under way), with a hold deadline.
+func (s *Store) request(ctx context.Context, tx pgx.Tx, e *Enrolment, c Citizen, cause enrolment.Cause, reason string) error {
+	if _, err := tx.Exec(ctx, `UPDATE enrolments SET hold_expires_at = $2, offer_expires_at = NULL WHERE id = $1`, e.ID, s.holdExpiry()); err != nil {
+		return fmt.Errorf("hold seat: %w", err)
+	}
+	return s.move(ctx, tx, e, c, enrolment.Pending, cause, reason)
+}
+
+// oneSeatPerCourse refuses a request while the citizen holds a seat on another run of the same course
+// (same institution and code).
+func (s *Store) oneSeatPerCourse(ctx context.Context, tx pgx.Tx, citizenID string, course Course) error {
+	var other string
+	err := tx.QueryRow(ctx, `SELECT c.id::text FROM enrolments e JOIN course_runs c ON c.id = e.course_id
+		WHERE e.citizen_id = $1 AND e.holds_seat AND c.institution_id = $2 AND c.code = $3 AND c.id <> $4
+			AND e.status IN ('pending', 'offered', 'confirmed') LIMIT 1`,
+		citizenID, course.InstitutionID, course.Code, course.ID).Scan(&other)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("check held seats: %w", err)
+	}
+	return fmt.Errorf("%w: you already hold a seat on another run of %s (%s); cancel it first", httpapi.ErrConflict, course.Code, other)
 }
 
 // Cancel cancels the citizen's enrolment, freeing its seat. Cancelling a cancelled enrolment changes nothing.

@@ -126,20 +126,6 @@ func (s *Store) ApplyOverdueAnswers(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// RunDeadlines applies overdue answers every interval until ctx is done.
-func (s *Store) RunDeadlines(ctx context.Context, interval time.Duration) error {
-	for {
-		if _, err := s.ApplyOverdueAnswers(ctx); err != nil && ctx.Err() == nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(interval):
-		}
-	}
-}
-
 // ReportAttendance records hours attended on a day; the first report starts the enrolment.
 func (s *Store) ReportAttendance(ctx context.Context, id uuid.UUID, institution, reporter string, day time.Time, hours float64) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {

@@ -21,17 +21,19 @@ func (s *Store) upsertCourse(ctx context.Context, tx pgx.Tx, c Course) (Course, 
 	var inserted bool
 	err := tx.QueryRow(ctx, `INSERT INTO course_runs (id, institution_id, code, title, title_en, category, starts_on,
 			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en,
-			min_participants, enrolment_deadline)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			min_participants, enrolment_deadline, offer_hours, priority_groups, opens_at, ballot_minutes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (institution_id, code, starts_on) DO UPDATE SET title = EXCLUDED.title, title_en = EXCLUDED.title_en,
 			category = EXCLUDED.category, ends_on = EXCLUDED.ends_on, hours_per_week = EXCLUDED.hours_per_week,
 			fee_dkk = EXCLUDED.fee_dkk, schemes = EXCLUDED.schemes, seats_total = EXCLUDED.seats_total,
 			location = EXCLUDED.location, description = EXCLUDED.description, description_en = EXCLUDED.description_en,
 			min_participants = EXCLUDED.min_participants, enrolment_deadline = EXCLUDED.enrolment_deadline,
-			version = course_runs.version + 1, updated_at = now()
+			offer_hours = EXCLUDED.offer_hours, priority_groups = EXCLUDED.priority_groups, opens_at = EXCLUDED.opens_at,
+			ballot_minutes = EXCLUDED.ballot_minutes, version = course_runs.version + 1, updated_at = now()
 		RETURNING id, xmax = 0`,
 		c.ID, c.InstitutionID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek, c.FeeDKK,
-		c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline).Scan(&id, &inserted)
+		c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline,
+		c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes).Scan(&id, &inserted)
 	if err != nil {
 		if isCheck(err) {
 			return Course{}, false, fmt.Errorf("%w: seats_total cannot be below the seats already taken", httpapi.ErrConflict)
@@ -104,9 +106,11 @@ func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution stri
 		_, err = tx.Exec(ctx, `UPDATE course_runs SET code = $2, title = $3, title_en = $4, category = $5, starts_on = $6,
 				ends_on = $7, hours_per_week = $8, fee_dkk = $9, schemes = $10, seats_total = $11, location = $12,
 				description = $13, description_en = $14, min_participants = $15, enrolment_deadline = $16,
+				offer_hours = $17, priority_groups = $18, opens_at = $19, ballot_minutes = $20,
 				version = version + 1, updated_at = now()
 			WHERE id = $1`, c.ID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek, c.FeeDKK,
-			c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline)
+			c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline,
+			c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes)
 		if err != nil {
 			return err
 		}
@@ -241,4 +245,12 @@ func (s *Store) InstitutionEnrolments(ctx context.Context, institution uuid.UUID
 		out = append(out, EnrolmentRow{Enrolment: e, Citizen: c})
 	}
 	return out, nil
+}
+
+// priorityGroups is the run's waiting-list order, the default when none is set.
+func priorityGroups(c Course) []string {
+	if len(c.PriorityGroups) == 0 {
+		return enrolment.DefaultPriorityGroups
+	}
+	return c.PriorityGroups
 }

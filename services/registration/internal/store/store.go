@@ -37,6 +37,8 @@ type Store struct {
 	now  func() time.Time
 	// Answer is the institutions' answer deadline and default.
 	Answer AnswerPolicy
+	// HoldHours is how long a seat is held for funding before it is released (default 168).
+	HoldHours int
 }
 
 // New makes a store; keys seal CPR numbers, now is the clock.

@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// ErrTooMany is load shed or a rate limit hit: 429 with Retry-After.
+var ErrTooMany = fmt.Errorf("too many requests")
+
+// Shed lets at most inFlight requests run at once; a request that cannot start within wait is
+// answered 429 with Retry-After instead of queueing until it times out.
+func Shed(inFlight int, wait time.Duration, next http.Handler) http.Handler {
+	slots := make(chan struct{}, inFlight)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		defer cancel()
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		case <-ctx.Done():
+			w.Header().Set("Retry-After", "1")
+			WriteProblem(w, r, fmt.Errorf("%w: the service is busy; try again in a second", ErrTooMany))
+		}
+	})
+}
+
+// Limiter is a token bucket per key (a citizen, a client address).
+type Limiter struct {
+	mu      sync.Mutex
+	every   rate.Limit
+	burst   int
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	l    *rate.Limiter
+	seen time.Time
+}
+
+// NewLimiter allows perSecond requests per key on average, with bursts of burst.
+func NewLimiter(perSecond float64, burst int) *Limiter {
+	return &Limiter{every: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
+}
+
+// Allow reports whether key may make a request now.
+func (l *Limiter) Allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if now.Sub(l.swept) > time.Minute { // forget idle keys
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > 10*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{l: rate.NewLimiter(l.every, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b.l.Allow()
+}
+
+// Limit answers 429 with Retry-After when key(r)'s bucket is empty.
+func (l *Limiter) Limit(key func(*http.Request) string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !l.Allow(key(r)) {
+			w.Header().Set("Retry-After", "1")
+			WriteProblem(w, r, fmt.Errorf("%w: slow down", ErrTooMany))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ClientAddress is the request's remote IP address (without the port).
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
