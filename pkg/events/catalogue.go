@@ -34,6 +34,11 @@ const (
 	TypeFundingRejected     = "livslang.funding.rejected.v1"
 	TypeFundingReview       = "livslang.funding.review_required.v1"
 	TypeNotificationSent    = "livslang.notification.sent.v1"
+	TypeReferralCreated     = "livslang.referral.created.v1"
+	TypeReferralAccepted    = "livslang.referral.accepted.v1"
+	TypeReferralDeclined    = "livslang.referral.declined.v1"
+	TypeReferralExpired     = "livslang.referral.expired.v1"
+	TypeReferralWithdrawn   = "livslang.referral.withdrawn.v1"
 
 	SubjectCourseUpdated       = "livslang.registration.course.updated"
 	SubjectProfileUpdated      = "livslang.registration.profile.updated"
@@ -51,6 +56,7 @@ const (
 	SubjectFundingRejected     = "livslang.funding.decision.rejected"
 	SubjectFundingReview       = "livslang.funding.decision.review_required"
 	SubjectNotificationSent    = "livslang.notification.message.sent"
+	SubjectReferrals           = "livslang.funding.referral.>"
 )
 
 // Education is a citizen's highest completed education.
@@ -134,6 +140,8 @@ type Enrolment struct {
 	OfferExpiresAt *time.Time `json:"offer_expires_at,omitempty"`
 	// Funding summarises the funding decision once there is one.
 	Funding *FundingSummary `json:"funding,omitempty"`
+	// ReferralID names the caseworker's referral the enrolment comes from, if any.
+	ReferralID string `json:"referral_id,omitempty"`
 	// AttendedHours and PlannedHours are reported with completion or withdrawal; funding pays
 	// schemes that pay by the hour pro rata.
 	AttendedHours float64 `json:"attended_hours,omitempty"`
@@ -166,4 +174,22 @@ type NotificationSent struct {
 	RecipientID string `json:"recipient_id"`
 	Channel     string `json:"channel"`
 	Kind        string `json:"kind"`
+}
+
+// ReferralSubject is the NATS subject of a referral event ("created", "accepted", …).
+func ReferralSubject(event string) string { return "livslang.funding.referral." + event }
+
+// Referral is the data of livslang.referral.*.v1: a caseworker's referral of a citizen to a run,
+// with funding checked and reserved when it was made.
+type Referral struct {
+	ReferralID   string      `json:"referral_id"`
+	Status       string      `json:"status"` // open, accepted, declined, expired, withdrawn
+	CitizenID    string      `json:"citizen_id"`
+	Municipality string      `json:"municipality"`
+	Course       CourseFacts `json:"course"`
+	Scheme       string      `json:"scheme"`
+	Reason       string      `json:"reason"`
+	ValidUntil   string      `json:"valid_until"` // YYYY-MM-DD: the citizen answers by the end of this day
+	EnrolmentID  string      `json:"enrolment_id,omitempty"`
+	Note         string      `json:"note,omitempty"` // why it was declined or withdrawn
 }

@@ -71,21 +71,21 @@ type Problem struct {
 	Errors   []FieldError `json:"errors,omitempty"`
 }
 
-// problemFor maps an error to a problem; unknown errors are 500s without details.
-func problemFor(err error) Problem {
+// ProblemFor maps an error to a problem; unknown errors are 500s without details.
+func ProblemFor(err error) Problem {
 	kinds := []struct {
 		err    error
 		status int
 		slug   string
 		title  string
 	}{
+		{ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied"},
 		{ErrInvalid, http.StatusBadRequest, "invalid-request", "The request is not valid"},
 		{ErrUnsupported, http.StatusUnsupportedMediaType, "unsupported-media-type", "Send application/json"},
 		{ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "A valid bearer token is required"},
 		{ErrForbidden, http.StatusForbidden, "forbidden", "Your role may not do this"},
 		{ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
 		{pgdb.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
-		{ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied"},
 		{ErrTooMany, http.StatusTooManyRequests, "too-many-requests", "Too many requests; try again shortly"},
 		{ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable; try again shortly"},
 		{ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
@@ -106,7 +106,7 @@ func problemFor(err error) Problem {
 
 // WriteProblem writes err as application/problem+json.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
-	p := problemFor(err)
+	p := ProblemFor(err)
 	p.Instance = r.URL.Path
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="livslang"`)
@@ -123,7 +123,7 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 func Handle(log *zap.Logger, f HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := f(w, r); err != nil {
-			if p := problemFor(err); p.Status >= 500 {
+			if p := ProblemFor(err); p.Status >= 500 {
 				log.Error("request failed", zap.String("method", r.Method), zap.String("route", r.Pattern), zap.Error(err))
 			}
 			WriteProblem(w, r, err)

@@ -65,10 +65,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	d := &decisions.Service{DB: svc.Pool, Store: st, Rates: rules.DefaultRates(), Now: time.Now}
 	const consumer = "funding-registration"
 	svc.Consume(stream.Consumer{
-		Stream:  events.StreamRegistration,
-		Durable: consumer,
-		Subjects: []string{events.SubjectEnrolmentRequested, events.SubjectEnrolmentCancelled, events.SubjectEnrolmentRejected,
-			events.SubjectEnrolmentCompleted, events.SubjectEnrolmentWithdrawn, events.SubjectProfileUpdated, events.SubjectCourseUpdated},
+		Stream:   events.StreamRegistration,
+		Durable:  consumer,
+		Subjects: []string{"livslang.registration.enrolment.>", events.SubjectProfileUpdated, events.SubjectCourseUpdated},
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			switch e.Type {
 			case events.TypeProfileUpdated:
@@ -88,15 +87,13 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			if err := e.Decode(&en); err != nil {
 				return err
 			}
-			switch e.Type {
-			case events.TypeEnrolmentRequested:
+			if e.Type == events.TypeEnrolmentRequested {
 				return d.OnRequested(ctx, consumer, e, en)
-			case events.TypeEnrolmentCompleted, events.TypeEnrolmentWithdrawn:
-				return d.OnFinished(ctx, consumer, e, en)
 			}
-			return d.OnEnded(ctx, consumer, e, en)
+			return d.OnEnrolment(ctx, consumer, e, en)
 		},
 	})
+	svc.Go(func(ctx context.Context) error { return d.RunTimers(ctx, 15*time.Second) })
 	mux := http.NewServeMux()
 	(&api.API{Decisions: d, Store: st, Log: svc.Log, CPRIndexKey: indexKey}).Routes(mux)
 	return svc.Serve(ctx, mux)

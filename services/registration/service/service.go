@@ -99,8 +99,22 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
 		Durable:  consumer,
-		Subjects: []string{"livslang.funding.decision.>"},
+		Subjects: []string{"livslang.funding.decision.>", events.SubjectReferrals},
 		Handler: func(ctx context.Context, e events.Envelope) error {
+			if e.Type == events.TypeReferralCreated || e.Type == events.TypeReferralAccepted || e.Type == events.TypeReferralDeclined ||
+				e.Type == events.TypeReferralExpired || e.Type == events.TypeReferralWithdrawn {
+				var r events.Referral
+				if err := e.Decode(&r); err != nil {
+					return err
+				}
+				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error {
+					if e.Type == events.TypeReferralCreated {
+						return st.HoldForReferral(ctx, tx, r)
+					}
+					return st.ApplyReferral(ctx, tx, e.Type, r)
+				})
+				return err
+			}
 			var d events.FundingDecided
 			if err := e.Decode(&d); err != nil {
 				return err

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -44,6 +45,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/budgets", h(a.createBudget))
 	mux.Handle("GET /v1/schemes", h(a.schemes))
 	mux.Handle("GET /v1/rates", h(a.rates))
+	a.referralRoutes(mux, h)
 }
 
 func (a *API) getDecision(w http.ResponseWriter, r *http.Request) error {
@@ -152,12 +154,7 @@ func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
 	}
 	var citizen store.Citizen
 	if claims.Role == auth.RoleCaseworker {
-		mac := hmac.New(sha256.New, a.CPRIndexKey)
-		mac.Write([]byte(number.Digits()))
-		citizen, err = a.Store.CitizenByCPRIndex(r.Context(), base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-		if err == nil && citizen.Facts.Municipality != claims.Municipality {
-			err = pgdb.ErrNotFound // another municipality's citizen
-		}
+		citizen, err = a.citizenByCPR(r.Context(), number, claims.Municipality)
 	} else {
 		citizen, err = a.Store.GetCitizen(r.Context(), claims.Subject)
 	}
@@ -177,6 +174,18 @@ func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
 		out.Schemes = append(out.Schemes, schemeAnswer{Scheme: res.Scheme, Outcome: res.Outcome, Amounts: res.Amounts, Rules: res.Rules})
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// citizenByCPR finds a citizen of the caseworker's municipality by the keyed hash of their CPR
+// number; funding never holds the number itself.
+func (a *API) citizenByCPR(ctx context.Context, number cpr.Number, municipality string) (store.Citizen, error) {
+	mac := hmac.New(sha256.New, a.CPRIndexKey)
+	mac.Write([]byte(number.Digits()))
+	c, err := a.Store.CitizenByCPRIndex(ctx, base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	if err == nil && (municipality == "" || c.Facts.Municipality != municipality) {
+		err = pgdb.ErrNotFound // another municipality's citizen
+	}
+	return c, err
 }
 
 func (a *API) listReviews(w http.ResponseWriter, r *http.Request) error {

@@ -151,6 +151,10 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 
 // OnRequested decides an enrolment request once; a redelivered event changes nothing.
 func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
+	if en.ReferralID != "" {
+		_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.approveReferred(ctx, tx, en) })
+		return err
+	}
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
 		if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
 			return err
@@ -185,28 +189,42 @@ func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Env
 
 var errAlreadyDecided = errors.New("already decided")
 
-// OnEnded releases what an enrolment's decision holds (cancelled or rejected enrolments).
-func (s *Service) OnEnded(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
+// OnEnrolment applies an enrolment event other than a request, once: a cancelled or rejected
+// enrolment releases what its decision holds; a completed or withdrawn one is paid out pro rata by
+// attended hours. Every change to an enrolment a referral led to is kept on the referral.
+func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
 	id, err := uuid.Parse(en.EnrolmentID)
 	if err != nil {
 		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
 	}
-	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.Store.Release(ctx, tx, id) })
-	return err
-}
-
-// OnFinished pays out what the enrolment's decision holds, pro rata by attended hours, when the
-// institution reports it completed or withdrawn.
-func (s *Service) OnFinished(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
-	id, err := uuid.Parse(en.EnrolmentID)
-	if err != nil {
-		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
-	}
-	share := 0.0
-	if en.PlannedHours > 0 {
-		share = en.AttendedHours / en.PlannedHours
-	}
-	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.Store.PayReservations(ctx, tx, id, share) })
+	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		switch e.Type {
+		case events.TypeEnrolmentCancelled, events.TypeEnrolmentRejected:
+			if err := s.Store.Release(ctx, tx, id); err != nil {
+				return err
+			}
+		case events.TypeEnrolmentCompleted, events.TypeEnrolmentWithdrawn:
+			share := 0.0
+			if en.PlannedHours > 0 {
+				share = en.AttendedHours / en.PlannedHours
+			}
+			if err := s.Store.PayReservations(ctx, tx, id, share); err != nil {
+				return err
+			}
+		}
+		if en.ReferralID == "" {
+			return nil
+		}
+		refID, err := uuid.Parse(en.ReferralID)
+		if err != nil {
+			return fmt.Errorf("%w: referral_id", events.ErrMalformed)
+		}
+		status := en.Status
+		if e.Type == events.TypeEnrolmentAccepted {
+			status = "accepted_by_institution"
+		}
+		return s.Store.TrackEnrolment(ctx, tx, refID, id, status, en.Cause)
+	})
 	return err
 }
 

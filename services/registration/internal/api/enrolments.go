@@ -32,6 +32,7 @@ type enrolmentJSON struct {
 	WaitlistPosition  int           `json:"waitlist_position,omitempty"`
 	Waitlist          *waitlistJSON `json:"waitlist,omitempty"`
 	PriorityGroup     string        `json:"priority_group"`
+	ReferralID        string        `json:"referral_id,omitempty"`
 	OfferExpiresAt    *string       `json:"offer_expires_at,omitempty"`
 	RequestedAt       string        `json:"requested_at"`
 	Version           int64         `json:"version"`
@@ -67,7 +68,7 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 	if e.Status != enrolment.Pending {
 		out.Funding.Outcome = "not_started" // waiting, or ended before funding decided
 	}
-	out.PriorityGroup = e.PriorityGroup
+	out.PriorityGroup, out.ReferralID = e.PriorityGroup, e.ReferralID
 	if e.Status == enrolment.Waitlisted && e.WaitlistPosition > 0 {
 		out.Waitlist = &waitlistJSON{Position: e.WaitlistPosition, AheadWithPriority: e.AheadWithPriority}
 	}

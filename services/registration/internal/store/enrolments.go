@@ -40,19 +40,21 @@ type Enrolment struct {
 	AheadWithPriority int // of those ahead on the waiting list, how many are there by priority group
 	PriorityGroup     string
 	OfferExpiresAt    *time.Time
+	ReferralID        string  // the caseworker's referral this enrolment comes from, if any
 	AttendedHours     float64 // reported with the outcome
 	History           []HistoryEntry
 	Course            Course
 }
 
 const enrolmentColumns = `e.id, e.citizen_id, e.course_id, e.status, e.holds_seat, e.funding_preference, e.funding,
-	e.requested_at, e.version, coalesce(e.attended_hours, 0)::float8, e.priority_group, e.offer_expires_at`
+	e.requested_at, e.version, coalesce(e.attended_hours, 0)::float8, e.priority_group, e.offer_expires_at,
+	coalesce(e.referral_id::text, '')`
 
 func scanEnrolment(row pgx.Row) (Enrolment, error) {
 	var e Enrolment
 	var funding []byte
 	if err := row.Scan(&e.ID, &e.CitizenID, &e.CourseID, &e.Status, &e.HoldsSeat, &e.FundingPreference, &funding,
-		&e.RequestedAt, &e.Version, &e.AttendedHours, &e.PriorityGroup, &e.OfferExpiresAt); err != nil {
+		&e.RequestedAt, &e.Version, &e.AttendedHours, &e.PriorityGroup, &e.OfferExpiresAt, &e.ReferralID); err != nil {
 		return Enrolment{}, err
 	}
 	if funding != nil {
@@ -210,6 +212,7 @@ func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citize
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
 		Cause: string(cause), Reason: reason, Funding: e.Funding,
 		AttendedHours: e.AttendedHours, PlannedHours: e.Course.PlannedHours(), OfferExpiresAt: e.OfferExpiresAt,
+		ReferralID: e.ReferralID,
 	}
 	if e.Status == enrolment.Waitlisted {
 		if e.WaitlistPosition == 0 {
@@ -372,7 +375,11 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (boo
 		return false, err
 	}
 	w.HoldsSeat = true
-	if w.Course.OfferHours == 0 {
+	var referralAccepted bool
+	if err := tx.QueryRow(ctx, `SELECT referral_accepted FROM enrolments WHERE id = $1`, w.ID).Scan(&referralAccepted); err != nil {
+		return false, err
+	}
+	if w.Course.OfferHours == 0 || referralAccepted {
 		return true, s.request(ctx, tx, &w, c, enrolment.BySystem, "a seat became free")
 	}
 	expires := w.Course.offerExpiry(s.now())

@@ -1,0 +1,246 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/funding/internal/decisions"
+	"livslang.dk/services/funding/internal/rules"
+	"livslang.dk/services/funding/internal/store"
+)
+
+func (a *API) referralRoutes(mux *http.ServeMux, h func(httpapi.HandlerFunc) http.Handler) {
+	mux.Handle("POST /v1/referrals", h(a.createReferral))
+	mux.Handle("POST /v1/referrals/bulk", h(a.bulkReferral))
+	mux.Handle("GET /v1/referrals", h(a.listReferrals))
+	mux.Handle("GET /v1/referrals/{id}", h(a.getReferral))
+	mux.Handle("POST /v1/referrals/{id}/accept", h(a.answerReferral("accept", auth.RoleCitizen)))
+	mux.Handle("POST /v1/referrals/{id}/decline", h(a.answerReferral("decline", auth.RoleCitizen)))
+	mux.Handle("POST /v1/referrals/{id}/withdraw", h(a.answerReferral("withdraw", auth.RoleCaseworker)))
+}
+
+type referralRequest struct {
+	CPR        string `json:"cpr"`
+	CourseID   string `json:"course_id"`
+	Funding    string `json:"funding"`
+	Reason     string `json:"reason"`
+	ValidUntil string `json:"valid_until"`
+}
+
+type bulkRequest struct {
+	CPRs       []string `json:"cprs"`
+	CourseID   string   `json:"course_id"`
+	Funding    string   `json:"funding"`
+	Reason     string   `json:"reason"`
+	ValidUntil string   `json:"valid_until"`
+}
+
+// caseworker is the caller acting for their municipality.
+func caseworker(r *http.Request) (auth.Claims, error) {
+	claims, err := auth.Require(r, auth.RoleCaseworker)
+	if err != nil {
+		return claims, err
+	}
+	if claims.Municipality == "" {
+		return claims, fmt.Errorf("%w: the token names no municipality", httpapi.ErrForbidden)
+	}
+	return claims, nil
+}
+
+// refer validates one referral and makes it.
+func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest) (store.Referral, error) {
+	v := &httpapi.ValidationError{}
+	number, err := cpr.Parse(req.CPR)
+	if err != nil {
+		v.Add("cpr", "must be a CPR number DDMMYYSSSS")
+	}
+	courseID, err := uuid.Parse(req.CourseID)
+	if err != nil {
+		v.Add("course_id", "must be the UUID of a course run")
+	}
+	until, err := rules.ParseDate(req.ValidUntil)
+	if err != nil {
+		v.Add("valid_until", "must be a date YYYY-MM-DD")
+	}
+	if l := len(req.Reason); l == 0 || l > 1000 {
+		v.Add("reason", "is required (at most 1000 characters): the citizen sees it")
+	}
+	if err := v.Err(); err != nil {
+		return store.Referral{}, err
+	}
+	course, err := a.Store.GetCourse(r.Context(), courseID)
+	if err != nil {
+		return store.Referral{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
+	}
+	citizen, err := a.citizenByCPR(r.Context(), number, claims.Municipality)
+	if err != nil {
+		return store.Referral{}, fmt.Errorf("%w: no Livslang profile for a citizen of your municipality with this CPR number", httpapi.ErrUnprocessable)
+	}
+	return a.Decisions.CreateReferral(r.Context(), decisions.NewReferral{Citizen: citizen, Course: course, Scheme: req.Funding,
+		Reason: req.Reason, ValidUntil: until, Caseworker: claims.Subject, Municipality: claims.Municipality})
+}
+
+func (a *API) createReferral(w http.ResponseWriter, r *http.Request) error {
+	claims, err := caseworker(r)
+	if err != nil {
+		return err
+	}
+	var req referralRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	ref, err := a.refer(r, claims, req)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/referrals/"+ref.ID.String())
+	return httpapi.WriteJSON(w, http.StatusCreated, ref)
+}
+
+// bulkReferral refers many clients to one run in one action, with a result per client; CPR numbers
+// come back masked.
+func (a *API) bulkReferral(w http.ResponseWriter, r *http.Request) error {
+	claims, err := caseworker(r)
+	if err != nil {
+		return err
+	}
+	var req bulkRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if len(req.CPRs) == 0 || len(req.CPRs) > 200 {
+		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "cprs", Message: "one to 200 CPR numbers"}}}
+	}
+	type result struct {
+		CPR      string               `json:"cpr"`
+		Status   int                  `json:"status"`
+		Referral *store.Referral      `json:"referral,omitempty"`
+		Detail   string               `json:"detail,omitempty"`
+		Errors   []httpapi.FieldError `json:"errors,omitempty"`
+	}
+	results := make([]result, 0, len(req.CPRs))
+	created := 0
+	for _, c := range req.CPRs {
+		masked := "invalid"
+		if n, err := cpr.Parse(c); err == nil {
+			masked = n.Masked()
+		}
+		ref, err := a.refer(r, claims, referralRequest{CPR: c, CourseID: req.CourseID, Funding: req.Funding, Reason: req.Reason, ValidUntil: req.ValidUntil})
+		if err != nil {
+			p := httpapi.ProblemFor(err)
+			results = append(results, result{CPR: masked, Status: p.Status, Detail: p.Detail, Errors: p.Errors})
+			continue
+		}
+		created++
+		results = append(results, result{CPR: masked, Status: http.StatusCreated, Referral: &ref})
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"created": created, "refused": len(results) - created, "results": results})
+}
+
+func (a *API) listReferrals(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCaseworker, auth.RoleCitizen)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := store.ReferralFilter{Status: q.Get("status")}
+	if claims.Role == auth.RoleCaseworker {
+		if f.Municipality = claims.Municipality; f.Municipality == "" {
+			return fmt.Errorf("%w: the token names no municipality", httpapi.ErrForbidden)
+		}
+	} else {
+		f.CitizenID = claims.Subject
+	}
+	if s := q.Get("due_before"); s != "" {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "due_before", Message: "must be a date YYYY-MM-DD"}}}
+		}
+		f.DueBefore = &d
+	}
+	switch f.Status {
+	case "", "open", "accepted", "declined", "expired", "withdrawn":
+	default:
+		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "status", Message: "open, accepted, declined, expired or withdrawn"}}}
+	}
+	list, err := a.Store.Referrals(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []store.Referral{}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": list, "next": ""})
+}
+
+// visibleReferral reads a referral the caller may see: the citizen's own, their municipality's for a
+// caseworker.
+func (a *API) visibleReferral(r *http.Request, claims auth.Claims) (store.Referral, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return store.Referral{}, pgdb.ErrNotFound
+	}
+	ref, err := a.Store.GetReferral(r.Context(), id)
+	if err != nil {
+		return store.Referral{}, err
+	}
+	if (claims.Role == auth.RoleCitizen && ref.CitizenID != claims.Subject) ||
+		(claims.Role == auth.RoleCaseworker && ref.Municipality != claims.Municipality) {
+		return store.Referral{}, pgdb.ErrNotFound
+	}
+	return ref, nil
+}
+
+func (a *API) getReferral(w http.ResponseWriter, r *http.Request) error {
+	claims, err := auth.Require(r, auth.RoleCaseworker, auth.RoleCitizen, auth.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	ref, err := a.visibleReferral(r, claims)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, ref)
+}
+
+type answerRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) answerReferral(action, role string) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		claims, err := auth.Require(r, role)
+		if err != nil {
+			return err
+		}
+		var req answerRequest
+		if err := httpapi.DecodeOptionalJSON(w, r, &req); err != nil {
+			return err
+		}
+		if len(req.Reason) > 1000 {
+			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "reason", Message: "at most 1000 characters"}}}
+		}
+		ref, err := a.visibleReferral(r, claims)
+		if err != nil {
+			return err
+		}
+		ans := decisions.Answer{ReferralID: ref.ID, Action: action, Actor: store.Actor{Role: claims.Role, ID: claims.Subject}, Reason: req.Reason}
+		if role == auth.RoleCitizen {
+			ans.CitizenID = claims.Subject
+		} else {
+			ans.Municipality = claims.Municipality
+		}
+		out, err := a.Decisions.AnswerReferral(r.Context(), ans)
+		if err != nil {
+			return err
+		}
+		return httpapi.WriteJSON(w, http.StatusOK, out)
+	}
+}

@@ -1,0 +1,224 @@
+package decisions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/funding/internal/decide"
+	"livslang.dk/services/funding/internal/rules"
+	"livslang.dk/services/funding/internal/store"
+)
+
+// ReferralSchemes are the schemes a municipality refers with.
+var ReferralSchemes = []string{rules.SchemeJobrettetUddannelse, rules.SchemeRegionalPulje, rules.SchemeMunicipality}
+
+// NewReferral is what a caseworker asks for.
+type NewReferral struct {
+	Citizen      store.Citizen
+	Course       events.CourseFacts
+	Scheme       string
+	Reason       string
+	ValidUntil   rules.Date
+	Caseworker   string
+	Municipality string
+}
+
+// CreateReferral checks the funding at once and reserves it: a referral whose funding is not
+// possible is refused with the reasons; otherwise it is stored, open, and announced (registration
+// holds a seat, notification tells the citizen).
+func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Referral, error) {
+	v := &httpapi.ValidationError{}
+	if !slices.Contains(ReferralSchemes, n.Scheme) {
+		v.Add("funding", "a referral is funded by jobrettet_uddannelse, regional_pulje or municipality")
+	}
+	if !slices.Contains(n.Course.Schemes, n.Scheme) {
+		v.Add("funding", "the course run does not list %s", n.Scheme)
+	}
+	today := rules.DateOf(s.Now())
+	start, _ := rules.ParseDate(n.Course.StartsOn)
+	if n.ValidUntil.Before(today) || !n.ValidUntil.Before(start) {
+		v.Add("valid_until", "must be from today to the day before the run starts (%s)", n.Course.StartsOn)
+	}
+	if err := v.Err(); err != nil {
+		return store.Referral{}, err
+	}
+	ref := store.Referral{ID: uuid.New(), Status: "open", CourseID: uuid.MustParse(n.Course.ID), Funding: n.Scheme,
+		ValidUntil: n.ValidUntil.String(), Reason: n.Reason, Municipality: n.Municipality, CaseworkerID: n.Caseworker,
+		CitizenID: n.Citizen.ID, Course: n.Course, CreatedAt: s.Now().UTC()}
+	err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+		if err := lockCitizen(ctx, tx, n.Citizen.ID); err != nil {
+			return err
+		}
+		req := events.Enrolment{EnrolmentID: ref.ID.String(), CitizenID: n.Citizen.ID, Course: n.Course, Profile: n.Citizen.Facts,
+			FundingPreference: n.Scheme}
+		f, err := decide.Facts(req)
+		if err != nil {
+			return err
+		}
+		f.Today = today
+		if f.Usage, err = s.usage(ctx, tx, n.Citizen.ID, n.Course.StartsOn); err != nil {
+			return err
+		}
+		res := rules.Evaluate(n.Scheme, f, s.Rates)
+		ref.Evaluation = decide.Answer(res)
+		if res.Outcome == rules.SchemeNotEligible {
+			refused := &httpapi.ValidationError{}
+			for _, r := range res.Rules {
+				if r.Outcome == rules.OutcomeNotMet {
+					refused.Add("funding", "%s", r.Explanation)
+				}
+			}
+			return fmt.Errorf("%w: the funding is not possible for this citizen and run: %w", httpapi.ErrUnprocessable, refused)
+		}
+		holder := decide.Record{ID: ref.ID, EnrolmentID: ref.ID, CitizenID: n.Citizen.ID, Outcome: rules.DecisionApproved,
+			Scheme: n.Scheme, Request: req}
+		if res.Budget != nil {
+			holder.Plan.Budgets = []rules.BudgetNeed{*res.Budget}
+		}
+		if res.CitizenCap != nil {
+			holder.Plan.Caps = []rules.CapNeed{*res.CitizenCap}
+		}
+		if err := s.hold(ctx, tx, &holder); err != nil {
+			return err
+		}
+		if holder.Outcome != rules.DecisionApproved {
+			return fmt.Errorf("%w: the budget for %s has no room for this referral", httpapi.ErrUnprocessable, n.Scheme)
+		}
+		return s.Store.InsertReferral(ctx, tx, ref, store.Actor{Role: "caseworker", ID: n.Caseworker})
+	})
+	if err != nil {
+		return store.Referral{}, err
+	}
+	return s.Store.GetReferral(ctx, ref.ID)
+}
+
+// Answer is a citizen's or caseworker's action on a referral.
+type Answer struct {
+	ReferralID   uuid.UUID
+	Action       string // accept, decline (citizen) or withdraw (caseworker)
+	Actor        store.Actor
+	CitizenID    string // the citizen's own referral
+	Municipality string // the caseworker's municipality
+	Reason       string
+}
+
+// AnswerReferral applies the action. Declining or withdrawing gives back the money the referral
+// held; registration releases the seat when it sees the event.
+func (s *Service) AnswerReferral(ctx context.Context, a Answer) (store.Referral, error) {
+	err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+		r, err := s.Store.LockReferral(ctx, tx, a.ReferralID)
+		if err != nil {
+			return err
+		}
+		if (a.CitizenID != "" && r.CitizenID != a.CitizenID) || (a.Municipality != "" && r.Municipality != a.Municipality) {
+			return pgdb.ErrNotFound
+		}
+		switch {
+		case a.Action == "accept" && r.Status == "open":
+			if until, _ := rules.ParseDate(r.ValidUntil); until.Before(rules.DateOf(s.Now())) {
+				return fmt.Errorf("%w: the referral was valid until %s", httpapi.ErrConflict, r.ValidUntil)
+			}
+			return s.Store.SetReferralStatus(ctx, tx, &r, "accepted", a.Actor, a.Reason)
+		case a.Action == "decline" && r.Status == "open",
+			a.Action == "withdraw" && (r.Status == "open" || (r.Status == "accepted" && r.EnrolmentStatus != "confirmed" &&
+				r.EnrolmentStatus != "started" && r.EnrolmentStatus != "completed")):
+			if err := s.Store.ReleaseReservations(ctx, tx, r.ID); err != nil {
+				return err
+			}
+			status := map[string]string{"decline": "declined", "withdraw": "withdrawn"}[a.Action]
+			return s.Store.SetReferralStatus(ctx, tx, &r, status, a.Actor, a.Reason)
+		}
+		return fmt.Errorf("%w: a referral that is %s cannot be %sed", httpapi.ErrConflict, r.Status, a.Action)
+	})
+	if err != nil {
+		return store.Referral{}, err
+	}
+	return s.Store.GetReferral(ctx, a.ReferralID)
+}
+
+// ExpireReferrals ends open referrals whose answer date has passed and gives back what they held.
+func (s *Service) ExpireReferrals(ctx context.Context) (int, error) {
+	ids, err := s.Store.DueReferrals(ctx, rules.DateOf(s.Now()).String())
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+			r, err := s.Store.LockReferral(ctx, tx, id)
+			if err != nil || r.Status != "open" {
+				return err
+			}
+			if err := s.Store.ReleaseReservations(ctx, tx, r.ID); err != nil {
+				return err
+			}
+			return s.Store.SetReferralStatus(ctx, tx, &r, "expired", store.Actor{Role: "system"}, "the citizen did not answer by "+r.ValidUntil)
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// RunTimers expires referrals every interval until ctx is done.
+func (s *Service) RunTimers(ctx context.Context, interval time.Duration) error {
+	for {
+		if _, err := s.ExpireReferrals(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(interval):
+		}
+	}
+}
+
+// approveReferred decides an enrolment a referral led to: approved with the referral's funding,
+// taking over what the referral reserved.
+func (s *Service) approveReferred(ctx context.Context, tx pgx.Tx, en events.Enrolment) error {
+	refID, err := uuid.Parse(en.ReferralID)
+	if err != nil {
+		return fmt.Errorf("%w: referral_id", events.ErrMalformed)
+	}
+	r, err := s.Store.LockReferral(ctx, tx, refID)
+	if errors.Is(err, pgdb.ErrNotFound) {
+		return fmt.Errorf("%w: unknown referral %s", events.ErrMalformed, refID)
+	} else if err != nil {
+		return err
+	}
+	enrolmentID, err := uuid.Parse(en.EnrolmentID)
+	if err != nil {
+		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
+	}
+	referred := decide.Rule{ID: r.Funding + ".referral", Scheme: r.Funding, Outcome: string(rules.OutcomeMet),
+		Reference:     "Kommunens henvisning (lov om en aktiv beskæftigelsesindsats)",
+		Explanation:   "The municipality referred you to this course and pays as stated: " + r.Reason,
+		ExplanationDA: "Kommunen har henvist dig til kurset og betaler som angivet: " + r.Reason,
+		Facts:         map[string]any{"referral_id": r.ID.String(), "caseworker_id": r.CaseworkerID}}
+	rec := decide.Record{ID: uuid.New(), EnrolmentID: enrolmentID, EnrolmentVersion: en.Version, CitizenID: en.CitizenID,
+		CourseID: r.CourseID, Preference: r.Funding, Outcome: rules.DecisionApproved, Scheme: r.Funding,
+		Amounts: r.Evaluation.Amounts, Rules: append(r.Evaluation.Rules, referred),
+		Alternatives: []decide.Alternative{}, RatesVersion: s.Rates.Version, Status: "active", DecidedAt: s.Now().UTC(),
+		Municipality: r.Municipality, Request: en}
+	if r.Status != "accepted" && r.Status != "open" {
+		rec.Outcome = rules.DecisionRejected
+		rec.Rules = append(rec.Rules, decide.Rule{ID: r.Funding + ".referral_open", Scheme: r.Funding, Outcome: string(rules.OutcomeNotMet),
+			Reference: "Kommunens henvisning", Explanation: "The referral is " + r.Status + ".", ExplanationDA: "Henvisningen er " + r.Status + "."})
+	} else if err := s.Store.TransferReservations(ctx, tx, r.ID, enrolmentID, rec.ID); err != nil {
+		return err
+	}
+	if _, err := s.Store.Insert(ctx, tx, rec); err != nil {
+		return err
+	}
+	return s.Store.TrackEnrolment(ctx, tx, r.ID, enrolmentID, "pending", "system")
+}

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/outbox"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/funding/internal/decide"
+)
+
+// Referral is a caseworker's referral of a citizen to a run.
+type Referral struct {
+	ID              uuid.UUID           `json:"id"`
+	Status          string              `json:"status"`
+	CourseID        uuid.UUID           `json:"course_id"`
+	Funding         string              `json:"funding"`
+	ValidUntil      string              `json:"valid_until"`
+	EnrolmentID     *uuid.UUID          `json:"enrolment_id"`
+	EnrolmentStatus string              `json:"enrolment_status,omitempty"`
+	Reason          string              `json:"reason"`
+	Municipality    string              `json:"municipality"`
+	CaseworkerID    string              `json:"caseworker_id"`
+	CitizenID       string              `json:"-"`
+	Evaluation      decide.SchemeAnswer `json:"funding_check"`
+	Course          events.CourseFacts  `json:"course"`
+	CreatedAt       time.Time           `json:"created_at"`
+	History         []ReferralEvent     `json:"history"`
+}
+
+// ReferralEvent is one entry in a referral's audit trail.
+type ReferralEvent struct {
+	At        time.Time `json:"at"`
+	Event     string    `json:"event"`
+	ActorRole string    `json:"actor_role"`
+	ActorID   string    `json:"actor_id,omitempty"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// Actor is who did something to a referral.
+type Actor struct{ Role, ID string }
+
+const referralColumns = `id, status, course_id, scheme, valid_until::text, enrolment_id, enrolment_status, reason, municipality,
+	caseworker_id, citizen_id, evaluation, course, created_at`
+
+func scanReferral(row pgx.CollectableRow) (Referral, error) {
+	var r Referral
+	var eval, course []byte
+	if err := row.Scan(&r.ID, &r.Status, &r.CourseID, &r.Funding, &r.ValidUntil, &r.EnrolmentID, &r.EnrolmentStatus, &r.Reason,
+		&r.Municipality, &r.CaseworkerID, &r.CitizenID, &eval, &course, &r.CreatedAt); err != nil {
+		return Referral{}, err
+	}
+	if err := json.Unmarshal(eval, &r.Evaluation); err != nil {
+		return Referral{}, fmt.Errorf("decode referral: %w", err)
+	}
+	if err := json.Unmarshal(course, &r.Course); err != nil {
+		return Referral{}, fmt.Errorf("decode referral: %w", err)
+	}
+	return r, nil
+}
+
+// InsertReferral stores a new referral, records who made it and announces it.
+func (s *Store) InsertReferral(ctx context.Context, tx pgx.Tx, r Referral, by Actor) error {
+	eval, err := json.Marshal(r.Evaluation)
+	if err != nil {
+		return err
+	}
+	course, err := json.Marshal(r.Course)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO referrals (id, municipality, caseworker_id, citizen_id, course_id, scheme, reason,
+			valid_until, evaluation, course) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.ID, r.Municipality, r.CaseworkerID, r.CitizenID, r.CourseID, r.Funding, r.Reason, r.ValidUntil, eval, course); err != nil {
+		return fmt.Errorf("insert referral: %w", err)
+	}
+	return s.referralEvent(ctx, tx, r, "created", by, "")
+}
+
+// SetReferralStatus moves a referral to status, records who did it and why, and announces it.
+func (s *Store) SetReferralStatus(ctx context.Context, tx pgx.Tx, r *Referral, status string, by Actor, note string) error {
+	if _, err := tx.Exec(ctx, `UPDATE referrals SET status = $2, updated_at = now() WHERE id = $1`, r.ID, status); err != nil {
+		return fmt.Errorf("update referral: %w", err)
+	}
+	r.Status = status
+	return s.referralEvent(ctx, tx, *r, status, by, note)
+}
+
+// referralEvent appends to the audit trail and publishes livslang.referral.<event>.v1.
+func (s *Store) referralEvent(ctx context.Context, tx pgx.Tx, r Referral, event string, by Actor, note string) error {
+	if err := s.AuditReferral(ctx, tx, r.ID, event, by, note); err != nil {
+		return err
+	}
+	data := events.Referral{ReferralID: r.ID.String(), Status: r.Status, CitizenID: r.CitizenID, Municipality: r.Municipality,
+		Course: r.Course, Scheme: r.Funding, Reason: r.Reason, ValidUntil: r.ValidUntil, Note: note}
+	if r.EnrolmentID != nil {
+		data.EnrolmentID = r.EnrolmentID.String()
+	}
+	env, err := events.New(Source, "livslang.referral."+event+".v1", events.ReferralSubject(event), r.ID.String(), s.Now(), data)
+	if err != nil {
+		return err
+	}
+	return outbox.Enqueue(ctx, tx, env)
+}
+
+// AuditReferral appends an entry to the referral's audit trail.
+func (s *Store) AuditReferral(ctx context.Context, tx pgx.Tx, id uuid.UUID, event string, by Actor, note string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO referral_history (referral_id, seq, event, actor_role, actor_id, note)
+		VALUES ($1, (SELECT count(*) + 1 FROM referral_history WHERE referral_id = $1), $2, $3, $4, $5)`,
+		id, event, by.Role, by.ID, note); err != nil {
+		return fmt.Errorf("audit referral: %w", err)
+	}
+	return nil
+}
+
+// TrackEnrolment records the state of the enrolment a referral led to, for the caseworker's view.
+func (s *Store) TrackEnrolment(ctx context.Context, tx pgx.Tx, referralID, enrolmentID uuid.UUID, status, cause string) error {
+	tag, err := tx.Exec(ctx, `UPDATE referrals SET enrolment_id = $2, enrolment_status = $3, updated_at = now()
+		WHERE id = $1 AND enrolment_status IS DISTINCT FROM $3`, referralID, enrolmentID, status)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	return s.AuditReferral(ctx, tx, referralID, "enrolment_"+status, Actor{Role: cause}, "")
+}
+
+// GetReferral returns a referral with its audit trail.
+func (s *Store) GetReferral(ctx context.Context, id uuid.UUID) (Referral, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals WHERE id = $1`, id)
+	if err != nil {
+		return Referral{}, fmt.Errorf("get referral: %w", err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
+	if err != nil {
+		return Referral{}, fmt.Errorf("get referral: %w", pgdb.Translate(err))
+	}
+	hist, err := s.Pool.Query(ctx, `SELECT at, event, actor_role, actor_id, note FROM referral_history WHERE referral_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return Referral{}, fmt.Errorf("referral history: %w", err)
+	}
+	r.History, err = pgx.CollectRows(hist, func(row pgx.CollectableRow) (ReferralEvent, error) {
+		var e ReferralEvent
+		return e, row.Scan(&e.At, &e.Event, &e.ActorRole, &e.ActorID, &e.Note)
+	})
+	return r, err
+}
+
+// LockReferral reads a referral for an update in tx.
+func (s *Store) LockReferral(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Referral, error) {
+	rows, err := tx.Query(ctx, `SELECT `+referralColumns+` FROM referrals WHERE id = $1 FOR UPDATE`, id)
+	if err != nil {
+		return Referral{}, fmt.Errorf("lock referral: %w", err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
+	if err != nil {
+		return Referral{}, fmt.Errorf("lock referral: %w", pgdb.Translate(err))
+	}
+	return r, nil
+}
+
+// ReferralFilter narrows a list of referrals.
+type ReferralFilter struct {
+	Municipality string // a caseworker's
+	CitizenID    string // a citizen's own
+	Status       string
+	DueBefore    *time.Time
+}
+
+// Referrals lists referrals, soonest due first.
+func (s *Store) Referrals(ctx context.Context, f ReferralFilter) ([]Referral, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals
+		WHERE ($1 = '' OR municipality = $1) AND ($2 = '' OR citizen_id = $2) AND ($3 = '' OR status = $3)
+			AND ($4::date IS NULL OR valid_until <= $4)
+		ORDER BY valid_until, created_at LIMIT 500`, f.Municipality, f.CitizenID, f.Status, f.DueBefore)
+	if err != nil {
+		return nil, fmt.Errorf("list referrals: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanReferral)
+	if err != nil {
+		return nil, fmt.Errorf("list referrals: %w", err)
+	}
+	return list, nil
+}
+
+// DueReferrals are open referrals whose answer date has passed on day (YYYY-MM-DD).
+func (s *Store) DueReferrals(ctx context.Context, day string) ([]uuid.UUID, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id FROM referrals WHERE status = 'open' AND valid_until < $1::date LIMIT 100`, day)
+	if err != nil {
+		return nil, fmt.Errorf("due referrals: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// TransferReservations hands what a referral reserved to the enrolment's decision.
+func (s *Store) TransferReservations(ctx context.Context, tx pgx.Tx, referralID, enrolmentID, decisionID uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `UPDATE reservations SET enrolment_id = $2, decision_id = $3, updated_at = now()
+		WHERE enrolment_id = $1 AND status = 'reserved'`, referralID, enrolmentID, decisionID); err != nil {
+		return fmt.Errorf("transfer reservations: %w", err)
+	}
+	return nil
+}

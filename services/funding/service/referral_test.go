@@ -1,0 +1,79 @@
+package service_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/testenv"
+	"livslang.dk/services/funding/internal/decisions"
+	"livslang.dk/services/funding/internal/rules"
+	"livslang.dk/services/funding/internal/store"
+)
+
+// A referral nobody answers expires after its last day: the money goes back and everyone is told.
+func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	start := time.Now().AddDate(0, 1, 0)
+	course := events.CourseFacts{ID: uuid.NewString(), Code: "AMU 47316", Title: "Lagerstyring", Category: "amu",
+		InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 0, 4).Format(time.DateOnly),
+		HoursPerWeek: 37, FeeDKK: 860, Schemes: []string{"self", "municipality"}}
+	f.pool(t, "municipality", "657", start.Year(), 10_000)
+	courseEvent, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, course.ID, time.Now(),
+		events.CourseUpdated{Course: course, Version: 1})
+	profile, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, "lars", time.Now(),
+		events.ProfileUpdated{CitizenID: "lars", CPRIndex: f.cprIndex("0205841457"), Version: 1, Name: "Lars", Email: "l@example.dk",
+			Facts: facts("grundskole")})
+	f.env.Publish(t, courseEvent, courseEvent.ID)
+	f.env.Publish(t, profile, profile.ID)
+	cw := f.env.Token(t, auth.Claims{Subject: "cw", Role: auth.RoleCaseworker, Municipality: "657"})
+	var ref struct{ ID, Status string }
+	testenv.Eventually(t, 10*time.Second, "referral created", func() bool {
+		r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, map[string]string{"cpr": "0205841457", "course_id": course.ID,
+			"funding": "municipality", "reason": "Lagerjob", "valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)})
+		if r.Status != http.StatusCreated {
+			return false
+		}
+		r.JSON(t, &ref)
+		return true
+	})
+	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 860 {
+		t.Fatalf("reserved %d", p[0].ReservedDKK)
+	}
+	db, err := pgdb.Connect(context.Background(), f.env.DB["funding"], 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	later := func() time.Time { return time.Now().AddDate(0, 0, 10) }
+	d := &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: later}, Rates: rules.DefaultRates(), Now: later}
+	if n, err := d.ExpireReferrals(context.Background()); err != nil || n != 1 {
+		t.Fatalf("expired %d: %v", n, err)
+	}
+	var got struct {
+		Status  string
+		History []struct {
+			Event     string
+			ActorRole string `json:"actor_role"`
+		}
+	}
+	testenv.Do(t, http.MethodGet, f.base+"/v1/referrals/"+ref.ID, cw, nil).JSON(t, &got)
+	if got.Status != "expired" || got.History[len(got.History)-1].ActorRole != "system" {
+		t.Fatalf("after the last day: %+v", got)
+	}
+	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 0 {
+		t.Fatalf("still reserved %d", p[0].ReservedDKK)
+	}
+	testenv.Eventually(t, 10*time.Second, "expiry announced", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.ReferralSubject("expired"))) == 1
+	})
+	lars := f.env.Token(t, auth.Claims{Subject: "lars", Role: auth.RoleCitizen, CPR: "0205841457"})
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/"+ref.ID+"/accept", lars, nil), http.StatusConflict)
+}

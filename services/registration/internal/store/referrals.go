@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/services/registration/internal/enrolment"
+)
+
+// HoldForReferral holds a seat for a new referral: the citizen is offered it until the referral's
+// last day, ahead of self-enrolled requests; on a full run the referral waits in the referral
+// priority group. A citizen who already has a live enrolment on the run keeps it.
+func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referral) error {
+	refID, err := uuid.Parse(r.ReferralID)
+	if err != nil {
+		return fmt.Errorf("%w: referral_id", events.ErrMalformed)
+	}
+	courseID, err := uuid.Parse(r.Course.ID)
+	if err != nil {
+		return fmt.Errorf("%w: course id", events.ErrMalformed)
+	}
+	until, err := time.ParseInLocation(time.DateOnly, r.ValidUntil, Copenhagen)
+	if err != nil {
+		return fmt.Errorf("%w: valid_until", events.ErrMalformed)
+	}
+	expires := until.AddDate(0, 0, 1).Add(-time.Millisecond)
+	course, err := s.lockCourse(ctx, tx, courseID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: referral to unknown run %s", events.ErrMalformed, courseID)
+	} else if err != nil {
+		return err
+	}
+	citizen, err := s.scanCitizen(tx.QueryRow(ctx, `SELECT `+citizenColumns+` FROM citizens WHERE id = $1`, r.CitizenID))
+	if err != nil {
+		return fmt.Errorf("%w: referral for unknown citizen: %v", events.ErrMalformed, err)
+	}
+	held, err := s.holdSeat(ctx, tx, courseID)
+	if err != nil {
+		return err
+	}
+	e := Enrolment{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: courseID, Status: enrolment.Waitlisted, HoldsSeat: held,
+		FundingPreference: r.Scheme, RequestedAt: s.now(), Version: 1, Course: course, PriorityGroup: enrolment.GroupReferral,
+		ReferralID: r.ReferralID}
+	var offerUntil *time.Time
+	if held {
+		e.Status, offerUntil, e.OfferExpiresAt = enrolment.Offered, &expires, &expires
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
+			priority_group, priority, offer_expires_at, referral_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+		e.ID, e.CitizenID, e.CourseID, e.Status, e.HoldsSeat, e.FundingPreference, e.RequestedAt, e.PriorityGroup,
+		enrolment.Priority(course.PriorityGroups, e.PriorityGroup), offerUntil, refID)
+	if err != nil {
+		return fmt.Errorf("hold seat for referral: %w", err)
+	}
+	if tag.RowsAffected() == 0 { // a live enrolment on the run already, or this referral held before
+		if held {
+			_, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, courseID)
+			return err
+		}
+		return nil
+	}
+	if err := s.record(ctx, tx, &e, enrolment.ByCaseworker, "referred by the municipality: "+r.Reason); err != nil {
+		return err
+	}
+	return s.announce(ctx, tx, e, citizen, enrolment.ByCaseworker, "referred by the municipality")
+}
+
+// referralEnrolment locks the enrolment a referral holds.
+func (s *Store) referralEnrolment(ctx context.Context, tx pgx.Tx, referralID string) (Enrolment, Citizen, error) {
+	var id uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE referral_id = $1`, referralID).Scan(&id); err != nil {
+		return Enrolment{}, Citizen{}, err
+	}
+	return s.lock(ctx, tx, id)
+}
+
+// ApplyReferral follows the referral's answer: accepted goes on to funding (or, while waiting, takes
+// the next free seat without an offer); declined, expired or withdrawn ends the enrolment and its
+// seat goes to the next in line.
+func (s *Store) ApplyReferral(ctx context.Context, tx pgx.Tx, eventType string, r events.Referral) error {
+	e, c, err := s.referralEnrolment(ctx, tx, r.ReferralID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // the referral held nothing (the citizen already had an enrolment on the run)
+	} else if err != nil {
+		return err
+	}
+	switch eventType {
+	case events.TypeReferralAccepted:
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET referral_accepted = true WHERE id = $1`, e.ID); err != nil {
+			return err
+		}
+		if e.Status == enrolment.Offered {
+			return s.request(ctx, tx, &e, c, enrolment.ByCitizen, "accepted the referral")
+		}
+		return nil
+	case events.TypeReferralDeclined, events.TypeReferralExpired, events.TypeReferralWithdrawn:
+		if !enrolment.CanMove(e.Status, enrolment.Cancelled) {
+			return nil
+		}
+		cause := map[string]enrolment.Cause{events.TypeReferralDeclined: enrolment.ByCitizen, events.TypeReferralExpired: enrolment.BySystem,
+			events.TypeReferralWithdrawn: enrolment.ByCaseworker}[eventType]
+		if err := s.release(ctx, tx, &e); err != nil {
+			return err
+		}
+		reason := "the referral was " + r.Status
+		if r.Note != "" {
+			reason += ": " + r.Note
+		}
+		return s.move(ctx, tx, &e, c, enrolment.Cancelled, cause, reason)
+	}
+	return nil
+}
