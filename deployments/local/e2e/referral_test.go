@@ -13,7 +13,7 @@ import (
 type referral struct {
 	ID              string
 	Status          string
-	CourseID        string  `json:"course_id"`
+	CourseID        string `json:"course_id"`
 	Funding         string
 	ValidUntil      string  `json:"valid_until"`
 	EnrolmentID     *string `json:"enrolment_id"`
