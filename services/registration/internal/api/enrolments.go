@@ -215,11 +215,7 @@ func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.Cancel(r.Context(), id, claims.Subject, enrolment.ByCitizen, req.Reason); err != nil {
 		return err
 	}
-	e, err := a.Store.GetEnrolment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+	return a.writeEnrolment(w, r, id)
 }
 
 type outcomeRequest struct {
@@ -276,11 +272,7 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.ReportOutcome(r.Context(), id, claims.InstitutionID, o); err != nil {
 		return err
 	}
-	e, err := a.Store.GetEnrolment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+	return a.writeEnrolment(w, r, id)
 }
 
 func (a *API) answerOffer(w http.ResponseWriter, r *http.Request, accept bool) error {
@@ -295,11 +287,7 @@ func (a *API) answerOffer(w http.ResponseWriter, r *http.Request, accept bool) e
 	if err := a.Store.AnswerOffer(r.Context(), id, claims.Subject, accept); err != nil {
 		return err
 	}
-	e, err := a.Store.GetEnrolment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+	return a.writeEnrolment(w, r, id)
 }
 
 func (a *API) acceptOffer(w http.ResponseWriter, r *http.Request) error {
@@ -327,4 +315,13 @@ func (a *API) ballot(w http.ResponseWriter, r *http.Request) error {
 		"course_id": id, "seed": b.Seed, "drawn_at": b.DrawnAt.UTC().Format(time.RFC3339), "order": order,
 		"algorithm": "Requests made in the ballot window are ordered by the lowercase hex SHA-256 of seed + \":\" + enrolment id, ascending; priority groups come first.",
 	})
+}
+
+// writeEnrolment answers with the enrolment as it is now.
+func (a *API) writeEnrolment(w http.ResponseWriter, r *http.Request, id uuid.UUID) error {
+	e, err := a.Store.GetEnrolment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
 }

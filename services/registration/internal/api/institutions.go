@@ -567,13 +567,19 @@ func (a *API) feed(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
+// ownStaff is the caller acting as staff of an institution (an administrator may not act for one here).
+func ownStaff(r *http.Request) (auth.Claims, string, error) {
+	claims, institution, err := staffOf(r)
+	if err == nil && institution == "" {
+		err = fmt.Errorf("%w: only the institution's own staff may do this", httpapi.ErrForbidden)
+	}
+	return claims, institution, err
+}
+
 func (a *API) answerEnrolment(w http.ResponseWriter, r *http.Request, accept bool) error {
-	_, institution, err := staffOf(r)
+	_, institution, err := ownStaff(r)
 	if err != nil {
 		return err
-	}
-	if institution == "" {
-		return fmt.Errorf("%w: only the institution answers", httpapi.ErrForbidden)
 	}
 	id, err := pathID(r)
 	if err != nil {
@@ -592,11 +598,7 @@ func (a *API) answerEnrolment(w http.ResponseWriter, r *http.Request, accept boo
 	if err := a.Store.AnswerEnrolment(r.Context(), id, institution, store.Answer{Accept: accept, Reason: reason, Cause: enrolment.ByInstitution}); err != nil {
 		return err
 	}
-	e, err := a.Store.GetEnrolment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+	return a.writeEnrolment(w, r, id)
 }
 
 func (a *API) acceptEnrolment(w http.ResponseWriter, r *http.Request) error {
@@ -613,12 +615,9 @@ type attendanceRequest struct {
 }
 
 func (a *API) reportAttendance(w http.ResponseWriter, r *http.Request) error {
-	claims, institution, err := staffOf(r)
+	claims, institution, err := ownStaff(r)
 	if err != nil {
 		return err
-	}
-	if institution == "" {
-		return fmt.Errorf("%w: only the institution reports attendance", httpapi.ErrForbidden)
 	}
 	id, err := pathID(r)
 	if err != nil {
