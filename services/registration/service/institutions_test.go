@@ -350,6 +350,16 @@ func TestInstitutionAnswersAttendanceAndDeadline(t *testing.T) {
 	if att.Status != "started" {
 		t.Fatalf("after attendance: %+v", att)
 	}
+	r = testenv.Do(t, http.MethodPost, url(ids[0], "outcome"), staff, map[string]any{"outcome": "break", "reason": "sygdom"})
+	testenv.MustStatus(t, r, http.StatusOK)
+	var onBreak struct {
+		Status  string
+		History []struct{ Status, Reason string }
+	}
+	r.JSON(t, &onBreak)
+	if onBreak.Status != "started" || onBreak.History[len(onBreak.History)-1].Reason != "break: sygdom" {
+		t.Fatalf("after a break: %+v", onBreak)
+	}
 	r = testenv.Do(t, http.MethodPost, url(ids[0], "outcome"), staff, map[string]any{"outcome": "completed"})
 	testenv.MustStatus(t, r, http.StatusOK)
 	r.JSON(t, &att)
@@ -357,4 +367,41 @@ func TestInstitutionAnswersAttendanceAndDeadline(t *testing.T) {
 		t.Fatalf("completed with %+v, want 7 attended hours (4 + the corrected 3)", att)
 	}
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, url(ids[0], "attendance"), staff, map[string]any{"date": day(2), "hours": 4}), http.StatusConflict)
+}
+
+func TestDemandAcrossRunsOfACourse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst, staff := b.institution(t)
+	mk := func(code string, seats, min int, offset int) uuid.UUID {
+		body := runBody(code, seats)
+		start := time.Now().AddDate(0, 2, offset)
+		body["starts_on"], body["ends_on"], body["min_participants"] = start.Format(time.DateOnly), start.AddDate(0, 1, 0).Format(time.DateOnly), min
+		var c struct{ ID string }
+		testenv.Do(t, http.MethodPost, b.base+"/v1/institutions/"+inst.String()+"/courses", staff, body).JSON(t, &c)
+		return uuid.MustParse(c.ID)
+	}
+	a, bb := mk("AK-DEM", 1, 1, 0), mk("AK-DEM", 8, 4, 14)
+	for i := range 3 {
+		b.enrol(t, b.citizen(t, 30+i), a, "k") // 1 seat taken, 2 waiting
+	}
+	b.enrol(t, b.citizen(t, 40), bb, "k")
+	var d struct {
+		Items []struct {
+			CourseID        string `json:"course_id"`
+			SeatsTaken      int    `json:"seats_taken"`
+			Waitlisted      int
+			BelowMinimum    bool `json:"below_minimum"`
+			DemandForCourse int  `json:"demand_for_course"`
+		}
+	}
+	r := testenv.Do(t, http.MethodGet, b.base+"/v1/institutions/"+inst.String()+"/demand", staff, nil)
+	testenv.MustStatus(t, r, http.StatusOK)
+	r.JSON(t, &d)
+	// The first run is full with two waiting; the second is under its minimum of four: together there
+	// is demand for four, enough to run one of them.
+	if len(d.Items) != 2 || d.Items[0].SeatsTaken != 1 || d.Items[0].Waitlisted != 2 || d.Items[0].BelowMinimum ||
+		!d.Items[1].BelowMinimum || d.Items[0].DemandForCourse != 4 || d.Items[1].DemandForCourse != 4 {
+		t.Fatalf("demand %+v", d.Items)
+	}
 }

@@ -22,8 +22,8 @@ func TestRushNeverOversellsAndAnswersEveryone(t *testing.T) {
 	t.Parallel()
 	b := setupWith(t, map[string]string{"LIVSLANG_REGISTRATION_MAX_IN_FLIGHT": "12",
 		"LIVSLANG_REGISTRATION_RATE_PER_CITIZEN": "1000", "LIVSLANG_REGISTRATION_RATE_PER_ADDRESS": "100000"})
-	runs := []uuid.UUID{b.course(t, 25), b.course(t, 25)}
-	const n = 1000
+	runs := []uuid.UUID{b.course(t, 50)}
+	const n = 2000
 	tokens := make([]string, n)
 	ctx := context.Background()
 	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -49,7 +49,7 @@ func TestRushNeverOversellsAndAnswersEveryone(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := testenv.Do(t, http.MethodPost, b.base+"/v1/enrolments", tok,
-				map[string]string{"course_id": runs[i%2].String(), "funding_preference": "self"}, "Idempotency-Key", "rush")
+				map[string]string{"course_id": runs[0].String(), "funding_preference": "self"}, "Idempotency-Key", "rush")
 			answers[i] = answer{r.Status, r.Header.Get("Retry-After"), string(r.Body)}
 		}()
 	}
@@ -80,8 +80,8 @@ func TestRushNeverOversellsAndAnswersEveryone(t *testing.T) {
 			FROM course_runs WHERE id = $1`, run).Scan(&taken, &pending, &waiting); err != nil {
 			t.Fatal(err)
 		}
-		if taken != 25 || pending != 25 {
-			t.Fatalf("run: %d seats taken, %d pending; want exactly 25 of 25", taken, pending)
+		if taken != 50 || pending != 50 || waiting != counts[http.StatusAccepted]-50 {
+			t.Fatalf("run: %d seats taken, %d pending, %d waiting; want exactly 50 of 50 and the rest waiting", taken, pending, waiting)
 		}
 		var inOrder bool
 		if err := b.pool.QueryRow(ctx, `SELECT coalesce(max(requested_at) FILTER (WHERE status = 'pending') <
@@ -96,5 +96,5 @@ func TestRushNeverOversellsAndAnswersEveryone(t *testing.T) {
 
 // cprFor makes a distinct, well-formed CPR number for test citizen i.
 func cprFor(i int) (cpr.Number, error) {
-	return cpr.Parse(fmt.Sprintf("%02d%02d80%04d", 1+i%28, 1+(i/28)%12, i))
+	return cpr.Parse(fmt.Sprintf("%02d%02d%02d%04d", 1+i%28, 1+(i/28)%12, 60+i/336, i))
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -256,7 +255,13 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 			v.Add("reason", "is required when the citizen withdrew")
 		}
 	case "break":
-		return fmt.Errorf("%w: reporting a break is not supported yet; report completed or withdrawn", httpapi.ErrUnprocessable)
+		if req.Reason == "" {
+			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "reason", Message: "is required for a break"}}}
+		}
+		if err := a.Store.ReportBreak(r.Context(), id, claims.InstitutionID, req.Reason); err != nil {
+			return err
+		}
+		return a.writeEnrolment(w, r, id)
 	default:
 		v.Add("outcome", "must be completed, withdrawn or break")
 	}

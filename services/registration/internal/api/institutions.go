@@ -32,6 +32,7 @@ func (a *API) institutionRoutes(mux *http.ServeMux, h func(httpapi.HandlerFunc) 
 	mux.Handle("GET /v1/institutions/{id}/courses.csv", h(a.exportCourses))
 	mux.Handle("GET /v1/institutions/{id}/enrolments.csv", h(a.exportEnrolments))
 	mux.Handle("GET /v1/institutions/{id}/feed", h(a.feed))
+	mux.Handle("GET /v1/institutions/{id}/demand", h(a.demand))
 	mux.Handle("POST /v1/enrolments/{id}/accept", h(a.acceptEnrolment))
 	mux.Handle("POST /v1/enrolments/{id}/reject", h(a.rejectEnrolment))
 	mux.Handle("POST /v1/enrolments/{id}/attendance", h(a.reportAttendance))
@@ -649,4 +650,38 @@ func (a *API) reportAttendance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
+}
+
+// demand shows each open run's seats and waiting list, by course and place, so the institution sees
+// where a run under its minimum could be merged with another.
+func (a *API) demand(w http.ResponseWriter, r *http.Request) error {
+	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	list, err := a.Store.InstitutionDemand(r.Context(), inst)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		CourseID        string `json:"course_id"`
+		Code            string `json:"code"`
+		Title           string `json:"title"`
+		Location        string `json:"location"`
+		StartsOn        string `json:"starts_on"`
+		SeatsTotal      int    `json:"seats_total"`
+		SeatsTaken      int    `json:"seats_taken"`
+		Waitlisted      int    `json:"waitlisted"`
+		MinParticipants int    `json:"min_participants"`
+		BelowMinimum    bool   `json:"below_minimum"`
+		DemandForCourse int    `json:"demand_for_course"`
+	}
+	out := make([]row, 0, len(list))
+	for _, d := range list {
+		c := d.Course
+		out = append(out, row{CourseID: c.ID.String(), Code: c.Code, Title: c.Title, Location: c.Location, StartsOn: date(c.StartsOn),
+			SeatsTotal: c.SeatsTotal, SeatsTaken: c.SeatsTaken, Waitlisted: d.Waitlisted, MinParticipants: c.MinParticipants,
+			BelowMinimum: d.BelowMinimum, DemandForCourse: d.DemandForCourse})
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "next": ""})
 }

@@ -166,3 +166,22 @@ func (s *Store) AttendedHours(ctx context.Context, id uuid.UUID) (float64, error
 		AND NOT EXISTS (SELECT 1 FROM attendance b WHERE b.corrects = a.id)`, id).Scan(&hours)
 	return hours, translate("attended hours", err)
 }
+
+// ReportBreak records that a citizen pauses a started (or confirmed) enrolment, with the reason;
+// the enrolment stays as it is and the break is in its history.
+func (s *Store) ReportBreak(ctx context.Context, id uuid.UUID, institution, reason string) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		e, _, err := s.lock(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.Course.InstitutionID.String() != institution {
+			return pgdb.ErrNotFound
+		}
+		if e.Status != enrolment.Started && e.Status != enrolment.Confirmed {
+			return fmt.Errorf("%w: a break is reported for a confirmed or started enrolment (this one is %s)", httpapi.ErrConflict, e.Status)
+		}
+		return s.record(ctx, tx, &e, enrolment.ByInstitution, "break: "+reason)
+	})
+	return translate("report break", err)
+}

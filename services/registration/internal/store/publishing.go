@@ -254,3 +254,38 @@ func priorityGroups(c Course) []string {
 	}
 	return c.PriorityGroups
 }
+
+// Demand is the waiting demand on one of an institution's runs.
+type Demand struct {
+	Course          Course
+	Waitlisted      int
+	BelowMinimum    bool
+	DemandForCourse int // seats taken and waiting across every open run with the same code
+}
+
+// InstitutionDemand lists the institution's open runs with their taken seats and waiting lists, and
+// the demand for the course across its runs, so a run under its minimum can be merged with another.
+func (s *Store) InstitutionDemand(ctx context.Context, institution uuid.UUID) ([]Demand, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+courseColumns+`,
+			(SELECT count(*) FROM enrolments e WHERE e.course_id = c.id AND e.status = 'waitlisted'),
+			(SELECT coalesce(sum(r.seats_taken), 0) FROM course_runs r
+				WHERE r.institution_id = c.institution_id AND r.code = c.code AND r.status = 'published') +
+			(SELECT count(*) FROM enrolments w JOIN course_runs r ON r.id = w.course_id
+				WHERE r.institution_id = c.institution_id AND r.code = c.code AND r.status = 'published' AND w.status = 'waitlisted')
+		FROM course_runs c JOIN institutions i ON i.id = c.institution_id
+		WHERE c.institution_id = $1 AND c.status = 'published' ORDER BY c.code, c.starts_on`, institution)
+	if err != nil {
+		return nil, translate("demand", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Demand, error) {
+		var d Demand
+		c := &d.Course
+		err := r.Scan(&c.ID, &c.InstitutionID, &c.InstitutionName, &c.Code, &c.Title, &c.TitleEN, &c.Category, &c.StartsOn, &c.EndsOn,
+			&c.HoursPerWeek, &c.FeeDKK, &c.Schemes, &c.SeatsTotal, &c.SeatsTaken, &c.Location, &c.Description, &c.DescriptionEN,
+			&c.Version, &c.Status, &c.CancelReason, &c.MinParticipants, &c.EnrolmentDeadline, &c.OfferHours, &c.PriorityGroups,
+			&c.OpensAt, &c.BallotMinutes, &c.BallotSeed, &c.BallotDrawnAt, &d.Waitlisted, &d.DemandForCourse)
+		d.BelowMinimum = c.SeatsTaken < c.MinParticipants
+		return d, err
+	})
+	return list, translate("demand", err)
+}
