@@ -1,8 +1,8 @@
 # Livslang: `make run` starts the whole system with demo data; `make test` runs every test.
 SHELL := /bin/bash
-MODULES := pkg migrations services/registration services/funding services/notification deployments/local
+MODULES := pkg migrations services/registration services/funding services/notification services/portal deployments/local
 BIN := $(CURDIR)/bin
-SERVICES := registration funding notification
+SERVICES := registration funding notification portal
 GOTEST_FLAGS ?= -race -count=1 -timeout 12m
 
 .DEFAULT_GOAL := help
@@ -10,7 +10,7 @@ GOTEST_FLAGS ?= -race -count=1 -timeout 12m
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
-build: ## build every service, the local launcher and Mailpit into bin/
+build: ## build every service, the portal, the local launcher and Mailpit into bin/
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do go build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
 	go build -o $(BIN)/livslang-local ./deployments/local/cmd/livslang-local
@@ -19,7 +19,8 @@ build: ## build every service, the local launcher and Mailpit into bin/
 run: build ## start the whole system on this machine with demo data (Ctrl-C stops it)
 	$(BIN)/livslang-local
 
-test: build ## run every module's tests with the race detector (starts its own Postgres and NATS)
+test: build ## run every module's tests with the race detector (starts its own Postgres and NATS; installs chromium for the portal's browser tests)
+	@.ci/ensure-chromium
 	@set -o pipefail; fail=0; for m in $(MODULES); do \
 		echo "== $$m"; (cd $$m && LIVSLANG_BIN_DIR=$(BIN) go test $(GOTEST_FLAGS) ./...) || fail=1; \
 	done; exit $$fail

@@ -127,9 +127,10 @@ func TestCaseworkerReviewConfirmsTheEnrolment(t *testing.T) {
 	if queue.Items[0].EnrolmentID != e.ID {
 		t.Fatalf("queue %+v", queue.Items)
 	}
-	if got := s.get(t, lars, e.ID); got.Status != "pending" || got.Funding.Outcome != "review_required" {
-		t.Fatalf("while in review: %+v", got)
-	}
+	testenv.Eventually(t, 20*time.Second, "the enrolment shows the review", func() bool {
+		got := s.get(t, lars, e.ID)
+		return got.Status == "pending" && got.Funding.Outcome == "review_required"
+	})
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.fund+"/v1/reviews/"+queue.Items[0].ID+"/decide", caseworker,
 		map[string]string{"outcome": "approved", "reason": "Lager og logistik er på kommunens liste over mangelområder"}), http.StatusOK)
 	got := s.waitStatus(t, lars, e.ID, "confirmed")

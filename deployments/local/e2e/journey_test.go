@@ -213,9 +213,16 @@ func TestCancellationPromotesTheWaitingList(t *testing.T) {
 			t.Fatalf("promoted enrolment history %+v, want %v", got.History, want)
 		}
 	}
-	testenv.Eventually(t, 20*time.Second, "Anne's cancellation and Carl's confirmation mails", func() bool {
-		return len(s.mailsTo(a.email)) == 2 && len(s.mailsTo(c.email)) == 2
+	testenv.Eventually(t, 20*time.Second, "Anne's cancellation, Carl's offer and confirmation mails", func() bool {
+		return len(s.mailsTo(a.email)) == 2 && len(s.mailsTo(c.email)) == 3
 	})
+	offered := false
+	for _, m := range s.mailsTo(c.email) {
+		offered = offered || (strings.HasPrefix(m.Subject, "A place is available for you") && strings.Contains(m.Body, "answer by"))
+	}
+	if !offered {
+		t.Fatalf("no offer mail among %+v", s.mailsTo(c.email))
+	}
 	var seatsNow struct {
 		SeatsAvailable int `json:"seats_available"`
 	}

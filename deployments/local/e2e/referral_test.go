@@ -65,6 +65,14 @@ func TestReferralJourney(t *testing.T) {
 		return len(enrolments.Items) == 1 && enrolments.Items[0].Status == "offered" && enrolments.Items[0].ReferralIDJSON == ref.ID
 	})
 	enrolmentID := enrolments.Items[0].ID
+	testenv.Eventually(t, 20*time.Second, "Lars is told of the referral", func() bool {
+		for _, m := range s.mailsTo(lars.email) {
+			if strings.HasPrefix(m.Subject, "Kommunen har henvist dig") && strings.Contains(m.Body, "Opkvalificering til lagerjob") {
+				return true
+			}
+		}
+		return false
+	})
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.fund+"/v1/referrals/"+ref.ID+"/accept", lars.token, nil), http.StatusOK)
 	e := s.waitStatus(t, lars, enrolmentID, "confirmed")
 	if e.Funding.Scheme != "municipality" || e.Funding.Outcome != "approved" {

@@ -56,7 +56,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Stream:  events.StreamRegistration,
 		Durable: consumer,
 		Subjects: []string{events.SubjectProfileUpdated, events.SubjectEnrolmentWaitlisted, events.SubjectEnrolmentConfirmed,
-			events.SubjectEnrolmentRejected, events.SubjectEnrolmentCancelled},
+			events.SubjectEnrolmentRejected, events.SubjectEnrolmentCancelled, events.SubjectEnrolmentOffered,
+			events.SubjectEnrolmentAccepted},
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			if e.Type == events.TypeProfileUpdated {
 				var p events.ProfileUpdated
@@ -76,6 +77,22 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			}
 			_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error {
 				return st.AddMessage(ctx, tx, e.ID, en.CitizenID, "email", kind, en)
+			})
+			return err
+		},
+	})
+	const referrals = "notification-referrals"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamFunding,
+		Durable:  referrals,
+		Subjects: []string{events.ReferralSubject("created")},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var r events.Referral
+			if err := e.Decode(&r); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, referrals, e.ID, func(tx pgx.Tx) error {
+				return st.AddMessage(ctx, tx, e.ID, r.CitizenID, "email", templates.ReferralReceived, r)
 			})
 			return err
 		},

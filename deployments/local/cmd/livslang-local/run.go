@@ -107,9 +107,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	for name, port := range cfg.Ports {
-		if name == "portal" {
-			continue
-		}
 		if err := portFree(port); err != nil {
 			return fmt.Errorf("%s port: %w (set LIVSLANG_%s_PORT to another port)", name, err, strings.ToUpper(name))
 		}
@@ -145,6 +142,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	idpURL := fmt.Sprintf("http://127.0.0.1:%d", cfg.Ports["idp"])
 	idp, err := auth.NewDevIssuer(idpURL)
 	if err != nil {
+		return err
+	}
+	if err := offerDemoUsers(idp); err != nil {
 		return err
 	}
 	idpSrv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", cfg.Ports["idp"]), Handler: idp.Handler(), ReadHeaderTimeout: 5 * time.Second}
@@ -196,6 +196,22 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	if err := waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/livez", cfg.Ports["mailpit"]), procs); err != nil {
 		return fmt.Errorf("mailpit did not become ready: %w", err)
+	}
+
+	// The portal calls the three APIs with the signed-in user's token.
+	portal, err := startProcess("portal", filepath.Join(cfg.BinDir, "portal"), nil, []string{
+		fmt.Sprintf("LIVSLANG_PORTAL_ADDR=127.0.0.1:%d", cfg.Ports["portal"]),
+		"LIVSLANG_ISSUER_URL=" + idpURL,
+		fmt.Sprintf("LIVSLANG_REGISTRATION_URL=http://127.0.0.1:%d", cfg.Ports["registration"]),
+		fmt.Sprintf("LIVSLANG_FUNDING_URL=http://127.0.0.1:%d", cfg.Ports["funding"]),
+		fmt.Sprintf("LIVSLANG_NOTIFICATION_URL=http://127.0.0.1:%d", cfg.Ports["notification"]),
+	}, stdout)
+	if err != nil {
+		return err
+	}
+	procs = append(procs, portal)
+	if err := waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/readyz", cfg.Ports["portal"]), procs); err != nil {
+		return fmt.Errorf("portal did not become ready: %w", err)
 	}
 	n, err := seedProfiles(ctx, idp, fmt.Sprintf("http://127.0.0.1:%d", cfg.Ports["registration"]))
 	if err != nil {

@@ -51,7 +51,7 @@ func binaries(t *testing.T) string {
 	}
 	dir := t.TempDir()
 	for _, pkg := range []string{"livslang.dk/services/registration/cmd/registration", "livslang.dk/services/funding/cmd/funding",
-		"livslang.dk/services/notification/cmd/notification", "github.com/axllent/mailpit"} {
+		"livslang.dk/services/notification/cmd/notification", "livslang.dk/services/portal/cmd/portal", "github.com/axllent/mailpit"} {
 		out, err := exec.Command("go", "build", "-o", dir, pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("build %s: %v\n%s", pkg, err, out)
@@ -115,7 +115,7 @@ func TestLocalStack(t *testing.T) {
 	}
 
 	stop, out := startStack()
-	for _, want := range []string{"registration API", "identity provider", "Mailpit", "NATS JetStream", "PostgreSQL", "curl -s -X POST", "6 new profiles seeded"} {
+	for _, want := range []string{"portal (web)", "registration API", "identity provider", "Mailpit", "NATS JetStream", "PostgreSQL", "curl -s -X POST", "6 new profiles seeded"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("ready table lacks %q:\n%s", want, out)
 		}
@@ -130,13 +130,14 @@ func TestLocalStack(t *testing.T) {
 	if len(page.Items) < 30 {
 		t.Fatalf("%d demo course runs, want at least 30", len(page.Items))
 	}
-	for _, p := range []string{"REGISTRATION", "FUNDING", "NOTIFICATION"} {
+	for _, p := range []string{"PORTAL", "REGISTRATION", "FUNDING", "NOTIFICATION"} {
 		resp, err := http.Get("http://127.0.0.1:" + vars["LIVSLANG_"+p+"_PORT"] + "/metrics")
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s /metrics: %v", p, err)
 		}
 		resp.Body.Close()
 	}
+	portalLists(t, vars)
 	journeyThroughMailpit(t, vars)
 	logs := stop()
 	if !strings.Contains(logs, "postgres stopped") {
@@ -233,4 +234,30 @@ func (u demoUser) emailAddress(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p.Email
+}
+
+// portalLists checks that the portal answers with the demo catalogue and that its sign-in offers the
+// demo users on the identity provider's page.
+func portalLists(t *testing.T, vars map[string]string) {
+	base := "http://127.0.0.1:" + vars["LIVSLANG_PORTAL_PORT"]
+	resp, err := http.Get(base + "/courses?q=gaffeltruck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	_, _ = page.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page.String(), "Gaffeltruckcertifikat") {
+		t.Fatalf("portal search: %d\n%s", resp.StatusCode, page.String())
+	}
+	resp, err = http.Get(base + "/login") // follows the redirect to the identity provider's page
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Reset()
+	_, _ = page.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page.String(), "citizen-mette") || !strings.Contains(page.String(), "caseworker-herning") {
+		t.Fatalf("sign-in page: %d\n%s", resp.StatusCode, page.String())
+	}
 }

@@ -36,6 +36,26 @@ func demoUsers() ([]demoUser, error) {
 	return f.Users, nil
 }
 
+// offerDemoUsers lists the demo users on the identity provider's sign-in page (GET /authorize), so
+// the portal's sign-in offers them; a citizen is named as in their profile.
+func offerDemoUsers(idp *auth.DevIssuer) error {
+	users, err := demoUsers()
+	if err != nil {
+		return err
+	}
+	var offered []auth.DemoUser
+	for _, u := range users {
+		var p struct {
+			Name string `json:"name"`
+		}
+		_ = json.Unmarshal(u.Profile, &p)
+		offered = append(offered, auth.DemoUser{Key: u.Key, Label: u.Label, TokenRequest: auth.TokenRequest{
+			Role: u.Role, Sub: u.Sub, CPR: u.CPR, InstitutionID: u.InstitutionID, Municipality: u.Municipality, Name: p.Name}})
+	}
+	idp.SetUsers(offered)
+	return nil
+}
+
 func (u demoUser) token(idp *auth.DevIssuer) (string, error) {
 	return idp.Issue(auth.Claims{Subject: u.Sub, Role: u.Role, CPR: u.CPR, InstitutionID: u.InstitutionID, Municipality: u.Municipality})
 }

@@ -5,7 +5,6 @@ package sender
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"mime"
 	"mime/quotedprintable"
@@ -14,7 +13,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"livslang.dk/pkg/events"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/internal/templates"
 )
@@ -132,11 +130,11 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 }
 
 func (s *Sender) deliver(ctx context.Context, m store.Message) (string, error) {
-	var e events.Enrolment
-	if err := json.Unmarshal(m.Data, &e); err != nil {
-		return "", fmt.Errorf("message data: %w", err)
+	vars, err := templates.VarsFromData(m.Kind, m.Name, m.Data)
+	if err != nil {
+		return "", err
 	}
-	rendered, err := templates.Render(m.Kind, m.Language, templates.VarsFor(m.Name, e))
+	rendered, err := templates.Render(m.Kind, m.Language, vars)
 	if err != nil {
 		return "", err
 	}

@@ -3,6 +3,7 @@ package templates
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"text/template"
@@ -17,6 +18,9 @@ const (
 	EnrolmentConfirmed  = "enrolment_confirmed"
 	EnrolmentRejected   = "enrolment_rejected"
 	EnrolmentCancelled  = "enrolment_cancelled"
+	EnrolmentOffered    = "enrolment_offered"
+	EnrolmentAccepted   = "enrolment_accepted"
+	ReferralReceived    = "referral_received"
 )
 
 // KindForEvent maps an event type to the kind of message it causes, if any.
@@ -26,6 +30,9 @@ func KindForEvent(eventType string) (string, bool) {
 		events.TypeEnrolmentConfirmed:  EnrolmentConfirmed,
 		events.TypeEnrolmentRejected:   EnrolmentRejected,
 		events.TypeEnrolmentCancelled:  EnrolmentCancelled,
+		events.TypeEnrolmentOffered:    EnrolmentOffered,
+		events.TypeEnrolmentAccepted:   EnrolmentAccepted,
+		events.TypeReferralCreated:     ReferralReceived,
 	}[eventType]
 	return k, ok
 }
@@ -109,6 +116,59 @@ Your enrolment on "{{.TitleEN}}" at {{.Institution}} is cancelled.{{if .Reason}}
 	},
 }
 
+func init() {
+	texts[EnrolmentOffered] = map[string]text{
+		"da": {"Der er en plads til dig: {{.Title}}", `Kære {{.Name}}
+
+Der er blevet en plads ledig på "{{.Title}}" hos {{.Institution}}, og den er din, hvis du vil have den.
+Svar senest {{.Deadline}} i Livslang under "Mine tilmeldinger". Svarer du ikke, går pladsen videre til den næste på ventelisten.
+
+Holdet starter {{.StartsOn}} og slutter {{.EndsOn}}.
+`},
+		"en": {"A place is available for you: {{.TitleEN}}", `Dear {{.Name}}
+
+A place has become free on "{{.TitleEN}}" at {{.Institution}}, and it is yours if you want it.
+Please answer by {{.Deadline}} in Livslang under "My enrolments". If you do not answer, the place goes to the next person on the waiting list.
+
+The course starts on {{.StartsOn}} and ends on {{.EndsOn}}.
+`},
+	}
+	texts[EnrolmentAccepted] = map[string]text{
+		"da": {"Uddannelsesstedet har godkendt din tilmelding: {{.Title}}", `Kære {{.Name}}
+
+{{.Institution}} har godkendt din tilmelding til "{{.Title}}". Du hører nærmere om det praktiske fra uddannelsesstedet.
+
+Holdet starter {{.StartsOn}}.
+`},
+		"en": {"The institution has accepted your enrolment: {{.TitleEN}}", `Dear {{.Name}}
+
+{{.Institution}} has accepted your enrolment on "{{.TitleEN}}". The institution will tell you the practical details.
+
+The course starts on {{.StartsOn}}.
+`},
+	}
+	texts[ReferralReceived] = map[string]text{
+		"da": {"Kommunen har henvist dig til et kursus: {{.Title}}", `Kære {{.Name}}
+
+Kommunen har henvist dig til "{{.Title}}" hos {{.Institution}}, og {{.SchemeDA}} betaler.
+Begrundelse: {{.Reason}}
+
+Der er holdt en plads til dig. Svar senest {{.Deadline}} i Livslang under "Henvisninger" - du kan sige ja eller nej tak.
+
+Holdet starter {{.StartsOn}} og slutter {{.EndsOn}}.
+`},
+		"en": {"The municipality has referred you to a course: {{.TitleEN}}", `Dear {{.Name}}
+
+The municipality has referred you to "{{.TitleEN}}" at {{.Institution}}, paid by {{.SchemeEN}}.
+Reason: {{.Reason}}
+
+A place is held for you. Please answer by {{.Deadline}} in Livslang under "Referrals": you can accept or decline.
+
+The course starts on {{.StartsOn}} and ends on {{.EndsOn}}.
+`},
+	}
+}
+
 var schemeNames = map[string][2]string{
 	"self":                 {"selvbetaling", "paying yourself"},
 	"svu":                  {"SVU (Statens Voksenuddannelsesstøtte)", "SVU (State Adult Education Grant)"},
@@ -129,6 +189,7 @@ type Vars struct {
 	CitizenPays, Weekly                                 int64
 	Reasons, ReasonsDA                                  []string
 	Reason                                              string
+	Deadline                                            string // an offer's or a referral's last moment to answer
 }
 
 // VarsFor builds the template values from an enrolment event and the recipient's name.
@@ -141,8 +202,14 @@ func VarsFor(name string, e events.Enrolment) Vars {
 		v.CitizenPays, v.Weekly = f.CitizenPaysDKK, f.WeeklyDKK
 		v.Reasons, v.ReasonsDA = f.Reasons, f.ReasonsDA
 	}
+	if e.Cause == "institution" && e.Reason != "" { // rejected by the institution: its reason, not funding's
+		v.Reasons, v.ReasonsDA = []string{e.Reason}, []string{e.Reason}
+	}
 	if len(v.ReasonsDA) == 0 {
 		v.ReasonsDA = v.Reasons
+	}
+	if e.OfferExpiresAt != nil {
+		v.Deadline = e.OfferExpiresAt.In(copenhagen).Format("2006-01-02 15:04")
 	}
 	if v.TitleEN == "" {
 		v.TitleEN = v.Title
@@ -189,4 +256,40 @@ func execute(name, src string, v Vars) (string, error) {
 		return "", fmt.Errorf("render %s: %w", name, err)
 	}
 	return b.String(), nil
+}
+
+var copenhagen = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+// VarsForReferral builds the template values from a referral event.
+func VarsForReferral(name string, r events.Referral) Vars {
+	names := schemeNames[r.Scheme]
+	v := Vars{Name: name, Title: r.Course.Title, TitleEN: r.Course.TitleEN, Institution: r.Course.InstitutionName,
+		StartsOn: civil(r.Course.StartsOn), EndsOn: civil(r.Course.EndsOn), SchemeDA: names[0], SchemeEN: names[1],
+		Reason: r.Reason, Deadline: r.ValidUntil}
+	if v.TitleEN == "" {
+		v.TitleEN = v.Title
+	}
+	return v
+}
+
+// VarsFromData decodes a message's event data (by its kind) into template values.
+func VarsFromData(kind, name string, data []byte) (Vars, error) {
+	if kind == ReferralReceived {
+		var r events.Referral
+		if err := json.Unmarshal(data, &r); err != nil {
+			return Vars{}, fmt.Errorf("referral data: %w", err)
+		}
+		return VarsForReferral(name, r), nil
+	}
+	var e events.Enrolment
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Vars{}, fmt.Errorf("enrolment data: %w", err)
+	}
+	return VarsFor(name, e), nil
 }

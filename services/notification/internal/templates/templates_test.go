@@ -10,7 +10,7 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 	v := Vars{Name: "Mette Nielsen", Title: "Gaffeltruckcertifikat", TitleEN: "Forklift certificate",
 		Institution: "Herningsholm Erhvervsskole", StartsOn: "2027-01-04", EndsOn: "2027-01-08", Position: 3,
 		SchemeDA: "VEU-godtgørelse", SchemeEN: "VEU allowance", CitizenPays: 1040, Weekly: 4865,
-		Reasons: []string{"You are 24"}, ReasonsDA: []string{"Du er 24 år"}, Reason: "sick"}
+		Reasons: []string{"You are 24"}, ReasonsDA: []string{"Du er 24 år"}, Reason: "sick", Deadline: "2026-12-03 23:59"}
 	for kind, langs := range texts {
 		for lang := range langs {
 			m, err := Render(kind, lang, v)

@@ -1,0 +1,447 @@
+// Package web is the portal's HTML front: server-rendered pages for citizens, caseworkers and
+// institutions in Danish and English, sign-in with OIDC, sessions, CSRF protection and security
+// headers. It keeps no business data: every page is read from and every form written to the APIs.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/services/portal/internal/api"
+	"livslang.dk/services/portal/internal/i18n"
+	"livslang.dk/services/portal/internal/oidc"
+	"livslang.dk/services/portal/internal/session"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Server serves the portal's pages.
+type Server struct {
+	Log      *zap.Logger
+	API      *api.Client
+	OIDC     *oidc.Client
+	Verifier *auth.Verifier
+	Sessions *session.Store
+	// Secure is true when browsers reach the portal over https: cookies are then Secure and the
+	// session cookie is a __Host- cookie.
+	Secure bool
+	Now    func() time.Time
+
+	pages         map[string]*template.Template
+	staticVersion string
+}
+
+// Cookie names.
+const (
+	langCookie = "livslang_lang"
+)
+
+func (s *Server) sessionCookie() string {
+	if s.Secure {
+		return "__Host-livslang_session"
+	}
+	return "livslang_session"
+}
+
+// Init parses the templates.
+func (s *Server) Init() error {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	funcs := template.FuncMap{
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict: odd arguments")
+			}
+			m := map[string]any{}
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, errors.New("dict: key is not a string")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"list":   func(v ...string) []string { return v },
+		"sub":    func(a, b int) int { return a - b },
+		"reason": reasonText,
+		"ids": func(v ...any) string {
+			var out []string
+			for _, x := range v {
+				if s, ok := x.(string); ok && s != "" {
+					out = append(out, s)
+				}
+			}
+			return strings.Join(out, " ")
+		},
+		"iso":    i18n.ISO,
+		"concat": func(parts ...any) string { return fmt.Sprint(parts...) },
+		"static": func(name string) string { return "/static/" + name + "?v=" + s.staticVersion },
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"contains": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+	}
+	sum := sha256.New()
+	_ = fs.WalkDir(staticFiles, "static", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := staticFiles.ReadFile(path)
+			sum.Write(b)
+		}
+		return nil
+	})
+	s.staticVersion = hex.EncodeToString(sum.Sum(nil))[:12]
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	s.pages = map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFiles, n)
+		if err != nil {
+			return fmt.Errorf("templates: %s: %w", n, err)
+		}
+		s.pages[name] = t
+	}
+	return nil
+}
+
+// Routes registers every page.
+func (s *Server) Routes(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFiles, "static")
+	files := http.FileServerFS(static)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	})))
+	mux.Handle("GET /{$}", s.h(s.home))
+	mux.Handle("GET /courses", s.h(s.courses))
+	mux.Handle("GET /courses/{id}", s.h(s.course))
+	mux.Handle("GET /accessibility", s.h(s.accessibility))
+	mux.Handle("GET /lang/{lang}", s.h(s.switchLang))
+	mux.Handle("GET /login", s.h(s.login))
+	mux.Handle("GET /auth/callback", s.h(s.callback))
+	mux.Handle("POST /logout", s.h(s.logout))
+
+	citizen := func(f handler) http.Handler { return s.role(auth.RoleCitizen, f) }
+	mux.Handle("GET /me/profile", citizen(s.profile))
+	mux.Handle("POST /me/profile", citizen(s.saveProfile))
+	mux.Handle("POST /enrolments", citizen(s.enrol))
+	mux.Handle("GET /me/enrolments", citizen(s.myEnrolments))
+	mux.Handle("GET /me/enrolments/{id}/cancel", citizen(s.cancelPage))
+	mux.Handle("POST /me/enrolments/{id}/cancel", citizen(s.cancel))
+	mux.Handle("POST /me/enrolments/{id}/offer/{answer}", citizen(s.answerOffer))
+	mux.Handle("GET /me/decisions/{id}", citizen(s.decision))
+	mux.Handle("GET /me/notifications", citizen(s.notifications))
+
+	caseworker := func(f handler) http.Handler { return s.role(auth.RoleCaseworker, f) }
+	mux.Handle("GET /caseworker/reviews", caseworker(s.reviews))
+	mux.Handle("POST /caseworker/reviews/{id}", caseworker(s.decideReview))
+	mux.Handle("GET /caseworker/budgets", caseworker(s.budgets))
+	mux.Handle("GET /caseworker/eligibility", caseworker(s.clientEligibility))
+	mux.Handle("POST /caseworker/eligibility", caseworker(s.clientEligibility))
+
+	inst := func(f handler) http.Handler { return s.role(auth.RoleInstitution, f) }
+	mux.Handle("GET /institution", inst(s.runs))
+	mux.Handle("GET /institution/runs/new", inst(s.newRun))
+	mux.Handle("POST /institution/runs", inst(s.createRun))
+	mux.Handle("GET /institution/runs/{id}", inst(s.run))
+	mux.Handle("POST /institution/runs/{id}/seats", inst(s.setSeats))
+	mux.Handle("POST /institution/runs/{id}/cancel", inst(s.cancelRun))
+	mux.Handle("GET /institution/enrolments", inst(s.institutionEnrolments))
+	mux.Handle("GET /institution/enrolments/{id}", inst(s.institutionEnrolment))
+	mux.Handle("POST /institution/enrolments/{id}/{action}", inst(s.actOnEnrolment))
+	mux.Handle("GET /institution/import", inst(s.importPage))
+	mux.Handle("POST /institution/import", inst(s.importRuns))
+	mux.Handle("GET /institution/{file}", inst(s.downloadCSV))
+
+	mux.Handle("/", s.h(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+}
+
+// state is what the middleware learnt about a request.
+type state struct {
+	sess *session.Session // nil: no session
+	lang i18n.Lang
+	// langChosen is true when the browser chose a language (the cookie is set).
+	langChosen bool
+}
+
+type stateKey struct{}
+
+func stateOf(r *http.Request) *state {
+	if st, ok := r.Context().Value(stateKey{}).(*state); ok {
+		return st
+	}
+	return &state{lang: i18n.DA}
+}
+
+func (s *Server) user(r *http.Request) *session.User {
+	if st := stateOf(r); st.sess != nil {
+		return st.sess.User
+	}
+	return nil
+}
+
+func (s *Server) token(r *http.Request) string {
+	if u := s.user(r); u != nil {
+		return u.Token
+	}
+	return ""
+}
+
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// Middleware sets the security headers, refuses cross-origin form posts, loads the session and the
+// language, and checks the CSRF token of every POST.
+func (s *Server) Middleware(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &state{lang: i18n.DA}
+		if c, err := r.Cookie(langCookie); err == nil {
+			if l, ok := i18n.Parse(c.Value); ok {
+				st.lang, st.langChosen = l, true
+			}
+		}
+		if c, err := r.Cookie(s.sessionCookie()); err == nil {
+			if sess, ok := s.Sessions.Get(c.Value); ok {
+				st.sess = &sess
+			}
+		}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		if st.sess != nil && st.sess.User != nil {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 5<<20)
+			token := r.PostFormValue("csrf")
+			if st.sess == nil || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(st.sess.CSRF)) != 1 {
+				s.fail(w, r, errCSRF)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+	protected := cop.Handler(inner)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if s.Secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		if strings.HasPrefix(r.URL.Path, "/healthz") || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
+}
+
+// handler is a page handler that returns an error instead of writing one.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+var (
+	errNotFound  = errors.New("not found")
+	errForbidden = errors.New("forbidden")
+	errCSRF      = errors.New("csrf token missing or wrong")
+)
+
+// signIn is a page that needs a signed-in user: the browser is sent to sign in and back.
+type signIn struct{ back string }
+
+func (signIn) Error() string { return "sign in first" }
+
+func (s *Server) h(f handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// role serves f to users with the role; others sign in first or see "not for you".
+func (s *Server) role(role string, f handler) http.Handler {
+	return s.h(func(w http.ResponseWriter, r *http.Request) error {
+		u := s.user(r)
+		if u == nil {
+			return signIn{back: r.URL.RequestURI()}
+		}
+		if u.Role != role {
+			return errForbidden
+		}
+		return f(w, r)
+	})
+}
+
+// fail maps an error to a page: sign in, not found, not allowed, unavailable or an error.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var si signIn
+	status := api.StatusOf(err)
+	switch {
+	case errors.As(err, &si):
+		back := si.back
+		if r.Method != http.MethodGet {
+			back = ""
+		}
+		http.Redirect(w, r, "/login?back="+url.QueryEscape(back), http.StatusSeeOther)
+		return
+	case status == http.StatusUnauthorized:
+		// The token expired or was refused: sign in again.
+		if st := stateOf(r); st.sess != nil {
+			s.Sessions.Delete(st.sess.ID)
+		}
+		back := ""
+		if r.Method == http.MethodGet {
+			back = r.URL.RequestURI()
+		}
+		http.Redirect(w, r, "/login?back="+url.QueryEscape(back), http.StatusSeeOther)
+		return
+	}
+	code, key := http.StatusInternalServerError, "error.internal"
+	switch {
+	case errors.Is(err, errNotFound) || status == http.StatusNotFound:
+		code, key = http.StatusNotFound, "error.not_found"
+	case errors.Is(err, errForbidden) || status == http.StatusForbidden:
+		code, key = http.StatusForbidden, "error.forbidden"
+	case errors.Is(err, errCSRF):
+		code, key = http.StatusForbidden, "error.csrf"
+	case errors.Is(err, api.ErrUnavailable) || status >= 500:
+		code, key = http.StatusServiceUnavailable, "error.unavailable"
+	}
+	if code >= 500 {
+		// The route pattern only: paths and forms can hold personal data.
+		s.Log.Error("page failed", zap.String("method", r.Method), zap.String("route", r.Pattern), zap.Int("status", code), zap.Error(err))
+	}
+	l := stateOf(r).lang
+	_ = s.render(w, r, code, "error", Page{Title: l.T(key + ".title"), Data: map[string]string{"Key": key}})
+}
+
+// Page is what every template gets.
+type Page struct {
+	L     i18n.Lang
+	Title string
+	User  *session.User
+	CSRF  string
+	// Path is the current page, for the language link to come back to.
+	Path  string
+	Nav   string
+	Flash *FlashView
+	Data  any
+	Form  *Form
+}
+
+// FlashView is a translated one-time message.
+type FlashView struct {
+	Kind, Text string
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p Page) error {
+	t, ok := s.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	st := stateOf(r)
+	p.L = st.lang
+	p.Path = r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		p.Path = r.URL.Path
+	}
+	if st.sess != nil {
+		p.User, p.CSRF = st.sess.User, st.sess.CSRF
+		if f := s.Sessions.TakeFlash(st.sess.ID); f != nil {
+			p.Flash = &FlashView{Kind: f.Kind, Text: p.L.T(f.Key, f.Args...)}
+		}
+	}
+	if p.Form == nil {
+		p.Form = &Form{}
+	}
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write([]byte(buf.String()))
+	return err
+}
+
+// flash shows a message on the next page.
+func (s *Server) flash(r *http.Request, kind, key string, args ...any) {
+	if st := stateOf(r); st.sess != nil {
+		s.Sessions.Update(st.sess.ID, func(sess *session.Session) { sess.Flash = &session.Flash{Kind: kind, Key: key, Args: args} })
+	}
+}
+
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// safeBack is a local path to return to; anything else is "".
+func safeBack(back string) string {
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.HasPrefix(back, "/\\") {
+		return ""
+	}
+	u, err := url.Parse(back)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return back
+}
+
+// home is where a role starts after signing in.
+func home(role string) string {
+	switch role {
+	case auth.RoleCitizen:
+		return "/me/enrolments"
+	case auth.RoleCaseworker:
+		return "/caseworker/reviews"
+	case auth.RoleInstitution:
+		return "/institution"
+	}
+	return "/"
+}
+
+type sessionT = session.Session
