@@ -75,7 +75,7 @@ func (b bundle) course(t *testing.T, seats int) uuid.UUID {
 	start := time.Now().AddDate(0, 1, 0).Truncate(24 * time.Hour)
 	if _, err := b.st.CreateCourse(ctx, store.Course{ID: id, InstitutionID: inst, Code: "AMU 47583", Title: "Gaffeltruckcertifikat",
 		TitleEN: "Forklift certificate", Category: "amu", StartsOn: start, EndsOn: start.AddDate(0, 0, 4), HoursPerWeek: 37,
-		FeeDKK: 1040, Schemes: []string{"self", "veu"}, SeatsTotal: seats}); err != nil {
+		FeeDKK: 1040, Schemes: []string{"self", "veu"}, SeatsTotal: seats, Location: "Lillelundvej 13, Herning"}); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -406,6 +406,14 @@ func TestCourseCatalogue(t *testing.T) {
 	testenv.Do(t, http.MethodGet, b.base+"/v1/courses?q=svejsning", "", nil).JSON(t, &found)
 	if len(found.Items) != 0 {
 		t.Fatalf("search for another course found %d", len(found.Items))
+	}
+	testenv.Do(t, http.MethodGet, b.base+"/v1/courses?place=herning", "", nil).JSON(t, &found)
+	if len(found.Items) != 7 {
+		t.Fatalf("place filter found %d, want 7", len(found.Items))
+	}
+	testenv.Do(t, http.MethodGet, b.base+"/v1/courses?place=ikast", "", nil).JSON(t, &found)
+	if len(found.Items) != 0 {
+		t.Fatalf("place filter for Ikast found %d", len(found.Items))
 	}
 	for _, q := range []string{"limit=0", "limit=501", "category=cooking", "starts_after=tomorrow", "after=zzz"} {
 		testenv.MustStatus(t, testenv.Do(t, http.MethodGet, b.base+"/v1/courses?"+q, "", nil), http.StatusBadRequest)

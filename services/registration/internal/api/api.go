@@ -143,11 +143,14 @@ var categories = map[string]bool{"amu": true, "eud_enkeltfag": true, "fvu": true
 
 func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.CourseFilter{Query: q.Get("q"), Category: q.Get("category"), Limit: 50, After: q.Get("after"),
+	f := store.CourseFilter{Query: q.Get("q"), Category: q.Get("category"), Place: q.Get("place"), Limit: 50, After: q.Get("after"),
 		WithCancelled: q.Get("include_cancelled") == "true"}
 	v := &httpapi.ValidationError{}
 	if len(f.Query) > 200 {
 		v.Add("q", "at most 200 characters")
+	}
+	if len(f.Place) > 100 {
+		v.Add("place", "at most 100 characters")
 	}
 	if f.Category != "" && !categories[f.Category] {
 		v.Add("category", "unknown category %q", f.Category)

@@ -133,6 +133,7 @@ func (s *Store) CreateCourse(ctx context.Context, c Course) (bool, error) {
 type CourseFilter struct {
 	Query         string
 	Category      string
+	Place         string // a word of the run's location, e.g. "Herning" or "Ikast"
 	InstitutionID *uuid.UUID
 	StartsAfter   *time.Time
 	// WithCancelled includes cancelled runs (left out by default).
@@ -185,6 +186,9 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	}
 	if f.Category != "" {
 		where = append(where, "c.category = "+arg(f.Category))
+	}
+	if f.Place != "" {
+		where = append(where, "c.location ILIKE "+arg("%"+f.Place+"%"))
 	}
 	if f.InstitutionID != nil {
 		where = append(where, "c.institution_id = "+arg(*f.InstitutionID))
