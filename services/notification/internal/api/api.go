@@ -16,11 +16,14 @@ import (
 type API struct {
 	Store *store.Store
 	Log   *zap.Logger
+	// SecretOverlap is how long a webhook endpoint's old secret keeps signing after a rotation.
+	SecretOverlap time.Duration
 }
 
 // Routes registers every endpoint on mux.
 func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/me/notifications", httpapi.Handle(a.Log, a.myNotifications))
+	a.webhookRoutes(mux)
 }
 
 type notificationJSON struct {

@@ -34,8 +34,20 @@ func appendFeed(ctx context.Context, tx pgx.Tx, institution uuid.UUID, env event
 	return nil
 }
 
-// feedDocument is the CloudEvent with the feed position as the "sequence" extension attribute.
+// feedDocument is the CloudEvent with the feed position as the "sequence" extension attribute. The
+// institution gets what it needs of the enrolment, not the citizen's profile facts (birth date,
+// education, employment, benefits) that funding uses.
 func feedDocument(env events.Envelope, seq int64) ([]byte, error) {
+	var data map[string]json.RawMessage
+	if err := json.Unmarshal(env.Data, &data); err != nil {
+		return nil, err
+	}
+	delete(data, "profile")
+	trimmed, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	env.Data = trimmed
 	raw, err := json.Marshal(env)
 	if err != nil {
 		return nil, err
