@@ -28,10 +28,15 @@ test: build ## run every module's tests with the race detector (starts its own P
 bench: ## run the benchmarks
 	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...) || exit 1; done
 
+fuzz: ## run each fuzz target for FUZZTIME (default 30s); make test runs their seed corpora
+	cd pkg && go test -run '^$$' -fuzz FuzzParse -fuzztime $(or $(FUZZTIME),30s) ./cpr/
+	cd pkg && go test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime $(or $(FUZZTIME),30s) ./httpapi/
+	cd services/registration && go test -run '^$$' -fuzz FuzzParseCourseCSV -fuzztime $(or $(FUZZTIME),30s) ./internal/api/
+
 vet: ## go vet every module
 	@for m in $(MODULES); do (cd $$m && go vet ./...) || exit 1; done
 
 clean: ## stop nothing, wipe the local data (.data) and binaries
 	rm -rf .data $(BIN)
 
-.PHONY: help build run test bench vet clean
+.PHONY: help build run test bench vet clean fuzz
