@@ -87,7 +87,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	st := store.New(svc.Pool, keys, time.Now)
 	st.Answer = store.AnswerPolicy{Days: cfg.AnswerDays, Default: cfg.AnswerDefault}
 	st.HoldHours = cfg.HoldHours
-	svc.Go(func(ctx context.Context) error { return st.RunTimers(ctx, cfg.TimerInterval) })
+	svc.Go(func(ctx context.Context) error {
+		return st.RunTimers(ctx, cfg.TimerInterval, func(err error) { svc.Log.Warn("timed rule failed; retrying", zap.Error(err)) })
+	})
 	if cfg.SeedDemo {
 		n, err := demo.Seed(ctx, st, st.Today())
 		if err != nil {

@@ -169,11 +169,12 @@ func (s *Service) ExpireReferrals(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
-// RunTimers expires referrals every interval until ctx is done.
-func (s *Service) RunTimers(ctx context.Context, interval time.Duration) error {
+// RunTimers expires referrals every interval until ctx is done; a failure is reported and tried
+// again at the next tick.
+func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
 	for {
 		if _, err := s.ExpireReferrals(ctx); err != nil && ctx.Err() == nil {
-			return err
+			report(err)
 		}
 		select {
 		case <-ctx.Done():

@@ -208,12 +208,13 @@ func (s *Store) GetBallot(ctx context.Context, courseID uuid.UUID) (Ballot, erro
 }
 
 // RunTimers applies every timed rule (institutions' answer deadlines, expired offers and holds,
-// ballots to draw) every interval until ctx is done.
-func (s *Store) RunTimers(ctx context.Context, interval time.Duration) error {
+// ballots to draw) every interval until ctx is done. A failed step is reported and tried again at
+// the next tick: nothing is lost, since each step works from what is due in the database.
+func (s *Store) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
 	for {
 		for _, step := range []func(context.Context) (int, error){s.DrawBallots, s.ExpireOffers, s.ExpireHolds, s.ApplyOverdueAnswers} {
 			if _, err := step(ctx); err != nil && ctx.Err() == nil {
-				return err
+				report(err)
 			}
 		}
 		select {
