@@ -4,6 +4,12 @@ MODULES := pkg migrations services/registration services/funding services/notifi
 BIN := $(CURDIR)/bin
 SERVICES := registration funding notification portal
 GOTEST_FLAGS ?= -race -count=1 -timeout 12m
+# Modules outside the workspace (their dependencies must not move the services' versions): the
+# container build, Compose, Kubernetes and observability checks.
+DEPLOY_MODULES := deployments/docker deployments/kubernetes
+CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+IMAGE_PREFIX ?= livslang
+IMAGE_TAG ?= dev
 
 .DEFAULT_GOAL := help
 
@@ -23,10 +29,35 @@ test: build ## run every module's tests with the race detector (starts its own P
 	@.ci/ensure-chromium
 	@set -o pipefail; fail=0; for m in $(MODULES); do \
 		echo "== $$m"; (cd $$m && LIVSLANG_BIN_DIR=$(BIN) go test $(GOTEST_FLAGS) ./...) || fail=1; \
+	done; $(MAKE) --no-print-directory verify-deploy || fail=1; exit $$fail
+
+verify-deploy: ## check the Dockerfile, Compose file, Kubernetes manifests, dashboard and alerts (no container engine needed)
+	@set -o pipefail; fail=0; for m in $(DEPLOY_MODULES); do \
+		echo "== $$m"; (cd $$m && GOWORK=off go test -count=1 -timeout 5m ./...) || fail=1; \
 	done; exit $$fail
 
-bench: ## run the benchmarks
-	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...) || exit 1; done
+images: ## build the four service images (livslang/<service>:dev) with docker or podman
+	@engine="$(CONTAINER_ENGINE)"; \
+	if [ -z "$$engine" ] || ! $$engine info >/dev/null 2>&1; then \
+		echo "make images: no running container engine (docker or podman) here; the Dockerfile is checked by make verify-deploy"; exit 1; fi; \
+	for s in $(SERVICES); do \
+		echo "== $(IMAGE_PREFIX)/$$s:$(IMAGE_TAG)"; \
+		DOCKER_BUILDKIT=1 $$engine build -f deployments/docker/Dockerfile --build-arg SERVICE=$$s \
+			-t $(IMAGE_PREFIX)/$$s:$(IMAGE_TAG) . || exit 1; \
+	done
+
+# make bench / bench-quick OUT=<dir>: results folder (default bench-results/<time>); BENCH_FLAGS: more flags
+# for livslang-bench (e.g. -rates 50,100,150 -keep -perf=false). See docs/benchmarks.md.
+BENCH_STAMP := $(shell date +%Y%m%d-%H%M%S)
+OUT ?= bench-results/$(BENCH_STAMP)
+
+bench: build ## load the whole stack on fresh data: steady, rush, feed, funding, memory; a baseline in the same run (OUT=<dir>)
+	go build -o $(BIN)/livslang-bench ./deployments/local/cmd/livslang-bench
+	$(BIN)/livslang-bench -out $(OUT) -bin $(BIN) $(BENCH_FLAGS)
+
+bench-quick: build ## the same with smaller scenarios, under five minutes on 2 cores (OUT=<dir>)
+	go build -o $(BIN)/livslang-bench ./deployments/local/cmd/livslang-bench
+	$(BIN)/livslang-bench -quick -out $(OUT) -bin $(BIN) $(BENCH_FLAGS)
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s); make test runs their seed corpora
 	cd pkg && go test -run '^$$' -fuzz FuzzParse -fuzztime $(or $(FUZZTIME),30s) ./cpr/
@@ -35,8 +66,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s); make test runs their s
 
 vet: ## go vet every module
 	@for m in $(MODULES); do (cd $$m && go vet ./...) || exit 1; done
+	@for m in $(DEPLOY_MODULES); do (cd $$m && GOWORK=off go vet ./...) || exit 1; done
 
 clean: ## stop nothing, wipe the local data (.data) and binaries
 	rm -rf .data $(BIN)
 
-.PHONY: help build run test bench vet clean fuzz
+.PHONY: help build run test bench vet clean verify-deploy images fuzz

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/tracing"
 )
 
 // Error kinds a handler returns; Handle maps them to status codes.
@@ -124,7 +125,8 @@ func Handle(log *zap.Logger, f HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := f(w, r); err != nil {
 			if p := ProblemFor(err); p.Status >= 500 {
-				log.Error("request failed", zap.String("method", r.Method), zap.String("route", r.Pattern), zap.Error(err))
+				log.Error("request failed", append(tracing.Fields(r.Context()),
+					zap.String("method", r.Method), zap.String("route", r.Pattern), zap.Error(err))...)
 			}
 			WriteProblem(w, r, err)
 		}

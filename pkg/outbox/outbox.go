@@ -18,16 +18,53 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/tracing"
 )
 
-// Enqueue stores the events in the transaction's outbox and wakes the relay when it commits.
+// publishSpan starts the producer span of one outbox row, a child of the envelope's traceparent
+// (the span that enqueued it), and writes the trace context into the NATS message header. Without
+// tracing, the envelope's traceparent (if any) is copied into the header as it is.
+func (r *Relay) publishSpan(ctx context.Context, subject, id string, body []byte, header nats.Header) trace.Span {
+	var env struct {
+		TraceParent string `json:"traceparent"`
+		Type        string `json:"type"`
+	}
+	_ = json.Unmarshal(body, &env)
+	if !r.Tracing.Enabled() {
+		if env.TraceParent != "" {
+			header.Set("traceparent", env.TraceParent)
+		}
+		return trace.SpanFromContext(context.Background())
+	}
+	ctx = tracing.ContextWithTraceParent(ctx, env.TraceParent)
+	ctx, span := r.Tracing.Tracer("livslang.dk/pkg/outbox").Start(ctx, "send "+subject,
+		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+			attribute.String("messaging.system", "nats"),
+			attribute.String("messaging.operation.type", "send"),
+			attribute.String("messaging.destination.name", subject),
+			attribute.String("messaging.message.id", id),
+			attribute.String("cloudevents.event_type", env.Type)))
+	r.Tracing.Propagator.Inject(ctx, tracing.HeaderCarrier(header))
+	return span
+}
+
+// Enqueue stores the events in the transaction's outbox and wakes the relay when it commits. An
+// event without a traceparent gets the one of the span in ctx (the HTTP request or the consumed
+// event that caused it), so the trace continues through NATS.
 func Enqueue(ctx context.Context, tx pgx.Tx, envs ...events.Envelope) error {
+	traceparent := tracing.TraceParent(ctx)
 	for _, e := range envs {
 		if e.NATSSubject == "" {
 			return fmt.Errorf("enqueue %s: no NATS subject", e.Type)
+		}
+		if e.TraceParent == "" {
+			e.TraceParent = traceparent
 		}
 		body, err := json.Marshal(e)
 		if err != nil {
@@ -51,9 +88,11 @@ type Relay struct {
 	Pool      *pgxpool.Pool
 	JS        jetstream.JetStream
 	Log       *zap.Logger
-	BatchSize int           // rows per batch; default 500
-	Poll      time.Duration // fallback poll when no notification arrives; default 1s
-	Retention time.Duration // sent rows older than this are deleted; default 24h
+	BatchSize int               // rows per batch; default 500
+	Poll      time.Duration     // fallback poll when no notification arrives; default 1s
+	Retention time.Duration     // sent rows older than this are deleted; default 24h
+	Metrics   *Metrics          // nil: no metrics
+	Tracing   *tracing.Provider // nil: no spans; trace context is still copied into the headers
 }
 
 // Run relays until ctx is done.
@@ -161,10 +200,20 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 			return nil
 		}
 		futures := make([]jetstream.PubAckFuture, len(batch))
+		spans := make([]trace.Span, 0, len(batch))
+		defer func() {
+			for _, s := range spans {
+				s.End()
+			}
+		}()
 		for i, x := range batch {
-			f, err := r.JS.PublishMsgAsync(&nats.Msg{Subject: x.subject, Data: x.body, Header: nats.Header{}},
+			header := nats.Header{}
+			spans = append(spans, r.publishSpan(ctx, x.subject, x.id, x.body, header))
+			f, err := r.JS.PublishMsgAsync(&nats.Msg{Subject: x.subject, Data: x.body, Header: header},
 				jetstream.WithMsgID(x.id))
 			if err != nil {
+				spans[i].RecordError(err)
+				spans[i].SetStatus(codes.Error, err.Error())
 				futures = futures[:i]
 				break
 			}
@@ -178,8 +227,11 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 			select {
 			case <-f.Ok():
 				acked = append(acked, batch[i].seq)
+				r.Metrics.published(batch[i].subject)
 			case err := <-f.Err():
 				pubErr = err
+				spans[i].RecordError(err)
+				spans[i].SetStatus(codes.Error, err.Error())
 				break wait // keep order: stop at the first failure
 			case <-timeout:
 				pubErr = errors.New("timed out waiting for JetStream acks")
@@ -187,6 +239,9 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+		}
+		if pubErr != nil || len(futures) < len(batch) {
+			r.Metrics.failed()
 		}
 		if len(acked) > 0 {
 			if _, err := tx.Exec(ctx, `UPDATE outbox SET sent_at = now() WHERE seq = ANY($1)`, acked); err != nil {

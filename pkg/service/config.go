@@ -17,11 +17,16 @@ type Config struct {
 	Name        string
 	HTTPAddr    string // LIVSLANG_<NAME>_ADDR, default 127.0.0.1:<port>
 	DatabaseURL string // LIVSLANG_<NAME>_DATABASE_URL (its own role and schema)
-	NATSURL     string // LIVSLANG_NATS_URL
-	IssuerURL   string // LIVSLANG_ISSUER_URL (OIDC issuer whose JWKS signs tokens)
-	Debug       bool   // LIVSLANG_DEBUG
-	MaxConns    int32  // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
-	Poll        time.Duration
+	NATSURL     string // LIVSLANG_NATS_URL: one URL or several, comma-separated (a cluster's seed servers)
+	// NATSReplicas is how many servers store each stream (LIVSLANG_NATS_REPLICAS, default 1; 3 on a
+	// three-node JetStream cluster).
+	NATSReplicas int
+	IssuerURL    string // LIVSLANG_ISSUER_URL (OIDC issuer whose JWKS signs tokens)
+	Debug        bool   // LIVSLANG_DEBUG
+	MaxConns     int32  // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
+	Poll         time.Duration
+
+	getenv func(string) string // for the OTEL_* variables (package tracing)
 }
 
 // Env reads variables and collects field-named errors.
@@ -84,19 +89,37 @@ func (e *Env) URL(name, def string) string {
 	return v
 }
 
+// URLs returns the comma-separated list of absolute URLs in the variable, or def, unchanged.
+func (e *Env) URLs(name, def string) string {
+	v := e.String(name, def)
+	for _, one := range strings.Split(v, ",") {
+		if u, err := url.Parse(strings.TrimSpace(one)); v != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+			e.errs = append(e.errs, fmt.Errorf("%s: want an absolute URL or several separated by commas", name))
+			break
+		}
+	}
+	return v
+}
+
 // Err joins the recorded errors.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 
 // Load reads the shared configuration of service name, whose default port is port.
 func Load(env *Env, name string, port int) Config {
 	up := strings.ToUpper(name)
-	return Config{
+	cfg := Config{
 		Name:        name,
 		HTTPAddr:    env.String("LIVSLANG_"+up+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
 		DatabaseURL: env.Required("LIVSLANG_" + up + "_DATABASE_URL"),
-		NATSURL:     env.URL("LIVSLANG_NATS_URL", "nats://127.0.0.1:4222"),
+		NATSURL:     env.URLs("LIVSLANG_NATS_URL", "nats://127.0.0.1:4222"),
 		IssuerURL:   env.URL("LIVSLANG_ISSUER_URL", "http://127.0.0.1:8090"),
 		Debug:       env.Bool("LIVSLANG_DEBUG", false),
 		MaxConns:    int32(env.Int("LIVSLANG_"+up+"_DB_MAX_CONNS", 20)),
+		getenv:      env.Getenv,
 	}
+	cfg.NATSReplicas = env.Int("LIVSLANG_NATS_REPLICAS", 1)
+	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {
+		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_NATS_REPLICAS: want 1 to 5, got %d", cfg.NATSReplicas))
+	}
+	return cfg
 }

@@ -11,9 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/auth"
@@ -23,6 +25,7 @@ import (
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/stream"
+	"livslang.dk/pkg/tracing"
 )
 
 // Service is a started service's shared infrastructure.
@@ -35,23 +38,37 @@ type Service struct {
 	Metrics  *httpapi.Metrics
 	Verifier *auth.Verifier
 	Parker   inbox.Parker
+	Tracing  *tracing.Provider // spans of HTTP requests, outbox sends and consumed events
+	Streams  *stream.Metrics   // consumer metrics on Metrics.Registry
 
 	migrations fs.FS
 	dir        string
 	workers    []func(context.Context) error
+	consumers  []string
 }
 
 // Start connects to Postgres (applying the service's migrations from dir in files) and to JetStream
-// (ensuring the streams).
+// (ensuring the streams), and sets up tracing (OTEL_* variables) and the metrics of the outbox,
+// the consumers and parked messages on the service's registry.
 func Start(ctx context.Context, cfg Config, stdout io.Writer, files fs.FS, dir string) (*Service, error) {
 	log := logging.New(cfg.Name, stdout, cfg.Debug)
+	getenv := cfg.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	tp, err := tracing.Setup(ctx, getenv, cfg.Name)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
 	pool, err := pgdb.Connect(ctx, cfg.DatabaseURL, cfg.MaxConns)
 	if err != nil {
+		_ = tp.Shutdown(ctx)
 		return nil, err
 	}
 	n, err := pgdb.Migrate(ctx, pool, files, dir)
 	if err != nil {
 		pool.Close()
+		_ = tp.Shutdown(ctx)
 		return nil, err
 	}
 	log.Info("migrations applied", zap.Int("new", n))
@@ -59,36 +76,144 @@ func Start(ctx context.Context, cfg Config, stdout io.Writer, files fs.FS, dir s
 		nats.ReconnectWait(500*time.Millisecond))
 	if err != nil {
 		pool.Close()
+		_ = tp.Shutdown(ctx)
 		return nil, fmt.Errorf("connect nats: %w", err)
 	}
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024))
 	if err != nil {
 		nc.Close()
 		pool.Close()
+		_ = tp.Shutdown(ctx)
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	if err := stream.EnsureStreams(ctx, js); err != nil {
+	if err := stream.EnsureStreams(ctx, js, stream.WithReplicas(cfg.NATSReplicas)); err != nil {
 		nc.Close()
 		pool.Close()
+		_ = tp.Shutdown(ctx)
 		return nil, err
 	}
+	m := httpapi.NewMetrics(cfg.Name)
 	s := &Service{
 		Config: cfg, Log: log, Pool: pool, NC: nc, JS: js,
-		Metrics:    httpapi.NewMetrics(cfg.Name),
+		Metrics:    m,
 		Verifier:   auth.NewVerifier(cfg.IssuerURL),
 		Parker:     inbox.Parker{Pool: pool},
+		Tracing:    tp,
+		Streams:    stream.NewMetrics(m.Registry, cfg.Name),
 		migrations: files, dir: dir,
 	}
-	s.Go((&outbox.Relay{Pool: pool, JS: js, Log: log, Poll: cfg.Poll}).Run)
+	s.Metrics.Registry.MustRegister(&parkedGauge{s: s, desc: prometheus.NewDesc("livslang_parked_messages",
+		"Messages a consumer gave up on, kept in parked_messages until replayed or removed (docs/operations.md).",
+		[]string{"consumer"}, prometheus.Labels{"service": cfg.Name})})
+	s.Go((&outbox.Relay{Pool: pool, JS: js, Log: log, Poll: cfg.Poll,
+		Metrics: outbox.NewMetrics(m.Registry, cfg.Name, pool), Tracing: tp}).Run)
+	if tp.Enabled() {
+		log.Info("tracing on: spans are exported over OTLP/HTTP")
+	}
 	return s, nil
+}
+
+// Gauge registers a gauge read from the service's database whenever metrics are scraped: query
+// returns one row per series, the label values (as text) in the order of labels, then the value.
+// Every instance reports the same value, so aggregate with max. A failing query leaves the gauge
+// out of that scrape.
+func (s *Service) Gauge(name, help string, labels []string, query string) {
+	s.Metrics.Registry.MustRegister(&sqlGauge{pool: s.Pool, query: query, labels: len(labels),
+		desc: prometheus.NewDesc(name, help, labels, prometheus.Labels{"service": s.Config.Name})})
+}
+
+// parkedGauge reports the rows in parked_messages per consumer, 0 for the service's consumers with none.
+type parkedGauge struct {
+	s    *Service
+	desc *prometheus.Desc
+}
+
+func (g *parkedGauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+
+func (g *parkedGauge) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rows, err := g.s.Pool.Query(ctx, `SELECT consumer, count(*) FROM parked_messages GROUP BY consumer`)
+	if err != nil {
+		return
+	}
+	counts := map[string]int64{}
+	for _, c := range g.s.consumers {
+		counts[c] = 0
+	}
+	for rows.Next() {
+		var c string
+		var n int64
+		if rows.Scan(&c, &n) == nil {
+			counts[c] = n
+		}
+	}
+	if rows.Close(); rows.Err() != nil {
+		return
+	}
+	for c, n := range counts {
+		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(n), c)
+	}
+}
+
+type sqlGauge struct {
+	pool   *pgxpool.Pool
+	query  string
+	labels int
+	desc   *prometheus.Desc
+}
+
+func (g *sqlGauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+
+func (g *sqlGauge) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rows, err := g.pool.Query(ctx, g.query)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil || len(vals) != g.labels+1 {
+			return
+		}
+		labels := make([]string, g.labels)
+		for i := range labels {
+			labels[i] = fmt.Sprint(vals[i])
+		}
+		var v float64
+		switch x := vals[g.labels].(type) {
+		case int64:
+			v = float64(x)
+		case int32:
+			v = float64(x)
+		case float64:
+			v = x
+		case float32:
+			v = float64(x)
+		default:
+			if f, ok := x.(interface{ Float64Value() (pgtype.Float8, error) }); ok {
+				if fv, err := f.Float64Value(); err == nil && fv.Valid {
+					v = fv.Float64
+					break
+				}
+			}
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, v, labels...)
+	}
 }
 
 // Go adds a worker that runs until the service stops.
 func (s *Service) Go(w func(context.Context) error) { s.workers = append(s.workers, w) }
 
-// Consume adds a durable consumer.
+// Consume adds a durable consumer, with the service's metrics and tracing.
 func (s *Service) Consume(c stream.Consumer) {
 	c.Log, c.Parker = s.Log, s.Parker
+	c.Metrics, c.Tracing = s.Streams, s.Tracing
+	s.Streams.Init(c.Durable)
+	s.consumers = append(s.consumers, c.Durable)
 	s.Go(func(ctx context.Context) error { return c.Run(ctx, s.JS) })
 }
 
@@ -115,6 +240,13 @@ func (s *Service) Ready(ctx context.Context) error {
 func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
 	defer s.Pool.Close()
 	defer s.NC.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Tracing.Shutdown(ctx); err != nil {
+			s.Log.Warn("flushing spans failed", zap.Error(err))
+		}
+	}()
 	httpapi.Ops(mux, s.Metrics, s.Ready)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteProblem(w, r, fmt.Errorf("%w: no such resource", httpapi.ErrNotFound))
@@ -124,7 +256,7 @@ func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
 		return fmt.Errorf("listen %s: %w", s.Config.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           s.Metrics.Instrument(s.Verifier.Middleware(mux)),
+		Handler:           s.Tracing.Handler(s.Metrics.InstrumentRoutes(mux, s.Verifier.Middleware(mux))),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

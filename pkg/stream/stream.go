@@ -10,22 +10,44 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/tracing"
 )
 
+// StreamOption changes how EnsureStreams configures the streams.
+type StreamOption func(*jetstream.StreamConfig)
+
+// WithReplicas stores each stream on n servers of a JetStream cluster (1, 3 or 5; 0 or 1 is a single
+// copy). Consumers inherit the stream's replica count. Raising it on an existing stream is allowed
+// while the cluster has that many servers.
+func WithReplicas(n int) StreamOption {
+	return func(c *jetstream.StreamConfig) {
+		if n > 1 {
+			c.Replicas = n
+		}
+	}
+}
+
 // EnsureStreams creates or updates the streams of every producing service.
-func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOption) error {
 	for name, subject := range events.StreamSubjects {
-		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		cfg := jetstream.StreamConfig{
 			Name:       name,
 			Subjects:   []string{subject},
 			Storage:    jetstream.FileStorage,
 			Retention:  jetstream.LimitsPolicy,
 			MaxAge:     30 * 24 * time.Hour,
 			Duplicates: 10 * time.Minute,
-		})
+		}
+		for _, o := range opts {
+			o(&cfg)
+		}
+		_, err := js.CreateOrUpdateStream(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("ensure stream %s: %w", name, err)
 		}
@@ -56,6 +78,11 @@ type Consumer struct {
 	Handler    Handler
 	Parker     Parker
 	Log        *zap.Logger
+	Metrics    *Metrics          // nil: no metrics
+	Tracing    *tracing.Provider // nil: no spans
+	// LagEvery is how often the consumer's pending counts are read from the server for
+	// Metrics (default 10 s).
+	LagEvery time.Duration
 }
 
 // backoff is the redelivery delay after the n-th failed delivery.
@@ -85,43 +112,106 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.Durable, err)
 	}
+	if c.Metrics != nil {
+		go c.watchLag(ctx, cons)
+	}
 	<-ctx.Done()
 	cc.Drain()
 	<-cc.Closed()
 	return nil
 }
 
+// watchLag copies the consumer's pending counts from the server into the metrics until ctx is done.
+func (c Consumer) watchLag(ctx context.Context, cons jetstream.Consumer) {
+	every := c.LagEvery
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if info, err := cons.Info(ictx); err == nil {
+			c.Metrics.lag(c.Durable, info.NumPending, uint64(info.NumAckPending))
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func (c Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+	start := time.Now()
 	deliveries := 1
 	if md, err := msg.Metadata(); err == nil {
 		deliveries = int(md.NumDelivered)
+		c.Metrics.pending(c.Durable, md.NumPending)
 	}
+	e, parseErr := events.Parse(msg.Data())
+	ctx, span := c.startSpan(ctx, msg, e, deliveries)
+	defer span.End()
 	log := c.Log.With(zap.String("consumer", c.Durable), zap.String("subject", msg.Subject()), zap.Int("delivery", deliveries))
+	log = log.With(tracing.Fields(ctx)...)
 	err := func() error {
-		e, err := events.Parse(msg.Data())
-		if err != nil {
-			return err
+		if parseErr != nil {
+			return parseErr
 		}
 		log = log.With(zap.String("event_id", e.ID), zap.String("event_type", e.Type))
 		return c.Handler(ctx, e)
 	}()
+	outcome := "ok"
+	defer func() { c.Metrics.observe(c.Durable, outcome, deliveries, time.Since(start)) }()
 	if err == nil {
 		if err := msg.DoubleAck(ctx); err != nil {
 			log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
 		}
 		return
 	}
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
 	permanent := errors.Is(err, ErrPermanent) || errors.Is(err, events.ErrMalformed)
 	if !permanent && deliveries < c.MaxDeliver {
+		outcome = "retry"
 		log.Warn("event failed; retrying", zap.Error(err))
 		_ = msg.NakWithDelay(backoff(deliveries))
 		return
 	}
 	if perr := c.Parker.Park(ctx, c.Durable, msg.Subject(), msg.Data(), err.Error(), deliveries); perr != nil {
+		outcome = "retry"
 		log.Error("parking failed; retrying", zap.Error(perr), zap.NamedError("cause", err))
 		_ = msg.NakWithDelay(backoff(deliveries))
 		return
 	}
+	outcome = "parked"
 	log.Error("event parked", zap.Error(err))
 	_ = msg.Term()
+}
+
+// startSpan starts the consumer span, continuing the trace context in the message headers (set by
+// the outbox relay) or, failing that, the envelope's traceparent.
+func (c Consumer) startSpan(ctx context.Context, msg jetstream.Msg, e events.Envelope, deliveries int) (context.Context, trace.Span) {
+	if !c.Tracing.Enabled() {
+		return ctx, trace.SpanFromContext(ctx)
+	}
+	if h := msg.Headers(); h != nil {
+		ctx = c.Tracing.Propagator.Extract(ctx, tracing.HeaderCarrier(h))
+	}
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		ctx = tracing.ContextWithTraceParent(ctx, e.TraceParent)
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("messaging.system", "nats"),
+		attribute.String("messaging.operation.type", "process"),
+		attribute.String("messaging.destination.name", msg.Subject()),
+		attribute.String("messaging.consumer.group.name", c.Durable),
+		attribute.Int("messaging.message.delivery_count", deliveries),
+	}
+	if e.ID != "" {
+		attrs = append(attrs, attribute.String("messaging.message.id", e.ID), attribute.String("cloudevents.event_type", e.Type))
+	}
+	return c.Tracing.Tracer("livslang.dk/pkg/stream").Start(ctx, "process "+msg.Subject(),
+		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
 }

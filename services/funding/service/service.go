@@ -55,6 +55,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	st := &store.Store{Pool: svc.Pool, Now: time.Now}
+	svc.Gauge("livslang_funding_pool_remaining_dkk", "Budget left in a pool (amount - reserved - paid).", []string{"scheme", "owner", "year"}, `SELECT scheme, owner, year::text, amount_dkk - reserved_dkk - paid_dkk FROM budget_pools`)
 	if cfg.SeedDemo {
 		n, err := seedPools(ctx, st, time.Now().Year())
 		if err != nil {
@@ -93,7 +94,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return d.OnEnrolment(ctx, consumer, e, en)
 		},
 	})
-	svc.Go(func(ctx context.Context) error { return d.RunTimers(ctx, 15*time.Second) })
+	svc.Go(func(ctx context.Context) error {
+		return d.RunTimers(ctx, 15*time.Second, func(err error) { svc.Log.Warn("referral expiry failed; retrying", zap.Error(err)) })
+	})
 	mux := http.NewServeMux()
 	(&api.API{Decisions: d, Store: st, Log: svc.Log, CPRIndexKey: indexKey}).Routes(mux)
 	return svc.Serve(ctx, mux)

@@ -91,7 +91,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	hs := &http.Server{
-		Handler:           metrics.Instrument(srv.Middleware(mux)),
+		Handler:           metrics.InstrumentRoutes(mux, srv.Middleware(mux)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
