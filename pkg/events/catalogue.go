@@ -98,6 +98,8 @@ type CourseFacts struct {
 	FeeDKK          int64    `json:"fee_dkk"`
 	Schemes         []string `json:"schemes"`
 	SeatsTotal      int      `json:"seats_total"`
+	// Status is published or cancelled.
+	Status string `json:"status,omitempty"`
 }
 
 // CourseUpdated (livslang.course.updated.v1) carries a course run's description when it is published or

@@ -83,6 +83,15 @@ func TestInstitutionPublishesChangesAndCancelsRuns(t *testing.T) {
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPatch, b.base+"/v1/courses/"+run.ID, otherStaff, map[string]any{"seats_total": 9}), http.StatusNotFound)
 	r = patch(map[string]any{"seats_total": 3, "title_en": "Leadership in practice (module 1)"})
 	testenv.MustStatus(t, r, http.StatusOK)
+	var patched struct {
+		ID         string
+		TitleEN    string `json:"title_en"`
+		SeatsTotal int    `json:"seats_total"`
+	}
+	r.JSON(t, &patched)
+	if patched.ID != run.ID || patched.SeatsTotal != 3 || patched.TitleEN != "Leadership in practice (module 1)" {
+		t.Fatalf("the patch answered %+v", patched)
+	}
 	var status struct{ Status string }
 	testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+e2.ID, second, nil).JSON(t, &status)
 	if status.Status != "offered" {

@@ -41,7 +41,7 @@ func key() string {
 }
 
 func setup(t *testing.T) bundle {
-	return setupWith(t, map[string]string{
+	return setupWith(t, map[string]string{"LIVSLANG_REGISTRATION_MAX_IN_FLIGHT": "100000",
 		"LIVSLANG_REGISTRATION_RATE_PER_CITIZEN": "1000", "LIVSLANG_REGISTRATION_RATE_PER_ADDRESS": "100000"})
 }
 

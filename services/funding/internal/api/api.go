@@ -152,6 +152,9 @@ func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if course.Status == "cancelled" {
+		return fmt.Errorf("%w: the course run is cancelled", httpapi.ErrUnprocessable)
+	}
 	var citizen store.Citizen
 	if claims.Role == auth.RoleCaseworker {
 		citizen, err = a.citizenByCPR(r.Context(), number, claims.Municipality)

@@ -134,10 +134,10 @@ func wireRules(rs []rules.RuleResult) []Rule {
 
 // SchemeAnswer is what one scheme would give (eligibility before enrolling).
 type SchemeAnswer struct {
-	Scheme  string
-	Outcome string
-	Amounts Amounts
-	Rules   []Rule
+	Scheme  string  `json:"scheme"`
+	Outcome string  `json:"outcome"`
+	Amounts Amounts `json:"amounts"`
+	Rules   []Rule  `json:"rules"`
 }
 
 // Answer maps a scheme result to its wire form.

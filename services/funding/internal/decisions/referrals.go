@@ -37,6 +37,9 @@ type NewReferral struct {
 // holds a seat, notification tells the citizen).
 func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Referral, error) {
 	v := &httpapi.ValidationError{}
+	if n.Course.Status == "cancelled" {
+		v.Add("course_id", "the course run is cancelled")
+	}
 	if !slices.Contains(ReferralSchemes, n.Scheme) {
 		v.Add("funding", "a referral is funded by jobrettet_uddannelse, regional_pulje or municipality")
 	}

@@ -80,7 +80,7 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 		out.Funding = fundingJSON{Outcome: f.Outcome, Scheme: f.Scheme, CitizenPaysDKK: &f.CitizenPaysDKK,
 			WeeklyDKK: &f.WeeklyDKK, Reasons: f.Reasons}
 	}
-	if e.Status == enrolment.Completed || e.Status == enrolment.Withdrawn {
+	if e.Status == enrolment.Started || e.Status == enrolment.Completed || e.Status == enrolment.Withdrawn {
 		out.AttendedHours = &e.AttendedHours
 	}
 	if e.Course.ID != uuid.Nil {

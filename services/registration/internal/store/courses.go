@@ -77,7 +77,7 @@ func (c Course) Facts() events.CourseFacts {
 		ID: c.ID.String(), Code: c.Code, Title: c.Title, TitleEN: c.TitleEN, Category: c.Category,
 		InstitutionID: c.InstitutionID.String(), InstitutionName: c.InstitutionName,
 		StartsOn: date(c.StartsOn), EndsOn: date(c.EndsOn), HoursPerWeek: c.HoursPerWeek, FeeDKK: c.FeeDKK,
-		Schemes: c.Schemes, SeatsTotal: c.SeatsTotal,
+		Schemes: c.Schemes, SeatsTotal: c.SeatsTotal, Status: c.Status,
 	}
 }
 

@@ -331,7 +331,9 @@ func (s *Store) move(ctx context.Context, tx pgx.Tx, e *Enrolment, c Citizen, to
 	if e.Funding == nil {
 		funding = nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = $2, holds_seat = $3, funding = $4, version = $5, updated_at = now()
+	// An institution no longer answers an enrolment that left "confirmed".
+	if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = $2, holds_seat = $3, funding = $4, version = $5, updated_at = now(),
+			institution_decision = CASE WHEN institution_decision = 'pending' AND $2 <> 'confirmed' THEN '' ELSE institution_decision END
 		WHERE id = $1`, e.ID, e.Status, e.HoldsSeat, funding, e.Version); err != nil {
 		return fmt.Errorf("update enrolment: %w", err)
 	}

@@ -96,7 +96,7 @@ func (s *Store) answer(ctx context.Context, tx pgx.Tx, id uuid.UUID, institution
 // ApplyOverdueAnswers applies the default answer to enrolments whose institution did not answer
 // before its deadline. It returns how many it answered.
 func (s *Store) ApplyOverdueAnswers(ctx context.Context) (int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM enrolments WHERE institution_decision = 'pending'
+	rows, err := s.pool.Query(ctx, `SELECT id FROM enrolments WHERE institution_decision = 'pending' AND status = 'confirmed'
 		AND institution_deadline < $1 ORDER BY institution_deadline LIMIT 100`, s.now())
 	if err != nil {
 		return 0, translate("overdue answers", err)
@@ -112,7 +112,7 @@ func (s *Store) ApplyOverdueAnswers(ctx context.Context) (int, error) {
 		err := s.tx(ctx, func(tx pgx.Tx) error {
 			// Someone may have answered meanwhile: only a still-pending, overdue answer is applied.
 			var pending bool
-			if err := tx.QueryRow(ctx, `SELECT institution_decision = 'pending' AND institution_deadline < $2
+			if err := tx.QueryRow(ctx, `SELECT institution_decision = 'pending' AND status = 'confirmed' AND institution_deadline < $2
 				FROM enrolments WHERE id = $1 FOR UPDATE`, id, s.now()).Scan(&pending); err != nil || !pending {
 				return err
 			}

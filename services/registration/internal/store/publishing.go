@@ -116,8 +116,11 @@ func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution stri
 		}
 		for free := c.SeatsTotal - c.SeatsTaken; free > 0; free-- {
 			promoted, err := s.promote(ctx, tx, c.ID)
-			if err != nil || !promoted {
+			if err != nil {
 				return err
+			}
+			if !promoted {
+				break
 			}
 		}
 		out, err = s.announceCourse(ctx, tx, c.ID)

@@ -36,6 +36,9 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 	} else if err != nil {
 		return err
 	}
+	if course.Status == "cancelled" {
+		return nil // the run was cancelled: nothing to hold (funding releases the referral when it expires)
+	}
 	citizen, err := s.scanCitizen(tx.QueryRow(ctx, `SELECT `+citizenColumns+` FROM citizens WHERE id = $1`, r.CitizenID))
 	if err != nil {
 		return fmt.Errorf("%w: referral for unknown citizen: %v", events.ErrMalformed, err)

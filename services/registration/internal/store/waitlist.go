@@ -32,6 +32,10 @@ func (s *Store) AnswerOffer(ctx context.Context, id uuid.UUID, citizenID string,
 		if e.Status != enrolment.Offered {
 			return fmt.Errorf("%w: there is no open offer on this enrolment (it is %s)", httpapi.ErrConflict, e.Status)
 		}
+		if e.ReferralID != "" {
+			return fmt.Errorf("%w: this seat is held for a referral: answer the referral (POST /v1/referrals/%s/accept or /decline)",
+				httpapi.ErrConflict, e.ReferralID)
+		}
 		if e.OfferExpiresAt != nil && s.now().After(*e.OfferExpiresAt) {
 			return fmt.Errorf("%w: the offer expired at %s", httpapi.ErrConflict, e.OfferExpiresAt.In(Copenhagen).Format("2006-01-02 15:04"))
 		}
