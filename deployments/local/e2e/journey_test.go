@@ -6,9 +6,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,35 +41,38 @@ type system struct {
 	env                     *testenv.Env
 	smtp                    *smtptest.Server
 	reg, fund, notification string
+	post                    string // notification's Digital Post folder (development provider)
 }
 
 func start(t *testing.T) system {
 	env := testenv.New(t, "registration", "funding", "notification")
 	smtp := smtptest.Start(t)
-	s := system{env: env, smtp: smtp}
+	s := system{env: env, smtp: smtp, post: t.TempDir()}
 	index := key()
 	s.reg = env.Start(t, "registration", registration.Run, map[string]string{
 		"LIVSLANG_REGISTRATION_PII_KEYS": "1:" + key(), "LIVSLANG_CPR_INDEX_KEY": index,
 		"LIVSLANG_REGISTRATION_SEED_DEMO": "true",
 	})
 	s.fund = env.Start(t, "funding", funding.Run, map[string]string{"LIVSLANG_CPR_INDEX_KEY": index, "LIVSLANG_FUNDING_SEED_DEMO": "true"})
-	s.notification = env.Start(t, "notification", notification.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr})
+	s.notification = env.Start(t, "notification", notification.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr,
+		"LIVSLANG_DIGITAL_POST_DIR": s.post, "LIVSLANG_SMS_FILE": filepath.Join(t.TempDir(), "sms.jsonl")})
 	return s
 }
 
 type citizen struct {
-	token, email string
+	id, token, email string
 }
 
 func (s system) citizen(t *testing.T, cpr, name, email, language string) citizen {
-	tok := s.env.Token(t, auth.Claims{Subject: uuid.NewString(), Role: auth.RoleCitizen, CPR: cpr, Municipality: "657"})
+	id := uuid.NewString()
+	tok := s.env.Token(t, auth.Claims{Subject: id, Role: auth.RoleCitizen, CPR: cpr, Municipality: "657"})
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPut, s.reg+"/v1/me/profile", tok, map[string]any{
 		"name": name, "email": email, "phone": "+4520123456", "language": language,
 		"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2008},
 		"employment": map[string]any{"status": "employed", "employer_cvr": "12345678", "since": "2021-02-01", "weekly_hours": 37},
 		"benefits":   "none",
 	}), http.StatusOK)
-	return citizen{token: tok, email: email}
+	return citizen{id: id, token: tok, email: email}
 }
 
 type enrolment struct {
@@ -101,11 +108,61 @@ func (s system) waitStatus(t *testing.T, c citizen, id, status string) enrolment
 	return e
 }
 
+// mailsTo returns the mails to addr, each with Body its plain-text part (notification sends
+// multipart/alternative: text and HTML).
 func (s system) mailsTo(addr string) []smtptest.Message {
 	var out []smtptest.Message
 	for _, m := range s.smtp.Messages() {
 		if m.To[0] == addr {
+			m.Body = plainText(m)
 			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// mailTo returns the mail to addr whose subject starts with prefix.
+func (s system) mailTo(addr, prefix string) (smtptest.Message, bool) {
+	for _, m := range s.mailsTo(addr) {
+		if strings.HasPrefix(m.Subject, prefix) {
+			return m, true
+		}
+	}
+	return smtptest.Message{}, false
+}
+
+func plainText(m smtptest.Message) string {
+	mediaType, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || !strings.HasPrefix(mediaType, "multipart/") {
+		return m.Body
+	}
+	mr := multipart.NewReader(strings.NewReader(m.Body), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return ""
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+			b, _ := io.ReadAll(p) // quoted-printable is decoded by the reader
+			return string(b)
+		}
+	}
+}
+
+// letters returns the Digital Post documents (MeMo XML) notification wrote.
+func (s system) letters(t *testing.T) []string {
+	entries, err := os.ReadDir(s.post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".xml") {
+			raw, err := os.ReadFile(filepath.Join(s.post, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(raw))
 		}
 	}
 	return out
@@ -142,9 +199,10 @@ func TestJourneyFromEnrolmentToMail(t *testing.T) {
 	if e.Funding.Outcome != "approved" || e.Funding.Scheme != "veu" {
 		t.Fatalf("funding %+v", e.Funding)
 	}
-	testenv.Eventually(t, 20*time.Second, "Mette's confirmation mail", func() bool { return len(s.mailsTo(mette.email)) == 1 })
-	m := s.mailsTo(mette.email)[0]
-	if !strings.HasPrefix(m.Subject, "Du har fået plads") || !strings.Contains(m.Body, "VEU-godtgørelse") {
+	// Two mails: the request received, then the place.
+	testenv.Eventually(t, 20*time.Second, "Mette's confirmation mail", func() bool { return len(s.mailsTo(mette.email)) == 2 })
+	m, ok := s.mailTo(mette.email, "Du har fået plads")
+	if _, received := s.mailTo(mette.email, "Vi har modtaget din tilmelding"); !ok || !received || !strings.Contains(m.Body, "VEU-godtgørelse") {
 		t.Fatalf("mail %q:\n%s", m.Subject, m.Body)
 	}
 	var d struct {
@@ -159,20 +217,46 @@ func TestJourneyFromEnrolmentToMail(t *testing.T) {
 	// SVU for an AMU course: rejected with reasons, in English for James.
 	r := s.enrol(t, james, truck, "svu")
 	s.waitStatus(t, james, r.ID, "rejected")
-	testenv.Eventually(t, 20*time.Second, "James's rejection mail", func() bool { return len(s.mailsTo(james.email)) == 1 })
-	j := s.mailsTo(james.email)[0]
-	if !strings.HasPrefix(j.Subject, "Your enrolment was not approved") || !strings.Contains(j.Body, "- ") {
+	testenv.Eventually(t, 20*time.Second, "James's rejection mail", func() bool { return len(s.mailsTo(james.email)) == 2 })
+	j, ok := s.mailTo(james.email, "Your enrolment was not approved")
+	if !ok || !strings.Contains(j.Body, "- ") {
 		t.Fatalf("rejection mail %q:\n%s", j.Subject, j.Body)
 	}
+	// A funding rejection is a public authority's decision: it also goes by Digital Post.
 	var notes struct {
-		Items []struct{ Subject, Status, Language string }
+		Items []struct{ Kind, Channel, Subject, Status, Language string }
 	}
-	testenv.Eventually(t, 20*time.Second, "James's notification recorded as sent", func() bool {
+	testenv.Eventually(t, 20*time.Second, "James's notifications recorded as sent", func() bool {
 		testenv.Do(t, http.MethodGet, s.notification+"/v1/me/notifications", james.token, nil).JSON(t, &notes)
-		return len(notes.Items) == 1 && notes.Items[0].Status == "sent"
+		sent := 0
+		for _, n := range notes.Items {
+			if n.Status == "sent" {
+				sent++
+			}
+		}
+		return len(notes.Items) == 3 && sent == 3
 	})
-	if notes.Items[0].Language != "en" || notes.Items[0].Subject != j.Subject {
-		t.Fatalf("James's notification %+v", notes.Items[0])
+	channels := map[string]bool{}
+	for _, n := range notes.Items {
+		if n.Kind == "enrolment_rejected" {
+			channels[n.Channel] = n.Language == "en" && n.Subject == j.Subject
+		}
+	}
+	if !channels["email"] || !channels["digital_post"] {
+		t.Fatalf("James's notifications %+v", notes.Items)
+	}
+	letters := 0
+	for _, l := range s.letters(t) {
+		if strings.Contains(l, "<memo:recipientID>"+james.id+"</memo:recipientID>") {
+			letters++
+			if !strings.Contains(l, "<memo:label>"+j.Subject+"</memo:label>") || !strings.Contains(l, "<memo:legalNotification>true") ||
+				strings.Contains(l, "0205841457") {
+				t.Fatalf("James's letter:\n%s", l)
+			}
+		}
+	}
+	if letters != 1 {
+		t.Fatalf("%d Digital Post letters to James, want 1", letters)
 	}
 	checkEvents(t, s)
 }
@@ -213,8 +297,9 @@ func TestCancellationPromotesTheWaitingList(t *testing.T) {
 			t.Fatalf("promoted enrolment history %+v, want %v", got.History, want)
 		}
 	}
+	// Anne: received, confirmed, cancelled. Carl: waitlisted, offered, received (he took the offer), confirmed.
 	testenv.Eventually(t, 20*time.Second, "Anne's cancellation, Carl's offer and confirmation mails", func() bool {
-		return len(s.mailsTo(a.email)) == 2 && len(s.mailsTo(c.email)) == 3
+		return len(s.mailsTo(a.email)) == 3 && len(s.mailsTo(c.email)) == 4
 	})
 	offered := false
 	for _, m := range s.mailsTo(c.email) {

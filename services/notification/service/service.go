@@ -1,5 +1,6 @@
 // Package service wires notification together: configuration, storage, the consumers of registration's
-// events, the e-mail sender, the webhook worker and the HTTP API. cmd/notification calls Run.
+// and funding's events, the sender with its channels (e-mail, SMS, Digital Post), the reminders, the
+// webhook worker and the HTTP API. cmd/notification calls Run.
 package service
 
 import (
@@ -8,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -19,18 +23,41 @@ import (
 	"livslang.dk/pkg/service"
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/notification/internal/api"
+	"livslang.dk/services/notification/internal/channels"
+	"livslang.dk/services/notification/internal/notify"
+	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/sender"
 	"livslang.dk/services/notification/internal/store"
-	"livslang.dk/services/notification/internal/templates"
 	"livslang.dk/services/notification/internal/webhooks"
 )
 
-// Config is notification's configuration; see docs/configuration.md.
+// Config is notification's configuration; see docs/configuration.md and ../README.md.
 type Config struct {
 	service.Config
 	SMTPAddr string // LIVSLANG_SMTP_ADDR, default 127.0.0.1:1025
 	MailFrom string // LIVSLANG_MAIL_FROM, default livslang@herning.dk
-	Webhooks WebhookConfig
+	// SMSFile is where the development SMS provider appends one JSON line per SMS (LIVSLANG_SMS_FILE,
+	// default $TMPDIR/livslang-notification/sms.jsonl; the local launcher puts it in its data folder).
+	SMSFile string
+	// DigitalPostDir is where the development Digital Post provider writes one MeMo XML file per
+	// message (LIVSLANG_DIGITAL_POST_DIR, default $TMPDIR/livslang-notification/digital-post).
+	DigitalPostDir string
+	// DigitalPostSenderCVR and DigitalPostSenderName name the authority in Digital Post
+	// (LIVSLANG_DIGITAL_POST_SENDER_CVR, default 29189854; LIVSLANG_DIGITAL_POST_SENDER_NAME, default
+	// Herning Kommune).
+	DigitalPostSenderCVR  string
+	DigitalPostSenderName string
+	// PortalURL is where links in messages point (LIVSLANG_PORTAL_URL, default http://127.0.0.1:8080).
+	PortalURL string
+	// QuietHours is when no SMS is sent (LIVSLANG_SMS_QUIET_HOURS, default 21:00-08:00 Copenhagen; "off").
+	QuietHours policy.QuietHours
+	// AnswerDays is the institutions' answer deadline in Danish business days
+	// (LIVSLANG_NOTIFICATION_ANSWER_DAYS, default 5; keep equal to LIVSLANG_REGISTRATION_ANSWER_DAYS).
+	AnswerDays int
+	// SendLease is how long a message being sent is held before it is tried again
+	// (LIVSLANG_NOTIFICATION_SEND_LEASE, default 2m).
+	SendLease time.Duration
+	Webhooks  WebhookConfig
 }
 
 // WebhookConfig is how webhooks are delivered.
@@ -62,10 +89,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		return n
 	}
+	devDir := filepath.Join(os.TempDir(), "livslang-notification")
 	cfg := Config{
-		Config:   service.Load(env, "notification", 8083),
-		SMTPAddr: env.String("LIVSLANG_SMTP_ADDR", "127.0.0.1:1025"),
-		MailFrom: env.String("LIVSLANG_MAIL_FROM", "livslang@herning.dk"),
+		Config:                service.Load(env, "notification", 8083),
+		SMTPAddr:              env.String("LIVSLANG_SMTP_ADDR", "127.0.0.1:1025"),
+		MailFrom:              env.String("LIVSLANG_MAIL_FROM", "livslang@herning.dk"),
+		SMSFile:               env.String("LIVSLANG_SMS_FILE", filepath.Join(devDir, "sms.jsonl")),
+		DigitalPostDir:        env.String("LIVSLANG_DIGITAL_POST_DIR", filepath.Join(devDir, "digital-post")),
+		DigitalPostSenderCVR:  env.String("LIVSLANG_DIGITAL_POST_SENDER_CVR", "29189854"),
+		DigitalPostSenderName: env.String("LIVSLANG_DIGITAL_POST_SENDER_NAME", "Herning Kommune"),
+		PortalURL:             env.URL("LIVSLANG_PORTAL_URL", "http://127.0.0.1:8080"),
+		AnswerDays:            env.Int("LIVSLANG_NOTIFICATION_ANSWER_DAYS", 5),
+		SendLease:             duration("LIVSLANG_NOTIFICATION_SEND_LEASE", "2m"),
 		Webhooks: WebhookConfig{
 			GiveUpAfter:   duration("LIVSLANG_WEBHOOK_GIVE_UP_AFTER", "72h"),
 			SecretOverlap: duration("LIVSLANG_WEBHOOK_SECRET_OVERLAP", "24h"),
@@ -77,63 +112,97 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	for _, s := range strings.Split(env.String("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", "5s,30s,2m,10m,30m,1h,2h,4h,8h"), ",") {
 		cfg.Webhooks.Schedule = append(cfg.Webhooks.Schedule, parse("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", s))
 	}
+	var err error
+	if cfg.QuietHours, err = policy.ParseQuietHours(env.String("LIVSLANG_SMS_QUIET_HOURS", "21:00-08:00")); err != nil {
+		errs = append(errs, fmt.Errorf("LIVSLANG_SMS_QUIET_HOURS: %w", err))
+	}
+	if cfg.AnswerDays < 1 || cfg.AnswerDays > 60 {
+		errs = append(errs, fmt.Errorf("LIVSLANG_NOTIFICATION_ANSWER_DAYS: want 1 to 60, got %d", cfg.AnswerDays))
+	}
+	if !regexp.MustCompile(`^\d{8}$`).MatchString(cfg.DigitalPostSenderCVR) {
+		errs = append(errs, fmt.Errorf("LIVSLANG_DIGITAL_POST_SENDER_CVR: want a CVR number of 8 digits"))
+	}
 	return cfg, errors.Join(append([]error{env.Err()}, errs...)...)
+}
+
+// Options are what a test injects into the service; the zero value is production.
+type Options struct {
+	// Now is the clock of everything time-based: due times, retries, quiet hours, reminders, webhook
+	// retries. Default time.Now.
+	Now func() time.Time
+	// BeforeRecord runs after a provider accepted a message and before it is recorded as sent; an error
+	// leaves it unrecorded, as a crash at that moment would (see sender.Sender).
+	BeforeRecord func(m store.Message) error
 }
 
 // Run starts notification and serves until ctx is done.
 func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	return Options{}.Run(ctx, getenv, stdout)
+}
+
+// Run starts notification with the options and serves until ctx is done.
+func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
 	}
 	svc, err := service.Start(ctx, cfg.Config, stdout, migrations.FS, "notification")
 	if err != nil {
 		return err
 	}
-	st := &store.Store{Pool: svc.Pool, Now: time.Now}
+	st := &store.Store{Pool: svc.Pool, Now: now}
+	n := &notify.Notifier{Store: st, AnswerDays: cfg.AnswerDays}
+
+	// Registration's events: profiles (the recipients), enrolments (messages, the state reminders
+	// depend on) and runs (changed dates).
 	const consumer = "notification-registration"
 	svc.Consume(stream.Consumer{
-		Stream:  events.StreamRegistration,
-		Durable: consumer,
-		Subjects: []string{events.SubjectProfileUpdated, events.SubjectEnrolmentWaitlisted, events.SubjectEnrolmentConfirmed,
-			events.SubjectEnrolmentRejected, events.SubjectEnrolmentCancelled, events.SubjectEnrolmentOffered,
-			events.SubjectEnrolmentAccepted},
+		Stream:   events.StreamRegistration,
+		Durable:  consumer,
+		Subjects: []string{events.SubjectProfileUpdated, events.SubjectCourseUpdated, "livslang.registration.enrolment.>"},
 		Handler: func(ctx context.Context, e events.Envelope) error {
-			if e.Type == events.TypeProfileUpdated {
+			switch {
+			case e.Type == events.TypeProfileUpdated:
 				var p events.ProfileUpdated
 				if err := e.Decode(&p); err != nil {
 					return err
 				}
 				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return st.UpsertRecipient(ctx, tx, p) })
 				return err
-			}
-			kind, ok := templates.KindForEvent(e.Type)
-			if !ok {
-				return nil // a type this version does not turn into messages
-			}
-			var en events.Enrolment
-			if err := e.Decode(&en); err != nil {
+			case e.Type == events.TypeCourseUpdated:
+				var c events.CourseUpdated
+				if err := e.Decode(&c); err != nil {
+					return err
+				}
+				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnCourse(ctx, tx, e, c) })
+				return err
+			case strings.HasPrefix(e.Type, "livslang.enrolment."):
+				var en events.Enrolment
+				if err := e.Decode(&en); err != nil {
+					return err
+				}
+				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnEnrolment(ctx, tx, e, en) })
 				return err
 			}
-			_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error {
-				return st.AddMessage(ctx, tx, e.ID, en.CitizenID, "email", kind, en)
-			})
-			return err
+			return nil // a type this version does not know
 		},
 	})
+	// Funding's referral events: a referral and its withdrawal are the municipality's decisions.
 	const referrals = "notification-referrals"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
 		Durable:  referrals,
-		Subjects: []string{events.ReferralSubject("created")},
+		Subjects: []string{events.SubjectReferrals},
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			var r events.Referral
 			if err := e.Decode(&r); err != nil {
 				return err
 			}
-			_, err := inbox.Apply(ctx, svc.Pool, referrals, e.ID, func(tx pgx.Tx) error {
-				return st.AddMessage(ctx, tx, e.ID, r.CitizenID, "email", templates.ReferralReceived, r)
-			})
+			_, err := inbox.Apply(ctx, svc.Pool, referrals, e.ID, func(tx pgx.Tx) error { return n.OnReferral(ctx, tx, e, r) })
 			return err
 		},
 	})
@@ -156,9 +225,17 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		},
 	})
 	wh := cfg.Webhooks
-	svc.Go((&webhooks.Worker{Store: st, Log: svc.Log, Timeout: wh.Timeout, Concurrency: wh.Concurrency, PerEndpoint: wh.PerEndpoint,
-		Policy: webhooks.Policy{Schedule: wh.Schedule, GiveUpAfter: wh.GiveUpAfter}}).Run)
-	svc.Go((&sender.Sender{Store: st, Mailer: sender.SMTP{Addr: cfg.SMTPAddr, From: cfg.MailFrom}, Log: svc.Log}).Run)
+	svc.Go((&webhooks.Worker{Store: st, Log: svc.Log, Now: now, Timeout: wh.Timeout, Concurrency: wh.Concurrency,
+		PerEndpoint: wh.PerEndpoint, Policy: webhooks.Policy{Schedule: wh.Schedule, GiveUpAfter: wh.GiveUpAfter}}).Run)
+	svc.Go((&sender.Sender{Store: st, Log: svc.Log, PortalURL: cfg.PortalURL, Quiet: cfg.QuietHours, Lease: cfg.SendLease,
+		BeforeRecord: o.BeforeRecord,
+		Providers: map[string]channels.Provider{
+			policy.Email: channels.SMTP{Addr: cfg.SMTPAddr, From: cfg.MailFrom, Now: now},
+			policy.SMS:   &channels.SMSFile{Path: cfg.SMSFile, Now: now},
+			policy.DigitalPost: channels.DigitalPostDir{Dir: cfg.DigitalPostDir, SenderID: cfg.DigitalPostSenderCVR,
+				SenderLabel: cfg.DigitalPostSenderName, Now: now},
+		}}).Run)
+	svc.Go(n.RunReminders(svc.Log, 200*time.Millisecond))
 	mux := http.NewServeMux()
 	(&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap}).Routes(mux)
 	return svc.Serve(ctx, mux)

@@ -183,6 +183,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			fmt.Sprintf("LIVSLANG_%s_ADDR=127.0.0.1:%d", up, cfg.Ports[svc]),
 			fmt.Sprintf("LIVSLANG_%s_DATABASE_URL=%s", up, dbURLs[svc]),
 		}, common...)
+		if svc == "notification" { // the development SMS and Digital Post providers write here; links point at the portal
+			env = append(env, "LIVSLANG_SMS_FILE="+smsFile(cfg), "LIVSLANG_DIGITAL_POST_DIR="+digitalPostDir(cfg),
+				fmt.Sprintf("LIVSLANG_PORTAL_URL=http://127.0.0.1:%d", cfg.Ports["portal"]))
+		}
 		p, err := startProcess(svc, filepath.Join(cfg.BinDir, svc), nil, env, stdout)
 		if err != nil {
 			return err
@@ -226,6 +230,15 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	case p := <-exited(procs):
 		return fmt.Errorf("%s exited: %v", p.name, p.err)
 	}
+}
+
+// smsFile is where notification's development SMS provider appends one JSON line per SMS.
+func smsFile(cfg config) string { return filepath.Join(cfg.DataDir, "notification", "sms.jsonl") }
+
+// digitalPostDir is where notification's development Digital Post provider writes one MeMo XML file
+// per message.
+func digitalPostDir(cfg config) string {
+	return filepath.Join(cfg.DataDir, "notification", "digital-post")
 }
 
 func portFree(port int) error {

@@ -115,7 +115,8 @@ func TestLocalStack(t *testing.T) {
 	}
 
 	stop, out := startStack()
-	for _, want := range []string{"portal (web)", "registration API", "identity provider", "Mailpit", "NATS JetStream", "PostgreSQL", "curl -s -X POST", "6 new profiles seeded"} {
+	for _, want := range []string{"portal (web)", "registration API", "identity provider", "Mailpit", "NATS JetStream", "PostgreSQL", "curl -s -X POST", "6 new profiles seeded",
+		"notification/sms.jsonl", "notification/digital-post"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("ready table lacks %q:\n%s", want, out)
 		}

@@ -23,6 +23,8 @@ func printTable(w io.Writer, cfg config, idpURL, natsURL string, externalDB bool
 	fmt.Fprintf(tw, "notification API\t%s\n", url("notification"))
 	fmt.Fprintf(tw, "identity provider\t%s  (GET /authorize, POST /token, /.well-known/openid-configuration)\n", idpURL)
 	fmt.Fprintf(tw, "Mailpit (mail UI)\t%s  (SMTP on 127.0.0.1:%d)\n", url("mailpit"), cfg.Ports["smtp"])
+	fmt.Fprintf(tw, "SMS (development)\t%s  (one JSON line per SMS)\n", smsFile(cfg))
+	fmt.Fprintf(tw, "Digital Post (dev)\t%s  (one MeMo XML file per letter)\n", digitalPostDir(cfg))
 	fmt.Fprintf(tw, "NATS JetStream\t%s\n", natsURL)
 	fmt.Fprintf(tw, "PostgreSQL\t%s\n", db)
 	fmt.Fprintf(tw, "health\t/healthz  /readyz  /metrics on every service and the portal\n")

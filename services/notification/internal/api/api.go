@@ -23,6 +23,9 @@ type API struct {
 // Routes registers every endpoint on mux.
 func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/me/notifications", httpapi.Handle(a.Log, a.myNotifications))
+	mux.Handle("GET /v1/me/preferences", httpapi.Handle(a.Log, a.preferences))
+	mux.Handle("PUT /v1/me/preferences", httpapi.Handle(a.Log, a.savePreferences))
+	mux.Handle("GET /v1/admin/deliveries", httpapi.Handle(a.Log, a.deliveries))
 	a.webhookRoutes(mux)
 }
 

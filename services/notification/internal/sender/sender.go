@@ -1,100 +1,68 @@
-// Package sender delivers queued messages: it renders each in the recipient's language and sends it
-// by e-mail over SMTP, retrying failures with backoff.
+// Package sender delivers queued messages: it renders each in the recipient's language and hands it to
+// its channel's provider, holds SMS over quiet hours, retries failures with backoff, and records a
+// permanent failure so that a message that must arrive goes on to the next channel.
 package sender
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
-	"net/smtp"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
+	"livslang.dk/services/notification/internal/channels"
+	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/internal/templates"
 )
 
-// Mailer sends one e-mail.
-type Mailer interface {
-	Send(ctx context.Context, m Mail) error
-}
-
-// Mail is an e-mail to send.
-type Mail struct {
-	MessageID string
-	To        string
-	ToName    string
-	Subject   string
-	Body      string
-}
-
-// SMTP sends mail through an SMTP server without authentication (a local relay or Mailpit).
-type SMTP struct {
-	Addr string // host:port
-	From string
-}
-
-// Send delivers m. The Message-ID is the message's id, so a resend after a crash can be recognised.
-func (s SMTP) Send(ctx context.Context, m Mail) error {
-	var body bytes.Buffer
-	qp := quotedprintable.NewWriter(&body)
-	if _, err := qp.Write([]byte(m.Body)); err != nil {
-		return err
-	}
-	if err := qp.Close(); err != nil {
-		return err
-	}
-	var msg bytes.Buffer
-	fmt.Fprintf(&msg, "From: %s\r\n", mime.QEncoding.Encode("utf-8", "Livslang")+" <"+s.From+">")
-	fmt.Fprintf(&msg, "To: %s <%s>\r\n", mime.QEncoding.Encode("utf-8", m.ToName), m.To)
-	fmt.Fprintf(&msg, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", m.Subject))
-	fmt.Fprintf(&msg, "Message-ID: <%s@livslang.herning.dk>\r\n", m.MessageID)
-	fmt.Fprintf(&msg, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
-	msg.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
-	msg.Write(body.Bytes())
-	done := make(chan error, 1)
-	go func() { done <- smtp.SendMail(s.Addr, nil, s.From, []string{m.To}, msg.Bytes()) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("smtp send: %w", err)
-		}
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("smtp send: timed out")
-	}
-}
-
-// Sender delivers due messages until its context ends.
+// Sender delivers due messages until its context ends. Several senders (instances) share the work
+// through Store.Claim.
 type Sender struct {
-	Store       *store.Store
-	Mailer      Mailer
-	Log         *zap.Logger
-	Poll        time.Duration // default 200ms
-	MaxAttempts int           // default 8
+	Store     *store.Store
+	Providers map[string]channels.Provider // by channel
+	Log       *zap.Logger
+	PortalURL string // for links in messages
+	Quiet     policy.QuietHours
+	Poll      time.Duration // how often to look for due messages when idle; default 200ms
+	Lease     time.Duration // how long a claimed message is held before it is tried again; default 2m
+	// MaxAttempts is how many times a message is tried before it fails for good; default 8.
+	MaxAttempts int
+	Concurrency int // messages sent at once; default 8
+	// BeforeRecord, if set, runs after a provider accepted a message and before it is recorded as sent.
+	// An error leaves the message unrecorded, as if the process had died at that moment: it is tried
+	// again when its lease ends. Tests use it to simulate that crash.
+	BeforeRecord func(m store.Message) error
 }
 
-func retryDelay(attempt int) time.Duration { return min(time.Second<<min(attempt, 10), 10*time.Minute) }
-
-// Run sends until ctx is done.
-func (s *Sender) Run(ctx context.Context) error {
+func (s *Sender) defaults() {
 	if s.Poll == 0 {
 		s.Poll = 200 * time.Millisecond
+	}
+	if s.Lease == 0 {
+		s.Lease = 2 * time.Minute
 	}
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = 8
 	}
+	if s.Concurrency == 0 {
+		s.Concurrency = 8
+	}
+}
+
+// RetryDelay is the wait after the n-th failed attempt: 2^n seconds, at most 10 minutes.
+func RetryDelay(attempt int) time.Duration { return min(time.Second<<min(attempt, 10), 10*time.Minute) }
+
+// Run sends until ctx is done.
+func (s *Sender) Run(ctx context.Context) error {
+	s.defaults()
 	for {
 		n, err := s.SendDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Warn("sending messages failed", zap.Error(err))
 		}
-		if n > 0 {
+		if n > 0 && err == nil {
 			continue
 		}
 		select {
@@ -105,42 +73,120 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
-// SendDue sends one batch of due messages and reports how many it tried.
+// SendDue sends one batch of due messages, Concurrency at a time, and reports how many it claimed.
 func (s *Sender) SendDue(ctx context.Context) (int, error) {
-	msgs, err := s.Store.Claim(ctx, 20, 2*time.Minute)
+	s.defaults()
+	msgs, err := s.Store.Claim(ctx, 4*s.Concurrency, s.Lease)
 	if err != nil {
 		return 0, err
 	}
+	var (
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, s.Concurrency)
+	)
 	for _, m := range msgs {
-		log := s.Log.With(zap.String("message_id", m.ID.String()), zap.String("kind", m.Kind), zap.Int("attempt", m.Attempts))
-		subject, err := s.deliver(ctx, m)
-		if err != nil {
-			log.Warn("message not delivered", zap.Error(err))
-			if err := s.Store.MarkFailed(ctx, m, err, s.MaxAttempts, retryDelay(m.Attempts)); err != nil {
-				return len(msgs), err
-			}
-			continue
-		}
-		if err := s.Store.MarkSent(ctx, m, subject); err != nil {
-			return len(msgs), err
-		}
-		log.Info("message sent", zap.String("channel", m.Channel))
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			s.process(ctx, m)
+		}()
 	}
+	wg.Wait()
 	return len(msgs), nil
 }
 
-func (s *Sender) deliver(ctx context.Context, m store.Message) (string, error) {
-	vars, err := templates.VarsFromData(m.Kind, m.Name, m.Data)
+// process makes one attempt at m and records the outcome. What happened is recorded even when the
+// sender is stopping meanwhile.
+func (s *Sender) process(ctx context.Context, m store.Message) {
+	log := s.Log.With(zap.String("message_id", m.ID.String()), zap.String("kind", m.Kind), zap.String("channel", m.Channel),
+		zap.Int("attempt", m.Attempts))
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if m.Channel == policy.SMS {
+		if until, quiet := s.Quiet.Until(s.Store.Now()); quiet {
+			note := "quiet hours: held until " + until.In(policy.Copenhagen).Format("2006-01-02 15:04 MST")
+			if err := s.Store.Defer(rctx, m, until, note); err != nil {
+				log.Warn("holding an SMS over quiet hours failed", zap.Error(err))
+			}
+			return
+		}
+	}
+	out, err := s.render(m)
 	if err != nil {
-		return "", err
+		s.fail(rctx, log, m, err.Error(), true)
+		return
 	}
-	rendered, err := templates.Render(m.Kind, m.Language, vars)
+	provider, ok := s.Providers[m.Channel]
+	if !ok {
+		s.fail(rctx, log, m, "no provider for channel "+m.Channel, true)
+		return
+	}
+	ref, err := provider.Send(ctx, out)
+	switch {
+	case err == nil:
+	case channels.IsPermanent(err):
+		s.fail(rctx, log, m, channels.Redact(err.Error()), true)
+		return
+	case ctx.Err() != nil:
+		return // stopping: the lease brings the message back
+	case m.Attempts >= s.MaxAttempts:
+		s.fail(rctx, log, m, channels.Redact(err.Error()), false)
+		return
+	default:
+		next := s.Store.Now().Add(RetryDelay(m.Attempts))
+		log.Info("message not delivered; retrying", zap.Error(err), zap.Time("next_attempt_at", next))
+		if err := s.Store.Retry(rctx, m, channels.Redact(err.Error()), next); err != nil {
+			log.Warn("recording a failed attempt failed", zap.Error(err))
+		}
+		return
+	}
+	if s.BeforeRecord != nil {
+		if err := s.BeforeRecord(m); err != nil {
+			log.Warn("message sent but not recorded; it is tried again when its lease ends", zap.Error(err))
+			return
+		}
+	}
+	// The provider has it: record it, retrying a failing database for a while rather than sending again.
+	for attempt := 0; ; attempt++ {
+		err := s.Store.MarkSent(rctx, m, out.Subject, ref)
+		if err == nil {
+			break
+		}
+		if attempt == 4 || rctx.Err() != nil {
+			log.Error("message sent but not recorded; it is tried again when its lease ends", zap.Error(err))
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+	log.Info("message sent", zap.String("provider_ref", ref))
+}
+
+func (s *Sender) fail(ctx context.Context, log *zap.Logger, m store.Message, cause string, permanent bool) {
+	next, err := s.Store.Fail(ctx, m, cause, permanent)
 	if err != nil {
-		return "", err
+		log.Warn("recording a failed message failed", zap.Error(err))
+		return
 	}
-	if m.Channel != "email" {
-		return "", fmt.Errorf("channel %s not supported yet", m.Channel)
+	fields := []zap.Field{zap.String("error", cause), zap.Bool("permanent", permanent)}
+	if next != "" {
+		fields = append(fields, zap.String("fallback", next))
 	}
-	err = s.Mailer.Send(ctx, Mail{MessageID: m.ID.String(), To: m.Email, ToName: m.Name, Subject: rendered.Subject, Body: rendered.Body})
-	return rendered.Subject, err
+	log.Warn("message failed for good", fields...)
+}
+
+// render writes the message in the recipient's language.
+func (s *Sender) render(m store.Message) (channels.Message, error) {
+	in, err := templates.Decode(m.Kind, m.Data)
+	if err != nil {
+		return channels.Message{}, err
+	}
+	lang := templates.Language(m.Language)
+	v := templates.VarsFor(m.Kind, in, m.Name, lang, s.PortalURL)
+	r, err := templates.Render(m.Kind, lang, v)
+	if err != nil {
+		return channels.Message{}, fmt.Errorf("render: %w", err)
+	}
+	return channels.Message{ID: m.ID.String(), Kind: m.Kind, RecipientID: m.RecipientID, Name: m.Name, Email: m.Email,
+		Phone: m.Phone, Language: lang, Subject: r.Subject, Text: r.Text, HTML: r.HTML, SMS: r.SMS, Decision: v.Decision}, nil
 }

@@ -1,20 +1,24 @@
 // Package store is notification's Postgres adapter: recipients (from registration's profile events)
-// and messages, one per (event, recipient, channel).
+// and their preferences, messages (one per event, recipient and channel) with their delivery state,
+// what notification knows of enrolments, runs and referrals, reminders, and webhooks.
 package store
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/notification/internal/policy"
 )
 
 // Source is the CloudEvents source of notification's events.
@@ -23,7 +27,14 @@ const Source = "/livslang/notification"
 // Store is notification's storage.
 type Store struct {
 	Pool *pgxpool.Pool
-	Now  func() time.Time
+	Now  func() time.Time // the clock of everything time-based (due times, quiet hours, reminders)
+}
+
+// Querier is a transaction or the pool.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // UpsertRecipient keeps the newest version of a recipient's contact details; an older version
@@ -41,59 +52,137 @@ func (s *Store) UpsertRecipient(ctx context.Context, tx pgx.Tx, p events.Profile
 	return nil
 }
 
-// AddMessage queues a message for an event; a second message for the same event, recipient and channel
-// is not created.
-func (s *Store) AddMessage(ctx context.Context, tx pgx.Tx, eventID, recipientID, channel, kind string, data any) error {
-	raw, err := json.Marshal(data)
+// Preferences returns a recipient's choices (none stored: the zero value) and the profile's language
+// ("" when there is no profile yet).
+func (s *Store) Preferences(ctx context.Context, q Querier, recipientID string) (policy.Preferences, string, error) {
+	var (
+		p             policy.Preferences
+		lang, profile *string
+		channels      []byte
+	)
+	err := q.QueryRow(ctx, `SELECT p.language, p.channels, r.language
+		FROM (SELECT $1::text AS id) me
+		LEFT JOIN preferences p ON p.recipient_id = me.id
+		LEFT JOIN recipients r ON r.id = me.id`, recipientID).Scan(&lang, &channels, &profile)
 	if err != nil {
-		return fmt.Errorf("marshal message data: %w", err)
+		return p, "", fmt.Errorf("read preferences: %w", err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO messages (id, event_id, recipient_id, channel, kind, data)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING`,
-		uuid.New(), eventID, recipientID, channel, kind, raw)
+	if lang != nil {
+		p.Language = *lang
+	}
+	if channels != nil {
+		if err := json.Unmarshal(channels, &p.Channels); err != nil {
+			return p, "", fmt.Errorf("read preferences: %w", err)
+		}
+	}
+	if profile != nil {
+		return p, *profile, nil
+	}
+	return p, "", nil
+}
+
+// SavePreferences replaces a recipient's choices.
+func (s *Store) SavePreferences(ctx context.Context, recipientID string, p policy.Preferences) error {
+	channels, err := json.Marshal(p.Channels)
 	if err != nil {
-		return fmt.Errorf("add message: %w", err)
+		return err
+	}
+	if p.Channels == nil {
+		channels = []byte("{}")
+	}
+	var lang *string
+	if p.Language != "" {
+		lang = &p.Language
+	}
+	_, err = s.Pool.Exec(ctx, `INSERT INTO preferences (recipient_id, language, channels, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (recipient_id) DO UPDATE SET language = EXCLUDED.language, channels = EXCLUDED.channels,
+			updated_at = EXCLUDED.updated_at`, recipientID, lang, channels, s.Now())
+	if err != nil {
+		return fmt.Errorf("save preferences: %w", err)
 	}
 	return nil
 }
 
-// Message is a message to send or sent.
-type Message struct {
-	ID          uuid.UUID
-	EventID     uuid.UUID
+// NewMessage is a message to queue.
+type NewMessage struct {
+	EventID     string
 	RecipientID string
 	Channel     string
 	Kind        string
-	Data        json.RawMessage
-	Language    string
-	Subject     string
-	Status      string
-	Attempts    int
-	CreatedAt   time.Time
-	SentAt      *time.Time
+	Data        any // rendered from when sent (templates.Input)
+	MustArrive  bool
+	ReminderID  *uuid.UUID
+	FallbackOf  *uuid.UUID
+}
+
+// AddMessage queues a message, due now; a second message for the same event, recipient and channel is
+// not created. It reports whether it queued one.
+func (s *Store) AddMessage(ctx context.Context, tx pgx.Tx, m NewMessage) (bool, error) {
+	raw, err := json.Marshal(m.Data)
+	if err != nil {
+		return false, fmt.Errorf("marshal message data: %w", err)
+	}
+	now := s.Now()
+	tag, err := tx.Exec(ctx, `INSERT INTO messages (id, event_id, recipient_id, channel, kind, data, must_arrive, reminder_id,
+			fallback_of, created_at, next_attempt_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING`,
+		uuid.New(), m.EventID, m.RecipientID, m.Channel, m.Kind, raw, m.MustArrive, m.ReminderID, m.FallbackOf, now)
+	if err != nil {
+		return false, fmt.Errorf("add message: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Message is a message to send or sent.
+type Message struct {
+	ID               uuid.UUID
+	Seq              int64
+	EventID          uuid.UUID
+	RecipientID      string
+	Channel          string
+	Kind             string
+	Data             json.RawMessage
+	Language         string
+	Subject          string
+	Status           string
+	Attempts         int
+	MustArrive       bool
+	PermanentFailure bool
+	LastError        string
+	FallbackOf       *uuid.UUID
+	ReminderID       *uuid.UUID
+	ProviderRef      string
+	CreatedAt        time.Time
+	NextAttemptAt    time.Time
+	SentAt           *time.Time
 	// Recipient details, filled by Claim.
 	Name  string
 	Email string
+	Phone string
 }
 
-// Claim takes up to n due messages whose recipient is known and marks them sending, with the next
-// attempt pushed back by retry so a crashed sender's messages are retried later.
-func (s *Store) Claim(ctx context.Context, n int, retry time.Duration) ([]Message, error) {
+// Claim takes up to n due messages whose recipient is known and marks them sending, counting the
+// attempt, with the next attempt pushed back by lease: a sender that dies mid-send leaves the message
+// to be tried again when the lease ends. The language is the citizen's choice, else the profile's.
+func (s *Store) Claim(ctx context.Context, n int, lease time.Duration) ([]Message, error) {
+	now := s.Now()
 	rows, err := s.Pool.Query(ctx, `UPDATE messages m SET status = 'sending', attempts = attempts + 1,
-			next_attempt_at = now() + $2::interval, language = r.language
-		FROM recipients r
+			next_attempt_at = $3::timestamptz + $2::interval, language = coalesce(p.language, r.language)
+		FROM recipients r LEFT JOIN preferences p ON p.recipient_id = r.id
 		WHERE r.id = m.recipient_id AND m.id IN (
 			SELECT m2.id FROM messages m2 JOIN recipients r2 ON r2.id = m2.recipient_id
-			WHERE m2.status IN ('pending', 'sending') AND m2.next_attempt_at <= now()
-			ORDER BY m2.created_at LIMIT $1 FOR UPDATE OF m2 SKIP LOCKED)
-		RETURNING m.id, m.event_id, m.recipient_id, m.channel, m.kind, m.data, m.attempts, r.name, r.email, r.language`,
-		n, retry.String())
+			WHERE m2.status IN ('pending', 'sending') AND m2.next_attempt_at <= $3
+			ORDER BY m2.next_attempt_at, m2.seq LIMIT $1 FOR UPDATE OF m2 SKIP LOCKED)
+		RETURNING m.id, m.seq, m.event_id, m.recipient_id, m.channel, m.kind, m.data, m.attempts, m.must_arrive,
+			m.reminder_id, m.language, r.name, r.email, r.phone`,
+		n, lease.String(), now)
 	if err != nil {
 		return nil, fmt.Errorf("claim messages: %w", err)
 	}
 	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
 		var m Message
-		return m, r.Scan(&m.ID, &m.EventID, &m.RecipientID, &m.Channel, &m.Kind, &m.Data, &m.Attempts, &m.Name, &m.Email, &m.Language)
+		return m, r.Scan(&m.ID, &m.Seq, &m.EventID, &m.RecipientID, &m.Channel, &m.Kind, &m.Data, &m.Attempts, &m.MustArrive,
+			&m.ReminderID, &m.Language, &m.Name, &m.Email, &m.Phone)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim messages: %w", err)
@@ -101,15 +190,31 @@ func (s *Store) Claim(ctx context.Context, n int, retry time.Duration) ([]Messag
 	return msgs, nil
 }
 
+// Defer puts a claimed message back, due at until, without counting the attempt (quiet hours).
+func (s *Store) Defer(ctx context.Context, m Message, until time.Time, note string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE messages SET status = 'pending', attempts = attempts - 1, next_attempt_at = $2,
+			last_error = $3
+		WHERE id = $1 AND status = 'sending'`, m.ID, until, note)
+	if err != nil {
+		return fmt.Errorf("defer message: %w", err)
+	}
+	return nil
+}
+
 // MarkSent records a delivered message and announces it.
-func (s *Store) MarkSent(ctx context.Context, m Message, subject string) error {
+func (s *Store) MarkSent(ctx context.Context, m Message, subject, ref string) error {
 	return pgdb.Tx(ctx, s.Pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE messages SET status = 'sent', subject = $2, sent_at = now(), last_error = ''
-			WHERE id = $1 AND status <> 'sent'`, m.ID, subject)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err
+		now := s.Now()
+		tag, err := tx.Exec(ctx, `UPDATE messages SET status = 'sent', subject = $2, sent_at = $3, last_error = '',
+				provider_ref = $4
+			WHERE id = $1 AND status <> 'sent'`, m.ID, subject, now, ref)
+		if err != nil {
+			return fmt.Errorf("mark message sent: %w", err)
 		}
-		env, err := events.New(Source, events.TypeNotificationSent, events.SubjectNotificationSent, m.ID.String(), s.Now(),
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		env, err := events.New(Source, events.TypeNotificationSent, events.SubjectNotificationSent, m.ID.String(), now,
 			events.NotificationSent{MessageID: m.ID.String(), EventID: m.EventID.String(), RecipientID: m.RecipientID,
 				Channel: m.Channel, Kind: m.Kind})
 		if err != nil {
@@ -119,35 +224,110 @@ func (s *Store) MarkSent(ctx context.Context, m Message, subject string) error {
 	})
 }
 
-// MarkFailed records a failed attempt; after maxAttempts the message is failed for good.
-func (s *Store) MarkFailed(ctx context.Context, m Message, cause error, maxAttempts int, retryIn time.Duration) error {
-	status := "sending"
-	if m.Attempts >= maxAttempts {
-		status = "failed"
-	}
-	_, err := s.Pool.Exec(ctx, `UPDATE messages SET status = $2, last_error = $3, next_attempt_at = now() + $4::interval
-		WHERE id = $1`, m.ID, status, cause.Error(), retryIn.String())
+// Retry records a failed attempt to be tried again at next.
+func (s *Store) Retry(ctx context.Context, m Message, cause string, next time.Time) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE messages SET status = 'pending', last_error = $2, next_attempt_at = $3
+		WHERE id = $1 AND status = 'sending'`, m.ID, cause, next)
 	if err != nil {
-		return fmt.Errorf("mark message failed: %w", err)
+		return fmt.Errorf("mark message for retry: %w", err)
 	}
 	return nil
 }
 
+// Fail records that a message will not be delivered on its channel: refused for good (permanent) or
+// out of attempts. A message that must arrive and is not already going by another channel is queued
+// on the next one (policy.Fallback) in the same transaction; Fail returns that channel ("" for none).
+func (s *Store) Fail(ctx context.Context, m Message, cause string, permanent bool) (string, error) {
+	var next string
+	err := pgdb.Tx(ctx, s.Pool, func(tx pgx.Tx) error {
+		next = ""
+		tag, err := tx.Exec(ctx, `UPDATE messages SET status = 'failed', last_error = $2, permanent_failure = $3
+			WHERE id = $1 AND status = 'sending'`, m.ID, cause, permanent)
+		if err != nil {
+			return fmt.Errorf("mark message failed: %w", err)
+		}
+		if tag.RowsAffected() == 0 || !m.MustArrive {
+			return nil
+		}
+		rows, err := tx.Query(ctx, `SELECT channel, status FROM messages WHERE event_id = $1 AND recipient_id = $2
+			ORDER BY channel FOR UPDATE`, m.EventID, m.RecipientID)
+		if err != nil {
+			return fmt.Errorf("fallback: %w", err)
+		}
+		var used []string
+		covered := false
+		var channel, status string
+		if _, err := pgx.ForEachRow(rows, []any{&channel, &status}, func() error {
+			used = append(used, channel)
+			covered = covered || status == "pending" || status == "sending" || status == "sent"
+			return nil
+		}); err != nil {
+			return fmt.Errorf("fallback: %w", err)
+		}
+		if covered {
+			return nil // already reaching the citizen another way (e.g. a decision's Digital Post copy)
+		}
+		c, ok := policy.Fallback(m.Channel, used)
+		if !ok {
+			return nil
+		}
+		added, err := s.AddMessage(ctx, tx, NewMessage{EventID: m.EventID.String(), RecipientID: m.RecipientID, Channel: c,
+			Kind: m.Kind, Data: m.Data, MustArrive: true, ReminderID: m.ReminderID, FallbackOf: &m.ID})
+		if added {
+			next = c
+		}
+		return err
+	})
+	return next, err
+}
+
+const listColumns = `id, seq, event_id, recipient_id, channel, kind, coalesce(language, ''), coalesce(subject, ''), status,
+	attempts, must_arrive, permanent_failure, last_error, fallback_of, reminder_id, created_at, next_attempt_at, sent_at`
+
+func scanListed(r pgx.CollectableRow) (Message, error) {
+	var m Message
+	return m, r.Scan(&m.ID, &m.Seq, &m.EventID, &m.RecipientID, &m.Channel, &m.Kind, &m.Language, &m.Subject, &m.Status,
+		&m.Attempts, &m.MustArrive, &m.PermanentFailure, &m.LastError, &m.FallbackOf, &m.ReminderID, &m.CreatedAt,
+		&m.NextAttemptAt, &m.SentAt)
+}
+
 // ForRecipient lists a recipient's messages, newest first.
 func (s *Store) ForRecipient(ctx context.Context, recipientID string, limit int) ([]Message, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id, event_id, recipient_id, channel, kind, coalesce(language, ''),
-			coalesce(subject, ''), status, created_at, sent_at
-		FROM messages WHERE recipient_id = $1 ORDER BY created_at DESC, id LIMIT $2`, recipientID, limit)
+	rows, err := s.Pool.Query(ctx, `SELECT `+listColumns+`
+		FROM messages WHERE recipient_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2`, recipientID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
-		var m Message
-		return m, r.Scan(&m.ID, &m.EventID, &m.RecipientID, &m.Channel, &m.Kind, &m.Language, &m.Subject, &m.Status,
-			&m.CreatedAt, &m.SentAt)
-	})
+	msgs, err := pgx.CollectRows(rows, scanListed)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
 	return msgs, nil
 }
+
+// DeliveryFilter selects messages for the administrators' view; empty fields match everything.
+type DeliveryFilter struct {
+	RecipientID, Kind, Status, Channel string
+	Before                             int64 // seq; 0: from the newest
+	Limit                              int
+}
+
+// MessageDeliveries lists messages newest first (by seq), for the administrators' delivery view.
+func (s *Store) MessageDeliveries(ctx context.Context, f DeliveryFilter) ([]Message, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+listColumns+` FROM messages
+		WHERE ($1 = '' OR recipient_id = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR status = $3)
+			AND ($4 = '' OR channel = $4) AND ($5::bigint = 0 OR seq < $5::bigint)
+		ORDER BY seq DESC LIMIT $6`, f.RecipientID, f.Kind, f.Status, f.Channel, f.Before, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	msgs, err := pgx.CollectRows(rows, scanListed)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return msgs, nil
+}
+
+var errNoRows = pgx.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

@@ -219,10 +219,13 @@ func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, o Outc
 			next = a.At
 		}
 		// A delivery given up while it was being sent (its endpoint deleted or disabled) stays given up
-		// unless this attempt delivered it.
-		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $3, leased_until = NULL,
-				status = CASE WHEN status = 'gave_up' AND $2 <> 'succeeded' THEN 'gave_up' ELSE $2 END
-			WHERE id = $1`, d.ID, o.Status, next); err != nil {
+		// unless this attempt delivered it. A delivery replayed while it was being sent (queued_at moved)
+		// stays queued for the replay.
+		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, leased_until = NULL,
+				next_attempt_at = CASE WHEN queued_at <> $4 THEN next_attempt_at ELSE $3 END,
+				status = CASE WHEN queued_at <> $4 THEN status
+					WHEN status = 'gave_up' AND $2 <> 'succeeded' THEN 'gave_up' ELSE $2 END
+			WHERE id = $1`, d.ID, o.Status, next, d.QueuedAt); err != nil {
 			return fmt.Errorf("record webhook attempt: %w", err)
 		}
 		if !o.Disable {

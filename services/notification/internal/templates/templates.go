@@ -1,4 +1,5 @@
-// Package templates renders notification messages in Danish and English.
+// Package templates renders notification messages in Danish and English: a subject, a plain-text body,
+// an HTML body (html/template, built from the same paragraphs as the text) and a short SMS text.
 package templates
 
 import (
@@ -10,167 +11,89 @@ import (
 	"time"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/services/notification/internal/policy"
 )
 
-// Kinds of message.
-const (
-	EnrolmentWaitlisted = "enrolment_waitlisted"
-	EnrolmentConfirmed  = "enrolment_confirmed"
-	EnrolmentRejected   = "enrolment_rejected"
-	EnrolmentCancelled  = "enrolment_cancelled"
-	EnrolmentOffered    = "enrolment_offered"
-	EnrolmentAccepted   = "enrolment_accepted"
-	ReferralReceived    = "referral_received"
-)
+// Languages are the languages messages are written in; another language is written in Danish.
+var Languages = []string{"da", "en"}
 
-// KindForEvent maps an event type to the kind of message it causes, if any.
-func KindForEvent(eventType string) (string, bool) {
-	k, ok := map[string]string{
-		events.TypeEnrolmentWaitlisted: EnrolmentWaitlisted,
-		events.TypeEnrolmentConfirmed:  EnrolmentConfirmed,
-		events.TypeEnrolmentRejected:   EnrolmentRejected,
-		events.TypeEnrolmentCancelled:  EnrolmentCancelled,
-		events.TypeEnrolmentOffered:    EnrolmentOffered,
-		events.TypeEnrolmentAccepted:   EnrolmentAccepted,
-		events.TypeReferralCreated:     ReferralReceived,
-	}[eventType]
-	return k, ok
+// Language returns lang when messages are written in it, else "da".
+func Language(lang string) string {
+	if lang == "en" {
+		return "en"
+	}
+	return "da"
 }
 
-// Message is a rendered message.
-type Message struct {
+// Input is what a message is rendered from; it is kept with the message (messages.data), so a message
+// is rendered when it is sent, in the language the citizen wants then.
+type Input struct {
+	Enrolment      *events.Enrolment   `json:"enrolment,omitempty"`
+	Referral       *events.Referral    `json:"referral,omitempty"`
+	PreviousCourse *events.CourseFacts `json:"previous_course,omitempty"` // course_changed: the run before the change
+	DaysBefore     int                 `json:"days_before,omitempty"`     // reminder_course_start
+}
+
+// Decode reads a message's stored data. Messages queued before Input existed hold the event's data
+// itself: a referral for referral_received, else an enrolment.
+func Decode(kind string, data []byte) (Input, error) {
+	var in Input
+	if err := json.Unmarshal(data, &in); err != nil {
+		return Input{}, fmt.Errorf("message data: %w", err)
+	}
+	if in.Enrolment != nil || in.Referral != nil {
+		return in, nil
+	}
+	if kind == policy.ReferralReceived {
+		var r events.Referral
+		if err := json.Unmarshal(data, &r); err != nil || r.ReferralID == "" {
+			return Input{}, fmt.Errorf("message data: not a referral")
+		}
+		return Input{Referral: &r}, nil
+	}
+	var e events.Enrolment
+	if err := json.Unmarshal(data, &e); err != nil || e.EnrolmentID == "" {
+		return Input{}, fmt.Errorf("message data: not an enrolment")
+	}
+	return Input{Enrolment: &e}, nil
+}
+
+// Vars are the values a template may use, already written for the message's language.
+type Vars struct {
+	Name        string
+	Title       string // the English title in English when the run has one
+	Institution string
+	StartsOn    string // e.g. "mandag den 4. januar 2027" / "Monday 4 January 2027"
+	EndsOn      string
+	OldStartsOn string // course_changed
+	OldEndsOn   string
+	Position    int      // on the waiting list
+	Scheme      string   // how the course is paid, e.g. "VEU-godtgørelse"
+	CitizenPays string   // e.g. "1.040 kr." / "DKK 1,040"
+	Weekly      string   // allowance or grant per week; "" when none
+	Reasons     []string // funding's reasons in the language, or the institution's reason
+	Reason      string   // a short explanation (cancellation, referral, institution)
+	Deadline    string   // when to answer an offer or a referral
+	DaysBefore  int      // reminder_course_start: 7 or 1
+
+	Promoted      bool // enrolment_received: a seat became free for a waiting request
+	ByCitizen     bool // the citizen did it
+	ByInstitution bool // the institution did it
+	Decision      bool // a public authority's decision (also sent by Digital Post)
+
+	PortalURL string // the portal's address, without a trailing slash
+}
+
+// Rendered is a message ready to send.
+type Rendered struct {
 	Subject string
-	Body    string
-}
-
-type text struct{ subject, body string }
-
-var texts = map[string]map[string]text{
-	EnrolmentWaitlisted: {
-		"da": {"Du er på venteliste: {{.Title}}", `Kære {{.Name}}
-
-Holdet "{{.Title}}" hos {{.Institution}} er fuldt lige nu. Du står som nummer {{.Position}} på ventelisten.
-Bliver der en plads ledig, får du den i den rækkefølge, du tilmeldte dig, og vi skriver til dig.
-
-Holdet starter {{.StartsOn}} og slutter {{.EndsOn}}.
-`},
-		"en": {"You are on the waiting list: {{.TitleEN}}", `Dear {{.Name}}
-
-The course "{{.TitleEN}}" at {{.Institution}} is full right now. You are number {{.Position}} on the waiting list.
-If a seat becomes free, it goes to the waiting list in the order people enrolled, and we will write to you.
-
-The course starts on {{.StartsOn}} and ends on {{.EndsOn}}.
-`},
-	},
-	EnrolmentConfirmed: {
-		"da": {"Du har fået plads: {{.Title}}", `Kære {{.Name}}
-
-Du har fået plads på "{{.Title}}" hos {{.Institution}}.
-Holdet starter {{.StartsOn}} og slutter {{.EndsOn}}.
-
-Finansiering: {{.SchemeDA}}.
-Du betaler: {{.CitizenPays}} kr.{{if .Weekly}}
-Godtgørelse/støtte pr. uge: {{.Weekly}} kr.{{end}}
-
-Kan du ikke deltage alligevel, så afmeld dig i Livslang, så pladsen kan gå videre.
-`},
-		"en": {"You have a place: {{.TitleEN}}", `Dear {{.Name}}
-
-You have a place on "{{.TitleEN}}" at {{.Institution}}.
-The course starts on {{.StartsOn}} and ends on {{.EndsOn}}.
-
-Funding: {{.SchemeEN}}.
-You pay: DKK {{.CitizenPays}}.{{if .Weekly}}
-Allowance per week: DKK {{.Weekly}}.{{end}}
-
-If you cannot take part after all, please cancel in Livslang so the place can go to someone else.
-`},
-	},
-	EnrolmentRejected: {
-		"da": {"Din tilmelding blev ikke godkendt: {{.Title}}", `Kære {{.Name}}
-
-Din tilmelding til "{{.Title}}" hos {{.Institution}} blev ikke godkendt.
-{{range .ReasonsDA}}
-- {{.}}{{end}}
-
-Du kan se hele begrundelsen i Livslang og prøve en anden finansiering, fx selvbetaling.
-`},
-		"en": {"Your enrolment was not approved: {{.TitleEN}}", `Dear {{.Name}}
-
-Your enrolment on "{{.TitleEN}}" at {{.Institution}} was not approved.
-{{range .Reasons}}
-- {{.}}{{end}}
-
-You can see the full explanation in Livslang and try another way of funding, such as paying yourself.
-`},
-	},
-	EnrolmentCancelled: {
-		"da": {"Din tilmelding er afmeldt: {{.Title}}", `Kære {{.Name}}
-
-Din tilmelding til "{{.Title}}" hos {{.Institution}} er afmeldt.{{if .Reason}} Årsag: {{.Reason}}{{end}}
-`},
-		"en": {"Your enrolment is cancelled: {{.TitleEN}}", `Dear {{.Name}}
-
-Your enrolment on "{{.TitleEN}}" at {{.Institution}} is cancelled.{{if .Reason}} Reason: {{.Reason}}{{end}}
-`},
-	},
-}
-
-func init() {
-	texts[EnrolmentOffered] = map[string]text{
-		"da": {"Der er en plads til dig: {{.Title}}", `Kære {{.Name}}
-
-Der er blevet en plads ledig på "{{.Title}}" hos {{.Institution}}, og den er din, hvis du vil have den.
-Svar senest {{.Deadline}} i Livslang under "Mine tilmeldinger". Svarer du ikke, går pladsen videre til den næste på ventelisten.
-
-Holdet starter {{.StartsOn}} og slutter {{.EndsOn}}.
-`},
-		"en": {"A place is available for you: {{.TitleEN}}", `Dear {{.Name}}
-
-A place has become free on "{{.TitleEN}}" at {{.Institution}}, and it is yours if you want it.
-Please answer by {{.Deadline}} in Livslang under "My enrolments". If you do not answer, the place goes to the next person on the waiting list.
-
-The course starts on {{.StartsOn}} and ends on {{.EndsOn}}.
-`},
-	}
-	texts[EnrolmentAccepted] = map[string]text{
-		"da": {"Uddannelsesstedet har godkendt din tilmelding: {{.Title}}", `Kære {{.Name}}
-
-{{.Institution}} har godkendt din tilmelding til "{{.Title}}". Du hører nærmere om det praktiske fra uddannelsesstedet.
-
-Holdet starter {{.StartsOn}}.
-`},
-		"en": {"The institution has accepted your enrolment: {{.TitleEN}}", `Dear {{.Name}}
-
-{{.Institution}} has accepted your enrolment on "{{.TitleEN}}". The institution will tell you the practical details.
-
-The course starts on {{.StartsOn}}.
-`},
-	}
-	texts[ReferralReceived] = map[string]text{
-		"da": {"Kommunen har henvist dig til et kursus: {{.Title}}", `Kære {{.Name}}
-
-Kommunen har henvist dig til "{{.Title}}" hos {{.Institution}}, og {{.SchemeDA}} betaler.
-Begrundelse: {{.Reason}}
-
-Der er holdt en plads til dig. Svar senest {{.Deadline}} i Livslang under "Henvisninger" - du kan sige ja eller nej tak.
-
-Holdet starter {{.StartsOn}} og slutter {{.EndsOn}}.
-`},
-		"en": {"The municipality has referred you to a course: {{.TitleEN}}", `Dear {{.Name}}
-
-The municipality has referred you to "{{.TitleEN}}" at {{.Institution}}, paid by {{.SchemeEN}}.
-Reason: {{.Reason}}
-
-A place is held for you. Please answer by {{.Deadline}} in Livslang under "Referrals": you can accept or decline.
-
-The course starts on {{.StartsOn}} and ends on {{.EndsOn}}.
-`},
-	}
+	Text    string // plain text
+	HTML    string // a complete HTML document
+	SMS     string
 }
 
 var schemeNames = map[string][2]string{
-	"self":                 {"selvbetaling", "paying yourself"},
+	"self":                 {"du betaler selv", "you pay yourself"},
 	"svu":                  {"SVU (Statens Voksenuddannelsesstøtte)", "SVU (State Adult Education Grant)"},
 	"veu":                  {"VEU-godtgørelse", "VEU allowance"},
 	"employer":             {"din arbejdsgiver betaler", "your employer pays"},
@@ -181,115 +104,225 @@ var schemeNames = map[string][2]string{
 	"kompetencefond":       {"Den Kommunale Kompetencefond", "the municipal competence fund"},
 }
 
-// Vars are the values a template may use.
-type Vars struct {
-	Name, Title, TitleEN, Institution, StartsOn, EndsOn string
-	Position                                            int
-	SchemeDA, SchemeEN                                  string
-	CitizenPays, Weekly                                 int64
-	Reasons, ReasonsDA                                  []string
-	Reason                                              string
-	Deadline                                            string // an offer's or a referral's last moment to answer
+func scheme(code, lang string) string {
+	names, ok := schemeNames[code]
+	if !ok {
+		return code
+	}
+	if lang == "en" {
+		return names[1]
+	}
+	return names[0]
 }
 
-// VarsFor builds the template values from an enrolment event and the recipient's name.
-func VarsFor(name string, e events.Enrolment) Vars {
-	v := Vars{Name: name, Title: e.Course.Title, TitleEN: e.Course.TitleEN, Institution: e.Course.InstitutionName,
-		StartsOn: civil(e.Course.StartsOn), EndsOn: civil(e.Course.EndsOn), Position: e.WaitlistPosition, Reason: e.Reason}
-	if f := e.Funding; f != nil {
-		names := schemeNames[f.Scheme]
-		v.SchemeDA, v.SchemeEN = names[0], names[1]
-		v.CitizenPays, v.Weekly = f.CitizenPaysDKK, f.WeeklyDKK
-		v.Reasons, v.ReasonsDA = f.Reasons, f.ReasonsDA
+// VarsFor writes the values of in for a message to name in lang; portal is the portal's address.
+func VarsFor(kind string, in Input, name, lang, portal string) Vars {
+	lang = Language(lang)
+	v := Vars{Name: name, PortalURL: strings.TrimRight(portal, "/"), DaysBefore: in.DaysBefore}
+	course := func(c events.CourseFacts) {
+		v.Title, v.Institution = c.Title, c.InstitutionName
+		if lang == "en" && c.TitleEN != "" {
+			v.Title = c.TitleEN
+		}
+		v.StartsOn, v.EndsOn = Date(c.StartsOn, lang), Date(c.EndsOn, lang)
 	}
-	if e.Cause == "institution" && e.Reason != "" { // rejected by the institution: its reason, not funding's
-		v.Reasons, v.ReasonsDA = []string{e.Reason}, []string{e.Reason}
+	if e := in.Enrolment; e != nil {
+		course(e.Course)
+		v.Position = e.WaitlistPosition
+		v.ByCitizen, v.ByInstitution = e.Cause == "citizen", e.Cause == "institution"
+		v.Promoted = kind == policy.EnrolmentReceived && e.Cause == "system"
+		v.Decision = policy.IsDecision(kind, e.Cause)
+		v.Reason = Explain(e.Reason, lang)
+		if f := e.Funding; f != nil {
+			v.Scheme = scheme(f.Scheme, lang)
+			v.CitizenPays = Money(f.CitizenPaysDKK, lang)
+			if f.WeeklyDKK > 0 {
+				v.Weekly = Money(f.WeeklyDKK, lang)
+			}
+			v.Reasons = f.Reasons
+			if lang == "da" && len(f.ReasonsDA) > 0 {
+				v.Reasons = f.ReasonsDA
+			}
+		} else if e.FundingPreference != "" {
+			v.Scheme = scheme(e.FundingPreference, lang)
+		}
+		if v.ByInstitution && e.Reason != "" { // the institution's own words, not funding's
+			v.Reasons = []string{e.Reason}
+		}
+		if e.OfferExpiresAt != nil {
+			v.Deadline = Moment(*e.OfferExpiresAt, lang)
+		}
+		if kind == policy.CourseCancelled {
+			v.Reason = strings.TrimPrefix(e.Reason, runCancelled)
+		}
 	}
-	if len(v.ReasonsDA) == 0 {
-		v.ReasonsDA = v.Reasons
+	if r := in.Referral; r != nil {
+		course(r.Course)
+		v.Scheme = scheme(r.Scheme, lang)
+		v.Reason = r.Reason
+		if kind == policy.ReferralWithdrawn {
+			v.Reason = r.Note
+		}
+		v.Deadline = EndOfDay(r.ValidUntil, lang)
+		v.Decision = policy.IsDecision(kind, "")
 	}
-	if e.OfferExpiresAt != nil {
-		v.Deadline = e.OfferExpiresAt.In(copenhagen).Format("2006-01-02 15:04")
-	}
-	if v.TitleEN == "" {
-		v.TitleEN = v.Title
+	if p := in.PreviousCourse; p != nil {
+		v.OldStartsOn, v.OldEndsOn = Date(p.StartsOn, lang), Date(p.EndsOn, lang)
 	}
 	return v
 }
 
-func civil(d string) string {
-	t, err := time.Parse(time.DateOnly, d)
-	if err != nil {
-		return d
-	}
-	return t.Format("2006-01-02")
+// runCancelled starts the reason registration gives an enrolment on a cancelled run.
+const runCancelled = "the course run was cancelled: "
+
+// reasons are registration's explanations of changes it makes itself, written for the citizen in
+// Danish and English.
+var reasons = map[string][2]string{
+	"a seat became free":                  {"der blev en plads ledig", "a place became free"},
+	"won a seat in the ballot":            {"du fik en plads ved lodtrækningen", "you won a place in the draw"},
+	"accepted the offer":                  {"du tog imod pladsen", "you accepted the place"},
+	"declined the offer":                  {"du sagde nej tak til pladsen", "you declined the place"},
+	"accepted the referral":               {"du tog imod henvisningen", "you accepted the referral"},
+	"the offer expired without an answer": {"du svarede ikke på tilbuddet om en plads i tide", "you did not answer the offer of a place in time"},
+	"the funding step did not finish in time; the seat went to the next in line": {
+		"betalingen blev ikke afklaret i tide, så pladsen gik videre til den næste",
+		"the payment was not settled in time, so the place went to the next person"},
+	"the referral was declined":  {"du sagde nej tak til henvisningen", "you declined the referral"},
+	"the referral was expired":   {"du svarede ikke på henvisningen i tide", "you did not answer the referral in time"},
+	"the referral was withdrawn": {"kommunen trak henvisningen tilbage", "the municipality withdrew the referral"},
 }
 
-// Render produces the message of kind in language ("da" or "en"; anything else is Danish).
-func Render(kind, language string, v Vars) (Message, error) {
-	byLang, ok := texts[kind]
-	if !ok {
-		return Message{}, fmt.Errorf("no template for %q", kind)
+// Explain writes a reason registration gave in lang: its own explanations are rewritten for the
+// citizen; anything else (what a citizen, a caseworker or an institution typed) is kept as written.
+func Explain(reason, lang string) string {
+	i := 0
+	if lang == "en" {
+		i = 1
 	}
-	t, ok := byLang[language]
-	if !ok {
-		t = byLang["da"]
+	if r, ok := reasons[reason]; ok {
+		return r[i]
 	}
-	subject, err := execute(kind+".subject", t.subject, v)
-	if err != nil {
-		return Message{}, err
+	for known, r := range reasons { // "the referral was withdrawn: <note>"
+		if rest, ok := strings.CutPrefix(reason, known+": "); ok {
+			return r[i] + ": " + rest
+		}
 	}
-	body, err := execute(kind+".body", t.body, v)
-	if err != nil {
-		return Message{}, err
+	if rest, ok := strings.CutPrefix(reason, runCancelled); ok {
+		return [2]string{"holdet blev aflyst", "the course was cancelled"}[i] + ": " + rest
 	}
-	return Message{Subject: strings.TrimSpace(subject), Body: body + "\n-- \nLivslang, Herning Kommune\n"}, nil
+	return reason
 }
 
-func execute(name, src string, v Vars) (string, error) {
-	tmpl, err := template.New(name).Option("missingkey=error").Parse(src)
+var (
+	daMonths   = []string{"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"}
+	daWeekdays = []string{"søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"}
+)
+
+// Date writes a civil date (YYYY-MM-DD) in lang: "mandag den 4. januar 2027", "Monday 4 January 2027".
+func Date(civil, lang string) string {
+	d, err := time.Parse(time.DateOnly, civil)
 	if err != nil {
-		return "", fmt.Errorf("parse %s: %w", name, err)
+		return civil
 	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, v); err != nil {
-		return "", fmt.Errorf("render %s: %w", name, err)
+	if lang == "en" {
+		return d.Format("Monday 2 January 2006")
 	}
-	return b.String(), nil
+	return fmt.Sprintf("%s den %d. %s %d", daWeekdays[d.Weekday()], d.Day(), daMonths[d.Month()-1], d.Year())
 }
 
-var copenhagen = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		return time.UTC
+// Moment writes a moment in Copenhagen time: "4. januar 2027 kl. 23.59", "4 January 2027 at 23:59".
+func Moment(t time.Time, lang string) string {
+	l := t.In(policy.Copenhagen)
+	if lang == "en" {
+		return l.Format("Monday 2 January 2006 at 15:04")
 	}
-	return l
+	return fmt.Sprintf("%s den %d. %s %d kl. %02d.%02d", daWeekdays[l.Weekday()], l.Day(), daMonths[l.Month()-1], l.Year(),
+		l.Hour(), l.Minute())
+}
+
+// EndOfDay writes "the end of" a civil date, the last moment to answer a referral.
+func EndOfDay(civil, lang string) string {
+	d := Date(civil, lang)
+	if lang == "en" {
+		return "the end of " + d
+	}
+	return d + " (inden midnat)"
+}
+
+// Money writes whole kroner: "1.040 kr." in Danish, "DKK 1,040" in English.
+func Money(dkk int64, lang string) string {
+	sep := "."
+	if lang == "en" {
+		sep = ","
+	}
+	s := fmt.Sprint(max(dkk, -dkk))
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + sep + s[i:]
+	}
+	if dkk < 0 {
+		s = "-" + s
+	}
+	if lang == "en" {
+		return "DKK " + s
+	}
+	return s + " kr."
+}
+
+type parsed struct{ subject, body, sms *template.Template }
+
+// compiled holds every template, parsed once; a template that does not parse stops the program at
+// start (and fails the tests).
+var compiled = func() map[string]map[string]parsed {
+	out := map[string]map[string]parsed{}
+	for kind, langs := range texts {
+		out[kind] = map[string]parsed{}
+		for lang, t := range langs {
+			p := func(part, src string) *template.Template {
+				return template.Must(template.New(kind + "." + lang + "." + part).Option("missingkey=error").Parse(src))
+			}
+			out[kind][lang] = parsed{subject: p("subject", t.subject), body: p("body", t.body), sms: p("sms", t.sms)}
+		}
+	}
+	return out
 }()
 
-// VarsForReferral builds the template values from a referral event.
-func VarsForReferral(name string, r events.Referral) Vars {
-	names := schemeNames[r.Scheme]
-	v := Vars{Name: name, Title: r.Course.Title, TitleEN: r.Course.TitleEN, Institution: r.Course.InstitutionName,
-		StartsOn: civil(r.Course.StartsOn), EndsOn: civil(r.Course.EndsOn), SchemeDA: names[0], SchemeEN: names[1],
-		Reason: r.Reason, Deadline: r.ValidUntil}
-	if v.TitleEN == "" {
-		v.TitleEN = v.Title
+// Render produces the message of kind in lang ("da" or "en"; anything else is Danish).
+func Render(kind, lang string, v Vars) (Rendered, error) {
+	lang = Language(lang)
+	byLang, ok := compiled[kind]
+	if !ok {
+		return Rendered{}, fmt.Errorf("no template for %q", kind)
 	}
-	return v
+	t := byLang[lang]
+	var out Rendered
+	var err error
+	if out.Subject, err = execute(t.subject, v); err != nil {
+		return Rendered{}, err
+	}
+	out.Subject = strings.Join(strings.Fields(out.Subject), " ")
+	body, err := execute(t.body, v)
+	if err != nil {
+		return Rendered{}, err
+	}
+	if out.SMS, err = execute(t.sms, v); err != nil {
+		return Rendered{}, err
+	}
+	out.Text = strings.TrimSpace(body) + "\n\n-- \n" + signature[lang] + "\n"
+	if out.HTML, err = toHTML(lang, out.Subject, strings.TrimSpace(body)); err != nil {
+		return Rendered{}, err
+	}
+	return out, nil
 }
 
-// VarsFromData decodes a message's event data (by its kind) into template values.
-func VarsFromData(kind, name string, data []byte) (Vars, error) {
-	if kind == ReferralReceived {
-		var r events.Referral
-		if err := json.Unmarshal(data, &r); err != nil {
-			return Vars{}, fmt.Errorf("referral data: %w", err)
-		}
-		return VarsForReferral(name, r), nil
+var signature = map[string]string{
+	"da": "Livslang, Herning Kommune. Du kan ikke svare på denne besked.",
+	"en": "Livslang, Herning Kommune. Replies to this message are not read.",
+}
+
+func execute(t *template.Template, v Vars) (string, error) {
+	var b bytes.Buffer
+	if err := t.Execute(&b, v); err != nil {
+		return "", fmt.Errorf("render %s: %w", t.Name(), err)
 	}
-	var e events.Enrolment
-	if err := json.Unmarshal(data, &e); err != nil {
-		return Vars{}, fmt.Errorf("enrolment data: %w", err)
-	}
-	return VarsFor(name, e), nil
+	return b.String(), nil
 }

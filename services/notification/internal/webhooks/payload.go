@@ -9,13 +9,18 @@ import (
 	"livslang.dk/pkg/events"
 )
 
+// TypeAnswerDue is notification's reminder to an institution that an enrolment waits for its answer
+// (accept or reject) and the deadline is today; data is the enrolment as in the other webhooks plus
+// answer_by. Registration applies its default answer once the deadline has passed.
+const TypeAnswerDue = "livslang.enrolment.answer_due.v1"
+
 // EventTypes are the event types an endpoint may subscribe to; "*" subscribes to all of them (and to
 // enrolment event types added later).
 var EventTypes = []string{
 	events.TypeEnrolmentRequested, events.TypeEnrolmentWaitlisted, events.TypeEnrolmentOffered,
 	events.TypeEnrolmentConfirmed, events.TypeEnrolmentAccepted, events.TypeEnrolmentRejected,
 	events.TypeEnrolmentCancelled, events.TypeEnrolmentStarted, events.TypeEnrolmentCompleted,
-	events.TypeEnrolmentWithdrawn,
+	events.TypeEnrolmentWithdrawn, TypeAnswerDue,
 }
 
 // AllTypes is the subscription to every enrolment event.
@@ -43,6 +48,7 @@ type enrolment struct {
 	ReferralID        string             `json:"referral_id,omitempty"`
 	AttendedHours     float64            `json:"attended_hours,omitempty"`
 	PlannedHours      float64            `json:"planned_hours,omitempty"`
+	AnswerBy          *time.Time         `json:"answer_by,omitempty"` // answer_due only
 }
 
 type funding struct {
@@ -58,6 +64,35 @@ func Payload(e events.Envelope) (institution string, body []byte, err error) {
 	if err := e.Decode(&en); err != nil {
 		return "", nil, err
 	}
+	if e.Data, err = json.Marshal(viewOf(en)); err != nil {
+		return "", nil, fmt.Errorf("webhook payload: %w", err)
+	}
+	if body, err = json.Marshal(e); err != nil {
+		return "", nil, fmt.Errorf("webhook payload: %w", err)
+	}
+	return en.Course.InstitutionID, body, nil
+}
+
+// AnswerDuePayload is the body of the reminder (id: the reminder's id, also the event id) that the
+// enrolment en waits for the institution's answer by answerBy.
+func AnswerDuePayload(id string, at time.Time, en events.Enrolment, answerBy time.Time) ([]byte, error) {
+	view := viewOf(en)
+	answerBy = answerBy.UTC()
+	view.AnswerBy = &answerBy
+	e, err := events.New("/livslang/notification", TypeAnswerDue, "livslang.notification.enrolment.answer_due",
+		en.EnrolmentID, at, view)
+	if err != nil {
+		return nil, fmt.Errorf("webhook payload: %w", err)
+	}
+	e.ID = id
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("webhook payload: %w", err)
+	}
+	return body, nil
+}
+
+func viewOf(en events.Enrolment) enrolment {
 	view := enrolment{EnrolmentID: en.EnrolmentID, Version: en.Version, Status: en.Status, CitizenID: en.CitizenID,
 		FundingPreference: en.FundingPreference, Course: en.Course, Cause: en.Cause, Reason: en.Reason,
 		WaitlistPosition: en.WaitlistPosition, OfferExpiresAt: en.OfferExpiresAt, ReferralID: en.ReferralID,
@@ -65,11 +100,5 @@ func Payload(e events.Envelope) (institution string, body []byte, err error) {
 	if f := en.Funding; f != nil {
 		view.Funding = &funding{Outcome: f.Outcome, Scheme: f.Scheme, CitizenPaysDKK: f.CitizenPaysDKK}
 	}
-	if e.Data, err = json.Marshal(view); err != nil {
-		return "", nil, fmt.Errorf("webhook payload: %w", err)
-	}
-	if body, err = json.Marshal(e); err != nil {
-		return "", nil, fmt.Errorf("webhook payload: %w", err)
-	}
-	return en.Course.InstitutionID, body, nil
+	return view
 }
