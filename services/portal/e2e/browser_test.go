@@ -286,14 +286,18 @@ func TestBrowserJourneys(t *testing.T) {
 	newTab := func(t *testing.T, name string) *tab {
 		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
-		ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+		ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute) // a safety net: a journey takes 5-15 s on an idle machine
 		t.Cleanup(cancelTimeout)
 		return &tab{t: t, ctx: ctx, base: s.base, name: name, shots: shots, axe: axe, report: report}
 	}
+	// The three roles' journeys run side by side in their own tabs, one language after the other (the
+	// two caseworker journeys would otherwise see each other's cases in the review queue).
 	for _, lang := range []string{"da", "en"} {
-		t.Run("citizen-"+lang, func(t *testing.T) { citizenJourney(t, s, newTab(t, "citizen-"+lang), lang) })
-		t.Run("caseworker-"+lang, func(t *testing.T) { caseworkerJourney(t, s, newTab(t, "caseworker-"+lang), lang) })
-		t.Run("institution-"+lang, func(t *testing.T) { institutionJourney(t, s, newTab(t, "institution-"+lang), lang) })
+		t.Run(lang, func(t *testing.T) {
+			t.Run("citizen", func(t *testing.T) { t.Parallel(); citizenJourney(t, s, newTab(t, "citizen-"+lang), lang) })
+			t.Run("caseworker", func(t *testing.T) { t.Parallel(); caseworkerJourney(t, s, newTab(t, "caseworker-"+lang), lang) })
+			t.Run("institution", func(t *testing.T) { t.Parallel(); institutionJourney(t, s, newTab(t, "institution-"+lang), lang) })
+		})
 	}
 	t.Logf("pages checked:\n%sscreenshots: %s", report, shots)
 }
@@ -378,6 +382,12 @@ func citizenJourney(t *testing.T, s *stack, b *tab, lang string) {
 
 	b.follow(`nav a[href="/me/notifications"]`)
 	b.audit("notifications")
+	b.follow(`a[href="/me/preferences"]`)
+	b.sees(w(words{"da": "Sådan får du beskeder", "en": "How you get messages"}))
+	b.audit("preferences")
+	b.click("#ch_enrolment_offered-sms")
+	b.follow(`form[action="/me/preferences"] button[type=submit]`)
+	b.sees(w(words{"da": "Dine valg for beskeder er gemt.", "en": "Your message choices have been saved."}))
 
 	// Cancel.
 	b.follow(`nav a[href="/me/enrolments"]`)
@@ -389,6 +399,39 @@ func citizenJourney(t *testing.T, s *stack, b *tab, lang string) {
 	if list := s.enrolments(t, who); len(list) != 1 || list[0].Status != "cancelled" {
 		t.Fatalf("enrolments after cancelling: %+v", list)
 	}
+
+	// A referral from the municipality: under Referrals with its reason and funding; Danish accepts
+	// (the enrolment is then on My enrolments), English declines with a reason.
+	excel := s.course(t, "regneark")
+	ref := s.refer(t, who, excel.ID, "municipality", 10)
+	s.waitHold(t, who, ref.ID)
+	b.follow(`nav a[href="/me/referrals"]`)
+	b.sees(w(words{"da": "Mine henvisninger", "en": "My referrals"}), w(words{"da": "Afventer svar", "en": "Awaiting answer"}))
+	b.audit("referrals")
+	b.follow(fmt.Sprintf(`a[href="/me/referrals/%s"]`, ref.ID))
+	b.sees(w(words{"da": "Henvisning fra kommunen", "en": "Referral from the municipality"}), "Kurset styrker dine muligheder for job.",
+		w(words{"da": "Kommunen betaler", "en": "The municipality pays"}))
+	b.audit("referral")
+	if lang == "da" {
+		b.follow(`form[action$="/accept"] button[type=submit]`)
+		b.sees("Du har sagt ja til henvisningen.", "Henvist af kommunen.", excel.Title)
+		b.audit("enrolments-referral")
+	} else {
+		b.set("#decline-reason", "I start a new job in March.")
+		b.follow(`form[action$="/decline"] button[type=submit]`)
+		b.sees("You have declined the referral.", "Declined", "I start a new job in March.")
+	}
+
+	// Funded for me, near a place: only runs where a scheme other than paying yourself is eligible.
+	b.open("/courses?category=amu")
+	b.set("#place", "Lillelundvej")
+	b.click("#funded")
+	b.follow(`form.filters button[type=submit]`)
+	b.sees(w(words{"da": "hold med støtte til dig", "en": "courses with support for you"}), w(words{"da": "Støtte til dig", "en": "Support for you"}))
+	if !strings.Contains(b.location(), "funded=1") || !strings.Contains(b.location(), "place=Lillelundvej") {
+		t.Fatalf("funded search at %s", b.location())
+	}
+	b.audit("search-funded")
 	b.follow(".header-tools button[type=submit]")
 	b.sees(w(words{"da": "Du er logget ud.", "en": "You are signed out."}))
 }
@@ -432,6 +475,47 @@ func caseworkerJourney(t *testing.T, s *stack, b *tab, lang string) {
 		t.Fatal("the whole CPR number is on the page or in the URL")
 	}
 	b.audit("eligibility-result")
+
+	// Refer the client to a run: first what is missing, then made; the case page; withdrawn.
+	excel := s.course(t, "regneark")
+	b.follow(`nav a[href="/caseworker/referrals"]`)
+	b.audit("referrals")
+	b.follow(`a[href="/caseworker/referrals/new"]`)
+	b.audit("refer")
+	b.follow(`form[action="/caseworker/referrals"] button[type=submit]`)
+	b.sees(w(words{"da": "Der er noget, du skal rette", "en": "There is a problem"}))
+	b.audit("refer-error")
+	fillReferral := func(reason string) {
+		b.do("choose a course", chromedp.SetValue(chromedp.CSS("#course_id"), excel.ID))
+		b.click("#funding-municipality")
+		b.set("#reason", reason)
+		b.set("#valid_until", day(10))
+	}
+	b.set("#cpr", user(citizen).CPR)
+	fillReferral(w(words{"da": "Excel giver dig flere kontorjob at søge.", "en": "Excel opens more office jobs to you."}))
+	b.follow(`form[action="/caseworker/referrals"] button[type=submit]`)
+	b.sees(user(citizen).CPR[:6]+"-XXXX", w(words{"da": "Afventer svar", "en": "Awaiting answer"}))
+	if strings.Contains(b.text("body"), user(citizen).CPR) || strings.Contains(b.location(), user(citizen).CPR) {
+		t.Fatal("the whole CPR number is on the page or in the URL")
+	}
+	b.audit("referral")
+	b.set("#reason", w(words{"da": "Borgeren er startet i job.", "en": "The client has started a job."}))
+	b.follow(`form[action$="/withdraw"] button[type=submit]`)
+	b.sees(w(words{"da": "Henvisningen er trukket tilbage.", "en": "The referral has been withdrawn."}))
+
+	// Bulk: one client with a profile is referred, one without is refused, each on a line.
+	other := map[string]string{"da": "citizen-ole", "en": "citizen-eva"}[lang]
+	b.follow(`nav a[href="/caseworker/referrals"]`)
+	b.follow(`a[href="/caseworker/referrals/bulk"]`)
+	b.audit("refer-bulk")
+	b.set("#cprs", user(other).CPR+"\n"+user("citizen-anna").CPR+"\n")
+	fillReferral(w(words{"da": "Kurset passer til jeres jobplaner.", "en": "The course fits your job plans."}))
+	b.follow(`form[method=post][action="/caseworker/referrals/bulk"] button[type=submit]`)
+	b.sees(w(words{"da": "1 henvist, 1 afvist", "en": "1 referred, 1 refused"}), user(other).CPR[:6]+"-XXXX", "010190-XXXX")
+	if body := b.text("body"); strings.Contains(body, user(other).CPR) || strings.Contains(body, user("citizen-anna").CPR) {
+		t.Fatal("a whole CPR number is on the bulk result")
+	}
+	b.audit("refer-bulk-result")
 }
 
 func institutionJourney(t *testing.T, s *stack, b *tab, lang string) {
@@ -447,6 +531,24 @@ func institutionJourney(t *testing.T, s *stack, b *tab, lang string) {
 		t.Fatalf("institution starts at %s", b.location())
 	}
 	b.audit("runs")
+
+	// A webhook first, so the journey's enrolment events are delivered to it. The secret is shown once.
+	rc := newReceiver(t)
+	b.follow(`nav a[href="/institution/webhooks"]`)
+	b.audit("webhooks")
+	b.set("#url", rc.URL+"/hook-"+lang)
+	b.follow(`form[action="/institution/webhooks"] button[type=submit]`)
+	b.sees(w(words{"da": "Hemmeligheden vises kun denne ene gang.", "en": "The secret is shown this once only."}), "whsec_")
+	if b.eval(`document.querySelector(".copy-button").hidden ? "hidden" : "shown"`) != "shown" {
+		t.Error("the copy button is not shown (portal.js)")
+	}
+	b.audit("webhook-secret")
+	hook := b.location()
+	b.open(hook)
+	if strings.Contains(b.text("main"), "whsec_") {
+		t.Fatal("the secret is shown twice")
+	}
+	b.follow(`nav a[href="/institution"]`)
 
 	// The run: more seats, then its enrolment.
 	b.follow(fmt.Sprintf(`a[href="/institution/runs/%s"]`, c.ID))
@@ -503,6 +605,30 @@ func institutionJourney(t *testing.T, s *stack, b *tab, lang string) {
 
 	b.follow(`nav a[href="/institution/enrolments"]`)
 	b.audit("enrolments")
+
+	b.follow(`nav a[href="/institution/demand"]`)
+	b.sees(w(words{"da": "Efterspørgsel i alt", "en": "Total demand"}), c.Code)
+	b.audit("demand")
+
+	// The webhook's delivery log: the accept, attendance and outcome were delivered.
+	b.open(hook)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(b.text("main"), "HTTP 200") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no delivery logged:\n%s", b.text("main"))
+		}
+		time.Sleep(200 * time.Millisecond)
+		b.open(hook)
+	}
+	b.sees(w(words{"da": "Leveret", "en": "Delivered"}), w(words{"da": "Gennemført", "en": "Completed"}))
+	b.audit("webhook-deliveries")
+
+	// A run whose first minutes were drawn by ballot links to the published ballot.
+	run := s.ballotRun(t, "BALLOT-"+strings.ToUpper(lang))
+	b.open("/institution/runs/" + run.ID)
+	b.follow(`a[href$="/ballot"]`)
+	b.sees(w(words{"da": "Frø (seed)", "en": "Seed"}))
+	b.audit("ballot")
 	if resp := testGet(t, s.base+"/institution/courses.csv"); resp != http.StatusSeeOther && resp != http.StatusOK {
 		t.Fatalf("courses.csv without a session: %d", resp)
 	}

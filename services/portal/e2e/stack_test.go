@@ -3,8 +3,11 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,6 +73,7 @@ func startStack(t *testing.T) *stack {
 	s := &stack{env: env}
 	s.reg = env.Start(t, "registration", registration.Run, map[string]string{
 		"LIVSLANG_REGISTRATION_PII_KEYS": "1:" + randomKey(), "LIVSLANG_CPR_INDEX_KEY": index, "LIVSLANG_REGISTRATION_SEED_DEMO": "true",
+		"LIVSLANG_REGISTRATION_TIMER_SECONDS": "1", // ballots are drawn within a second of their window
 	})
 	s.fund = env.Start(t, "funding", funding.Run, map[string]string{"LIVSLANG_CPR_INDEX_KEY": index, "LIVSLANG_FUNDING_SEED_DEMO": "true"})
 	s.notification = env.Start(t, "notification", notification.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr})
@@ -104,6 +108,7 @@ func (s *stack) token(t *testing.T, key string) string {
 
 type course struct {
 	ID             string `json:"id"`
+	Code           string `json:"code"`
 	Title          string `json:"title"`
 	TitleEN        string `json:"title_en"`
 	FeeDKK         int64  `json:"fee_dkk"`
@@ -123,9 +128,11 @@ func (s *stack) course(t *testing.T, q string) course {
 }
 
 type enrolment struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Funding struct {
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	CourseID   string `json:"course_id"`
+	ReferralID string `json:"referral_id"`
+	Funding    struct {
 		Outcome string `json:"outcome"`
 	} `json:"funding"`
 }
@@ -157,4 +164,86 @@ func (s *stack) waitEnrolment(t *testing.T, key, id string, what string, cond fu
 		return cond(e)
 	})
 	return e
+}
+
+type referral struct {
+	ID              string `json:"id"`
+	Status          string `json:"status"`
+	EnrolmentStatus string `json:"enrolment_status"`
+}
+
+// refer makes a referral through the funding API as Herning's caseworker, once funding knows the
+// citizen and the run (both arrive as events).
+func (s *stack) refer(t *testing.T, citizen, courseID, funding string, validFor int) referral {
+	t.Helper()
+	var ref referral
+	body := map[string]string{"cpr": user(citizen).CPR, "course_id": courseID, "funding": funding,
+		"reason": "Kurset styrker dine muligheder for job.", "valid_until": time.Now().AddDate(0, 0, validFor).Format(time.DateOnly)}
+	testenv.Eventually(t, 20*time.Second, "referral of "+citizen, func() bool {
+		r := testenv.Do(t, http.MethodPost, s.fund+"/v1/referrals", s.token(t, "caseworker-herning"), body)
+		if r.Status != http.StatusCreated {
+			return false
+		}
+		r.JSON(t, &ref)
+		return true
+	})
+	return ref
+}
+
+// waitHold waits until registration holds a seat (or a place in line) for the referral.
+func (s *stack) waitHold(t *testing.T, citizen, referralID string) {
+	t.Helper()
+	testenv.Eventually(t, 20*time.Second, "a seat held for the referral", func() bool {
+		for _, e := range s.enrolments(t, citizen) {
+			if e.ReferralID == referralID {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// referralOf reads a referral as the caseworker sees it.
+func (s *stack) referralOf(t *testing.T, id string) referral {
+	t.Helper()
+	var ref referral
+	testenv.Do(t, http.MethodGet, s.fund+"/v1/referrals/"+id, s.token(t, "caseworker-herning"), nil).JSON(t, &ref)
+	return ref
+}
+
+// ballotRun publishes a run of Herningsholm whose enrolment opened minutes ago with a one-minute
+// ballot, so registration draws it at once.
+func (s *stack) ballotRun(t *testing.T, code string) course {
+	t.Helper()
+	starts := time.Now().AddDate(0, 2, 0)
+	r := testenv.Do(t, http.MethodPost, s.reg+"/v1/institutions/"+herningsholm+"/courses", s.token(t, "institution-herningsholm"), map[string]any{
+		"code": code, "title": "Svejsning med lodtrækning " + code, "title_en": "Welding with a ballot " + code, "category": "amu",
+		"schemes": []string{"self", "veu"}, "location": "Lillelundvej 13, Herning", "starts_on": starts.Format(time.DateOnly),
+		"ends_on": starts.AddDate(0, 0, 4).Format(time.DateOnly), "hours_per_week": 37, "fee_dkk": 1040, "seats_total": 4,
+		"opens_at": time.Now().Add(-3 * time.Minute).UTC().Format(time.RFC3339), "ballot_minutes": 1,
+	})
+	testenv.MustStatus(t, r, http.StatusCreated)
+	var c course
+	r.JSON(t, &c)
+	testenv.Eventually(t, 20*time.Second, "the ballot drawn", func() bool {
+		return testenv.Do(t, http.MethodGet, s.reg+"/v1/courses/"+c.ID+"/ballot", "", nil).Status == http.StatusOK
+	})
+	return c
+}
+
+// receiver is a webhook endpoint that answers 200 and counts what it got.
+type receiver struct {
+	*httptest.Server
+	got atomic.Int32
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		rc.got.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(rc.Close)
+	return rc
 }

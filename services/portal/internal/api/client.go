@@ -158,6 +158,10 @@ type Course struct {
 	CancelReason      string   `json:"cancel_reason"`
 	MinParticipants   int      `json:"min_participants"`
 	EnrolmentDeadline *string  `json:"enrolment_deadline"`
+	// OpensAt and BallotMinutes: enrolment opens at a time and requests in the first minutes are
+	// drawn by ballot (0: no ballot).
+	OpensAt       *string `json:"opens_at"`
+	BallotMinutes int     `json:"ballot_minutes"`
 }
 
 // Named is an id and a name.
@@ -174,9 +178,9 @@ type CoursePage struct {
 
 // CourseQuery filters the catalogue.
 type CourseQuery struct {
-	Q, Category, StartsAfter, After, InstitutionID string
-	IncludeCancelled                               bool
-	Limit                                          int
+	Q, Category, Place, StartsAfter, After, InstitutionID string
+	IncludeCancelled                                      bool
+	Limit                                                 int
 }
 
 // Courses searches the catalogue (public).
@@ -189,6 +193,7 @@ func (c *Client) Courses(ctx context.Context, token string, q CourseQuery) (Cour
 	}
 	set("q", q.Q)
 	set("category", q.Category)
+	set("place", q.Place)
 	set("starts_after", q.StartsAfter)
 	set("after", q.After)
 	set("institution_id", q.InstitutionID)
@@ -269,6 +274,7 @@ type Enrolment struct {
 		Reasons        []string `json:"reasons"`
 	} `json:"funding"`
 	WaitlistPosition int      `json:"waitlist_position"`
+	ReferralID       string   `json:"referral_id"`
 	OfferExpiresAt   *string  `json:"offer_expires_at"`
 	RequestedAt      string   `json:"requested_at"`
 	AttendedHours    *float64 `json:"attended_hours"`
@@ -453,4 +459,28 @@ func (c *Client) Notifications(ctx context.Context, token string) ([]Notificatio
 	}
 	err := c.do(ctx, request{method: http.MethodGet, url: c.Notification + "/v1/me/notifications", token: token}, &out)
 	return out.Items, err
+}
+
+// Preferences are how a citizen wants to be told: the language of messages and the channels per
+// kind of message. AlwaysDigitalPost lists the kinds that also go by Digital Post whatever is chosen
+// (they are a public authority's decisions).
+type Preferences struct {
+	Language          string              `json:"language"`
+	Channels          map[string][]string `json:"channels"`
+	AlwaysDigitalPost []string            `json:"always_digital_post"`
+}
+
+// Preferences reads the caller's choices, with the defaults filled in.
+func (c *Client) Preferences(ctx context.Context, token string) (Preferences, error) {
+	var out Preferences
+	err := c.do(ctx, request{method: http.MethodGet, url: c.Notification + "/v1/me/preferences", token: token}, &out)
+	return out, err
+}
+
+// SavePreferences replaces the caller's choices.
+func (c *Client) SavePreferences(ctx context.Context, token, language string, channels map[string][]string) (Preferences, error) {
+	var out Preferences
+	err := c.do(ctx, request{method: http.MethodPut, url: c.Notification + "/v1/me/preferences", token: token,
+		body: map[string]any{"language": language, "channels": channels}}, &out)
+	return out, err
 }

@@ -140,3 +140,43 @@ func (c *Client) Outcome(ctx context.Context, token, id, outcome, reason string,
 	return c.do(ctx, request{method: http.MethodPost, url: c.Registration + "/v1/enrolments/" + url.PathEscape(id) + "/outcome", token: token,
 		body: body}, nil)
 }
+
+// DemandRow is one open run's seats and waiting list, with the demand for its course across runs.
+type DemandRow struct {
+	CourseID        string `json:"course_id"`
+	Code            string `json:"code"`
+	Title           string `json:"title"`
+	Location        string `json:"location"`
+	StartsOn        string `json:"starts_on"`
+	SeatsTotal      int    `json:"seats_total"`
+	SeatsTaken      int    `json:"seats_taken"`
+	Waitlisted      int    `json:"waitlisted"`
+	MinParticipants int    `json:"min_participants"`
+	BelowMinimum    bool   `json:"below_minimum"`
+	DemandForCourse int    `json:"demand_for_course"`
+}
+
+// Demand lists the institution's open runs by course code and start date.
+func (c *Client) Demand(ctx context.Context, token, institution string) ([]DemandRow, error) {
+	var out struct {
+		Items []DemandRow `json:"items"`
+	}
+	err := c.do(ctx, request{method: http.MethodGet, url: c.institution(institution) + "/demand", token: token}, &out)
+	return out.Items, err
+}
+
+// Ballot is a run's drawn ballot, published so anyone can check it.
+type Ballot struct {
+	CourseID  string   `json:"course_id"`
+	Seed      string   `json:"seed"`
+	DrawnAt   string   `json:"drawn_at"`
+	Order     []string `json:"order"`
+	Algorithm string   `json:"algorithm"`
+}
+
+// Ballot reads a run's drawn ballot (public); a run without a drawn ballot is 404.
+func (c *Client) Ballot(ctx context.Context, courseID string) (Ballot, error) {
+	var out Ballot
+	err := c.do(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/courses/" + url.PathEscape(courseID) + "/ballot"}, &out)
+	return out, err
+}

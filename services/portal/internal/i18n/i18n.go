@@ -159,6 +159,9 @@ var (
 	monthsEN   = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
 )
 
+// Copenhagen is the time zone the portal shows times in.
+var Copenhagen = copenhagen
+
 func mustZone(name string) *time.Location {
 	l, err := time.LoadLocation(name)
 	if err != nil {

@@ -34,6 +34,15 @@ type Flash struct {
 	Args []any
 }
 
+// Secret is a secret to show once on the page of what it belongs to (a webhook endpoint's signing
+// secret just after it was made or rotated), then forgotten.
+type Secret struct {
+	For     string // what it belongs to, e.g. the webhook endpoint's id
+	Value   string
+	Note    string // e.g. until when the previous secret still signs
+	Expires time.Time
+}
+
 // Session is one browser's session.
 type Session struct {
 	ID       string
@@ -41,6 +50,7 @@ type Session struct {
 	User     *User
 	Login    *Login
 	Flash    *Flash
+	Secret   *Secret
 	lastSeen time.Time
 	expires  time.Time
 }
@@ -108,6 +118,24 @@ func (s *Store) TakeFlash(id string) *Flash {
 	var f *Flash
 	s.Update(id, func(sess *Session) { f, sess.Flash = sess.Flash, nil })
 	return f
+}
+
+// TakeSecret returns the session's secret for what it belongs to and forgets it; a secret for
+// something else, or older than its expiry, is not returned (an expired one is forgotten too).
+func (s *Store) TakeSecret(id, forWhat string) *Secret {
+	var out *Secret
+	now := s.Now()
+	s.Update(id, func(sess *Session) {
+		sec := sess.Secret
+		switch {
+		case sec == nil:
+		case now.After(sec.Expires):
+			sess.Secret = nil
+		case sec.For == forWhat:
+			out, sess.Secret = sec, nil
+		}
+	})
+	return out
 }
 
 // Delete ends a session.

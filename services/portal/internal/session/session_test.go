@@ -46,3 +46,30 @@ func TestFlashIsShownOnce(t *testing.T) {
 		t.Fatal("flash shown twice")
 	}
 }
+
+func TestSecretIsShownOnceOnItsOwnPage(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	s := NewStore(time.Hour)
+	s.Now = func() time.Time { return now }
+	a := s.New(time.Hour)
+	s.Update(a.ID, func(x *Session) {
+		x.Secret = &Secret{For: "wh-1", Value: "whsec_x", Expires: now.Add(10 * time.Minute)}
+	})
+	if sec := s.TakeSecret(a.ID, "wh-2"); sec != nil {
+		t.Fatal("a secret shown on another endpoint's page")
+	}
+	if sec := s.TakeSecret(a.ID, "wh-1"); sec == nil || sec.Value != "whsec_x" {
+		t.Fatalf("secret %v", sec)
+	}
+	if sec := s.TakeSecret(a.ID, "wh-1"); sec != nil {
+		t.Fatal("secret shown twice")
+	}
+	s.Update(a.ID, func(x *Session) {
+		x.Secret = &Secret{For: "wh-1", Value: "whsec_y", Expires: now.Add(10 * time.Minute)}
+	})
+	now = now.Add(11 * time.Minute)
+	if sec := s.TakeSecret(a.ID, "wh-1"); sec != nil {
+		t.Fatal("an expired secret was shown")
+	}
+}

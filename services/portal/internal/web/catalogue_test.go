@@ -51,7 +51,7 @@ func TestEveryKeyIsInBothCatalogues(t *testing.T) {
 	statuses := []string{"pending", "waitlisted", "offered", "confirmed", "rejected", "cancelled", "started", "completed", "withdrawn"}
 	add("status.", statuses...)
 	add("next.", "pending", "offered", "confirmed", "rejected", "cancelled", "started", "completed", "withdrawn", "waitlisted", "review")
-	add("outcome.", "pending", "not_started", "approved", "rejected", "review_required", "eligible", "not_eligible")
+	add("outcome.", "pending", "not_started", "approved", "rejected", "review_required", "eligible", "not_eligible", "reserved", "released")
 	add("scheme.", schemes...)
 	add("category.", categories...)
 	add("education.", educationLevels...)
@@ -66,6 +66,21 @@ func TestEveryKeyIsInBothCatalogues(t *testing.T) {
 	add("role.", "citizen", "caseworker", "institution", "admin")
 	add("language.", "da", "en")
 	add("flash.", "accept", "reject", "attendance", "outcome")
+	add("status.", "accepted_by_institution")
+	add("next.", "referral")
+	add("referral_status.", referralStatuses...)
+	add("referral_event.", referralEvents...)
+	add("actor.", "citizen", "institution", "funding", "caseworker", "system")
+	add("webhook_status.", "active", "disabled")
+	add("delivery_status.", deliveryStatuses...)
+	add("event.", append([]string{"all"}, webhookEvents...)...)
+	add("reason.referral_", referralEnds...)
+	add("flash.offer_", "accept", "decline")
+	add("kind.", messageKinds...)
+	add("channel.", messageChannels...)
+	for id := range referralLabels {
+		add("err.", id)
+	}
 	for _, e := range []string{"internal", "not_found", "forbidden", "csrf", "unavailable"} {
 		add("error."+e, ".title", ".text")
 	}
@@ -109,6 +124,12 @@ func TestSystemReasonsAreTranslated(t *testing.T) {
 		{"the course run was cancelled: too few", "holdet blev aflyst: too few", "the course was cancelled: too few"},
 		{"the institution did not answer within 5 business days", "uddannelsesstedet svarede ikke inden for 5 hverdage", "the education provider did not answer within 5 business days"},
 		{"ny vagtplan", "ny vagtplan", "ny vagtplan"},
+		{"referred by the municipality: Excel til kontorjob", "henvist af kommunen: Excel til kontorjob", "referred by the municipality: Excel til kontorjob"},
+		{"accepted the referral", "du sagde ja til henvisningen", "you accepted the referral"},
+		{"the referral was withdrawn: fik job", "kommunen trak henvisningen tilbage: fik job", "the municipality withdrew the referral: fik job"},
+		{"the referral was expired: the citizen did not answer by 2026-12-01", "henvisningen udløb: der kom ikke svar senest 1. december 2026",
+			"the referral expired: no answer came by 1 December 2026"},
+		{"the referral was something else", "the referral was something else", "the referral was something else"},
 	} {
 		if got := reasonText(i18n.DA, c.in); got != c.da {
 			t.Errorf("da %q = %q", c.in, got)
@@ -126,6 +147,19 @@ func TestSafeBack(t *testing.T) {
 	} {
 		if got := safeBack(in); got != want {
 			t.Errorf("safeBack(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTemplatesParse(t *testing.T) {
+	t.Parallel()
+	s := &Server{}
+	if err := s.Init(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"referrals", "referral", "refer", "refer_bulk", "my_referrals", "my_referral", "webhooks", "webhook", "demand", "ballot", "preferences"} {
+		if s.pages[name] == nil {
+			t.Errorf("no page %s", name)
 		}
 	}
 }

@@ -141,7 +141,8 @@ var cancellable = []string{"pending", "waitlisted", "offered", "confirmed"}
 
 func (s *Server) enrolmentView(r *http.Request, e api.Enrolment) EnrolmentView {
 	l := stateOf(r).lang
-	v := EnrolmentView{Enrolment: e, CanCancel: slices.Contains(cancellable, e.Status)}
+	// An offer a referral holds is answered on the referral (declining it releases the seat and the money).
+	v := EnrolmentView{Enrolment: e, CanCancel: slices.Contains(cancellable, e.Status) && !(e.Status == "offered" && e.ReferralID != "")}
 	if e.Course != nil {
 		v.Course = view(l, *e.Course)
 	}
@@ -159,6 +160,8 @@ func (s *Server) enrolmentView(r *http.Request, e api.Enrolment) EnrolmentView {
 		}
 	}
 	switch {
+	case e.Status == "offered" && e.ReferralID != "":
+		v.Next = l.T("next.referral")
 	case e.Status == "waitlisted":
 		v.Next = l.T("next.waitlisted", e.WaitlistPosition)
 	case e.Status == "pending" && e.Funding.Outcome == "review_required":

@@ -107,7 +107,7 @@ func (s *Server) renderRun(w http.ResponseWriter, r *http.Request, f *Form, stat
 		f.Set("seats_total", fmt.Sprint(c.SeatsTotal))
 	}
 	return s.render(w, r, status, "run", Page{Title: view(l, c).DisplayTitle, Nav: "runs", Form: f,
-		Data: map[string]any{"Course": view(l, c), "Enrolments": mine, "Taken": c.SeatsTotal - c.SeatsAvailable}})
+		Data: map[string]any{"Course": view(l, c), "Enrolments": mine, "Taken": c.SeatsTotal - c.SeatsAvailable, "Ballot": s.hasBallot(r, c)}})
 }
 
 func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) error {
@@ -325,4 +325,48 @@ func (s *Server) downloadCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	_, _ = io.Copy(w, body) // the header is sent: a broken copy cannot become an error page any more
 	return nil
+}
+
+// DemandCourse is one course (code) with its open runs and the demand across them.
+type DemandCourse struct {
+	Code, Title string
+	Demand      int // seats taken and waiting across the course's runs
+	Runs        []DemandRun
+}
+
+// DemandRun is one run's line of the demand page.
+type DemandRun struct {
+	api.DemandRow
+	Title string
+}
+
+// demand shows each open run's seats and waiting list, grouped by course, so a run under its minimum
+// can be merged with another run of the same course.
+func (s *Server) demand(w http.ResponseWriter, r *http.Request) error {
+	l := stateOf(r).lang
+	rows, err := s.API.Demand(r.Context(), s.token(r), s.institutionID(r))
+	if err != nil {
+		return err
+	}
+	titles := map[string]string{}
+	if l == i18n.EN { // demand answers the Danish titles; the English ones are in the catalogue
+		if page, err := s.API.Courses(r.Context(), s.token(r), api.CourseQuery{InstitutionID: s.institutionID(r), Limit: 500}); err == nil {
+			for _, c := range page.Items {
+				titles[c.ID] = view(l, c).DisplayTitle
+			}
+		}
+	}
+	var courses []DemandCourse
+	for _, row := range rows {
+		title := row.Title
+		if t := titles[row.CourseID]; t != "" {
+			title = t
+		}
+		if n := len(courses); n == 0 || courses[n-1].Code != row.Code {
+			courses = append(courses, DemandCourse{Code: row.Code, Title: title, Demand: row.DemandForCourse})
+		}
+		c := &courses[len(courses)-1]
+		c.Runs = append(c.Runs, DemandRun{DemandRow: row, Title: title})
+	}
+	return s.render(w, r, http.StatusOK, "demand", Page{Title: l.T("demand.title"), Nav: "demand", Data: courses})
 }

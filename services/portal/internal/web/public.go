@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"livslang.dk/pkg/auth"
 	"livslang.dk/services/portal/internal/api"
@@ -29,6 +30,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 type CourseView struct {
 	api.Course
 	DisplayTitle, DisplayDescription string
+	// Eligible are the schemes other than paying yourself the signed-in citizen is eligible for
+	// (search with "funded for me" only).
+	Eligible []string
 }
 
 func view(l i18n.Lang, c api.Course) CourseView {
@@ -44,46 +48,64 @@ func view(l i18n.Lang, c api.Course) CourseView {
 	return v
 }
 
+// searchParams are the search's filters, in the order links keep them.
+var searchParams = []string{"q", "category", "place", "starts_after", "funded"}
+
 func (s *Server) courses(w http.ResponseWriter, r *http.Request) error {
 	l := stateOf(r).lang
 	q := r.URL.Query()
-	query := api.CourseQuery{Q: q.Get("q"), Category: q.Get("category"), StartsAfter: q.Get("starts_after"), After: q.Get("after"), Limit: 20}
-	form := &Form{Values: url.Values{"q": {query.Q}, "category": {query.Category}, "starts_after": {query.StartsAfter}}}
+	u := s.user(r)
+	citizen := u != nil && u.Role == auth.RoleCitizen
+	funded := citizen && q.Get("funded") == "1"
+	query := api.CourseQuery{Q: q.Get("q"), Category: q.Get("category"), Place: q.Get("place"), StartsAfter: q.Get("starts_after"),
+		After: q.Get("after"), Limit: fundedPageSize}
+	form := &Form{Values: url.Values{"q": {query.Q}, "category": {query.Category}, "place": {query.Place}, "starts_after": {query.StartsAfter}}}
+	if funded {
+		form.Set("funded", "1")
+	}
 	page, err := s.API.Courses(r.Context(), "", query)
 	if api.StatusOf(err) == http.StatusBadRequest {
-		form.addAPIErrors(l, err, map[string]string{"q": "search.q", "category": "search.category", "starts_after": "search.starts_after", "after": "search.q"})
+		form.addAPIErrors(l, err, map[string]string{"q": "search.q", "category": "search.category", "place": "search.place",
+			"starts_after": "search.starts_after", "after": "search.q"})
 		err = nil
 	}
 	if err != nil {
 		return err
 	}
-	items := make([]CourseView, 0, len(page.Items))
-	for _, c := range page.Items {
-		items = append(items, view(l, c))
+	data := map[string]any{"Categories": categories, "Query": query, "Citizen": citizen, "Funded": funded, "OnPage": len(page.Items)}
+	runs := page.Items
+	var check fundedCheck
+	if funded && len(runs) > 0 {
+		check = s.fundedFor(r.Context(), s.token(r), runs)
+		runs = slices.DeleteFunc(slices.Clone(runs), func(c api.Course) bool { return check.Eligible[c.ID] == nil })
+		data["NoProfile"], data["NotChecked"] = check.NoProfile, check.Failed
 	}
-	next := ""
+	items := make([]CourseView, 0, len(runs))
+	for _, c := range runs {
+		v := view(l, c)
+		v.Eligible = check.Eligible[c.ID]
+		items = append(items, v)
+	}
+	data["Items"] = items
+	link := func(after string) string {
+		v := url.Values{}
+		for _, k := range searchParams {
+			if q.Get(k) != "" {
+				v.Set(k, q.Get(k))
+			}
+		}
+		if after != "" {
+			v.Set("after", after)
+		}
+		return "/courses?" + v.Encode()
+	}
 	if page.Next != "" {
-		v := url.Values{}
-		for _, k := range []string{"q", "category", "starts_after"} {
-			if q.Get(k) != "" {
-				v.Set(k, q.Get(k))
-			}
-		}
-		v.Set("after", page.Next)
-		next = "/courses?" + v.Encode()
+		data["Next"] = link(page.Next)
 	}
-	first := ""
 	if query.After != "" {
-		v := url.Values{}
-		for _, k := range []string{"q", "category", "starts_after"} {
-			if q.Get(k) != "" {
-				v.Set(k, q.Get(k))
-			}
-		}
-		first = "/courses?" + v.Encode()
+		data["First"] = link("")
 	}
-	return s.render(w, r, http.StatusOK, "courses", Page{Title: l.T("courses.title"), Nav: "courses", Form: form,
-		Data: map[string]any{"Items": items, "Next": next, "First": first, "Categories": categories, "Query": query}})
+	return s.render(w, r, http.StatusOK, "courses", Page{Title: l.T("courses.title"), Nav: "courses", Form: form, Data: data})
 }
 
 // SchemeView is one scheme's answer in the eligibility pre-check.
@@ -128,6 +150,10 @@ func (s *Server) renderCourse(w http.ResponseWriter, r *http.Request, id string,
 	u := s.user(r)
 	open := c.Status != "cancelled" && c.StartsOn > i18n.Today(s.Now())
 	data["Open"] = open
+	data["Ballot"] = s.hasBallot(r, c)
+	if u != nil && u.Role == auth.RoleCaseworker {
+		data["Referable"] = open && referable(c.Schemes)
+	}
 	if u != nil && u.Role == auth.RoleCitizen {
 		el, err := s.API.Eligibility(r.Context(), u.Token, c.ID, "")
 		preferred := ""
@@ -165,4 +191,54 @@ func (s *Server) accessibility(w http.ResponseWriter, r *http.Request) error {
 	l := stateOf(r).lang
 	return s.render(w, r, http.StatusOK, "accessibility", Page{Title: l.T("a11y.title"), Nav: "accessibility",
 		Data: map[string]any{"Updated": "2026-11-29"}})
+}
+
+// hasBallot reports whether the run's ballot has been drawn (and so can be shown).
+func (s *Server) hasBallot(r *http.Request, c api.Course) bool {
+	if c.BallotMinutes <= 0 {
+		return false
+	}
+	_, err := s.API.Ballot(r.Context(), c.ID)
+	return err == nil
+}
+
+// ballot shows a run's drawn ballot: the published seed and the order it gave, so anyone can check it.
+func (s *Server) ballot(w http.ResponseWriter, r *http.Request) error {
+	l := stateOf(r).lang
+	c, err := s.API.Course(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := s.API.Ballot(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	var window string
+	if c.OpensAt != nil {
+		window = *c.OpensAt
+	}
+	// Who is who, for those who may know: the institution's own participants, the citizen themself.
+	names := map[string]string{}
+	if u := s.user(r); u != nil {
+		switch {
+		case u.Role == auth.RoleInstitution && u.InstitutionID == c.Institution.ID:
+			if rows, err := s.API.InstitutionEnrolments(r.Context(), u.Token, u.InstitutionID); err == nil {
+				for _, row := range rows {
+					if row.CourseID == c.ID {
+						names[row.ID] = row.Name
+					}
+				}
+			}
+		case u.Role == auth.RoleCitizen:
+			if list, err := s.API.MyEnrolments(r.Context(), u.Token); err == nil {
+				for _, e := range list {
+					if e.CourseID == c.ID {
+						names[e.ID] = l.T("ballot.you")
+					}
+				}
+			}
+		}
+	}
+	return s.render(w, r, http.StatusOK, "ballot", Page{Title: l.T("ballot.title"), Nav: "courses",
+		Data: map[string]any{"Course": view(l, c), "Ballot": b, "OpensAt": window, "Names": names}})
 }

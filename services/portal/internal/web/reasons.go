@@ -17,7 +17,14 @@ var systemReasons = []struct{ prefix, key string }{
 	{"attendance reported", "reason.attendance"},
 	{"the course run was cancelled: ", "reason.run_cancelled"},
 	{"the institution did not answer within ", "reason.no_answer"},
+	{"referred by the municipality: ", "reason.referred"},
+	{"referred by the municipality", "reason.referred_short"},
+	{"accepted the referral", "reason.referral_accepted"},
+	{"the referral was ", "reason.referral_"},
 }
+
+// referralEnds are how a referral can end, as registration writes it in "the referral was <status>".
+var referralEnds = []string{"declined", "expired", "withdrawn"}
 
 // reasonText says a history reason in the user's language when the system wrote it; a person's own
 // words are shown as they were written.
@@ -36,6 +43,19 @@ func reasonText(l i18n.Lang, reason string) string {
 			return l.T(r.key, rest)
 		case "reason.no_answer":
 			return l.T(r.key, strings.TrimSuffix(rest, " business days"))
+		case "reason.referred":
+			return l.T(r.key, rest)
+		case "reason.referral_":
+			status, note, _ := strings.Cut(rest, ": ")
+			for _, end := range referralEnds {
+				if status == end {
+					if note != "" {
+						return l.T("reason.referral_"+end) + ": " + referralNote(l, note)
+					}
+					return l.T("reason.referral_" + end)
+				}
+			}
+			return reason
 		}
 		if rest == "" {
 			return l.T(r.key)

@@ -154,6 +154,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", s.h(s.home))
 	mux.Handle("GET /courses", s.h(s.courses))
 	mux.Handle("GET /courses/{id}", s.h(s.course))
+	mux.Handle("GET /courses/{id}/ballot", s.h(s.ballot))
 	mux.Handle("GET /accessibility", s.h(s.accessibility))
 	mux.Handle("GET /lang/{lang}", s.h(s.switchLang))
 	mux.Handle("GET /login", s.h(s.login))
@@ -170,6 +171,11 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /me/enrolments/{id}/offer/{answer}", citizen(s.answerOffer))
 	mux.Handle("GET /me/decisions/{id}", citizen(s.decision))
 	mux.Handle("GET /me/notifications", citizen(s.notifications))
+	mux.Handle("GET /me/preferences", citizen(s.preferences))
+	mux.Handle("POST /me/preferences", citizen(s.savePreferences))
+	mux.Handle("GET /me/referrals", citizen(s.myReferrals))
+	mux.Handle("GET /me/referrals/{id}", citizen(s.myReferral))
+	mux.Handle("POST /me/referrals/{id}/{answer}", citizen(s.answerReferral))
 
 	caseworker := func(f handler) http.Handler { return s.role(auth.RoleCaseworker, f) }
 	mux.Handle("GET /caseworker/reviews", caseworker(s.reviews))
@@ -177,6 +183,13 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /caseworker/budgets", caseworker(s.budgets))
 	mux.Handle("GET /caseworker/eligibility", caseworker(s.clientEligibility))
 	mux.Handle("POST /caseworker/eligibility", caseworker(s.clientEligibility))
+	mux.Handle("GET /caseworker/referrals", caseworker(s.caseworkerReferrals))
+	mux.Handle("GET /caseworker/referrals/new", caseworker(s.referPage))
+	mux.Handle("POST /caseworker/referrals", caseworker(s.refer))
+	mux.Handle("GET /caseworker/referrals/bulk", caseworker(s.referBulkPage))
+	mux.Handle("POST /caseworker/referrals/bulk", caseworker(s.referBulk))
+	mux.Handle("GET /caseworker/referrals/{id}", caseworker(s.caseworkerReferral))
+	mux.Handle("POST /caseworker/referrals/{id}/withdraw", caseworker(s.withdrawReferral))
 
 	inst := func(f handler) http.Handler { return s.role(auth.RoleInstitution, f) }
 	mux.Handle("GET /institution", inst(s.runs))
@@ -190,6 +203,13 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /institution/enrolments/{id}/{action}", inst(s.actOnEnrolment))
 	mux.Handle("GET /institution/import", inst(s.importPage))
 	mux.Handle("POST /institution/import", inst(s.importRuns))
+	mux.Handle("GET /institution/demand", inst(s.demand))
+	mux.Handle("GET /institution/webhooks", inst(s.webhooksPage))
+	mux.Handle("POST /institution/webhooks", inst(s.createWebhook))
+	mux.Handle("GET /institution/webhooks/{id}", inst(s.webhookPage))
+	mux.Handle("POST /institution/webhooks/{id}/rotate", inst(s.rotateWebhook))
+	mux.Handle("POST /institution/webhooks/{id}/delete", inst(s.deleteWebhook))
+	mux.Handle("POST /institution/webhooks/{id}/replay", inst(s.replayWebhook))
 	mux.Handle("GET /institution/{file}", inst(s.downloadCSV))
 
 	mux.Handle("/", s.h(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))

@@ -8,6 +8,22 @@
     if (summary) {
       summary.focus();
     }
+    // A secret shown once gets a copy button (without JavaScript it is selected and copied by hand).
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source || !navigator.clipboard) {
+        return;
+      }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+          var status = button.parentNode.querySelector(".copy-status");
+          if (status) {
+            status.textContent = button.getAttribute("data-copied");
+          }
+        });
+      });
+    });
     // A form is sent once: its buttons are disabled while the next page loads. (The server is safe
     // against a second submit anyway: enrolments carry an idempotency key.)
     document.querySelectorAll("form[method=post]").forEach(function (form) {
