@@ -71,4 +71,4 @@ vet: ## go vet every module
 clean: ## stop nothing, wipe the local data (.data) and binaries
 	rm -rf .data $(BIN)
 
-.PHONY: help build run test bench vet clean verify-deploy images fuzz
+.PHONY: help build run test bench bench-quick vet clean verify-deploy images fuzz
