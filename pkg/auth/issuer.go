@@ -357,7 +357,7 @@ func (d *DevIssuer) exchangeCode(w http.ResponseWriter, body []byte) {
 			return
 		}
 		now := d.now()
-		id, err := signJSON(d.key, d.kid, idToken{Issuer: d.URL, Subject: c.claims.Subject, Audience: c.clientID,
+		id, err := sign(d.key, d.kid, idToken{Issuer: d.URL, Subject: c.claims.Subject, Audience: c.clientID,
 			Expiry: now.Add(d.TTL).Unix(), IssuedAt: now.Unix(), AuthTime: now.Unix(), Nonce: c.nonce, Name: c.claims.Name, Role: c.claims.Role})
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", "cannot sign the token")
@@ -380,21 +380,6 @@ type idToken struct {
 	Nonce    string `json:"nonce,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Role     string `json:"role,omitempty"`
-}
-
-func signJSON(key *rsa.PrivateKey, kid string, payload any) (string, error) {
-	h, _ := json.Marshal(header{Alg: "RS256", Kid: kid, Typ: "JWT"})
-	p, err := json.Marshal(payload)
-	if err != nil {
-		return "", fmt.Errorf("marshal claims: %w", err)
-	}
-	input := b64.EncodeToString(h) + "." + b64.EncodeToString(p)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:])
-	if err != nil {
-		return "", fmt.Errorf("sign token: %w", err)
-	}
-	return input + "." + b64.EncodeToString(sig), nil
 }
 
 var roleNames = []struct{ Role, Title string }{

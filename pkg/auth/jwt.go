@@ -78,9 +78,10 @@ type header struct {
 	Typ string `json:"typ,omitempty"`
 }
 
-func sign(key *rsa.PrivateKey, kid string, c Claims) (string, error) {
+// sign makes a compact RS256 JWT of any JSON payload (access tokens' Claims, the portal's ID token).
+func sign(key *rsa.PrivateKey, kid string, payload any) (string, error) {
 	h, _ := json.Marshal(header{Alg: "RS256", Kid: kid, Typ: "JWT"})
-	p, err := json.Marshal(c)
+	p, err := json.Marshal(payload)
 	if err != nil {
 		return "", fmt.Errorf("marshal claims: %w", err)
 	}

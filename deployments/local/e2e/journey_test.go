@@ -6,9 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -108,18 +105,9 @@ func (s system) waitStatus(t *testing.T, c citizen, id, status string) enrolment
 	return e
 }
 
-// mailsTo returns the mails to addr, each with Body its plain-text part (notification sends
-// multipart/alternative: text and HTML).
-func (s system) mailsTo(addr string) []smtptest.Message {
-	var out []smtptest.Message
-	for _, m := range s.smtp.Messages() {
-		if m.To[0] == addr {
-			m.Body = plainText(m)
-			out = append(out, m)
-		}
-	}
-	return out
-}
+// mailsTo returns the mails to addr (Body is the plain-text part of notification's
+// multipart/alternative mails).
+func (s system) mailsTo(addr string) []smtptest.Message { return s.smtp.To(addr) }
 
 // mailTo returns the mail to addr whose subject starts with prefix.
 func (s system) mailTo(addr, prefix string) (smtptest.Message, bool) {
@@ -129,24 +117,6 @@ func (s system) mailTo(addr, prefix string) (smtptest.Message, bool) {
 		}
 	}
 	return smtptest.Message{}, false
-}
-
-func plainText(m smtptest.Message) string {
-	mediaType, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil || !strings.HasPrefix(mediaType, "multipart/") {
-		return m.Body
-	}
-	mr := multipart.NewReader(strings.NewReader(m.Body), params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			return ""
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-			b, _ := io.ReadAll(p) // quoted-printable is decoded by the reader
-			return string(b)
-		}
-	}
 }
 
 // letters returns the Digital Post documents (MeMo XML) notification wrote.

@@ -3,9 +3,6 @@ package service_test
 import (
 	"context"
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -24,7 +21,6 @@ import (
 	"livslang.dk/pkg/testenv"
 	"livslang.dk/services/notification/internal/channels"
 	"livslang.dk/services/notification/internal/policy"
-	"livslang.dk/services/notification/internal/testsmtp"
 	"livslang.dk/services/notification/service"
 )
 
@@ -63,7 +59,7 @@ func cph(s string) time.Time {
 type stack struct {
 	env     *testenv.Env
 	base    string
-	smtp    *testsmtp.Server
+	smtp    *smtptest.Server
 	clock   *clock
 	sms     string // the SMS file
 	post    string // the Digital Post folder
@@ -101,7 +97,7 @@ func (l *logs) String() string {
 
 func newStack(t *testing.T, at time.Time, extra map[string]string, opts service.Options) *stack {
 	t.Helper()
-	s := &stack{env: testenv.New(t, "notification"), smtp: testsmtp.Start(t), clock: newClock(at)}
+	s := &stack{env: testenv.New(t, "notification"), smtp: smtptest.Start(t), clock: newClock(at)}
 	dir := t.TempDir()
 	s.sms, s.post = filepath.Join(dir, "sms.jsonl"), filepath.Join(dir, "digital-post")
 	s.vars = map[string]string{"LIVSLANG_SMTP_ADDR": s.smtp.Addr, "LIVSLANG_SMS_FILE": s.sms, "LIVSLANG_DIGITAL_POST_DIR": s.post,
@@ -293,9 +289,9 @@ func (s *stack) smsTo(t *testing.T, recipient string) []channels.SMSLine {
 	return out
 }
 
-func mailParts(t *testing.T, m testsmtp.Mail) testsmtp.Parts {
+func mailParts(t *testing.T, m smtptest.Message) smtptest.Parts {
 	t.Helper()
-	p, err := testsmtp.Decode(m.Raw)
+	p, err := smtptest.Decode(m.Raw)
 	if err != nil {
 		t.Fatalf("mail to %s: %v\n%s", m.To, err, m.Raw)
 	}
@@ -382,27 +378,3 @@ func (s *stack) reminders(t *testing.T, subject string) []reminder {
 	return out
 }
 
-// smtptestParts splits a mail pkg/smtptest received into its text and HTML parts.
-func smtptestParts(t *testing.T, m smtptest.Message) (text, html string) {
-	t.Helper()
-	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mr := multipart.NewReader(strings.NewReader(m.Body), params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return text, html
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(p)
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			html = string(b)
-		} else {
-			text = string(b)
-		}
-	}
-}

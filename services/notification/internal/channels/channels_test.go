@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"livslang.dk/pkg/smtptest"
 	"livslang.dk/services/notification/internal/channels"
-	"livslang.dk/services/notification/internal/testsmtp"
 )
 
 var at = time.Date(2027, 1, 4, 9, 30, 0, 0, time.UTC)
@@ -24,7 +24,7 @@ func message(id string) channels.Message {
 
 func TestEmailIsMultipartAndBouncesArePermanent(t *testing.T) {
 	t.Parallel()
-	srv := testsmtp.Start(t)
+	srv := smtptest.Start(t)
 	smtp := channels.SMTP{Addr: srv.Addr, From: "livslang@herning.dk", Now: func() time.Time { return at }}
 	ref, err := smtp.Send(context.Background(), message("m-1"))
 	if err != nil || ref != "<m-1@livslang.herning.dk>" {
@@ -39,7 +39,7 @@ func TestEmailIsMultipartAndBouncesArePermanent(t *testing.T) {
 		h.Get("Auto-Submitted") != "auto-generated" || h.Get("Content-Language") != "da" || h.Get("Date") != "Mon, 04 Jan 2027 09:30:00 +0000" {
 		t.Fatalf("headers %v", h)
 	}
-	p, err := testsmtp.Decode(mails[0].Raw)
+	p, err := smtptest.Decode(mails[0].Raw)
 	if err != nil || p.Subject != "Din tilmelding blev ikke godkendt: Gaffeltruck & co" || p.Text != "Kære Mette Nielsen\r\n\r\nØv.\r\n" ||
 		p.HTML != "<p>Kære Mette Nielsen</p>" {
 		t.Fatalf("parts %+v, %v", p, err)
