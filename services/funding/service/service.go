@@ -34,7 +34,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	env := &service.Env{Getenv: getenv}
 	cfg := Config{
 		Config:      service.Load(env, "funding", 8082),
-		CPRIndexKey: env.String("LIVSLANG_CPR_INDEX_KEY", ""),
+		CPRIndexKey: env.Required("LIVSLANG_CPR_INDEX_KEY"),
 		SeedDemo:    env.Bool("LIVSLANG_FUNDING_SEED_DEMO", false),
 	}
 	return cfg, env.Err()
@@ -47,8 +47,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("configuration: %w", err)
 	}
 	indexKey, err := base64.StdEncoding.DecodeString(cfg.CPRIndexKey)
-	if err != nil {
-		return fmt.Errorf("configuration: LIVSLANG_CPR_INDEX_KEY: want base64: %w", err)
+	if err != nil || len(indexKey) < 32 {
+		return fmt.Errorf("configuration: LIVSLANG_CPR_INDEX_KEY: want at least 32 bytes in base64 (the key registration hashes CPR numbers with): %v", err)
 	}
 	svc, err := service.Start(ctx, cfg.Config, stdout, migrations.FS, "funding")
 	if err != nil {

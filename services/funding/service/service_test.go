@@ -15,6 +15,9 @@ import (
 	"livslang.dk/services/funding/service"
 )
 
+// testIndexKey is a CPR index key for tests that never look a CPR number up.
+const testIndexKey = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk="
+
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func requested(t *testing.T, citizen, preference, birth string, schemes ...string) events.Envelope {
@@ -56,7 +59,7 @@ type decision struct {
 func TestDecidesEveryRequestOnceWithReasons(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, "funding")
-	base := env.Start(t, "funding", service.Run, nil)
+	base := env.Start(t, "funding", service.Run, map[string]string{"LIVSLANG_CPR_INDEX_KEY": testIndexKey})
 	citizen := "citizen-" + uuid.NewString()
 	token := env.Token(t, auth.Claims{Subject: citizen, Role: auth.RoleCitizen, CPR: "0101851234"})
 
@@ -121,7 +124,7 @@ func TestDecidesEveryRequestOnceWithReasons(t *testing.T) {
 func TestTooYoungForSVU(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, "funding")
-	base := env.Start(t, "funding", service.Run, nil)
+	base := env.Start(t, "funding", service.Run, map[string]string{"LIVSLANG_CPR_INDEX_KEY": testIndexKey})
 	citizen := "young-" + uuid.NewString()
 	token := env.Token(t, auth.Claims{Subject: citizen, Role: auth.RoleCitizen, CPR: "0101051234"})
 	e := requested(t, citizen, "svu", time.Now().AddDate(-23, 0, 0).Format(time.DateOnly), "self", "svu")
