@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -47,12 +48,24 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOp
 		for _, o := range opts {
 			o(&cfg)
 		}
+		// Every service calls this at start; updating a stream whose configuration is already right
+		// would race with other services creating their consumers on it, so only a difference updates.
+		if s, err := js.Stream(ctx, name); err == nil && sameConfig(s.CachedInfo().Config, cfg) {
+			continue
+		}
 		_, err := js.CreateOrUpdateStream(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("ensure stream %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// sameConfig reports whether the stream already has every setting EnsureStreams asks for.
+func sameConfig(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Storage == want.Storage &&
+		have.Retention == want.Retention && have.MaxAge == want.MaxAge &&
+		have.Duplicates == want.Duplicates && max(have.Replicas, 1) == max(want.Replicas, 1)
 }
 
 // ErrPermanent marks a failure that retrying cannot fix.

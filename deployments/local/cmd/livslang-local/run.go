@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/auth"
@@ -23,6 +25,7 @@ import (
 	"livslang.dk/pkg/natsembed"
 	"livslang.dk/pkg/pgcluster"
 	"livslang.dk/pkg/service"
+	"livslang.dk/pkg/stream"
 )
 
 // config is the launcher's configuration (see README: Configuration).
@@ -136,6 +139,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 		defer ns.Shutdown()
 		natsURL = ns.ClientURL()
+	}
+	// The streams exist before the services start, so no service updates a stream while another
+	// creates its consumers on it (nats-server races on that).
+	if err := ensureStreams(ctx, natsURL); err != nil {
+		return err
 	}
 
 	// Development identity provider.
@@ -271,4 +279,18 @@ func waitReady(ctx context.Context, url string, procs []*process) error {
 		}
 	}
 	return fmt.Errorf("%s not ready after 90 s", url)
+}
+
+// ensureStreams creates the event streams on the NATS server at url.
+func ensureStreams(ctx context.Context, url string) error {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return fmt.Errorf("connect to nats: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	return stream.EnsureStreams(ctx, js)
 }
