@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -75,12 +77,42 @@ func Enqueue(ctx context.Context, tx pgx.Tx, envs ...events.Envelope) error {
 			return fmt.Errorf("insert outbox %s: %w", e.Type, err)
 		}
 	}
-	if len(envs) > 0 {
+	// A NOTIFY makes the commit take PostgreSQL's cluster-wide notification lock, which serialises
+	// every notifying commit; while this process's relay polls on its own for a while yet, the
+	// commit does without.
+	if len(envs) > 0 && !polling(tx.Conn().Config()).covers(time.Now()) {
 		if _, err := tx.Exec(ctx, `SELECT pg_notify('outbox_' || current_schema(), '')`); err != nil {
 			return fmt.Errorf("notify outbox: %w", err)
 		}
 	}
 	return nil
+}
+
+const (
+	// busyPoll is how often a relay that found rows looks again, for busyFor after it last found some.
+	busyPoll = 5 * time.Millisecond
+	busyFor  = 200 * time.Millisecond
+	// commitMargin is how long a relay must still be polling when an event is enqueued for its
+	// transaction to skip the NOTIFY: longer than a commit takes (a slower one waits for the
+	// relay's fallback poll).
+	commitMargin = 100 * time.Millisecond
+)
+
+// pollWindow is until when (Unix nanoseconds) a relay in this process polls one outbox by itself.
+type pollWindow struct{ until atomic.Int64 }
+
+func (w *pollWindow) covers(now time.Time) bool {
+	return w.until.Load()-now.UnixNano() > int64(commitMargin)
+}
+
+// windows holds a pollWindow per outbox, keyed by the database role and address: each service has
+// its own role and schema, so services running in one process (as in tests) never share one.
+var windows sync.Map
+
+func polling(c *pgx.ConnConfig) *pollWindow {
+	key := fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+	w, _ := windows.LoadOrStore(key, &pollWindow{})
+	return w.(*pollWindow)
 }
 
 // Relay publishes committed outbox rows to JetStream.
@@ -108,9 +140,13 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 	wake := make(chan struct{}, 1)
 	go r.listen(ctx, wake)
+	window := polling(r.Pool.Config().ConnConfig)
 	lastPrune := time.Time{}
 	for {
 		n, err := r.RelayOnce(ctx)
+		if n > 0 {
+			window.until.Store(time.Now().Add(busyFor).UnixNano())
+		}
 		if err != nil && ctx.Err() == nil {
 			r.Log.Warn("outbox relay batch failed", zap.Error(err))
 		}
@@ -123,11 +159,15 @@ func (r *Relay) Run(ctx context.Context) error {
 		if n == r.BatchSize && err == nil {
 			continue // more waiting
 		}
+		wait := r.Poll
+		if window.covers(time.Now().Add(-commitMargin)) {
+			wait = busyPoll // busy: commits in this process skip the NOTIFY, so look again soon
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
-		case <-time.After(r.Poll):
+		case <-time.After(wait):
 		}
 	}
 }

@@ -40,7 +40,7 @@ func Tx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = pgx.BeginFunc(ctx, pool, fn)
-		if !retryable(err) {
+		if !Retryable(err) {
 			return err
 		}
 		select {
@@ -52,7 +52,9 @@ func Tx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	return err
 }
 
-func retryable(err error) bool {
+// Retryable reports whether err is a serialization failure or a deadlock, which running the
+// transaction again can fix.
+func Retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }

@@ -24,7 +24,13 @@ type Config struct {
 	IssuerURL    string // LIVSLANG_ISSUER_URL (OIDC issuer whose JWKS signs tokens)
 	Debug        bool   // LIVSLANG_DEBUG
 	MaxConns     int32  // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
-	Poll         time.Duration
+	// PprofAddr serves net/http/pprof on its own listener when set (LIVSLANG_<NAME>_PPROF_ADDR, e.g.
+	// 127.0.0.1:6061); never on the API's address, and off by default.
+	PprofAddr string
+	// ConsumerLanes is how many events each durable consumer handles at once, a citizen's events
+	// always in order (LIVSLANG_<NAME>_CONSUMER_LANES, default 4).
+	ConsumerLanes int
+	Poll          time.Duration
 
 	getenv func(string) string // for the OTEL_* variables (package tracing)
 }
@@ -108,14 +114,16 @@ func (e *Env) Err() error { return errors.Join(e.errs...) }
 func Load(env *Env, name string, port int) Config {
 	up := strings.ToUpper(name)
 	cfg := Config{
-		Name:        name,
-		HTTPAddr:    env.String("LIVSLANG_"+up+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
-		DatabaseURL: env.Required("LIVSLANG_" + up + "_DATABASE_URL"),
-		NATSURL:     env.URLs("LIVSLANG_NATS_URL", "nats://127.0.0.1:4222"),
-		IssuerURL:   env.URL("LIVSLANG_ISSUER_URL", "http://127.0.0.1:8090"),
-		Debug:       env.Bool("LIVSLANG_DEBUG", false),
-		MaxConns:    int32(env.Int("LIVSLANG_"+up+"_DB_MAX_CONNS", 20)),
-		getenv:      env.Getenv,
+		Name:          name,
+		HTTPAddr:      env.String("LIVSLANG_"+up+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
+		DatabaseURL:   env.Required("LIVSLANG_" + up + "_DATABASE_URL"),
+		NATSURL:       env.URLs("LIVSLANG_NATS_URL", "nats://127.0.0.1:4222"),
+		IssuerURL:     env.URL("LIVSLANG_ISSUER_URL", "http://127.0.0.1:8090"),
+		Debug:         env.Bool("LIVSLANG_DEBUG", false),
+		MaxConns:      int32(env.Int("LIVSLANG_"+up+"_DB_MAX_CONNS", 20)),
+		PprofAddr:     env.String("LIVSLANG_"+up+"_PPROF_ADDR", ""),
+		ConsumerLanes: env.Int("LIVSLANG_"+up+"_CONSUMER_LANES", 4),
+		getenv:        env.Getenv,
 	}
 	cfg.NATSReplicas = env.Int("LIVSLANG_NATS_REPLICAS", 1)
 	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {

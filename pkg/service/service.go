@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -27,6 +30,9 @@ import (
 	"livslang.dk/pkg/stream"
 	"livslang.dk/pkg/tracing"
 )
+
+// defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT is set.
+const defaultMemoryLimit = 80 << 20
 
 // Service is a started service's shared infrastructure.
 type Service struct {
@@ -52,6 +58,11 @@ type Service struct {
 // the consumers and parked messages on the service's registry.
 func Start(ctx context.Context, cfg Config, stdout io.Writer, files fs.FS, dir string) (*Service, error) {
 	log := logging.New(cfg.Name, stdout, cfg.Debug)
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		// A soft limit keeps a burst's garbage from doubling the heap (GOGC's default) and lingering;
+		// GOMEMLIMIT overrides it (docs/configuration.md).
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	getenv := cfg.getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
@@ -211,6 +222,9 @@ func (s *Service) Go(w func(context.Context) error) { s.workers = append(s.worke
 // Consume adds a durable consumer, with the service's metrics and tracing.
 func (s *Service) Consume(c stream.Consumer) {
 	c.Log, c.Parker = s.Log, s.Parker
+	if c.Lanes == 0 {
+		c.Lanes = s.Config.ConsumerLanes
+	}
 	c.Metrics, c.Tracing = s.Streams, s.Tracing
 	s.Streams.Init(c.Durable)
 	s.consumers = append(s.consumers, c.Durable)
@@ -280,6 +294,14 @@ func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
+	if s.Config.PprofAddr != "" {
+		stopProfiles, err := serveProfiles(s.Config.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+		s.Log.Info("profiles served", zap.String("addr", s.Config.PprofAddr))
+	}
 	s.Log.Info("service started", zap.String("addr", ln.Addr().String()))
 	var runErr error
 	select {
@@ -294,4 +316,21 @@ func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
 	wg.Wait()
 	s.Log.Info("service stopped")
 	return runErr
+}
+
+// serveProfiles serves net/http/pprof's handlers on addr until the returned function is called.
+func serveProfiles(addr string) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s for profiles: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// A CPU profile or trace lasts as long as its ?seconds= asks; no write timeout for those.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }, nil
 }

@@ -5,9 +5,12 @@ package stream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -93,6 +96,10 @@ type Consumer struct {
 	Log        *zap.Logger
 	Metrics    *Metrics          // nil: no metrics
 	Tracing    *tracing.Provider // nil: no spans
+	// Lanes is how many messages are handled at once (default 1). Messages of one citizen (the
+	// data's citizen_id, else the event's subject) always go to the same lane, in stream order, so
+	// a citizen's events are never reordered; different citizens' events may be.
+	Lanes int
 	// LagEvery is how often the consumer's pending counts are read from the server for
 	// Metrics (default 10 s).
 	LagEvery time.Duration
@@ -121,7 +128,9 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	if err != nil {
 		return fmt.Errorf("create consumer %s: %w", c.Durable, err)
 	}
-	cc, err := cons.Consume(func(msg jetstream.Msg) { c.handle(ctx, msg) })
+	handle, stop := c.lanes(ctx)
+	defer stop()
+	cc, err := cons.Consume(handle)
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.Durable, err)
 	}
@@ -132,6 +141,55 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	cc.Drain()
 	<-cc.Closed()
 	return nil
+}
+
+// lanes returns the message callback: with one lane it handles the message itself; with more it
+// passes the message to the lane of its citizen, waiting while that lane is full. stop waits for
+// the lanes to finish what they hold.
+func (c Consumer) lanes(ctx context.Context) (handle func(jetstream.Msg), stop func()) {
+	if c.Lanes <= 1 {
+		return func(msg jetstream.Msg) { c.handle(ctx, msg) }, func() {}
+	}
+	lanes := make([]chan jetstream.Msg, c.Lanes)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		lanes[i] = make(chan jetstream.Msg, 16)
+		wg.Go(func() {
+			for msg := range lanes[i] {
+				c.handle(ctx, msg)
+			}
+		})
+	}
+	handle = func(msg jetstream.Msg) {
+		h := fnv.New32a()
+		h.Write([]byte(laneKey(msg.Data())))
+		lanes[h.Sum32()%uint32(len(lanes))] <- msg
+	}
+	stop = func() {
+		for _, l := range lanes {
+			close(l)
+		}
+		wg.Wait()
+	}
+	return handle, stop
+}
+
+// laneKey is whom an event is about: the citizen_id of its data, else its subject ("" when the
+// envelope does not parse; such messages are parked by whichever lane gets them).
+func laneKey(body []byte) string {
+	var e struct {
+		Subject string `json:"subject"`
+		Data    struct {
+			CitizenID string `json:"citizen_id"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	if e.Data.CitizenID != "" {
+		return e.Data.CitizenID
+	}
+	return e.Subject
 }
 
 // watchLag copies the consumer's pending counts from the server into the metrics until ctx is done.

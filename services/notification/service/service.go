@@ -217,10 +217,9 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 			if err != nil {
 				return err
 			}
-			_, err = inbox.Apply(ctx, svc.Pool, webhookConsumer, e.ID, func(tx pgx.Tx) error {
-				_, err := st.AddDeliveries(ctx, tx, institution, e.ID, e.Type, body)
-				return err
-			})
+			// One statement, idempotent by its unique (endpoint, event): no inbox row, and no
+			// commit to flush when the institution has no endpoint that wants the event.
+			_, err = st.AddDeliveries(ctx, svc.Pool, institution, e.ID, e.Type, body)
 			return err
 		},
 	})

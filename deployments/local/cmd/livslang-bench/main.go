@@ -133,10 +133,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	}
 
 	say("starting the stack (log: %s)", filepath.Join(p.Out, "stack.log"))
-	st, err := startStack(ctx, p.Bin, filepath.Join(p.Out, "stack.log"), []string{
+	env := []string{
 		"LIVSLANG_REGISTRATION_RATE_PER_ADDRESS=1000000",
 		fmt.Sprintf("LIVSLANG_REGISTRATION_MAX_IN_FLIGHT=%d", p.MaxInFlight),
-	}, p.Keep)
+	}
+	// Each service serves Go's profiles on a port of its own (never on the API's).
+	pprofAddrs := map[string]string{}
+	ports, err := freePorts(3)
+	if err != nil {
+		return err
+	}
+	for i, svc := range []string{"registration", "funding", "notification"} {
+		pprofAddrs[svc] = fmt.Sprintf("127.0.0.1:%d", ports[i])
+		env = append(env, fmt.Sprintf("LIVSLANG_%s_PPROF_ADDR=%s", strings.ToUpper(svc), pprofAddrs[svc]))
+	}
+	st, err := startStack(ctx, p.Bin, filepath.Join(p.Out, "stack.log"), env, p.Keep)
 	if err != nil {
 		return err
 	}
@@ -166,7 +177,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	}
 	defer db.Close()
 	b := &bench{p: p, st: st, reg: st.url("registration"), fund: st.url("funding"), note: st.url("notification"), idp: st.url("idp"),
-		w: newWatcher(st.url("registration")), mon: mon, rep: rep, prof: newProfiler(p.Out, p.Perf), db: db}
+		w: newWatcher(st.url("registration")), mon: mon, rep: rep, prof: newProfiler(p.Out, p.Perf), pp: newPprofs(p.Out, pprofAddrs), db: db}
 
 	say("idle for %s (memory and CPU before any load)", p.Idle)
 	mon.begin(ctx, "idle", nil)

@@ -32,7 +32,9 @@ type Report struct {
 	Phases    []Phase           `json:"phases"`
 	Targets   []Target          `json:"targets"`
 	Profiles  []Profile         `json:"profiles,omitempty"`
-	Notes     []string          `json:"notes,omitempty"`
+	// GoProfiles: the services' own CPU and allocation profiles (pprof) of the same steady steps.
+	GoProfiles []GoProfile `json:"go_profiles,omitempty"`
+	Notes      []string    `json:"notes,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -600,6 +602,13 @@ func (r *Report) markdown(w io.Writer, charts []chart) {
 		for _, comm := range sortedKeys(pr.PerProcess) {
 			fmt.Fprintf(w, "\n%s: share of its samples in the kernel and in the program, then its functions including callees:\n\n```\n%s\n```\n", comm, strings.Join(pr.PerProcess[comm], "\n"))
 		}
+	}
+	for _, g := range r.GoProfiles {
+		what := "CPU, functions by time including callees"
+		if g.Kind == "allocs" {
+			what = "bytes allocated during the step, by function including callees"
+		}
+		fmt.Fprintf(w, "\n### pprof %s of %s, %s (`go tool pprof %s`): %s\n\n```\n%s\n```\n", g.Kind, g.Service, g.Phase, g.File, what, strings.Join(g.Top, "\n"))
 	}
 	if len(charts) > 0 {
 		fmt.Fprintln(w, "\n## Plots")

@@ -39,6 +39,7 @@ type bench struct {
 	charts   []chart
 	accepted atomic.Int64 // 202 answers to enrolments, the unit of the phases
 	prof     *profiler
+	pp       *pprofs
 	db       *pgxpool.Pool // superuser on the livslang database, to read the mail queue
 }
 
@@ -240,9 +241,11 @@ func (b *bench) steady(ctx context.Context) error {
 		rate := rates[i]
 		b.mon.begin(ctx, fmt.Sprintf("steady %.0f/s", rate), b.units)
 		stop := b.prof.start(ctx, fmt.Sprintf("steady-%.0f", rate), b.p.StepDur)
+		stopGo := b.pp.start(ctx, fmt.Sprintf("steady-%.0f", rate), b.p.StepDur)
 		starts = append(starts, time.Now())
 		step, recs, err := b.steadyStep(ctx, rate, b.p.StepDur)
 		stop()
+		stopGo()
 		b.mon.end(ctx)
 		if err != nil {
 			return err
@@ -326,6 +329,7 @@ func (b *bench) steady(ctx context.Context) error {
 		b.rep.Profiles = append(b.rep.Profiles, b.prof.report(keep)...)
 		fmt.Printf("  perf profiles of %v written in %.1f s\n", keep, time.Since(pt).Seconds())
 	}
+	b.rep.GoProfiles = b.pp.report(keep)
 	b.steadyCharts(t0, all, starts)
 	return nil
 }

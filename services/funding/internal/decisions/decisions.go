@@ -197,6 +197,9 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 	if err != nil {
 		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
 	}
+	if !affectsFunding(e.Type) && en.ReferralID == "" {
+		return nil // nothing to change, so nothing to record either (most are confirmations)
+	}
 	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
 		switch e.Type {
 		case events.TypeEnrolmentCancelled, events.TypeEnrolmentRejected:
@@ -226,6 +229,15 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 		return s.Store.TrackEnrolment(ctx, tx, refID, id, status, en.Cause)
 	})
 	return err
+}
+
+// affectsFunding reports whether an enrolment event of type t changes what its decision holds.
+func affectsFunding(t string) bool {
+	switch t {
+	case events.TypeEnrolmentCancelled, events.TypeEnrolmentRejected, events.TypeEnrolmentCompleted, events.TypeEnrolmentWithdrawn:
+		return true
+	}
+	return false
 }
 
 // OnProfile keeps funding's copy of the citizen and evaluates their open decisions again.

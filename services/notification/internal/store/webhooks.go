@@ -116,7 +116,7 @@ func (s *Store) RotateSecret(ctx context.Context, institution string, id uuid.UU
 // AddDeliveries queues an event for every active endpoint of the institution that wants its type
 // (or "*"), in the caller's transaction; an event already queued for an endpoint is not queued again.
 // It reports how many deliveries it queued.
-func (s *Store) AddDeliveries(ctx context.Context, tx pgx.Tx, institution string, eventID, eventType string, payload []byte) (int, error) {
+func (s *Store) AddDeliveries(ctx context.Context, tx Querier, institution string, eventID, eventType string, payload []byte) (int, error) {
 	now := s.Now().UTC()
 	tag, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, created_at, queued_at, next_attempt_at)
 		SELECT gen_random_uuid(), id, $2, $3, $4, $5, $5, $5 FROM webhook_endpoints

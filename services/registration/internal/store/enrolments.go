@@ -90,7 +90,7 @@ var ErrNoProfile = fmt.Errorf("%w: create your profile first with PUT /v1/me/pro
 // the idempotency key; a repeated key with the same request returns the stored response.
 func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond func(Enrolment) (Created, error)) (Created, error) {
 	var out Created
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := s.enrolments.do(ctx, n.CourseID.String(), func(tx pgx.Tx) error {
 		replay, err := idempotency.Claim(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citize
 	if err != nil {
 		return err
 	}
-	return appendFeed(ctx, tx, e.Course.InstitutionID, env)
+	return appendFeed(ctx, tx, e.Course.InstitutionID, env, data)
 }
 
 // waitlistPosition is the enrolment's 1-based place in the order the list is served (priority group,

@@ -13,17 +13,17 @@ import (
 	"livslang.dk/pkg/httpapi"
 )
 
-// appendFeed adds an event to the institution's feed with the next sequence number. The head row's
-// lock, held to commit, orders the institution's writers, so sequence order is commit order and a
-// reader paging by sequence sees no gaps.
-func appendFeed(ctx context.Context, tx pgx.Tx, institution uuid.UUID, env events.Envelope) error {
+// appendFeed adds an enrolment event to the institution's feed with the next sequence number. The
+// head row's lock, held to commit, orders the institution's writers, so sequence order is commit
+// order and a reader paging by sequence sees no gaps.
+func appendFeed(ctx context.Context, tx pgx.Tx, institution uuid.UUID, env events.Envelope, data events.Enrolment) error {
 	var seq int64
 	err := tx.QueryRow(ctx, `INSERT INTO institution_feed_heads (institution_id, seq) VALUES ($1, 1)
 		ON CONFLICT (institution_id) DO UPDATE SET seq = institution_feed_heads.seq + 1 RETURNING seq`, institution).Scan(&seq)
 	if err != nil {
 		return fmt.Errorf("next feed sequence: %w", err)
 	}
-	doc, err := feedDocument(env, seq)
+	doc, err := feedDocument(env, data, seq)
 	if err != nil {
 		return err
 	}
@@ -37,27 +37,19 @@ func appendFeed(ctx context.Context, tx pgx.Tx, institution uuid.UUID, env event
 // feedDocument is the CloudEvent with the feed position as the "sequence" extension attribute. The
 // institution gets what it needs of the enrolment, not the citizen's profile facts (birth date,
 // education, employment, benefits) that funding uses.
-func feedDocument(env events.Envelope, seq int64) ([]byte, error) {
-	var data map[string]json.RawMessage
-	if err := json.Unmarshal(env.Data, &data); err != nil {
-		return nil, err
-	}
-	delete(data, "profile")
-	trimmed, err := json.Marshal(data)
+func feedDocument(env events.Envelope, data events.Enrolment, seq int64) ([]byte, error) {
+	var err error
+	env.Data, err = json.Marshal(struct {
+		events.Enrolment
+		Profile *struct{} `json:"profile,omitempty"` // hides the embedded profile: always left out
+	}{Enrolment: data})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("marshal feed data: %w", err)
 	}
-	env.Data = trimmed
-	raw, err := json.Marshal(env)
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
-	doc["sequence"], _ = json.Marshal(strconv.FormatInt(seq, 10))
-	return json.Marshal(doc)
+	return json.Marshal(struct {
+		events.Envelope
+		Sequence string `json:"sequence"`
+	}{env, strconv.FormatInt(seq, 10)})
 }
 
 // FeedPage is one page of an institution's feed.

@@ -39,11 +39,13 @@ type Store struct {
 	Answer AnswerPolicy
 	// HoldHours is how long a seat is held for funding before it is released (default 168).
 	HoldHours int
+	// enrolments runs the requests for one run in shared transactions (see batcher).
+	enrolments *batcher
 }
 
 // New makes a store; keys seal CPR numbers, now is the clock.
 func New(pool *pgxpool.Pool, keys *pii.Keys, now func() time.Time) *Store {
-	return &Store{pool: pool, keys: keys, now: now}
+	return &Store{pool: pool, keys: keys, now: now, enrolments: newBatcher(pool, 64)}
 }
 
 // Today is the current civil date in Copenhagen.

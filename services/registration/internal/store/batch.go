@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"livslang.dk/pkg/pgdb"
+)
+
+// batcher runs the writes that queue on one hot row (a run's seats and its institution's feed head)
+// together: while one transaction holds the row, the writes that arrive for it wait, and the next
+// transaction does all of them, each in a savepoint of its own, so one failing write undoes only
+// itself. A burst of requests for one run then costs one lock hold and one commit per batch
+// instead of one per request, which is what lets a popular run's intake day go faster than
+// PostgreSQL can update a single row one transaction at a time.
+type batcher struct {
+	pool *pgxpool.Pool
+	max  int // writes per transaction
+
+	mu     sync.Mutex
+	queues map[string][]*batchJob // key → writes waiting; a key with a queue has a worker
+}
+
+type batchJob struct {
+	fn   func(pgx.Tx) error
+	done chan error
+}
+
+func newBatcher(pool *pgxpool.Pool, max int) *batcher {
+	return &batcher{pool: pool, max: max, queues: map[string][]*batchJob{}}
+}
+
+// do runs fn in a transaction shared with other writes of key and returns once that transaction has
+// committed (nil) or fn's own error. fn must only use its transaction; its results are valid only
+// when do returns nil.
+func (b *batcher) do(ctx context.Context, key string, fn func(pgx.Tx) error) error {
+	j := &batchJob{fn: fn, done: make(chan error, 1)}
+	b.mu.Lock()
+	q, running := b.queues[key]
+	b.queues[key] = append(q, j)
+	b.mu.Unlock()
+	if !running {
+		go b.work(context.WithoutCancel(ctx), key)
+	}
+	return <-j.done // the write is in flight: finish it even if the caller has gone
+}
+
+// work runs the key's queue until it is empty.
+func (b *batcher) work(ctx context.Context, key string) {
+	for {
+		b.mu.Lock()
+		q := b.queues[key]
+		if len(q) == 0 {
+			delete(b.queues, key)
+			b.mu.Unlock()
+			return
+		}
+		n := min(len(q), b.max)
+		jobs := q[:n:n]
+		b.queues[key] = q[n:]
+		b.mu.Unlock()
+		b.run(ctx, jobs)
+	}
+}
+
+// run does jobs in one transaction. A job that fails for a reason retrying can fix (a deadlock or
+// serialization failure) and every job of a transaction that cannot commit run again alone.
+func (b *batcher) run(ctx context.Context, jobs []*batchJob) {
+	if len(jobs) == 1 {
+		jobs[0].done <- pgdb.Tx(ctx, b.pool, jobs[0].fn)
+		return
+	}
+	results := make([]error, len(jobs))
+	var alone []*batchJob
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		for i, j := range jobs {
+			results[i] = pgx.BeginFunc(ctx, tx, j.fn) // a savepoint, released or rolled back
+			if pgdb.Retryable(results[i]) {
+				alone = append(alone, j)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, j := range jobs {
+			j.done <- pgdb.Tx(ctx, b.pool, j.fn)
+		}
+		return
+	}
+	for i, j := range jobs {
+		if !pgdb.Retryable(results[i]) {
+			j.done <- results[i]
+		}
+	}
+	for _, j := range alone {
+		j.done <- pgdb.Tx(ctx, b.pool, j.fn)
+	}
+}
