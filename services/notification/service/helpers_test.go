@@ -377,4 +377,3 @@ func (s *stack) reminders(t *testing.T, subject string) []reminder {
 	}
 	return out
 }
-
