@@ -218,6 +218,11 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+		// Marking rows sent need not wait for the WAL flush: if a crash loses the mark, the rows
+		// are sent again and JetStream drops them as duplicates (Nats-Msg-Id).
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return fmt.Errorf("outbox relay: %w", err)
+		}
 		rows, err := tx.Query(ctx, `SELECT seq, event_id::text, subject, envelope FROM outbox
 			WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, r.BatchSize)
 		if err != nil {
