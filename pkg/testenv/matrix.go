@@ -40,13 +40,27 @@ type Request struct {
 	Header []string
 }
 
-// Case is one row of an authorization matrix: a route of the service's table, how to call it (Call
-// is called once per caller, so a write can act on a fresh resource each time) and what each kind
-// of caller gets.
+// Case is one row of an authorization matrix: a route of the service's table, how to call it and
+// what each kind of caller gets. Call is called once per kind of caller, in column order, so a write
+// can act on a fresh resource each time, or a body can suit the caller (a caseworker names a client).
 type Case struct {
 	Route string
-	Call  func(t *testing.T) Request
+	Call  func(t *testing.T, caller int) Request
 	Want  Want
+}
+
+// Path is a Call of a fixed path without a body.
+func Path(p string) func(*testing.T, int) Request {
+	return func(*testing.T, int) Request { return Request{Path: p} }
+}
+
+// All is the same status for every kind of caller.
+func All(status int) Want {
+	var w Want
+	for i := range w {
+		w[i] = status
+	}
+	return w
 }
 
 // CheckMatrix checks a service's authorization matrix: every route of its table (and the health,
@@ -78,7 +92,7 @@ func CheckMatrix(t *testing.T, base string, routes []auth.Route, callers Callers
 	for _, c := range cases {
 		method, _, _ := strings.Cut(c.Route, " ")
 		for kind := range callerKinds {
-			req := c.Call(t)
+			req := c.Call(t, kind)
 			r := Do(t, method, base+req.Path, callers[kind], req.Body, req.Header...)
 			if r.Status != c.Want[kind] {
 				wrong = append(wrong, fmt.Sprintf("%-50s %-16s got %d, want %d: %.200s", c.Route, callerNames[kind], r.Status, c.Want[kind], r.Body))

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -235,7 +234,5 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 				SenderLabel: cfg.DigitalPostSenderName, Now: now},
 		}}).Run)
 	svc.Go(n.RunReminders(svc.Log, 200*time.Millisecond))
-	mux := http.NewServeMux()
-	(&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap}).Routes(mux)
-	return svc.Serve(ctx, mux)
+	return svc.Serve(ctx, (&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap}).Routes())
 }

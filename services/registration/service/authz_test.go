@@ -59,11 +59,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return e.ID
 	}
 	shared := enrolment()
-	path := func(p string) func(*testing.T) testenv.Request {
-		return func(*testing.T) testenv.Request { return testenv.Request{Path: p} }
-	}
-	onEnrolment := func(suffix string, body any) func(*testing.T) testenv.Request {
-		return func(*testing.T) testenv.Request {
+	onEnrolment := func(suffix string, body any) func(*testing.T, int) testenv.Request {
+		return func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/enrolments/" + enrolment() + suffix, Body: body}
 		}
 	}
@@ -75,8 +72,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		no, forbidden, gone   = http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
 		conflict              = http.StatusConflict
 	)
-	all := func(status int) testenv.Want { return testenv.Want{status, status, status, status, status, status, status, status} }
-	//                          anonymous citizen other-citizen caseworker other-cw staff other-staff admin
+	// Columns: anonymous, citizen, other citizen, caseworker, other caseworker, staff, other staff, admin.
 	citizens := func(own, other int) testenv.Want {
 		return testenv.Want{no, own, other, forbidden, forbidden, forbidden, forbidden, forbidden}
 	}
@@ -87,38 +83,38 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return testenv.Want{no, forbidden, forbidden, forbidden, forbidden, own, gone, forbidden}
 	}
 	cases := []testenv.Case{
-		{Route: "GET /healthz", Call: path("/healthz"), Want: all(ok)},
-		{Route: "GET /readyz", Call: path("/readyz"), Want: all(ok)},
-		{Route: "GET /metrics", Call: path("/metrics"), Want: all(ok)},
-		{Route: "GET /v1/courses", Call: path("/v1/courses"), Want: all(ok)},
-		{Route: "GET /v1/courses/{id}", Call: path("/v1/courses/" + course), Want: all(ok)},
-		{Route: "GET /v1/courses/{id}/ballot", Call: path("/v1/courses/" + course + "/ballot"), Want: all(gone)}, // no ballot drawn
-		{Route: "GET /v1/me/profile", Call: path("/v1/me/profile"), Want: citizens(ok, ok)},
-		{Route: "PUT /v1/me/profile", Call: func(*testing.T) testenv.Request { return testenv.Request{Path: "/v1/me/profile", Body: profile()} }, Want: citizens(ok, ok)},
-		{Route: "POST /v1/enrolments", Call: func(*testing.T) testenv.Request {
+		{Route: "GET /healthz", Call: testenv.Path("/healthz"), Want: testenv.All(ok)},
+		{Route: "GET /readyz", Call: testenv.Path("/readyz"), Want: testenv.All(ok)},
+		{Route: "GET /metrics", Call: testenv.Path("/metrics"), Want: testenv.All(ok)},
+		{Route: "GET /v1/courses", Call: testenv.Path("/v1/courses"), Want: testenv.All(ok)},
+		{Route: "GET /v1/courses/{id}", Call: testenv.Path("/v1/courses/" + course), Want: testenv.All(ok)},
+		{Route: "GET /v1/courses/{id}/ballot", Call: testenv.Path("/v1/courses/" + course + "/ballot"), Want: testenv.All(gone)}, // no ballot drawn
+		{Route: "GET /v1/me/profile", Call: testenv.Path("/v1/me/profile"), Want: citizens(ok, ok)},
+		{Route: "PUT /v1/me/profile", Call: func(*testing.T, int) testenv.Request { return testenv.Request{Path: "/v1/me/profile", Body: profile()} }, Want: citizens(ok, ok)},
+		{Route: "POST /v1/enrolments", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/enrolments", Body: map[string]string{"course_id": run(), "funding_preference": "self"},
 				Header: []string{"Idempotency-Key", uuid.NewString()}}
 		}, Want: citizens(accepted, accepted)},
-		{Route: "GET /v1/me/enrolments", Call: path("/v1/me/enrolments"), Want: citizens(ok, ok)},
-		{Route: "GET /v1/enrolments/{id}", Call: path("/v1/enrolments/" + shared), Want: testenv.Want{no, ok, gone, forbidden, forbidden, ok, gone, ok}},
+		{Route: "GET /v1/me/enrolments", Call: testenv.Path("/v1/me/enrolments"), Want: citizens(ok, ok)},
+		{Route: "GET /v1/enrolments/{id}", Call: testenv.Path("/v1/enrolments/" + shared), Want: testenv.Want{no, ok, gone, forbidden, forbidden, ok, gone, ok}},
 		{Route: "POST /v1/enrolments/{id}/cancel", Call: onEnrolment("/cancel", nil), Want: citizens(ok, gone)},
 		// A pending enrolment has no offer to answer: the citizen gets past authorization to a conflict.
 		{Route: "POST /v1/enrolments/{id}/offer/accept", Call: onEnrolment("/offer/accept", nil), Want: citizens(conflict, gone)},
 		{Route: "POST /v1/enrolments/{id}/offer/decline", Call: onEnrolment("/offer/decline", nil), Want: citizens(conflict, gone)},
-		{Route: "POST /v1/institutions/{id}/courses", Call: func(*testing.T) testenv.Request {
+		{Route: "POST /v1/institutions/{id}/courses", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: institution + "/courses", Body: runBody("NEW-"+uuid.NewString()[:8], 10)}
 		}, Want: institutionOrAdmin(created)},
-		{Route: "POST /v1/institutions/{id}/courses/import", Call: func(*testing.T) testenv.Request {
+		{Route: "POST /v1/institutions/{id}/courses/import", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: institution + "/courses/import", Body: csv, Header: []string{"Content-Type", "text/csv"}}
 		}, Want: institutionOrAdmin(ok)},
-		{Route: "GET /v1/institutions/{id}/courses.csv", Call: path(institution + "/courses.csv"), Want: institutionOrAdmin(ok)},
-		{Route: "GET /v1/institutions/{id}/enrolments.csv", Call: path(institution + "/enrolments.csv"), Want: institutionOrAdmin(ok)},
-		{Route: "GET /v1/institutions/{id}/feed", Call: path(institution + "/feed"), Want: institutionOrAdmin(ok)},
-		{Route: "GET /v1/institutions/{id}/demand", Call: path(institution + "/demand"), Want: institutionOrAdmin(ok)},
-		{Route: "PATCH /v1/courses/{id}", Call: func(*testing.T) testenv.Request {
+		{Route: "GET /v1/institutions/{id}/courses.csv", Call: testenv.Path(institution + "/courses.csv"), Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/enrolments.csv", Call: testenv.Path(institution + "/enrolments.csv"), Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/feed", Call: testenv.Path(institution + "/feed"), Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/demand", Call: testenv.Path(institution + "/demand"), Want: institutionOrAdmin(ok)},
+		{Route: "PATCH /v1/courses/{id}", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/courses/" + course, Body: map[string]any{"description": "Med certifikat"}}
 		}, Want: institutionOrAdmin(ok)},
-		{Route: "POST /v1/courses/{id}/cancel", Call: func(*testing.T) testenv.Request {
+		{Route: "POST /v1/courses/{id}/cancel", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/courses/" + run() + "/cancel", Body: map[string]string{"reason": "for få tilmeldte"}}
 		}, Want: institutionOrAdmin(ok)},
 		// Funding has not decided these enrolments yet: the institution's staff get past authorization to a conflict.

@@ -10,52 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 
-	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/internal/webhooks"
 )
-
-func (a *API) webhookRoutes(mux *http.ServeMux) {
-	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
-	mux.Handle("POST /v1/institutions/{id}/webhooks", h(a.createWebhook))
-	mux.Handle("GET /v1/institutions/{id}/webhooks", h(a.listWebhooks))
-	mux.Handle("DELETE /v1/institutions/{id}/webhooks/{wid}", h(a.deleteWebhook))
-	mux.Handle("POST /v1/institutions/{id}/webhooks/{wid}/rotate-secret", h(a.rotateSecret))
-	mux.Handle("GET /v1/institutions/{id}/webhooks/{wid}/deliveries", h(a.webhookDeliveries))
-	mux.Handle("POST /v1/institutions/{id}/webhooks/{wid}/replay", h(a.replayWebhooks))
-}
-
-var errNoSuchInstitution = fmt.Errorf("%w: no such institution", httpapi.ErrNotFound)
-
-// institution is the institution {id} the caller acts for: its own staff or an admin. Staff of another
-// institution get 404, so they cannot tell what exists.
-func institution(r *http.Request) (string, error) {
-	claims, err := auth.Require(r, auth.RoleInstitution, auth.RoleAdmin)
-	if err != nil {
-		return "", err
-	}
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil || (claims.Role == auth.RoleInstitution && claims.InstitutionID != id.String()) {
-		return "", errNoSuchInstitution
-	}
-	return id.String(), nil
-}
-
-// endpoint is the institution and the endpoint {wid} the caller acts on.
-func endpoint(r *http.Request) (string, uuid.UUID, error) {
-	inst, err := institution(r)
-	if err != nil {
-		return "", uuid.Nil, err
-	}
-	id, err := uuid.Parse(r.PathValue("wid"))
-	if err != nil {
-		return "", uuid.Nil, fmt.Errorf("%w: no such webhook endpoint", httpapi.ErrNotFound)
-	}
-	return inst, id, nil
-}
 
 type webhookJSON struct {
 	ID         string   `json:"id"`
