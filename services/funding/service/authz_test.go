@@ -54,7 +54,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	f.env.Publish(t, review, review.ID)
 	var reviewID string
 	testenv.Eventually(t, 10*time.Second, "the decision and the review", func() bool {
-		var queue struct{ Items []struct{ ID, EnrolmentID string } }
+		var queue struct {
+			Items []struct{ ID, EnrolmentID string }
+		}
 		testenv.Do(t, http.MethodGet, f.base+"/v1/reviews", caseworker, nil).JSON(t, &queue)
 		for _, it := range queue.Items {
 			reviewID = it.ID
@@ -76,7 +78,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	shared := referral()
 	onReferral := func(action string) func(*testing.T, int) testenv.Request {
-		return func(*testing.T, int) testenv.Request { return testenv.Request{Path: "/v1/referrals/" + referral() + "/" + action} }
+		return func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/referrals/" + referral() + "/" + action}
+		}
 	}
 	refer := func(path string, body func() any) func(*testing.T, int) testenv.Request {
 		return func(*testing.T, int) testenv.Request { return testenv.Request{Path: path, Body: body()} }

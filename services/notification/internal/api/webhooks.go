@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/internal/webhooks"
