@@ -33,6 +33,25 @@ type Env struct {
 	NATSURL   string
 	IssuerURL string
 	Issuer    *auth.DevIssuer
+
+	mu   sync.Mutex
+	logs []ServiceLog
+}
+
+// ServiceLog is the log of a service Start started, every line it wrote so far.
+type ServiceLog struct {
+	Name string
+	log  *logBuffer
+}
+
+// Text is the log so far.
+func (l ServiceLog) Text() string { return l.log.String() }
+
+// Logs are the logs of every service started in this environment, in the order they started.
+func (e *Env) Logs() []ServiceLog {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]ServiceLog(nil), e.logs...)
 }
 
 // New starts a database with the given services' schemas, NATS and the identity provider.
@@ -110,6 +129,9 @@ func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]str
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logBuffer{}
+	e.mu.Lock()
+	e.logs = append(e.logs, ServiceLog{Name: name, log: logs})
+	e.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return vars[k] }, logs) }()
 	t.Cleanup(func() {
