@@ -6,6 +6,8 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,6 +38,7 @@ type Env struct {
 
 	mu   sync.Mutex
 	logs []ServiceLog
+	keys map[string]string // service → its LIVSLANG_<NAME>_PII_KEYS unless the test names them
 }
 
 // ServiceLog is the log of a service Start started, every line it wrote so far.
@@ -86,6 +89,22 @@ func (e *Env) Token(t testing.TB, c auth.Claims) string {
 	return tok
 }
 
+// SealingKeys are the sealing keys every instance of a service started here gets as
+// LIVSLANG_<NAME>_PII_KEYS unless the test passes its own: one fresh key per service and environment.
+func (e *Env) SealingKeys(service string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.keys == nil {
+		e.keys = map[string]string{}
+	}
+	if e.keys[service] == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		e.keys[service] = "1:" + base64.StdEncoding.EncodeToString(b)
+	}
+	return e.keys[service]
+}
+
 // RunFunc is a service's Run.
 type RunFunc func(ctx context.Context, getenv func(string) string, stdout io.Writer) error
 
@@ -123,6 +142,7 @@ func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]str
 		"LIVSLANG_" + up + "_DATABASE_URL": e.DB[name],
 		"LIVSLANG_NATS_URL":                e.NATSURL,
 		"LIVSLANG_ISSUER_URL":              e.IssuerURL,
+		"LIVSLANG_" + up + "_PII_KEYS":     e.SealingKeys(name),
 	}
 	for k, v := range extra {
 		vars[k] = v
