@@ -16,9 +16,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/pii"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/pii"
 	"livslang.dk/services/notification/internal/policy"
 )
 
