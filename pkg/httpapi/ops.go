@@ -121,6 +121,16 @@ func LimitBodies(max int64, next http.Handler) http.Handler {
 	})
 }
 
+// Deadline gives each request's context a deadline, so the database work of a request whose client
+// is long gone, or that hangs, is cancelled.
+func Deadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // Ops registers GET /healthz (process up), GET /readyz (ready returns nil) and GET /metrics, and the
 // gauge livslang_ready (1 when ready returns nil at scrape time, else 0).
 func Ops(mux *http.ServeMux, m *Metrics, ready func(context.Context) error) {

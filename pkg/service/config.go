@@ -27,6 +27,10 @@ type Config struct {
 	// 60s, at most 5m).
 	Audience  string
 	ClockSkew time.Duration
+	// RatePerCaller is how many requests a second one caller may make of this instance
+	// (LIVSLANG_RATE_PER_CALLER, default 50, bursts of twice that): a signed-in caller by its token's
+	// subject, anyone else by client address. Over it: 429 with Retry-After.
+	RatePerCaller int
 	Debug     bool  // LIVSLANG_DEBUG
 	MaxConns  int32 // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
 	// PprofAddr serves net/http/pprof on its own listener when set (LIVSLANG_<NAME>_PPROF_ADDR, e.g.
@@ -139,6 +143,7 @@ func Load(env *Env, name string, port int) Config {
 		IssuerURL:     env.URLs("LIVSLANG_ISSUER_URL", "http://127.0.0.1:8090"),
 		Audience:      env.String("LIVSLANG_TOKEN_AUDIENCE", "livslang"),
 		ClockSkew:     env.Duration("LIVSLANG_TOKEN_CLOCK_SKEW", time.Minute),
+		RatePerCaller: env.Int("LIVSLANG_RATE_PER_CALLER", 50),
 		Debug:         env.Bool("LIVSLANG_DEBUG", false),
 		MaxConns:      int32(env.Int("LIVSLANG_"+up+"_DB_MAX_CONNS", 20)),
 		PprofAddr:     env.String("LIVSLANG_"+up+"_PPROF_ADDR", ""),
@@ -147,6 +152,9 @@ func Load(env *Env, name string, port int) Config {
 	}
 	if cfg.ClockSkew < 0 || cfg.ClockSkew > 5*time.Minute {
 		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_TOKEN_CLOCK_SKEW: want 0s to 5m, got %s", cfg.ClockSkew))
+	}
+	if cfg.RatePerCaller < 1 {
+		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_RATE_PER_CALLER: want at least 1, got %d", cfg.RatePerCaller))
 	}
 	cfg.NATSReplicas = env.Int("LIVSLANG_NATS_REPLICAS", 1)
 	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {

@@ -162,7 +162,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err := offerDemoUsers(idp); err != nil {
 		return err
 	}
-	idpSrv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", cfg.Ports["idp"]), Handler: idp.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	idpSrv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", cfg.Ports["idp"]), Handler: idp.Handler(),
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
 	go func() {
 		if err := idpSrv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 			log.Error("identity provider stopped", zap.Error(err))
