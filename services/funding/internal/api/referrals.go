@@ -31,8 +31,8 @@ type bulkRequest struct {
 	ValidUntil string   `json:"valid_until"`
 }
 
-// refer validates one referral and makes it.
-func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest) (store.Referral, error) {
+// parse validates a referral request: the client, the run and the last day to answer.
+func (req referralRequest) parse() (cpr.Number, uuid.UUID, rules.Date, error) {
 	v := &httpapi.ValidationError{}
 	number, err := cpr.Parse(req.CPR)
 	if err != nil {
@@ -49,7 +49,13 @@ func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest) (s
 	if l := len(req.Reason); l == 0 || l > 1000 {
 		v.Add("reason", "is required (at most 1000 characters): the citizen sees it")
 	}
-	if err := v.Err(); err != nil {
+	return number, courseID, until, v.Err()
+}
+
+// refer validates one referral and makes it.
+func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest) (store.Referral, error) {
+	number, courseID, until, err := req.parse()
+	if err != nil {
 		return store.Referral{}, err
 	}
 	course, err := a.Store.GetCourse(r.Context(), courseID)

@@ -48,15 +48,14 @@ func (a *API) writePreferences(w http.ResponseWriter, r *http.Request, recipient
 
 // savePreferences replaces the caller's choices. language may be left out (then the profile's
 // language is used); a kind left out of channels goes by e-mail.
-func (a *API) savePreferences(w http.ResponseWriter, r *http.Request) error {
-	claims := auth.Caller(r)
-	var req struct {
-		Language *string             `json:"language"`
-		Channels map[string][]string `json:"channels"`
-	}
-	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
-		return err
-	}
+// preferencesRequest is the body of PUT /v1/me/preferences.
+type preferencesRequest struct {
+	Language *string             `json:"language"`
+	Channels map[string][]string `json:"channels"`
+}
+
+// preferences validates the request field by field.
+func (req preferencesRequest) preferences() (policy.Preferences, error) {
 	v := &httpapi.ValidationError{}
 	p := policy.Preferences{Channels: map[string][]string{}}
 	if req.Language != nil {
@@ -93,7 +92,17 @@ func (a *API) savePreferences(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Channels[kind] = chosen
 	}
-	if err := v.Err(); err != nil {
+	return p, v.Err()
+}
+
+func (a *API) savePreferences(w http.ResponseWriter, r *http.Request) error {
+	claims := auth.Caller(r)
+	var req preferencesRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p, err := req.preferences()
+	if err != nil {
 		return err
 	}
 	if err := a.Store.SavePreferences(r.Context(), claims.Subject, p); err != nil {

@@ -40,18 +40,14 @@ func optionalTimestamp(t *time.Time) *string {
 	return &s
 }
 
-func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	inst, err := institution(r)
-	if err != nil {
-		return err
-	}
-	var req struct {
-		URL        string   `json:"url"`
-		EventTypes []string `json:"event_types"`
-	}
-	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
-		return err
-	}
+// webhookRequest is an endpoint's configuration: where to send, and which event types.
+type webhookRequest struct {
+	URL        string   `json:"url"`
+	EventTypes []string `json:"event_types"`
+}
+
+// validate checks the configuration field by field.
+func (req webhookRequest) validate() error {
 	v := &httpapi.ValidationError{}
 	if msg := checkWebhookURL(req.URL); msg != "" {
 		v.Add("url", "%s", msg)
@@ -64,7 +60,19 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 			v.Add(fmt.Sprintf("event_types[%d]", i), "unknown event type %q; known: \"*\", %s", t, strings.Join(webhooks.EventTypes, ", "))
 		}
 	}
-	if err := v.Err(); err != nil {
+	return v.Err()
+}
+
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	inst, err := institution(r)
+	if err != nil {
+		return err
+	}
+	var req webhookRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := req.validate(); err != nil {
 		return err
 	}
 	slices.Sort(req.EventTypes)

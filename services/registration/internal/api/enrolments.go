@@ -94,6 +94,19 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 	return out
 }
 
+// course validates the request: the run it is for.
+func (req enrolmentRequest) course() (uuid.UUID, error) {
+	v := &httpapi.ValidationError{}
+	courseID, err := uuid.Parse(req.CourseID)
+	if err != nil {
+		v.Add("course_id", "must be the UUID of a course run")
+	}
+	if err := enrolment.ValidPreference(req.FundingPreference); err != nil {
+		v.Fields = append(v.Fields, err.(*httpapi.ValidationError).Fields...)
+	}
+	return courseID, v.Err()
+}
+
 func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
 	claims := auth.Caller(r)
 	key, err := idempotency.Key(r)
@@ -104,15 +117,8 @@ func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	v := &httpapi.ValidationError{}
-	courseID, err := uuid.Parse(req.CourseID)
+	courseID, err := req.course()
 	if err != nil {
-		v.Add("course_id", "must be the UUID of a course run")
-	}
-	if err := enrolment.ValidPreference(req.FundingPreference); err != nil {
-		v.Fields = append(v.Fields, err.(*httpapi.ValidationError).Fields...)
-	}
-	if err := v.Err(); err != nil {
 		return err
 	}
 	canonical, _ := json.Marshal(req)

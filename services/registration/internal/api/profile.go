@@ -49,6 +49,21 @@ type profileRequest struct {
 	Benefits   string         `json:"benefits"`
 }
 
+// profile validates the request into a profile, as of today.
+func (req profileRequest) profile(today time.Time) (enrolment.Profile, error) {
+	p := enrolment.Profile{Name: req.Name, Email: req.Email, Phone: req.Phone, Language: req.Language,
+		Education: req.Education.Level, EduYear: req.Education.CompletedYear, Employment: req.Employment.Status,
+		EmployerCVR: req.Employment.EmployerCVR, WeeklyHours: req.Employment.WeeklyHours, Benefits: req.Benefits}
+	if req.Employment.Since != "" {
+		d, err := time.Parse(time.DateOnly, req.Employment.Since)
+		if err != nil {
+			return p, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "employment.since", Message: "must be a date YYYY-MM-DD"}}}
+		}
+		p.Since = &d
+	}
+	return p, p.Validate(today)
+}
+
 func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
 	claims := auth.Caller(r)
 	number, err := citizenCPR(claims)
@@ -59,17 +74,8 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	p := enrolment.Profile{Name: req.Name, Email: req.Email, Phone: req.Phone, Language: req.Language,
-		Education: req.Education.Level, EduYear: req.Education.CompletedYear, Employment: req.Employment.Status,
-		EmployerCVR: req.Employment.EmployerCVR, WeeklyHours: req.Employment.WeeklyHours, Benefits: req.Benefits}
-	if req.Employment.Since != "" {
-		d, err := time.Parse(time.DateOnly, req.Employment.Since)
-		if err != nil {
-			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "employment.since", Message: "must be a date YYYY-MM-DD"}}}
-		}
-		p.Since = &d
-	}
-	if err := p.Validate(a.Store.Today()); err != nil {
+	p, err := req.profile(a.Store.Today())
+	if err != nil {
 		return err
 	}
 	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, claims.Municipality, number, p)
