@@ -31,8 +31,8 @@ type Config struct {
 	// (LIVSLANG_RATE_PER_CALLER, default 50, bursts of twice that): a signed-in caller by its token's
 	// subject, anyone else by client address. Over it: 429 with Retry-After.
 	RatePerCaller int
-	Debug     bool  // LIVSLANG_DEBUG
-	MaxConns  int32 // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
+	Debug         bool  // LIVSLANG_DEBUG
+	MaxConns      int32 // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
 	// PprofAddr serves net/http/pprof on its own listener when set (LIVSLANG_<NAME>_PPROF_ADDR, e.g.
 	// 127.0.0.1:6061); never on the API's address, and off by default.
 	PprofAddr string
