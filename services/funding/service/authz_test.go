@@ -82,7 +82,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return testenv.Request{Path: "/v1/referrals/" + referral() + "/" + action}
 		}
 	}
-	refer := func(path string, body func() any) func(*testing.T, int) testenv.Request {
+	withBody := func(path string, body func() any) func(*testing.T, int) testenv.Request {
 		return func(*testing.T, int) testenv.Request { return testenv.Request{Path: path, Body: body()} }
 	}
 	const (
@@ -113,15 +113,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return testenv.Request{Path: "/v1/reviews/" + reviewID + "/decide", Body: map[string]string{"outcome": "approved", "reason": "Mangelområde"}}
 		}, Want: testenv.Want{no, forbidden, forbidden, ok, gone, forbidden, forbidden, conflict}},
 		{Route: "GET /v1/budgets", Call: testenv.Path("/v1/budgets"), Want: testenv.Want{no, forbidden, forbidden, ok, ok, forbidden, forbidden, ok}},
-		{Route: "POST /v1/budgets", Call: refer("/v1/budgets", func() any {
+		{Route: "POST /v1/budgets", Call: withBody("/v1/budgets", func() any {
 			return map[string]any{"scheme": "regional_pulje", "owner": uuid.NewString(), "year": start.Year(), "amount_dkk": 1000}
 		}), Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, created}},
 		// Another municipality's caseworker finds no such client: refused without telling whether the CPR number is known.
-		{Route: "POST /v1/referrals", Call: refer("/v1/referrals", func() any {
+		{Route: "POST /v1/referrals", Call: withBody("/v1/referrals", func() any {
 			return map[string]string{"cpr": citizenCPR, "course_id": course.ID, "funding": "municipality", "reason": "Ledelse",
 				"valid_until": time.Now().AddDate(0, 0, 7).Format(time.DateOnly)}
 		}), Want: testenv.Want{no, forbidden, forbidden, created, unprocessable, forbidden, forbidden, forbidden}},
-		{Route: "POST /v1/referrals/bulk", Call: refer("/v1/referrals/bulk", func() any {
+		{Route: "POST /v1/referrals/bulk", Call: withBody("/v1/referrals/bulk", func() any {
 			return map[string]any{"cprs": []string{otherCPR}, "course_id": course.ID, "funding": "self", "reason": "Ledelse",
 				"valid_until": time.Now().AddDate(0, 0, 7).Format(time.DateOnly)}
 		}), Want: testenv.Want{no, forbidden, forbidden, ok, ok, forbidden, forbidden, forbidden}},
