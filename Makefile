@@ -25,11 +25,23 @@ build: ## build every service, the portal, the local launcher and Mailpit into b
 run: build ## start the whole system on this machine with demo data (Ctrl-C stops it)
 	$(BIN)/livslang-local
 
-test: build ## run every module's tests with the race detector (starts its own Postgres and NATS; installs chromium for the portal's browser tests)
+test: build ## run every module's tests with the race detector (starts its own Postgres and NATS; installs chromium for the portal's browser tests), then make lint
 	@.ci/ensure-chromium
 	@set -o pipefail; fail=0; for m in $(MODULES); do \
 		echo "== $$m"; (cd $$m && LIVSLANG_BIN_DIR=$(BIN) go test $(GOTEST_FLAGS) ./...) || fail=1; \
-	done; $(MAKE) --no-print-directory verify-deploy || fail=1; exit $$fail
+	done; $(MAKE) --no-print-directory verify-deploy || fail=1; $(MAKE) --no-print-directory lint || fail=1; exit $$fail
+
+# The packages of every workspace module, as one pattern list (staticcheck and govulncheck analyse
+# them together, once).
+PACKAGES := $(foreach m,$(MODULES),./$(m)/...)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## staticcheck and govulncheck on every module (fetched with go run: nothing to install; see docs/security.md)
+	@echo "== staticcheck"
+	@go run $(STATICCHECK) $(PACKAGES)
+	@set -e; for m in $(DEPLOY_MODULES); do (cd $$m && GOWORK=off go run $(STATICCHECK) ./...); done
+	@echo "== govulncheck"
+	@GOWORK=off go run .ci/vulncheck/main.go $(patsubst ./%/...,livslang.dk/%/...,$(PACKAGES))
 
 verify-deploy: ## check the Dockerfile, Compose file, Kubernetes manifests, dashboard and alerts (no container engine needed)
 	@set -o pipefail; fail=0; for m in $(DEPLOY_MODULES); do \
@@ -59,10 +71,16 @@ bench-quick: build ## the same with smaller scenarios, under five minutes on 2 c
 	go build -o $(BIN)/livslang-bench ./deployments/local/cmd/livslang-bench
 	$(BIN)/livslang-bench -quick -out $(OUT) -bin $(BIN) $(BENCH_FLAGS)
 
+# Every fuzz target, as module:package:target.
+FUZZ_TARGETS := pkg:./cpr/:FuzzParse pkg:./httpapi/:FuzzDecodeJSON pkg:./auth/:FuzzVerify \
+	services/registration:./internal/api/:FuzzParseCourseCSV services/registration:./internal/api/:FuzzEnrolmentBody \
+	services/registration:./internal/api/:FuzzProfileBody services/registration:./internal/api/:FuzzCourseBody \
+	services/funding:./internal/api/:FuzzReferralBody \
+	services/notification:./internal/api/:FuzzWebhookConfig services/notification:./internal/api/:FuzzPreferencesBody
+
 fuzz: ## run each fuzz target for FUZZTIME (default 30s); make test runs their seed corpora
-	cd pkg && go test -run '^$$' -fuzz FuzzParse -fuzztime $(or $(FUZZTIME),30s) ./cpr/
-	cd pkg && go test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime $(or $(FUZZTIME),30s) ./httpapi/
-	cd services/registration && go test -run '^$$' -fuzz FuzzParseCourseCSV -fuzztime $(or $(FUZZTIME),30s) ./internal/api/
+	@set -e; for t in $(FUZZ_TARGETS); do IFS=: read -r mod pkg target <<< "$$t"; \
+		echo "== $$target ($$mod/$$pkg)"; (cd $$mod && go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(or $(FUZZTIME),30s) $$pkg); done
 
 vet: ## go vet every module
 	@for m in $(MODULES); do (cd $$m && go vet ./...) || exit 1; done
@@ -71,4 +89,4 @@ vet: ## go vet every module
 clean: ## stop nothing, wipe the local data (.data) and binaries
 	rm -rf .data $(BIN)
 
-.PHONY: help build run test bench bench-quick vet clean verify-deploy images fuzz
+.PHONY: help build run test lint bench bench-quick vet clean verify-deploy images fuzz

@@ -36,13 +36,46 @@ type DevIssuer struct {
 	TTL time.Duration
 	// CodeTTL is how long an authorization code may be exchanged (60 s).
 	CodeTTL time.Duration
-	key     *rsa.PrivateKey
-	kid     string
 	now     func() time.Time
 
 	mu    sync.Mutex
+	keys  []signingKey // the first signs; all are in the JWKS
 	users []DemoUser
 	codes map[string]authCode
+}
+
+// signingKey is an RSA key and its key id.
+type signingKey struct {
+	key *rsa.PrivateKey
+	kid string
+}
+
+func newSigningKey() (signingKey, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return signingKey{}, fmt.Errorf("generate key: %w", err)
+	}
+	sum := sha256.Sum256(key.PublicKey.N.Bytes())
+	return signingKey{key: key, kid: hex.EncodeToString(sum[:8])}, nil
+}
+
+// RotateKey makes a new key sign from now on; the one before stays in the JWKS until the next
+// rotation, so tokens it signed still verify.
+func (d *DevIssuer) RotateKey() error {
+	k, err := newSigningKey()
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.keys = []signingKey{k, d.keys[0]}
+	return nil
+}
+
+func (d *DevIssuer) signer() signingKey {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.keys[0]
 }
 
 // DemoUser is a user the sign-in page offers: the token request it stands for, a key and a label.
@@ -69,12 +102,11 @@ func (d *DevIssuer) Users() []DemoUser {
 
 // NewDevIssuer makes an issuer with a fresh 2048-bit key.
 func NewDevIssuer(url string) (*DevIssuer, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	k, err := newSigningKey()
 	if err != nil {
-		return nil, fmt.Errorf("generate key: %w", err)
+		return nil, err
 	}
-	sum := sha256.Sum256(key.PublicKey.N.Bytes())
-	return &DevIssuer{URL: strings.TrimRight(url, "/"), TTL: 8 * time.Hour, CodeTTL: time.Minute, key: key, kid: hex.EncodeToString(sum[:8]),
+	return &DevIssuer{URL: strings.TrimRight(url, "/"), TTL: 8 * time.Hour, CodeTTL: time.Minute, keys: []signingKey{k},
 		now: time.Now, codes: map[string]authCode{}}, nil
 }
 
@@ -83,7 +115,8 @@ func (d *DevIssuer) Issue(c Claims) (string, error) {
 	now := d.now()
 	c.Issuer, c.Audience = d.URL, Audiences{Audience}
 	c.IssuedAt, c.NotBefore, c.Expiry = now.Unix(), now.Unix(), now.Add(d.TTL).Unix()
-	return sign(d.key, d.kid, c)
+	k := d.signer()
+	return sign(k.key, k.kid, c)
 }
 
 // TokenRequest is the body of POST /token.
@@ -171,12 +204,16 @@ func (d *DevIssuer) Handler() http.Handler {
 		})
 	})
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		pub := d.key.PublicKey
-		_ = httpapi.WriteJSON(w, http.StatusOK, jwks{Keys: []jwk{{
-			Kty: "RSA", Kid: d.kid, Use: "sig", Alg: "RS256",
-			N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-			E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-		}}})
+		d.mu.Lock()
+		set := jwks{Keys: []jwk{}}
+		for _, k := range d.keys {
+			pub := k.key.PublicKey
+			set.Keys = append(set.Keys, jwk{Kty: "RSA", Kid: k.kid, Use: "sig", Alg: "RS256",
+				N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+				E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())})
+		}
+		d.mu.Unlock()
+		_ = httpapi.WriteJSON(w, http.StatusOK, set)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_ = httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -355,7 +392,8 @@ func (d *DevIssuer) exchangeCode(w http.ResponseWriter, body []byte) {
 			return
 		}
 		now := d.now()
-		id, err := sign(d.key, d.kid, idToken{Issuer: d.URL, Subject: c.claims.Subject, Audience: c.clientID,
+		k := d.signer()
+		id, err := sign(k.key, k.kid, idToken{Issuer: d.URL, Subject: c.claims.Subject, Audience: c.clientID,
 			Expiry: now.Add(d.TTL).Unix(), IssuedAt: now.Unix(), AuthTime: now.Unix(), Nonce: c.nonce, Name: c.claims.Name, Role: c.claims.Role})
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", "cannot sign the token")

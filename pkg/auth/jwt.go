@@ -67,15 +67,37 @@ func (a *Audiences) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ErrInvalidToken is any token that fails verification.
+// ErrInvalidToken is any token that fails verification; errors that are it say why (Reason).
 var ErrInvalidToken = errors.New("invalid token")
+
+// tokenError is a refused token and why.
+type tokenError struct{ reason string }
+
+func (e *tokenError) Error() string { return "invalid token: " + e.reason }
+
+// Is makes errors.Is(e, ErrInvalidToken) true.
+func (e *tokenError) Is(target error) bool { return target == ErrInvalidToken }
+
+func invalid(format string, args ...any) error {
+	return &tokenError{reason: fmt.Sprintf(format, args...)}
+}
+
+// Reason is why a token was refused, for the caller (no secret in it), or "" if err is not a refused token.
+func Reason(err error) string {
+	var te *tokenError
+	if errors.As(err, &te) {
+		return te.reason
+	}
+	return ""
+}
 
 var b64 = base64.RawURLEncoding
 
 type header struct {
-	Alg string `json:"alg"`
-	Kid string `json:"kid"`
-	Typ string `json:"typ,omitempty"`
+	Alg  string   `json:"alg"`
+	Kid  string   `json:"kid"`
+	Typ  string   `json:"typ,omitempty"`
+	Crit []string `json:"crit,omitempty"`
 }
 
 // sign makes a compact RS256 JWT of any JSON payload (access tokens' Claims, the portal's ID token).
@@ -94,54 +116,90 @@ func sign(key *rsa.PrivateKey, kid string, payload any) (string, error) {
 	return input + "." + b64.EncodeToString(sig), nil
 }
 
-// parse checks the signature with the key named by the token's kid and the standard claims.
-func parse(token string, key func(kid string) (*rsa.PublicKey, error), issuer string, now time.Time, skew time.Duration) (Claims, error) {
+// checks are what a token's claims must satisfy besides its signature.
+type checks struct {
+	issuer   string
+	audience string
+	now      time.Time
+	skew     time.Duration // allowed difference between the issuer's clock and ours
+}
+
+// header reads a compact JWT's header: only RS256 is accepted, so "none", HS256 made with the public
+// key as its secret, and every other algorithm are refused before any key is looked at.
+func readHeader(token string) (header, []string, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return Claims{}, fmt.Errorf("%w: not a JWT", ErrInvalidToken)
+		return header{}, nil, invalid("not a JWT")
 	}
 	hb, err := b64.DecodeString(parts[0])
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: header encoding", ErrInvalidToken)
+		return header{}, nil, invalid("malformed header")
 	}
 	var h header
 	if err := json.Unmarshal(hb, &h); err != nil {
-		return Claims{}, fmt.Errorf("%w: header", ErrInvalidToken)
+		return header{}, nil, invalid("malformed header")
 	}
-	if h.Alg != "RS256" {
-		return Claims{}, fmt.Errorf("%w: algorithm %q not accepted", ErrInvalidToken, h.Alg)
+	switch {
+	case h.Alg != "RS256":
+		return header{}, nil, invalid("algorithm %s is not accepted, only RS256", h.Alg)
+	case len(h.Crit) > 0:
+		return header{}, nil, invalid("critical header parameters are not supported")
+	case h.Typ != "" && !strings.EqualFold(h.Typ, "JWT") && !strings.EqualFold(h.Typ, "at+jwt"):
+		return header{}, nil, invalid("type %s is not a JWT", h.Typ)
 	}
-	pub, err := key(h.Kid)
+	return h, parts, nil
+}
+
+// unverifiedIssuer is the iss claim of a token whose signature has not been checked yet: it only picks
+// which issuer's keys to check it with.
+func unverifiedIssuer(parts []string) (string, error) {
+	pb, err := b64.DecodeString(parts[1])
 	if err != nil {
-		return Claims{}, err
+		return "", invalid("malformed payload")
 	}
+	var c struct {
+		Issuer string `json:"iss"`
+	}
+	if err := json.Unmarshal(pb, &c); err != nil {
+		return "", invalid("malformed payload")
+	}
+	return c.Issuer, nil
+}
+
+// verify checks the signature of a token read by readHeader with pub, then the claims.
+func verify(parts []string, pub *rsa.PublicKey, want checks) (Claims, error) {
 	sig, err := b64.DecodeString(parts[2])
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: signature encoding", ErrInvalidToken)
+		return Claims{}, invalid("malformed signature")
 	}
 	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
-		return Claims{}, fmt.Errorf("%w: bad signature", ErrInvalidToken)
+		return Claims{}, invalid("bad signature")
 	}
 	pb, err := b64.DecodeString(parts[1])
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: payload encoding", ErrInvalidToken)
+		return Claims{}, invalid("malformed payload")
 	}
 	var c Claims
 	if err := json.Unmarshal(pb, &c); err != nil {
-		return Claims{}, fmt.Errorf("%w: payload", ErrInvalidToken)
+		return Claims{}, invalid("malformed payload")
 	}
+	now := want.now
 	switch {
-	case c.Issuer != issuer:
-		return Claims{}, fmt.Errorf("%w: issuer", ErrInvalidToken)
-	case !slices.Contains(c.Audience, Audience):
-		return Claims{}, fmt.Errorf("%w: audience", ErrInvalidToken)
-	case c.Expiry == 0 || now.After(time.Unix(c.Expiry, 0).Add(skew)):
-		return Claims{}, fmt.Errorf("%w: expired", ErrInvalidToken)
-	case c.NotBefore != 0 && now.Add(skew).Before(time.Unix(c.NotBefore, 0)):
-		return Claims{}, fmt.Errorf("%w: not yet valid", ErrInvalidToken)
+	case c.Issuer != want.issuer:
+		return Claims{}, invalid("issued by %s, not by %s", c.Issuer, want.issuer)
+	case !slices.Contains(c.Audience, want.audience):
+		return Claims{}, invalid("not issued for audience %s", want.audience)
+	case c.Expiry == 0:
+		return Claims{}, invalid("no expiry (exp)")
+	case !now.Before(time.Unix(c.Expiry, 0).Add(want.skew)):
+		return Claims{}, invalid("the token has expired")
+	case c.NotBefore != 0 && now.Add(want.skew).Before(time.Unix(c.NotBefore, 0)):
+		return Claims{}, invalid("the token is not valid yet (nbf)")
+	case c.IssuedAt != 0 && now.Add(want.skew).Before(time.Unix(c.IssuedAt, 0)):
+		return Claims{}, invalid("the token was issued in the future (iat)")
 	case c.Subject == "":
-		return Claims{}, fmt.Errorf("%w: no subject", ErrInvalidToken)
+		return Claims{}, invalid("no subject (sub)")
 	}
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"strings"
@@ -16,46 +17,129 @@ import (
 	"livslang.dk/pkg/httpapi"
 )
 
-// Verifier checks bearer tokens against an OIDC issuer's JWKS, fetched through its discovery document
-// and cached; an unknown key id triggers a refresh (at most every 10 s), so keys can rotate.
+// Clock skew allowed between an issuer and us when checking exp, nbf and iat.
+const (
+	DefaultSkew = time.Minute
+	MaxSkew     = 5 * time.Minute
+)
+
+// Verifier checks bearer tokens: RS256 JWTs signed by one of its issuers, for its audience, within
+// their validity (exp, nbf) give or take the clock skew. Each issuer's keys come from its JWKS, found
+// through its OIDC discovery document, and are cached: a key id not in the cache fetches them again
+// (at most once per Refresh, so forged key ids cannot make us hammer the issuer), and keys older than
+// MaxAge are fetched again before use, so keys rotate both ways.
 type Verifier struct {
-	Issuer string
-	Client *http.Client
-	Now    func() time.Time
+	Audience string        // the aud a token must name; Audience by default
+	Skew     time.Duration // DefaultSkew from NewVerifier; at most MaxSkew is used
+	Client   *http.Client
+	Now      func() time.Time
+	Refresh  time.Duration // 10 s by default
+	MaxAge   time.Duration // 1 h by default
 
-	mu      sync.Mutex
-	keys    map[string]*rsa.PublicKey
-	fetched time.Time
+	issuers map[string]*keySet
 }
 
-// NewVerifier makes a verifier for issuer (its base URL).
-func NewVerifier(issuer string) *Verifier {
-	return &Verifier{Issuer: strings.TrimRight(issuer, "/"), Client: &http.Client{Timeout: 5 * time.Second}, Now: time.Now}
+// NewVerifier makes a verifier that trusts the issuers (their base URLs, as in their tokens' iss).
+func NewVerifier(issuers ...string) *Verifier {
+	v := &Verifier{Audience: Audience, Skew: DefaultSkew, Client: &http.Client{Timeout: 5 * time.Second}, Now: time.Now,
+		Refresh: 10 * time.Second, MaxAge: time.Hour, issuers: map[string]*keySet{}}
+	for _, iss := range issuers {
+		iss = strings.TrimRight(strings.TrimSpace(iss), "/")
+		v.issuers[iss] = &keySet{issuer: iss}
+	}
+	return v
 }
 
-// Verify checks a compact JWT and returns its claims.
+func (v *Verifier) skew() time.Duration {
+	switch {
+	case v.Skew < 0:
+		return 0
+	case v.Skew > MaxSkew:
+		return MaxSkew
+	}
+	return v.Skew
+}
+
+// Verify checks a compact JWT and returns its claims. A refused token is ErrInvalidToken (Reason says
+// why); any other error means the issuer's keys could not be fetched.
 func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
-	return parse(token, func(kid string) (*rsa.PublicKey, error) { return v.key(ctx, kid) }, v.Issuer, v.Now(), time.Minute)
+	h, parts, err := readHeader(token)
+	if err != nil {
+		return Claims{}, err
+	}
+	iss, err := unverifiedIssuer(parts)
+	if err != nil {
+		return Claims{}, err
+	}
+	ks, ok := v.issuers[iss]
+	if !ok {
+		return Claims{}, invalid("issued by %s, which is not a trusted issuer", iss)
+	}
+	pub, err := ks.key(ctx, v, h.Kid)
+	if err != nil {
+		return Claims{}, err
+	}
+	return verify(parts, pub, checks{issuer: ks.issuer, audience: v.Audience, now: v.Now(), skew: v.skew()})
 }
 
-func (v *Verifier) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if k, ok := v.keys[kid]; ok {
-		return k, nil
+// keySet is one issuer's cached signing keys.
+type keySet struct {
+	issuer string
+
+	fetching sync.Mutex // one fetch at a time
+
+	mu      sync.RWMutex
+	keys    map[string]*rsa.PublicKey
+	fetched time.Time // when keys were fetched
+	tried   time.Time // the last fetch, successful or not
+	failed  error     // why the last fetch failed, nil if it did not
+}
+
+func (k *keySet) cached(kid string, now time.Time, maxAge time.Duration) (pub *rsa.PublicKey, fresh bool, tried time.Time, failed error) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	pub = k.keys[kid]
+	return pub, pub != nil && now.Sub(k.fetched) < maxAge, k.tried, k.failed
+}
+
+// key returns the issuer's key kid, fetching the keys when kid is unknown or the keys are old. While
+// the issuer cannot be reached, a known key is still used.
+func (k *keySet) key(ctx context.Context, v *Verifier, kid string) (*rsa.PublicKey, error) {
+	now := v.Now()
+	if pub, fresh, _, _ := k.cached(kid, now, v.MaxAge); fresh {
+		return pub, nil
 	}
-	if time.Since(v.fetched) < 10*time.Second && v.keys != nil {
-		return nil, fmt.Errorf("%w: unknown key id", ErrInvalidToken)
+	k.fetching.Lock()
+	defer k.fetching.Unlock()
+	pub, fresh, tried, failed := k.cached(kid, now, v.MaxAge) // another request may have fetched meanwhile
+	switch {
+	case fresh:
+		return pub, nil
+	case now.Sub(tried) < v.Refresh && pub != nil:
+		return pub, nil
+	case now.Sub(tried) < v.Refresh && failed != nil:
+		return nil, failed
+	case now.Sub(tried) < v.Refresh:
+		return nil, invalid("unknown key id %s", kid)
 	}
-	keys, err := v.fetch(ctx)
+	keys, err := v.fetch(ctx, k.issuer)
+	k.mu.Lock()
+	k.tried, k.failed = now, nil
 	if err != nil {
-		return nil, fmt.Errorf("fetch issuer keys: %w", err)
+		k.failed = fmt.Errorf("fetch the keys of %s: %w", k.issuer, err)
+	} else {
+		k.keys, k.fetched = keys, now
 	}
-	v.keys, v.fetched = keys, time.Now()
-	if k, ok := keys[kid]; ok {
-		return k, nil
+	k.mu.Unlock()
+	switch {
+	case err != nil && pub != nil:
+		return pub, nil
+	case err != nil:
+		return nil, k.failed
+	case keys[kid] == nil:
+		return nil, invalid("unknown key id %s", kid)
 	}
-	return nil, fmt.Errorf("%w: unknown key id", ErrInvalidToken)
+	return keys[kid], nil
 }
 
 func (v *Verifier) getJSON(ctx context.Context, url string, out any) error {
@@ -71,19 +155,23 @@ func (v *Verifier) getJSON(ctx context.Context, url string, out any) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	return nil
 }
 
-func (v *Verifier) fetch(ctx context.Context) (map[string]*rsa.PublicKey, error) {
+// fetch reads the issuer's discovery document and its JWKS: the RSA signing keys of at least 2048 bits.
+func (v *Verifier) fetch(ctx context.Context, issuer string) (map[string]*rsa.PublicKey, error) {
 	var disc struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := v.getJSON(ctx, v.Issuer+"/.well-known/openid-configuration", &disc); err != nil {
+	if err := v.getJSON(ctx, issuer+"/.well-known/openid-configuration", &disc); err != nil {
 		return nil, err
 	}
-	if disc.Issuer != v.Issuer {
-		return nil, fmt.Errorf("discovery names issuer %q, want %q", disc.Issuer, v.Issuer)
+	if disc.Issuer != issuer {
+		return nil, fmt.Errorf("discovery names issuer %q, want %q", disc.Issuer, issuer)
 	}
 	var set jwks
 	if err := v.getJSON(ctx, disc.JWKSURI, &set); err != nil {
@@ -91,15 +179,19 @@ func (v *Verifier) fetch(ctx context.Context) (map[string]*rsa.PublicKey, error)
 	}
 	keys := map[string]*rsa.PublicKey{}
 	for _, k := range set.Keys {
-		if k.Kty != "RSA" {
+		if k.Kty != "RSA" || (k.Use != "" && k.Use != "sig") || (k.Alg != "" && k.Alg != "RS256") {
 			continue
 		}
 		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
 		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-		if err1 != nil || err2 != nil {
+		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
 			continue
 		}
-		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		if pub.N.BitLen() < 2048 || pub.E < 3 {
+			continue
+		}
+		keys[k.Kid] = pub
 	}
 	return keys, nil
 }
@@ -130,8 +222,9 @@ func WithClaims(ctx context.Context, c Claims) context.Context {
 	return context.WithValue(ctx, ctxKey{}, c)
 }
 
-// Middleware verifies a bearer token when one is sent; a bad token is a 401. Routes decide with
-// Require whether a token is needed.
+// Middleware verifies a bearer token when one is sent: a refused token is a 401 whose
+// WWW-Authenticate header says why (RFC 6750), and an issuer that cannot be reached a 503. Which
+// routes need a token, and which roles, is each route's Access.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
@@ -139,35 +232,19 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
-			httpapi.WriteProblem(w, r, fmt.Errorf("%w: use the Bearer scheme", httpapi.ErrUnauthorized))
+		scheme, token, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			httpapi.WriteProblem(w, r, fmt.Errorf("%w: use the Bearer authentication scheme", httpapi.ErrUnauthorized))
 			return
 		}
 		c, err := v.Verify(r.Context(), strings.TrimSpace(token))
-		if err != nil {
-			if !errors.Is(err, ErrInvalidToken) { // the issuer's keys could not be fetched
-				httpapi.WriteProblem(w, r, fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err))
-				return
-			}
-			httpapi.WriteProblem(w, r, fmt.Errorf("%w: %w", httpapi.ErrUnauthorized, err))
-			return
+		switch {
+		case errors.Is(err, ErrInvalidToken):
+			httpapi.WriteProblem(w, r, &httpapi.BearerError{Kind: httpapi.ErrUnauthorized, Code: "invalid_token", Description: Reason(err)})
+		case err != nil: // the issuer's keys could not be fetched
+			httpapi.WriteProblem(w, r, fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err))
+		default:
+			next.ServeHTTP(w, r.WithContext(WithClaims(r.Context(), c)))
 		}
-		next.ServeHTTP(w, r.WithContext(WithClaims(r.Context(), c)))
 	})
-}
-
-// Require returns the caller's claims if it has one of the roles: no token is ErrUnauthorized and
-// another role ErrForbidden.
-func Require(r *http.Request, roles ...string) (Claims, error) {
-	c, ok := FromContext(r.Context())
-	if !ok {
-		return Claims{}, fmt.Errorf("%w: no bearer token", httpapi.ErrUnauthorized)
-	}
-	for _, role := range roles {
-		if c.Role == role {
-			return c, nil
-		}
-	}
-	return Claims{}, fmt.Errorf("%w: role %q may not do this", httpapi.ErrForbidden, c.Role)
 }

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -51,8 +53,8 @@ func NewLimiter(perSecond float64, burst int) *Limiter {
 	return &Limiter{every: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
 }
 
-// Allow reports whether key may make a request now.
-func (l *Limiter) Allow(key string) bool {
+// Allow reports whether key may make a request now and, if not, how long until it may.
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
@@ -70,14 +72,23 @@ func (l *Limiter) Allow(key string) bool {
 		l.buckets[key] = b
 	}
 	b.seen = now
-	return b.l.Allow()
+	r := b.l.ReserveN(now, 1)
+	if !r.OK() { // a burst of 0
+		return false, time.Second
+	}
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+		return false, wait
+	}
+	return true, 0
 }
 
-// Limit answers 429 with Retry-After when key(r)'s bucket is empty.
+// Limit answers 429 with Retry-After (whole seconds until the bucket has a token) when key(r)'s
+// bucket is empty.
 func (l *Limiter) Limit(key func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !l.Allow(key(r)) {
-			w.Header().Set("Retry-After", "1")
+		if ok, wait := l.Allow(key(r)); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			WriteProblem(w, r, fmt.Errorf("%w: slow down", ErrTooMany))
 			return
 		}

@@ -33,11 +33,18 @@ func TestShedAnswers429WhenFull(t *testing.T) {
 
 func TestLimiterPerKey(t *testing.T) {
 	t.Parallel()
-	l := NewLimiter(1, 2)
-	if !l.Allow("a") || !l.Allow("a") || l.Allow("a") {
-		t.Fatal("a burst of 2, then refused")
+	l := NewLimiter(0.5, 2)
+	for i, want := range []bool{true, true, false} {
+		if ok, wait := l.Allow("a"); ok != want || (!ok && (wait <= time.Second || wait > 2*time.Second)) {
+			t.Fatalf("request %d: %v, wait %s; want a burst of 2, then a wait of up to 2 s", i+1, ok, wait)
+		}
 	}
-	if !l.Allow("b") {
+	if ok, _ := l.Allow("b"); !ok {
 		t.Fatal("another key has its own bucket")
+	}
+	rec := httptest.NewRecorder()
+	l.Limit(func(*http.Request) string { return "a" }, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "2" {
+		t.Fatalf("over the limit: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -100,13 +101,43 @@ func routePath(pattern string) string {
 	return pattern
 }
 
+// OpsPatterns are the routes Ops registers, public on every service.
+var OpsPatterns = []string{"GET /healthz", "GET /readyz", "GET /metrics"}
+
+// MaxRequestBody is the most any request may send (a CSV import is the largest); handlers limit
+// their bodies further (MaxBody for JSON).
+const MaxRequestBody = 8 << 20
+
+// LimitBodies caps every request body at max bytes: reading past it fails and the handler answers
+// 400 or 413, so a client cannot stream an endless body into a server.
+func LimitBodies(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			WriteProblem(w, r, &ValidationError{Fields: []FieldError{{Field: "body", Message: fmt.Sprintf("larger than %d bytes", max)}}})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Deadline gives each request's context a deadline, so the database work of a request whose client
+// is long gone, or that hangs, is cancelled.
+func Deadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // Ops registers GET /healthz (process up), GET /readyz (ready returns nil) and GET /metrics, and the
 // gauge livslang_ready (1 when ready returns nil at scrape time, else 0).
 func Ops(mux *http.ServeMux, m *Metrics, ready func(context.Context) error) {
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(OpsPatterns[0], func(w http.ResponseWriter, r *http.Request) {
 		_ = WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(OpsPatterns[1], func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := ready(ctx); err != nil {
@@ -127,5 +158,5 @@ func Ops(mux *http.ServeMux, m *Metrics, ready func(context.Context) error) {
 		}
 		return 1
 	}))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	mux.Handle(OpsPatterns[2], promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 }

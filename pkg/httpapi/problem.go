@@ -105,11 +105,45 @@ func ProblemFor(err error) Problem {
 	return Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError}
 }
 
-// WriteProblem writes err as application/problem+json.
+// BearerError is a refused bearer token or a caller without the right (RFC 6750 § 3): Kind is
+// ErrUnauthorized (Code invalid_token) or ErrForbidden (Code insufficient_scope), and WriteProblem
+// puts Code and Description in the WWW-Authenticate header.
+type BearerError struct {
+	Kind        error
+	Code        string
+	Description string
+}
+
+func (e *BearerError) Error() string { return e.Kind.Error() + ": " + e.Description }
+
+// Unwrap makes errors.Is(e, e.Kind) true.
+func (e *BearerError) Unwrap() error { return e.Kind }
+
+// challenge is the WWW-Authenticate value. error_description may hold only printable ASCII without
+// '"' and '\\' (RFC 6750 § 3), so anything else becomes a space; it is cut at 200 bytes.
+func (e *BearerError) challenge() string {
+	desc := []byte(e.Description)
+	if len(desc) > 200 {
+		desc = desc[:200]
+	}
+	for i, c := range desc {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			desc[i] = ' '
+		}
+	}
+	return fmt.Sprintf(`Bearer realm="livslang", error="%s", error_description="%s"`, e.Code, desc)
+}
+
+// WriteProblem writes err as application/problem+json. A 401 carries a WWW-Authenticate challenge:
+// with the RFC 6750 error code when a token was refused, without one when none was sent.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemFor(err)
 	p.Instance = r.URL.Path
-	if p.Status == http.StatusUnauthorized {
+	var bearer *BearerError
+	switch {
+	case errors.As(err, &bearer):
+		w.Header().Set("WWW-Authenticate", bearer.challenge())
+	case p.Status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="livslang"`)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")

@@ -23,6 +23,21 @@ type Keys struct {
 // ParseKeys reads "id:base64key[,id:base64key...]" (the first is current; ids 1-255; 32-byte keys)
 // and a separate base64 index (HMAC) key.
 func ParseKeys(sealing, index string) (*Keys, error) {
+	k, err := ParseSealingKeys(sealing)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := base64.StdEncoding.DecodeString(index)
+	if err != nil || len(raw) < 32 {
+		return nil, errors.New("index key: want at least 32 bytes in base64")
+	}
+	k.index = raw
+	return k, nil
+}
+
+// ParseSealingKeys reads sealing keys as ParseKeys does, for a service that seals but looks nothing
+// up: its Keys have no index key, and Index panics.
+func ParseSealingKeys(sealing string) (*Keys, error) {
 	k := &Keys{aeads: map[byte]cipher.AEAD{}}
 	var first = true
 	for _, part := range splitComma(sealing) {
@@ -48,11 +63,6 @@ func ParseKeys(sealing, index string) (*Keys, error) {
 	if first {
 		return nil, errors.New("no sealing key")
 	}
-	raw, err := base64.StdEncoding.DecodeString(index)
-	if err != nil || len(raw) < 32 {
-		return nil, errors.New("index key: want at least 32 bytes in base64")
-	}
-	k.index = raw
 	return k, nil
 }
 
@@ -69,6 +79,9 @@ func splitComma(s string) []string {
 	}
 	return out
 }
+
+// Current is the id of the key that seals.
+func (k *Keys) Current() byte { return k.current }
 
 // Seal encrypts plaintext bound to aad (e.g. the row's id): key id || nonce || ciphertext.
 func (k *Keys) Seal(plaintext, aad []byte) ([]byte, error) {
@@ -103,6 +116,9 @@ func (k *Keys) Open(sealed, aad []byte) ([]byte, error) {
 
 // Index is a keyed hash of value for equality look-ups.
 func (k *Keys) Index(value string) []byte {
+	if k.index == nil {
+		panic("pii: Index on keys without an index key")
+	}
 	m := hmac.New(sha256.New, k.index)
 	m.Write([]byte(value))
 	return m.Sum(nil)

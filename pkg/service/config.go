@@ -21,9 +21,18 @@ type Config struct {
 	// NATSReplicas is how many servers store each stream (LIVSLANG_NATS_REPLICAS, default 1; 3 on a
 	// three-node JetStream cluster).
 	NATSReplicas int
-	IssuerURL    string // LIVSLANG_ISSUER_URL (OIDC issuer whose JWKS signs tokens)
-	Debug        bool   // LIVSLANG_DEBUG
-	MaxConns     int32  // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
+	IssuerURL    string // LIVSLANG_ISSUER_URL: the OIDC issuers whose tokens are accepted, comma-separated
+	// Audience is the aud a token must name (LIVSLANG_TOKEN_AUDIENCE, default livslang) and ClockSkew
+	// the difference allowed between an issuer's clock and ours (LIVSLANG_TOKEN_CLOCK_SKEW, default
+	// 60s, at most 5m).
+	Audience  string
+	ClockSkew time.Duration
+	// RatePerCaller is how many requests a second one caller may make of this instance
+	// (LIVSLANG_RATE_PER_CALLER, default 50, bursts of twice that): a signed-in caller by its token's
+	// subject, anyone else by client address. Over it: 429 with Retry-After.
+	RatePerCaller int
+	Debug         bool  // LIVSLANG_DEBUG
+	MaxConns      int32 // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
 	// PprofAddr serves net/http/pprof on its own listener when set (LIVSLANG_<NAME>_PPROF_ADDR, e.g.
 	// 127.0.0.1:6061); never on the API's address, and off by default.
 	PprofAddr string
@@ -107,6 +116,19 @@ func (e *Env) URLs(name, def string) string {
 	return v
 }
 
+// Duration returns the variable as a Go duration (e.g. 90s), or def.
+func (e *Env) Duration(name string, def time.Duration) time.Duration {
+	v := e.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: want a duration such as 90s or 2m, got %q", name, v))
+	}
+	return d
+}
+
 // Err joins the recorded errors.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 
@@ -118,12 +140,21 @@ func Load(env *Env, name string, port int) Config {
 		HTTPAddr:      env.String("LIVSLANG_"+up+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
 		DatabaseURL:   env.Required("LIVSLANG_" + up + "_DATABASE_URL"),
 		NATSURL:       env.URLs("LIVSLANG_NATS_URL", "nats://127.0.0.1:4222"),
-		IssuerURL:     env.URL("LIVSLANG_ISSUER_URL", "http://127.0.0.1:8090"),
+		IssuerURL:     env.URLs("LIVSLANG_ISSUER_URL", "http://127.0.0.1:8090"),
+		Audience:      env.String("LIVSLANG_TOKEN_AUDIENCE", "livslang"),
+		ClockSkew:     env.Duration("LIVSLANG_TOKEN_CLOCK_SKEW", time.Minute),
+		RatePerCaller: env.Int("LIVSLANG_RATE_PER_CALLER", 50),
 		Debug:         env.Bool("LIVSLANG_DEBUG", false),
 		MaxConns:      int32(env.Int("LIVSLANG_"+up+"_DB_MAX_CONNS", 20)),
 		PprofAddr:     env.String("LIVSLANG_"+up+"_PPROF_ADDR", ""),
 		ConsumerLanes: env.Int("LIVSLANG_"+up+"_CONSUMER_LANES", 4),
 		getenv:        env.Getenv,
+	}
+	if cfg.ClockSkew < 0 || cfg.ClockSkew > 5*time.Minute {
+		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_TOKEN_CLOCK_SKEW: want 0s to 5m, got %s", cfg.ClockSkew))
+	}
+	if cfg.RatePerCaller < 1 {
+		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_RATE_PER_CALLER: want at least 1, got %d", cfg.RatePerCaller))
 	}
 	cfg.NATSReplicas = env.Int("LIVSLANG_NATS_REPLICAS", 1)
 	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {

@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -83,14 +84,14 @@ func Start(ctx context.Context, cfg Config, stdout io.Writer, files fs.FS, dir s
 		return nil, err
 	}
 	log.Info("migrations applied", zap.Int("new", n))
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("livslang-"+cfg.Name), nats.MaxReconnects(-1),
+	nc, err := nats.Connect(cfg.NATSURL, nats.Name("livslang-"+cfg.Name), nats.MaxReconnects(-1), nats.Timeout(5*time.Second),
 		nats.ReconnectWait(500*time.Millisecond))
 	if err != nil {
 		pool.Close()
 		_ = tp.Shutdown(ctx)
 		return nil, fmt.Errorf("connect nats: %w", err)
 	}
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024))
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024), jetstream.WithDefaultTimeout(10*time.Second))
 	if err != nil {
 		nc.Close()
 		pool.Close()
@@ -107,7 +108,7 @@ func Start(ctx context.Context, cfg Config, stdout io.Writer, files fs.FS, dir s
 	s := &Service{
 		Config: cfg, Log: log, Pool: pool, NC: nc, JS: js,
 		Metrics:    m,
-		Verifier:   auth.NewVerifier(cfg.IssuerURL),
+		Verifier:   verifier(cfg),
 		Parker:     inbox.Parker{Pool: pool},
 		Tracing:    tp,
 		Streams:    stream.NewMetrics(m.Registry, cfg.Name),
@@ -122,6 +123,16 @@ func Start(ctx context.Context, cfg Config, stdout io.Writer, files fs.FS, dir s
 		log.Info("tracing on: spans are exported over OTLP/HTTP")
 	}
 	return s, nil
+}
+
+// verifier trusts the configured issuers' tokens for the configured audience.
+func verifier(cfg Config) *auth.Verifier {
+	v := auth.NewVerifier(strings.Split(cfg.IssuerURL, ",")...)
+	v.Audience, v.Skew = cfg.Audience, cfg.ClockSkew
+	if v.Audience == "" {
+		v.Audience = auth.Audience
+	}
+	return v
 }
 
 // Gauge registers a gauge read from the service's database whenever metrics are scraped: query
@@ -249,9 +260,32 @@ func (s *Service) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Serve runs the HTTP API (with /healthz, /readyz, /metrics added to mux) and every worker until ctx
-// is done or one fails, then shuts down: HTTP first, then workers, then NATS and Postgres.
-func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
+// perCaller limits each caller's requests (the health, readiness and metrics endpoints are not
+// limited): a signed-in caller by its issuer and subject, anyone else by client address.
+func (s *Service) perCaller(next http.Handler) http.Handler {
+	limited := httpapi.NewLimiter(float64(s.Config.RatePerCaller), 2*s.Config.RatePerCaller).Limit(func(r *http.Request) string {
+		if c, ok := auth.FromContext(r.Context()); ok {
+			return "token " + c.Issuer + " " + c.Subject
+		}
+		return "address " + httpapi.ClientAddress(r)
+	}, next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		limited.ServeHTTP(w, r)
+	})
+}
+
+// requestDeadline bounds a request's work (its database queries are cancelled then); the longest
+// request is the institution feed's long poll of up to 30 s.
+const requestDeadline = 40 * time.Second
+
+// Serve runs the HTTP API — the service's route table, each route behind its auth.Access, plus
+// /healthz, /readyz and /metrics — and every worker until ctx is done or one fails, then shuts down:
+// HTTP first, then workers, then NATS and Postgres.
+func (s *Service) Serve(ctx context.Context, routes []auth.Route) error {
 	defer s.Pool.Close()
 	defer s.NC.Close()
 	defer func() {
@@ -261,6 +295,8 @@ func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
 			s.Log.Warn("flushing spans failed", zap.Error(err))
 		}
 	}()
+	mux := http.NewServeMux()
+	auth.Handle(mux, routes)
 	httpapi.Ops(mux, s.Metrics, s.Ready)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteProblem(w, r, fmt.Errorf("%w: no such resource", httpapi.ErrNotFound))
@@ -270,10 +306,12 @@ func (s *Service) Serve(ctx context.Context, mux *http.ServeMux) error {
 		return fmt.Errorf("listen %s: %w", s.Config.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           s.Tracing.Handler(s.Metrics.InstrumentRoutes(mux, s.Verifier.Middleware(mux))),
+		Handler: s.Tracing.Handler(s.Metrics.InstrumentRoutes(mux, httpapi.LimitBodies(httpapi.MaxRequestBody,
+			httpapi.Deadline(requestDeadline, s.Verifier.Middleware(s.perCaller(mux)))))),
+		MaxHeaderBytes:    64 << 10,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      requestDeadline + 5*time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -6,6 +6,8 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,6 +35,26 @@ type Env struct {
 	NATSURL   string
 	IssuerURL string
 	Issuer    *auth.DevIssuer
+
+	mu   sync.Mutex
+	logs []ServiceLog
+	keys map[string]string // service → its LIVSLANG_<NAME>_PII_KEYS unless the test names them
+}
+
+// ServiceLog is the log of a service Start started, every line it wrote so far.
+type ServiceLog struct {
+	Name string
+	log  *logBuffer
+}
+
+// Text is the log so far.
+func (l ServiceLog) Text() string { return l.log.String() }
+
+// Logs are the logs of every service started in this environment, in the order they started.
+func (e *Env) Logs() []ServiceLog {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]ServiceLog(nil), e.logs...)
 }
 
 // New starts a database with the given services' schemas, NATS and the identity provider.
@@ -65,6 +87,22 @@ func (e *Env) Token(t testing.TB, c auth.Claims) string {
 		t.Fatalf("testenv: issue token: %v", err)
 	}
 	return tok
+}
+
+// SealingKeys are the sealing keys every instance of a service started here gets as
+// LIVSLANG_<NAME>_PII_KEYS unless the test passes its own: one fresh key per service and environment.
+func (e *Env) SealingKeys(service string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.keys == nil {
+		e.keys = map[string]string{}
+	}
+	if e.keys[service] == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		e.keys[service] = "1:" + base64.StdEncoding.EncodeToString(b)
+	}
+	return e.keys[service]
 }
 
 // RunFunc is a service's Run.
@@ -104,12 +142,16 @@ func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]str
 		"LIVSLANG_" + up + "_DATABASE_URL": e.DB[name],
 		"LIVSLANG_NATS_URL":                e.NATSURL,
 		"LIVSLANG_ISSUER_URL":              e.IssuerURL,
+		"LIVSLANG_" + up + "_PII_KEYS":     e.SealingKeys(name),
 	}
 	for k, v := range extra {
 		vars[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logBuffer{}
+	e.mu.Lock()
+	e.logs = append(e.logs, ServiceLog{Name: name, log: logs})
+	e.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return vars[k] }, logs) }()
 	t.Cleanup(func() {

@@ -43,6 +43,7 @@ type system struct {
 
 func start(t *testing.T) system {
 	env := testenv.New(t, "registration", "funding", "notification")
+	watch := guardCPR(t, env)
 	smtp := smtptest.Start(t)
 	s := system{env: env, smtp: smtp, post: t.TempDir()}
 	index := key()
@@ -53,6 +54,7 @@ func start(t *testing.T) system {
 	s.fund = env.Start(t, "funding", funding.Run, map[string]string{"LIVSLANG_CPR_INDEX_KEY": index, "LIVSLANG_FUNDING_SEED_DEMO": "true"})
 	s.notification = env.Start(t, "notification", notification.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr,
 		"LIVSLANG_DIGITAL_POST_DIR": s.post, "LIVSLANG_SMS_FILE": filepath.Join(t.TempDir(), "sms.jsonl")})
+	watch(s.reg, s.fund, s.notification)
 	return s
 }
 

@@ -12,9 +12,6 @@ import (
 	"livslang.dk/pkg/events"
 )
 
-// usedCPRs are the CPR numbers the tests log in with; no event may carry one.
-var usedCPRs = []string{"1403881236", "0205841457", "1111751118"}
-
 // checkEvents validates every event the services published against the documented JSON Schemas in
 // docs/events: the envelope and each type's data.
 func checkEvents(t *testing.T, s system) {
@@ -54,10 +51,8 @@ func checkEvents(t *testing.T, s system) {
 			if err := compile(e.Type + ".schema.json").Validate(data); err != nil {
 				t.Errorf("%s data does not match its schema: %v\n%s", e.Type, err, e.Data)
 			}
-			for _, number := range usedCPRs {
-				if strings.Contains(string(raw), number) || strings.Contains(string(raw), `"cpr"`) {
-					t.Errorf("%s carries a CPR number", e.Type)
-				}
+			if strings.Contains(string(raw), `"cpr"`) { // the numbers themselves: guardCPR
+				t.Errorf("%s carries a CPR number", e.Type)
 			}
 			checked[e.Type]++
 		}

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"go.uber.org/zap"
@@ -97,7 +96,5 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	svc.Go(func(ctx context.Context) error {
 		return d.RunTimers(ctx, 15*time.Second, func(err error) { svc.Log.Warn("referral expiry failed; retrying", zap.Error(err)) })
 	})
-	mux := http.NewServeMux()
-	(&api.API{Decisions: d, Store: st, Log: svc.Log, CPRIndexKey: indexKey}).Routes(mux)
-	return svc.Serve(ctx, mux)
+	return svc.Serve(ctx, (&api.API{Decisions: d, Store: st, Log: svc.Log, CPRIndexKey: indexKey}).Routes())
 }

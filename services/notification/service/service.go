@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,10 +15,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
 
 	"livslang.dk/migrations"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/inbox"
+	"livslang.dk/pkg/pii"
 	"livslang.dk/pkg/service"
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/notification/internal/api"
@@ -34,8 +35,11 @@ import (
 // Config is notification's configuration; see docs/configuration.md and ../README.md.
 type Config struct {
 	service.Config
-	SMTPAddr string // LIVSLANG_SMTP_ADDR, default 127.0.0.1:1025
-	MailFrom string // LIVSLANG_MAIL_FROM, default livslang@herning.dk
+	// SealingKeys seal webhook signing secrets at rest (LIVSLANG_NOTIFICATION_PII_KEYS,
+	// id:base64(32 bytes)[,id:key…], the first seals, all open).
+	SealingKeys string
+	SMTPAddr    string // LIVSLANG_SMTP_ADDR, default 127.0.0.1:1025
+	MailFrom    string // LIVSLANG_MAIL_FROM, default livslang@herning.dk
 	// SMSFile is where the development SMS provider appends one JSON line per SMS (LIVSLANG_SMS_FILE,
 	// default $TMPDIR/livslang-notification/sms.jsonl; the local launcher puts it in its data folder).
 	SMSFile string
@@ -92,6 +96,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	devDir := filepath.Join(os.TempDir(), "livslang-notification")
 	cfg := Config{
 		Config:                service.Load(env, "notification", 8083),
+		SealingKeys:           env.Required("LIVSLANG_NOTIFICATION_PII_KEYS"),
 		SMTPAddr:              env.String("LIVSLANG_SMTP_ADDR", "127.0.0.1:1025"),
 		MailFrom:              env.String("LIVSLANG_MAIL_FROM", "livslang@herning.dk"),
 		SMSFile:               env.String("LIVSLANG_SMS_FILE", filepath.Join(devDir, "sms.jsonl")),
@@ -150,11 +155,20 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	if now == nil {
 		now = time.Now
 	}
+	keys, err := pii.ParseSealingKeys(cfg.SealingKeys)
+	if err != nil {
+		return fmt.Errorf("configuration: LIVSLANG_NOTIFICATION_PII_KEYS: %w", err)
+	}
 	svc, err := service.Start(ctx, cfg.Config, stdout, migrations.FS, "notification")
 	if err != nil {
 		return err
 	}
-	st := &store.Store{Pool: svc.Pool, Now: now}
+	st := &store.Store{Pool: svc.Pool, Now: now, Keys: keys}
+	sealed, err := st.SealStoredSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	svc.Log.Info("webhook secrets sealed with the current key", zap.Int("resealed", sealed))
 	n := &notify.Notifier{Store: st, AnswerDays: cfg.AnswerDays}
 
 	// Registration's events: profiles (the recipients), enrolments (messages, the state reminders
@@ -235,7 +249,5 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 				SenderLabel: cfg.DigitalPostSenderName, Now: now},
 		}}).Run)
 	svc.Go(n.RunReminders(svc.Log, 200*time.Millisecond))
-	mux := http.NewServeMux()
-	(&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap}).Routes(mux)
-	return svc.Serve(ctx, mux)
+	return svc.Serve(ctx, (&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap}).Routes())
 }

@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -501,5 +503,54 @@ func TestWebhookAccessAndValidation(t *testing.T) {
 	testenv.MustStatus(t, testenv.Do(t, http.MethodDelete, one, mine, nil), http.StatusNotFound)
 	if r := testenv.Do(t, http.MethodGet, hooks, mine, nil); strings.Contains(string(r.Body), ep.ID) {
 		t.Fatalf("deleted endpoint listed: %s", r.Body)
+	}
+}
+
+// Signing secrets are sealed at rest: the database holds neither the secret nor the previous one in
+// the clear. A secret stored before sealing, or sealed with a key since rotated, is sealed with the
+// current key at the next start, and still signs.
+func TestWebhookSecretsAreSealedAtRest(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, time.Now(), nil, service.Options{})
+	inst := uuid.NewString()
+	token := staff(t, s.env, inst)
+	recv := newReceiver(t, always(http.StatusNoContent))
+	ep := register(t, s.base, token, inst, recv.URL, "*")
+	var rotated struct{ Secret string }
+	r := testenv.Do(t, http.MethodPost, s.base+"/v1/institutions/"+inst+"/webhooks/"+ep.ID+"/rotate-secret", token, nil)
+	testenv.MustStatus(t, r, http.StatusOK)
+	r.JSON(t, &rotated)
+	stored := func() (secret, previous string) {
+		t.Helper()
+		if err := s.pool.QueryRow(context.Background(), `SELECT secret, previous_secret FROM webhook_endpoints WHERE id = $1`,
+			ep.ID).Scan(&secret, &previous); err != nil {
+			t.Fatal(err)
+		}
+		return secret, previous
+	}
+	secret, previous := stored()
+	for _, v := range []string{secret, previous} {
+		if !strings.HasPrefix(v, "sealed:") || strings.Contains(v, strings.TrimPrefix(ep.Secret, "whsec_")) ||
+			strings.Contains(v, strings.TrimPrefix(rotated.Secret, "whsec_")) {
+			t.Fatalf("stored secret %q", v)
+		}
+	}
+	// As stored before sealing, then a new current key with the old one still listed.
+	if _, err := s.pool.Exec(context.Background(), `UPDATE webhook_endpoints SET secret = $2 WHERE id = $1`, ep.ID, rotated.Secret); err != nil {
+		t.Fatal(err)
+	}
+	s.vars["LIVSLANG_NOTIFICATION_PII_KEYS"] = "2:" + base64.StdEncoding.EncodeToString(make([]byte, 32)) + "," + s.vars["LIVSLANG_NOTIFICATION_PII_KEYS"]
+	s.restart(t)
+	again, previousAgain := stored()
+	if !strings.HasPrefix(again, "sealed:") || again == secret || previousAgain == previous {
+		t.Fatalf("not sealed again with the new key: %q %q", again, previousAgain)
+	}
+	event := confirmedFor(t, inst)
+	s.publish(t, event)
+	testenv.Eventually(t, 15*time.Second, "the webhook", func() bool { return recv.count() == 1 })
+	for _, secret := range []string{rotated.Secret, ep.Secret} {
+		if err := verify(t, secret, recv.requests()[0]); err != nil {
+			t.Fatalf("signature with %s: %v", secret[:10], err)
+		}
 	}
 }

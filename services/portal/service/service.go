@@ -91,7 +91,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	hs := &http.Server{
-		Handler:           metrics.InstrumentRoutes(mux, srv.Middleware(mux)),
+		Handler:           metrics.InstrumentRoutes(mux, httpapi.LimitBodies(httpapi.MaxRequestBody, srv.Middleware(mux))),
+		MaxHeaderBytes:    64 << 10,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -127,7 +126,5 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return err
 		},
 	})
-	mux := http.NewServeMux()
-	(&api.API{Store: st, Log: svc.Log, Limits: cfg.Limits}).Routes(mux)
-	return svc.Serve(ctx, mux)
+	return svc.Serve(ctx, (&api.API{Store: st, Log: svc.Log, Limits: cfg.Limits}).Routes())
 }

@@ -59,7 +59,7 @@ func TestOffersPassDownTheList(t *testing.T) {
 		t.Fatalf("first in line: %+v", offered)
 	}
 	expires, _ := time.Parse(time.RFC3339, *offered.OfferExpiresAt)
-	if expires.Sub(time.Now()) < 24*time.Hour {
+	if time.Until(expires) < 24*time.Hour {
 		t.Fatalf("the offer expires at %s: less than a day", expires)
 	}
 	if v := b.view(t, c, ec.ID); v.Waitlist == nil || v.Waitlist.Position != 1 {

@@ -68,6 +68,9 @@ type secrets struct {
 	DBPasswords map[string]string `json:"db_passwords"`
 	PIIKeys     string            `json:"pii_keys"`
 	IndexKey    string            `json:"index_key"`
+	// NotificationKeys seal webhook signing secrets (added later: a data folder from before gets them
+	// on its next start).
+	NotificationKeys string `json:"notification_pii_keys"`
 }
 
 func randomB64(n int) string {
@@ -82,12 +85,16 @@ func loadSecrets(path string) (secrets, error) {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return s, fmt.Errorf("read %s: %w", path, err)
 		}
-		return s, nil
+		if s.NotificationKeys != "" {
+			return s, nil
+		}
+	} else {
+		s = secrets{DBPasswords: map[string]string{}, PIIKeys: "1:" + randomB64(32), IndexKey: randomB64(32)}
+		for _, svc := range services {
+			s.DBPasswords[svc] = strings.NewReplacer("+", "", "/", "", "=", "").Replace(randomB64(18))
+		}
 	}
-	s = secrets{DBPasswords: map[string]string{}, PIIKeys: "1:" + randomB64(32), IndexKey: randomB64(32)}
-	for _, svc := range services {
-		s.DBPasswords[svc] = strings.NewReplacer("+", "", "/", "", "=", "").Replace(randomB64(18))
-	}
+	s.NotificationKeys = "1:" + randomB64(32)
 	b, _ := json.MarshalIndent(s, "", "  ")
 	return s, os.WriteFile(path, b, 0o600)
 }
@@ -155,7 +162,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err := offerDemoUsers(idp); err != nil {
 		return err
 	}
-	idpSrv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", cfg.Ports["idp"]), Handler: idp.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	idpSrv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", cfg.Ports["idp"]), Handler: idp.Handler(),
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
 	go func() {
 		if err := idpSrv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 			log.Error("identity provider stopped", zap.Error(err))
@@ -192,7 +201,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			fmt.Sprintf("LIVSLANG_%s_DATABASE_URL=%s", up, dbURLs[svc]),
 		}, common...)
 		if svc == "notification" { // the development SMS and Digital Post providers write here; links point at the portal
-			env = append(env, "LIVSLANG_SMS_FILE="+smsFile(cfg), "LIVSLANG_DIGITAL_POST_DIR="+digitalPostDir(cfg),
+			env = append(env, "LIVSLANG_NOTIFICATION_PII_KEYS="+sec.NotificationKeys,
+				"LIVSLANG_SMS_FILE="+smsFile(cfg), "LIVSLANG_DIGITAL_POST_DIR="+digitalPostDir(cfg),
 				fmt.Sprintf("LIVSLANG_PORTAL_URL=http://127.0.0.1:%d", cfg.Ports["portal"]))
 		}
 		p, err := startProcess(svc, filepath.Join(cfg.BinDir, svc), nil, env, stdout)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,6 +145,7 @@ func TestLocalStack(t *testing.T) {
 	if !strings.Contains(logs, "postgres stopped") {
 		t.Fatalf("postgres was not stopped:\n%s", logs)
 	}
+	noCPRInServiceLogs(t, logs)
 
 	// A second start keeps the data and seeds nothing again.
 	stop, out = startStack()
@@ -260,5 +262,30 @@ func portalLists(t *testing.T, vars map[string]string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page.String(), "citizen-mette") || !strings.Contains(page.String(), "caseworker-herning") {
 		t.Fatalf("sign-in page: %d\n%s", resp.StatusCode, page.String())
+	}
+}
+
+// noCPRInServiceLogs checks that no line the services and the portal wrote holds a demo citizen's CPR
+// number (the launcher's own table shows one on purpose: it is how to get a demo token).
+func noCPRInServiceLogs(t *testing.T, logs string) {
+	users, err := demoUsers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, line := range strings.Split(logs, "\n") {
+		name, _, ok := strings.Cut(line, "|")
+		if !ok || !slices.Contains([]string{"registration", "funding", "notification", "portal"}, strings.TrimSpace(name)) {
+			continue
+		}
+		lines++
+		for _, u := range users {
+			if u.CPR != "" && (strings.Contains(line, u.CPR) || strings.Contains(line, u.CPR[:6]+"-"+u.CPR[6:])) {
+				t.Errorf("%s's CPR number in a log line: %.120s", u.Key, line)
+			}
+		}
+	}
+	if lines == 0 {
+		t.Error("no service log lines captured")
 	}
 }

@@ -24,10 +24,7 @@ type preferencesJSON struct {
 // preferences answers the caller's choices with the defaults filled in: the language is their choice,
 // else their profile's, else Danish; every kind lists its channels (e-mail when not chosen).
 func (a *API) preferences(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	return a.writePreferences(w, r, claims.Subject)
 }
 
@@ -51,18 +48,14 @@ func (a *API) writePreferences(w http.ResponseWriter, r *http.Request, recipient
 
 // savePreferences replaces the caller's choices. language may be left out (then the profile's
 // language is used); a kind left out of channels goes by e-mail.
-func (a *API) savePreferences(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Language *string             `json:"language"`
-		Channels map[string][]string `json:"channels"`
-	}
-	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
-		return err
-	}
+// preferencesRequest is the body of PUT /v1/me/preferences.
+type preferencesRequest struct {
+	Language *string             `json:"language"`
+	Channels map[string][]string `json:"channels"`
+}
+
+// preferences validates the request field by field.
+func (req preferencesRequest) preferences() (policy.Preferences, error) {
 	v := &httpapi.ValidationError{}
 	p := policy.Preferences{Channels: map[string][]string{}}
 	if req.Language != nil {
@@ -99,7 +92,17 @@ func (a *API) savePreferences(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Channels[kind] = chosen
 	}
-	if err := v.Err(); err != nil {
+	return p, v.Err()
+}
+
+func (a *API) savePreferences(w http.ResponseWriter, r *http.Request) error {
+	claims := auth.Caller(r)
+	var req preferencesRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p, err := req.preferences()
+	if err != nil {
 		return err
 	}
 	if err := a.Store.SavePreferences(r.Context(), claims.Subject, p); err != nil {
@@ -135,9 +138,6 @@ var deliveryStatuses = []string{"pending", "sending", "sent", "failed", "cancell
 // which channel and how it went; never a subject or a body. Filters: recipient, kind, status, channel;
 // newest first, limit (1-500, default 100) and after (the next cursor).
 func (a *API) deliveries(w http.ResponseWriter, r *http.Request) error {
-	if _, err := auth.Require(r, auth.RoleAdmin); err != nil {
-		return err
-	}
 	q, v := r.URL.Query(), &httpapi.ValidationError{}
 	f := store.DeliveryFilter{RecipientID: q.Get("recipient"), Kind: q.Get("kind"), Status: q.Get("status"),
 		Channel: q.Get("channel"), Limit: 100}

@@ -10,52 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
-	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/internal/webhooks"
 )
-
-func (a *API) webhookRoutes(mux *http.ServeMux) {
-	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
-	mux.Handle("POST /v1/institutions/{id}/webhooks", h(a.createWebhook))
-	mux.Handle("GET /v1/institutions/{id}/webhooks", h(a.listWebhooks))
-	mux.Handle("DELETE /v1/institutions/{id}/webhooks/{wid}", h(a.deleteWebhook))
-	mux.Handle("POST /v1/institutions/{id}/webhooks/{wid}/rotate-secret", h(a.rotateSecret))
-	mux.Handle("GET /v1/institutions/{id}/webhooks/{wid}/deliveries", h(a.webhookDeliveries))
-	mux.Handle("POST /v1/institutions/{id}/webhooks/{wid}/replay", h(a.replayWebhooks))
-}
-
-var errNoSuchInstitution = fmt.Errorf("%w: no such institution", httpapi.ErrNotFound)
-
-// institution is the institution {id} the caller acts for: its own staff or an admin. Staff of another
-// institution get 404, so they cannot tell what exists.
-func institution(r *http.Request) (string, error) {
-	claims, err := auth.Require(r, auth.RoleInstitution, auth.RoleAdmin)
-	if err != nil {
-		return "", err
-	}
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil || (claims.Role == auth.RoleInstitution && claims.InstitutionID != id.String()) {
-		return "", errNoSuchInstitution
-	}
-	return id.String(), nil
-}
-
-// endpoint is the institution and the endpoint {wid} the caller acts on.
-func endpoint(r *http.Request) (string, uuid.UUID, error) {
-	inst, err := institution(r)
-	if err != nil {
-		return "", uuid.Nil, err
-	}
-	id, err := uuid.Parse(r.PathValue("wid"))
-	if err != nil {
-		return "", uuid.Nil, fmt.Errorf("%w: no such webhook endpoint", httpapi.ErrNotFound)
-	}
-	return inst, id, nil
-}
 
 type webhookJSON struct {
 	ID         string   `json:"id"`
@@ -82,18 +40,14 @@ func optionalTimestamp(t *time.Time) *string {
 	return &s
 }
 
-func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	inst, err := institution(r)
-	if err != nil {
-		return err
-	}
-	var req struct {
-		URL        string   `json:"url"`
-		EventTypes []string `json:"event_types"`
-	}
-	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
-		return err
-	}
+// webhookRequest is an endpoint's configuration: where to send, and which event types.
+type webhookRequest struct {
+	URL        string   `json:"url"`
+	EventTypes []string `json:"event_types"`
+}
+
+// validate checks the configuration field by field.
+func (req webhookRequest) validate() error {
 	v := &httpapi.ValidationError{}
 	if msg := checkWebhookURL(req.URL); msg != "" {
 		v.Add("url", "%s", msg)
@@ -106,7 +60,19 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 			v.Add(fmt.Sprintf("event_types[%d]", i), "unknown event type %q; known: \"*\", %s", t, strings.Join(webhooks.EventTypes, ", "))
 		}
 	}
-	if err := v.Err(); err != nil {
+	return v.Err()
+}
+
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	inst, err := institution(r)
+	if err != nil {
+		return err
+	}
+	var req webhookRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := req.validate(); err != nil {
 		return err
 	}
 	slices.Sort(req.EventTypes)

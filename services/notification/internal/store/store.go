@@ -18,6 +18,7 @@ import (
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/pii"
 	"livslang.dk/services/notification/internal/policy"
 )
 
@@ -28,6 +29,7 @@ const Source = "/livslang/notification"
 type Store struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time // the clock of everything time-based (due times, quiet hours, reminders)
+	Keys *pii.Keys        // seal webhook signing secrets at rest
 }
 
 // Querier is a transaction or the pool.

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,11 +28,118 @@ type Endpoint struct {
 	DisabledAt          *time.Time
 }
 
-// CreateEndpoint stores a new active endpoint; its ID and CreatedAt are set here.
+// sealedPrefix marks a signing secret sealed with the service's keys (AES-256-GCM, bound to the
+// endpoint's id), stored as text: "sealed:" then the sealed bytes in base64.
+const sealedPrefix = "sealed:"
+
+// seal seals an endpoint's signing secret for storing.
+func (s *Store) seal(endpoint uuid.UUID, secret string) (string, error) {
+	sealed, err := s.Keys.Seal([]byte(secret), endpoint[:])
+	if err != nil {
+		return "", fmt.Errorf("seal webhook secret: %w", err)
+	}
+	return sealedPrefix + base64.StdEncoding.EncodeToString(sealed), nil
+}
+
+// open opens a stored signing secret ("" stays "": none).
+func (s *Store) open(endpoint uuid.UUID, stored string) (string, error) {
+	if stored == "" {
+		return "", nil
+	}
+	enc, ok := strings.CutPrefix(stored, sealedPrefix)
+	if !ok {
+		return "", errors.New("open webhook secret: stored unsealed")
+	}
+	raw, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return "", fmt.Errorf("open webhook secret: %w", err)
+	}
+	secret, err := s.Keys.Open(raw, endpoint[:])
+	if err != nil {
+		return "", fmt.Errorf("open webhook secret: %w", err)
+	}
+	return string(secret), nil
+}
+
+// SealStoredSecrets seals the signing secrets stored before they were sealed at rest, and those sealed
+// with a key no longer first (after a key rotation), so every secret is sealed with the current key.
+// It runs at every start; it returns how many endpoints it changed.
+func (s *Store) SealStoredSecrets(ctx context.Context) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, secret, previous_secret FROM webhook_endpoints
+			WHERE status <> 'deleted' FOR UPDATE`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id               uuid.UUID
+			secret, previous string
+		}
+		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+			var x row
+			return x, r.Scan(&x.id, &x.secret, &x.previous)
+		})
+		if err != nil {
+			return err
+		}
+		for _, x := range list {
+			secret, previous, changed := x.secret, x.previous, false
+			for _, v := range []*string{&secret, &previous} {
+				if *v == "" {
+					continue
+				}
+				plain, err := s.open(x.id, *v)
+				if err != nil && !strings.HasPrefix(*v, sealedPrefix) {
+					plain, err = *v, nil // stored before secrets were sealed
+				}
+				if err != nil {
+					return err
+				}
+				if s.currentKey(*v) {
+					continue
+				}
+				if *v, err = s.seal(x.id, plain); err != nil {
+					return err
+				}
+				changed = true
+			}
+			if !changed {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET secret = $2, previous_secret = $3 WHERE id = $1`,
+				x.id, secret, previous); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("seal stored webhook secrets: %w", err)
+	}
+	return n, nil
+}
+
+// currentKey reports whether a stored secret is sealed with the key that seals now.
+func (s *Store) currentKey(stored string) bool {
+	enc, ok := strings.CutPrefix(stored, sealedPrefix)
+	if !ok {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(enc)
+	return err == nil && len(raw) > 0 && s.Keys.Current() == raw[0]
+}
+
+// CreateEndpoint stores a new active endpoint with its secret sealed; its ID and CreatedAt are set here.
 func (s *Store) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 	e.ID, e.Status, e.CreatedAt = uuid.New(), "active", s.Now().UTC()
-	_, err := s.Pool.Exec(ctx, `INSERT INTO webhook_endpoints (id, institution_id, url, event_types, secret, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.InstitutionID, e.URL, e.EventTypes, e.Secret, e.CreatedAt)
+	sealed, err := s.seal(e.ID, e.Secret)
+	if err != nil {
+		return err
+	}
+	_, err = s.Pool.Exec(ctx, `INSERT INTO webhook_endpoints (id, institution_id, url, event_types, secret, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.InstitutionID, e.URL, e.EventTypes, sealed, e.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("create webhook endpoint: %w", pgdb.Translate(err))
 	}
@@ -101,9 +210,13 @@ func giveUpOpen(ctx context.Context, tx pgx.Tx, endpoint uuid.UUID) error {
 // RotateSecret makes secret the endpoint's signing secret; the one it replaces keeps signing too
 // until overlapUntil.
 func (s *Store) RotateSecret(ctx context.Context, institution string, id uuid.UUID, secret string, overlapUntil time.Time) error {
+	sealed, err := s.seal(id, secret)
+	if err != nil {
+		return err
+	}
 	tag, err := s.Pool.Exec(ctx, `UPDATE webhook_endpoints
 		SET previous_secret = secret, previous_secret_until = $3, secret = $4
-		WHERE id = $1 AND institution_id = $2 AND status <> 'deleted'`, id, institution, overlapUntil, secret)
+		WHERE id = $1 AND institution_id = $2 AND status <> 'deleted'`, id, institution, overlapUntil, sealed)
 	if err != nil {
 		return fmt.Errorf("rotate webhook secret: %w", err)
 	}
@@ -175,12 +288,20 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, n, perEndpoi
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Delivery, error) {
 		var d Delivery
 		var secret, previous string
-		err := r.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.EventType, &d.Payload, &d.Attempts, &d.QueuedAt, &d.URL, &secret, &previous)
-		d.Secrets = []string{secret}
-		if previous != "" {
-			d.Secrets = append(d.Secrets, previous)
+		if err := r.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.EventType, &d.Payload, &d.Attempts, &d.QueuedAt, &d.URL, &secret, &previous); err != nil {
+			return d, err
 		}
-		return d, err
+		for _, stored := range []string{secret, previous} {
+			if stored == "" {
+				continue
+			}
+			plain, err := s.open(d.EndpointID, stored)
+			if err != nil {
+				return d, err
+			}
+			d.Secrets = append(d.Secrets, plain)
+		}
+		return d, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook deliveries: %w", err)

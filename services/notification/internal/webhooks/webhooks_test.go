@@ -97,3 +97,18 @@ func TestPayloadKeepsTheEnvelopeAndLeavesOutProfileFacts(t *testing.T) {
 		t.Fatalf("data %s", got.Data)
 	}
 }
+
+// A webhook never connects to a private or reserved address (whatever its URL's name resolves to);
+// loopback stays allowed for development.
+func TestRefusePrivateTargets(t *testing.T) {
+	t.Parallel()
+	for address, allowed := range map[string]bool{
+		"93.184.216.34:443": true, "127.0.0.1:8080": true, "[::1]:443": true, "[2a00:1450:4001::1]:443": true,
+		"10.0.0.5:443": false, "172.16.3.4:443": false, "192.168.1.1:443": false, "169.254.169.254:80": false,
+		"100.64.0.1:443": false, "0.0.0.0:443": false, "[fd00::1]:443": false, "[fe80::1]:443": false, "[::ffff:10.0.0.1]:443": false,
+	} {
+		if err := refusePrivate("tcp", address, nil); (err == nil) != allowed {
+			t.Errorf("%s: %v, want allowed %v", address, err, allowed)
+		}
+	}
+}

@@ -3,10 +3,14 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
+	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,13 +35,39 @@ type Worker struct {
 	Lease       time.Duration // how long a claimed delivery is held before another worker may take it; default 2m
 }
 
+// refusePrivate refuses to connect a webhook to a private, link-local (cloud metadata), shared,
+// unspecified or multicast address, whatever name resolved to it, so an endpoint's URL cannot make
+// notification call into the network it runs in. Loopback stays allowed, as the URL check allows
+// http to this machine for development.
+func refusePrivate(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("webhook target %q: %w", host, err)
+	}
+	ip = ip.Unmap()
+	if ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() ||
+		sharedAddressSpace.Contains(ip) {
+		return fmt.Errorf("webhook target %s: a private or reserved address is not allowed", ip)
+	}
+	return nil
+}
+
+// sharedAddressSpace is carrier-grade NAT space (RFC 6598), private in practice.
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
 func (w *Worker) defaults() {
 	if w.Timeout == 0 {
 		w.Timeout = 10 * time.Second
 	}
 	if w.Client == nil {
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.DialContext = (&net.Dialer{Timeout: w.Timeout, Control: refusePrivate}).DialContext
 		w.Client = &http.Client{
-			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			Transport:     transport,
 			Timeout:       w.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}

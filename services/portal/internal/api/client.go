@@ -120,6 +120,9 @@ func (c *Client) send(ctx context.Context, rq request) (*http.Response, error) {
 	return resp, nil
 }
 
+// maxResponse is the most of an API's JSON answer the portal reads.
+const maxResponse = 16 << 20
+
 func (c *Client) do(ctx context.Context, rq request, out any) error {
 	resp, err := c.send(ctx, rq)
 	if err != nil {
@@ -130,7 +133,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponse)).Decode(out); err != nil {
 		return fmt.Errorf("decode %s %s: %w", rq.method, rq.url, err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,7 +55,7 @@ func (c *Client) discover(ctx context.Context) (discovery, error) {
 		return discovery{}, fmt.Errorf("oidc discovery: %s", resp.Status)
 	}
 	var d discovery
-	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
 		return discovery{}, fmt.Errorf("oidc discovery: %w", err)
 	}
 	if d.Issuer != c.Issuer || d.AuthorizationEndpoint == "" || d.TokenEndpoint == "" {
@@ -125,11 +126,11 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (Token, er
 			Error       string `json:"error"`
 			Description string `json:"error_description"`
 		}
-		_ = json.NewDecoder(resp.Body).Decode(&e)
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
 		return Token{}, fmt.Errorf("token endpoint: %s: %s %s", resp.Status, e.Error, e.Description)
 	}
 	var t Token
-	if err := json.NewDecoder(resp.Body).Decode(&t); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&t); err != nil {
 		return Token{}, fmt.Errorf("token endpoint: %w", err)
 	}
 	if t.AccessToken == "" || !strings.EqualFold(t.TokenType, "Bearer") || t.IDToken == "" {

@@ -143,75 +143,99 @@ func (s *Server) Init() error {
 	return nil
 }
 
-// Routes registers every page.
+// page is one route of the portal: its pattern, the role a signed-in user needs ("" for a public
+// page) and its handler.
+type page struct {
+	pattern string
+	role    string
+	handler handler
+}
+
+// routes is every page and form the portal serves, with the role it needs: the portal's
+// authorization in one place. Which resources a user may see the APIs decide with the user's token;
+// routes_test.go checks every page against every role.
+func (s *Server) routes() []page {
+	const public, citizen, caseworker, inst = "", auth.RoleCitizen, auth.RoleCaseworker, auth.RoleInstitution
+	return []page{
+		{"GET /{$}", public, s.home},
+		{"GET /courses", public, s.courses},
+		{"GET /courses/{id}", public, s.course},
+		{"GET /courses/{id}/ballot", public, s.ballot},
+		{"GET /accessibility", public, s.accessibility},
+		{"GET /lang/{lang}", public, s.switchLang},
+		{"GET /login", public, s.login},
+		{"GET /auth/callback", public, s.callback},
+		{"POST /logout", public, s.logout},
+
+		{"GET /me/profile", citizen, s.profile},
+		{"POST /me/profile", citizen, s.saveProfile},
+		{"POST /enrolments", citizen, s.enrol},
+		{"GET /me/enrolments", citizen, s.myEnrolments},
+		{"GET /me/enrolments/{id}/cancel", citizen, s.cancelPage},
+		{"POST /me/enrolments/{id}/cancel", citizen, s.cancel},
+		{"POST /me/enrolments/{id}/offer/{answer}", citizen, s.answerOffer},
+		{"GET /me/decisions/{id}", citizen, s.decision},
+		{"GET /me/notifications", citizen, s.notifications},
+		{"GET /me/preferences", citizen, s.preferences},
+		{"POST /me/preferences", citizen, s.savePreferences},
+		{"GET /me/referrals", citizen, s.myReferrals},
+		{"GET /me/referrals/{id}", citizen, s.myReferral},
+		{"POST /me/referrals/{id}/{answer}", citizen, s.answerReferral},
+
+		{"GET /caseworker/reviews", caseworker, s.reviews},
+		{"POST /caseworker/reviews/{id}", caseworker, s.decideReview},
+		{"GET /caseworker/budgets", caseworker, s.budgets},
+		{"GET /caseworker/eligibility", caseworker, s.clientEligibility},
+		{"POST /caseworker/eligibility", caseworker, s.clientEligibility},
+		{"GET /caseworker/referrals", caseworker, s.caseworkerReferrals},
+		{"GET /caseworker/referrals/new", caseworker, s.referPage},
+		{"POST /caseworker/referrals", caseworker, s.refer},
+		{"GET /caseworker/referrals/bulk", caseworker, s.referBulkPage},
+		{"POST /caseworker/referrals/bulk", caseworker, s.referBulk},
+		{"GET /caseworker/referrals/{id}", caseworker, s.caseworkerReferral},
+		{"POST /caseworker/referrals/{id}/withdraw", caseworker, s.withdrawReferral},
+
+		{"GET /institution", inst, s.runs},
+		{"GET /institution/runs/new", inst, s.newRun},
+		{"POST /institution/runs", inst, s.createRun},
+		{"GET /institution/runs/{id}", inst, s.run},
+		{"POST /institution/runs/{id}/seats", inst, s.setSeats},
+		{"POST /institution/runs/{id}/cancel", inst, s.cancelRun},
+		{"GET /institution/enrolments", inst, s.institutionEnrolments},
+		{"GET /institution/enrolments/{id}", inst, s.institutionEnrolment},
+		{"POST /institution/enrolments/{id}/{action}", inst, s.actOnEnrolment},
+		{"GET /institution/import", inst, s.importPage},
+		{"POST /institution/import", inst, s.importRuns},
+		{"GET /institution/demand", inst, s.demand},
+		{"GET /institution/webhooks", inst, s.webhooksPage},
+		{"POST /institution/webhooks", inst, s.createWebhook},
+		{"GET /institution/webhooks/{id}", inst, s.webhookPage},
+		{"POST /institution/webhooks/{id}/rotate", inst, s.rotateWebhook},
+		{"POST /institution/webhooks/{id}/delete", inst, s.deleteWebhook},
+		{"POST /institution/webhooks/{id}/replay", inst, s.replayWebhook},
+		{"GET /institution/{file}", inst, s.downloadCSV},
+	}
+}
+
+// Routes registers the static files and every page, each behind its role.
 func (s *Server) Routes(mux *http.ServeMux) {
+	s.register(mux, s.routes())
+}
+
+func (s *Server) register(mux *http.ServeMux, pages []page) {
 	static, _ := fs.Sub(staticFiles, "static")
 	files := http.FileServerFS(static)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		files.ServeHTTP(w, r)
 	})))
-	mux.Handle("GET /{$}", s.h(s.home))
-	mux.Handle("GET /courses", s.h(s.courses))
-	mux.Handle("GET /courses/{id}", s.h(s.course))
-	mux.Handle("GET /courses/{id}/ballot", s.h(s.ballot))
-	mux.Handle("GET /accessibility", s.h(s.accessibility))
-	mux.Handle("GET /lang/{lang}", s.h(s.switchLang))
-	mux.Handle("GET /login", s.h(s.login))
-	mux.Handle("GET /auth/callback", s.h(s.callback))
-	mux.Handle("POST /logout", s.h(s.logout))
-
-	citizen := func(f handler) http.Handler { return s.role(auth.RoleCitizen, f) }
-	mux.Handle("GET /me/profile", citizen(s.profile))
-	mux.Handle("POST /me/profile", citizen(s.saveProfile))
-	mux.Handle("POST /enrolments", citizen(s.enrol))
-	mux.Handle("GET /me/enrolments", citizen(s.myEnrolments))
-	mux.Handle("GET /me/enrolments/{id}/cancel", citizen(s.cancelPage))
-	mux.Handle("POST /me/enrolments/{id}/cancel", citizen(s.cancel))
-	mux.Handle("POST /me/enrolments/{id}/offer/{answer}", citizen(s.answerOffer))
-	mux.Handle("GET /me/decisions/{id}", citizen(s.decision))
-	mux.Handle("GET /me/notifications", citizen(s.notifications))
-	mux.Handle("GET /me/preferences", citizen(s.preferences))
-	mux.Handle("POST /me/preferences", citizen(s.savePreferences))
-	mux.Handle("GET /me/referrals", citizen(s.myReferrals))
-	mux.Handle("GET /me/referrals/{id}", citizen(s.myReferral))
-	mux.Handle("POST /me/referrals/{id}/{answer}", citizen(s.answerReferral))
-
-	caseworker := func(f handler) http.Handler { return s.role(auth.RoleCaseworker, f) }
-	mux.Handle("GET /caseworker/reviews", caseworker(s.reviews))
-	mux.Handle("POST /caseworker/reviews/{id}", caseworker(s.decideReview))
-	mux.Handle("GET /caseworker/budgets", caseworker(s.budgets))
-	mux.Handle("GET /caseworker/eligibility", caseworker(s.clientEligibility))
-	mux.Handle("POST /caseworker/eligibility", caseworker(s.clientEligibility))
-	mux.Handle("GET /caseworker/referrals", caseworker(s.caseworkerReferrals))
-	mux.Handle("GET /caseworker/referrals/new", caseworker(s.referPage))
-	mux.Handle("POST /caseworker/referrals", caseworker(s.refer))
-	mux.Handle("GET /caseworker/referrals/bulk", caseworker(s.referBulkPage))
-	mux.Handle("POST /caseworker/referrals/bulk", caseworker(s.referBulk))
-	mux.Handle("GET /caseworker/referrals/{id}", caseworker(s.caseworkerReferral))
-	mux.Handle("POST /caseworker/referrals/{id}/withdraw", caseworker(s.withdrawReferral))
-
-	inst := func(f handler) http.Handler { return s.role(auth.RoleInstitution, f) }
-	mux.Handle("GET /institution", inst(s.runs))
-	mux.Handle("GET /institution/runs/new", inst(s.newRun))
-	mux.Handle("POST /institution/runs", inst(s.createRun))
-	mux.Handle("GET /institution/runs/{id}", inst(s.run))
-	mux.Handle("POST /institution/runs/{id}/seats", inst(s.setSeats))
-	mux.Handle("POST /institution/runs/{id}/cancel", inst(s.cancelRun))
-	mux.Handle("GET /institution/enrolments", inst(s.institutionEnrolments))
-	mux.Handle("GET /institution/enrolments/{id}", inst(s.institutionEnrolment))
-	mux.Handle("POST /institution/enrolments/{id}/{action}", inst(s.actOnEnrolment))
-	mux.Handle("GET /institution/import", inst(s.importPage))
-	mux.Handle("POST /institution/import", inst(s.importRuns))
-	mux.Handle("GET /institution/demand", inst(s.demand))
-	mux.Handle("GET /institution/webhooks", inst(s.webhooksPage))
-	mux.Handle("POST /institution/webhooks", inst(s.createWebhook))
-	mux.Handle("GET /institution/webhooks/{id}", inst(s.webhookPage))
-	mux.Handle("POST /institution/webhooks/{id}/rotate", inst(s.rotateWebhook))
-	mux.Handle("POST /institution/webhooks/{id}/delete", inst(s.deleteWebhook))
-	mux.Handle("POST /institution/webhooks/{id}/replay", inst(s.replayWebhook))
-	mux.Handle("GET /institution/{file}", inst(s.downloadCSV))
-
+	for _, p := range pages {
+		if p.role == "" {
+			mux.Handle(p.pattern, s.h(p.handler))
+		} else {
+			mux.Handle(p.pattern, s.role(p.role, p.handler))
+		}
+	}
 	mux.Handle("/", s.h(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 }
 

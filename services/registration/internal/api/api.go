@@ -51,24 +51,6 @@ func (a *API) limited(next http.Handler) http.Handler {
 	return httpapi.Shed(l.InFlight, time.Second, byAddress.Limit(httpapi.ClientAddress, byCitizen.Limit(citizen, next)))
 }
 
-// Routes registers every endpoint on mux.
-func (a *API) Routes(mux *http.ServeMux) {
-	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
-	mux.Handle("GET /v1/courses", h(a.listCourses))
-	mux.Handle("GET /v1/courses/{id}", h(a.getCourse))
-	mux.Handle("GET /v1/me/profile", h(a.getProfile))
-	mux.Handle("PUT /v1/me/profile", h(a.putProfile))
-	mux.Handle("POST /v1/enrolments", a.limited(h(a.createEnrolment)))
-	mux.Handle("GET /v1/enrolments/{id}", h(a.getEnrolment))
-	mux.Handle("POST /v1/enrolments/{id}/cancel", h(a.cancelEnrolment))
-	mux.Handle("GET /v1/me/enrolments", h(a.myEnrolments))
-	mux.Handle("POST /v1/enrolments/{id}/outcome", h(a.reportOutcome))
-	a.institutionRoutes(mux, h)
-	mux.Handle("POST /v1/enrolments/{id}/offer/accept", h(a.acceptOffer))
-	mux.Handle("POST /v1/enrolments/{id}/offer/decline", h(a.declineOffer))
-	mux.Handle("GET /v1/courses/{id}/ballot", h(a.ballot))
-}
-
 // list is the envelope of every list response.
 type list[T any] struct {
 	Items []T    `json:"items"`

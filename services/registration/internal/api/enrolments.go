@@ -94,19 +94,8 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 	return out
 }
 
-func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
-	key, err := idempotency.Key(r)
-	if err != nil {
-		return err
-	}
-	var req enrolmentRequest
-	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
-		return err
-	}
+// course validates the request: the run it is for.
+func (req enrolmentRequest) course() (uuid.UUID, error) {
 	v := &httpapi.ValidationError{}
 	courseID, err := uuid.Parse(req.CourseID)
 	if err != nil {
@@ -115,7 +104,21 @@ func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if err := enrolment.ValidPreference(req.FundingPreference); err != nil {
 		v.Fields = append(v.Fields, err.(*httpapi.ValidationError).Fields...)
 	}
-	if err := v.Err(); err != nil {
+	return courseID, v.Err()
+}
+
+func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
+	claims := auth.Caller(r)
+	key, err := idempotency.Key(r)
+	if err != nil {
+		return err
+	}
+	var req enrolmentRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	courseID, err := req.course()
+	if err != nil {
 		return err
 	}
 	canonical, _ := json.Marshal(req)
@@ -140,24 +143,8 @@ func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// visible reports whether the caller may see the enrolment: its citizen, the course's institution, or an admin.
-func visible(c auth.Claims, e store.Enrolment) bool {
-	switch c.Role {
-	case auth.RoleCitizen:
-		return e.CitizenID == c.Subject
-	case auth.RoleInstitution:
-		return e.Course.InstitutionID.String() == c.InstitutionID
-	case auth.RoleAdmin:
-		return true
-	}
-	return false
-}
-
 func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen, auth.RoleInstitution, auth.RoleAdmin, auth.RoleCaseworker)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -173,10 +160,7 @@ func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) myEnrolments(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	list, err := a.Store.ListEnrolments(r.Context(), claims.Subject)
 	if err != nil {
 		return err
@@ -196,10 +180,7 @@ type cancelRequest struct {
 }
 
 func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -227,10 +208,7 @@ type outcomeRequest struct {
 // reportOutcome is the institution's report that an enrolment ended: completed (with attended
 // hours, which make funding's payout due) or withdrawn (with a reason).
 func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleInstitution)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -281,10 +259,7 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) answerOffer(w http.ResponseWriter, r *http.Request, accept bool) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err

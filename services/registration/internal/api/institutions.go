@@ -18,61 +18,9 @@ import (
 
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
-	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/enrolment"
 	"livslang.dk/services/registration/internal/store"
 )
-
-// institutionRoutes registers what institutions (and administrators) do.
-func (a *API) institutionRoutes(mux *http.ServeMux, h func(httpapi.HandlerFunc) http.Handler) {
-	mux.Handle("POST /v1/institutions/{id}/courses", h(a.createCourse))
-	mux.Handle("PATCH /v1/courses/{id}", h(a.patchCourse))
-	mux.Handle("POST /v1/courses/{id}/cancel", h(a.cancelCourse))
-	mux.Handle("POST /v1/institutions/{id}/courses/import", h(a.importCourses))
-	mux.Handle("GET /v1/institutions/{id}/courses.csv", h(a.exportCourses))
-	mux.Handle("GET /v1/institutions/{id}/enrolments.csv", h(a.exportEnrolments))
-	mux.Handle("GET /v1/institutions/{id}/feed", h(a.feed))
-	mux.Handle("GET /v1/institutions/{id}/demand", h(a.demand))
-	mux.Handle("POST /v1/enrolments/{id}/accept", h(a.acceptEnrolment))
-	mux.Handle("POST /v1/enrolments/{id}/reject", h(a.rejectEnrolment))
-	mux.Handle("POST /v1/enrolments/{id}/attendance", h(a.reportAttendance))
-}
-
-// institutionScope checks that the caller acts for institution id: its own staff or an admin. Staff
-// of another institution get 404, so they cannot tell what exists.
-func (a *API) institutionScope(r *http.Request, id string) (auth.Claims, uuid.UUID, error) {
-	claims, err := auth.Require(r, auth.RoleInstitution, auth.RoleAdmin)
-	if err != nil {
-		return claims, uuid.Nil, err
-	}
-	inst, err := uuid.Parse(id)
-	if err != nil || (claims.Role == auth.RoleInstitution && claims.InstitutionID != inst.String()) {
-		return claims, uuid.Nil, pgdb.ErrNotFound
-	}
-	ok, err := a.Store.InstitutionExists(r.Context(), inst)
-	if err != nil {
-		return claims, uuid.Nil, err
-	}
-	if !ok {
-		return claims, uuid.Nil, pgdb.ErrNotFound
-	}
-	return claims, inst, nil
-}
-
-// staffOf is the institution a caller may act for on existing resources ("" for an admin: any).
-func staffOf(r *http.Request) (auth.Claims, string, error) {
-	claims, err := auth.Require(r, auth.RoleInstitution, auth.RoleAdmin)
-	if err != nil {
-		return claims, "", err
-	}
-	if claims.Role == auth.RoleAdmin {
-		return claims, "", nil
-	}
-	if claims.InstitutionID == "" {
-		return claims, "", fmt.Errorf("%w: the token names no institution", httpapi.ErrForbidden)
-	}
-	return claims, claims.InstitutionID, nil
-}
 
 // courseInput is a course run as an institution publishes it (JSON body or CSV line).
 type courseInput struct {
@@ -189,7 +137,7 @@ func (in courseInput) course(institution uuid.UUID) (store.Course, error) {
 }
 
 func (a *API) createCourse(w http.ResponseWriter, r *http.Request) error {
-	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	inst, err := a.institutionScope(r)
 	if err != nil {
 		return err
 	}
@@ -243,10 +191,7 @@ func set[T any](dst *T, src *T) {
 }
 
 func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
-	_, institution, err := staffOf(r)
-	if err != nil {
-		return err
-	}
+	institution := staffOf(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -319,10 +264,7 @@ func requiredReason(w http.ResponseWriter, r *http.Request) (string, error) {
 }
 
 func (a *API) cancelCourse(w http.ResponseWriter, r *http.Request) error {
-	_, institution, err := staffOf(r)
-	if err != nil {
-		return err
-	}
+	institution := staffOf(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -355,7 +297,7 @@ type lineError struct {
 }
 
 func (a *API) importCourses(w http.ResponseWriter, r *http.Request) error {
-	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	inst, err := a.institutionScope(r)
 	if err != nil {
 		return err
 	}
@@ -471,7 +413,7 @@ func parseCourseCSV(body []byte, inst uuid.UUID) ([]store.Course, []lineError, e
 }
 
 func (a *API) exportCourses(w http.ResponseWriter, r *http.Request) error {
-	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	inst, err := a.institutionScope(r)
 	if err != nil {
 		return err
 	}
@@ -496,7 +438,7 @@ func (a *API) exportCourses(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) exportEnrolments(w http.ResponseWriter, r *http.Request) error {
-	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	inst, err := a.institutionScope(r)
 	if err != nil {
 		return err
 	}
@@ -530,7 +472,7 @@ func csvWriter(w http.ResponseWriter, name string) *csv.Writer {
 // feed serves every change to the institution's enrolments after a cursor, in order; with wait=N
 // (seconds, at most 30) an empty page waits for the next change (long poll).
 func (a *API) feed(w http.ResponseWriter, r *http.Request) error {
-	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	inst, err := a.institutionScope(r)
 	if err != nil {
 		return err
 	}
@@ -568,20 +510,8 @@ func (a *API) feed(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-// ownStaff is the caller acting as staff of an institution (an administrator may not act for one here).
-func ownStaff(r *http.Request) (auth.Claims, string, error) {
-	claims, institution, err := staffOf(r)
-	if err == nil && institution == "" {
-		err = fmt.Errorf("%w: only the institution's own staff may do this", httpapi.ErrForbidden)
-	}
-	return claims, institution, err
-}
-
 func (a *API) answerEnrolment(w http.ResponseWriter, r *http.Request, accept bool) error {
-	_, institution, err := ownStaff(r)
-	if err != nil {
-		return err
-	}
+	institution := ownStaff(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -616,10 +546,7 @@ type attendanceRequest struct {
 }
 
 func (a *API) reportAttendance(w http.ResponseWriter, r *http.Request) error {
-	claims, institution, err := ownStaff(r)
-	if err != nil {
-		return err
-	}
+	claims, institution := auth.Caller(r), ownStaff(r)
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -655,7 +582,7 @@ func (a *API) reportAttendance(w http.ResponseWriter, r *http.Request) error {
 // demand shows each open run's seats and waiting list, by course and place, so the institution sees
 // where a run under its minimum could be merged with another.
 func (a *API) demand(w http.ResponseWriter, r *http.Request) error {
-	_, inst, err := a.institutionScope(r, r.PathValue("id"))
+	inst, err := a.institutionScope(r)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,10 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
 	"livslang.dk/pkg/auth"
-	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/enrolment"
 	"livslang.dk/services/registration/internal/store"
@@ -51,19 +49,23 @@ type profileRequest struct {
 	Benefits   string         `json:"benefits"`
 }
 
-func citizenCPR(c auth.Claims) (cpr.Number, error) {
-	n, err := cpr.Parse(c.CPR)
-	if err != nil {
-		return cpr.Number{}, fmt.Errorf("%w: the token carries no valid CPR number", httpapi.ErrForbidden)
+// profile validates the request into a profile, as of today.
+func (req profileRequest) profile(today time.Time) (enrolment.Profile, error) {
+	p := enrolment.Profile{Name: req.Name, Email: req.Email, Phone: req.Phone, Language: req.Language,
+		Education: req.Education.Level, EduYear: req.Education.CompletedYear, Employment: req.Employment.Status,
+		EmployerCVR: req.Employment.EmployerCVR, WeeklyHours: req.Employment.WeeklyHours, Benefits: req.Benefits}
+	if req.Employment.Since != "" {
+		d, err := time.Parse(time.DateOnly, req.Employment.Since)
+		if err != nil {
+			return p, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "employment.since", Message: "must be a date YYYY-MM-DD"}}}
+		}
+		p.Since = &d
 	}
-	return n, nil
+	return p, p.Validate(today)
 }
 
 func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	number, err := citizenCPR(claims)
 	if err != nil {
 		return err
@@ -72,17 +74,8 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	p := enrolment.Profile{Name: req.Name, Email: req.Email, Phone: req.Phone, Language: req.Language,
-		Education: req.Education.Level, EduYear: req.Education.CompletedYear, Employment: req.Employment.Status,
-		EmployerCVR: req.Employment.EmployerCVR, WeeklyHours: req.Employment.WeeklyHours, Benefits: req.Benefits}
-	if req.Employment.Since != "" {
-		d, err := time.Parse(time.DateOnly, req.Employment.Since)
-		if err != nil {
-			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "employment.since", Message: "must be a date YYYY-MM-DD"}}}
-		}
-		p.Since = &d
-	}
-	if err := p.Validate(a.Store.Today()); err != nil {
+	p, err := req.profile(a.Store.Today())
+	if err != nil {
 		return err
 	}
 	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, claims.Municipality, number, p)
@@ -93,10 +86,7 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getProfile(w http.ResponseWriter, r *http.Request) error {
-	claims, err := auth.Require(r, auth.RoleCitizen)
-	if err != nil {
-		return err
-	}
+	claims := auth.Caller(r)
 	c, err := a.Store.GetCitizen(r.Context(), claims.Subject)
 	if err != nil {
 		return err

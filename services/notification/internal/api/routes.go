@@ -1,0 +1,64 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/httpapi"
+)
+
+// Authorization in notification is decided here: the route table says which roles may call each
+// endpoint (enforced before the handler runs), and the predicates below say which institution's
+// webhooks a caller may touch. service/authz_test.go checks every route against every kind of caller.
+
+// Routes is every endpoint notification serves, with who may call it.
+func (a *API) Routes() []auth.Route {
+	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
+	citizen := auth.Roles(auth.RoleCitizen)
+	// An institution's webhooks: its own staff or an administrator (institution, endpoint).
+	staffOrAdmin := auth.Roles(auth.RoleInstitution, auth.RoleAdmin)
+	return []auth.Route{
+		// A citizen's own messages and preferences.
+		{Pattern: "GET /v1/me/notifications", Access: citizen, Handler: h(a.myNotifications)},
+		{Pattern: "GET /v1/me/preferences", Access: citizen, Handler: h(a.preferences)},
+		{Pattern: "PUT /v1/me/preferences", Access: citizen, Handler: h(a.savePreferences)},
+		// Who was sent what, by pseudonymous id: administrators.
+		{Pattern: "GET /v1/admin/deliveries", Access: auth.Roles(auth.RoleAdmin), Handler: h(a.deliveries)},
+		{Pattern: "POST /v1/institutions/{id}/webhooks", Access: staffOrAdmin, Handler: h(a.createWebhook)},
+		{Pattern: "GET /v1/institutions/{id}/webhooks", Access: staffOrAdmin, Handler: h(a.listWebhooks)},
+		{Pattern: "DELETE /v1/institutions/{id}/webhooks/{wid}", Access: staffOrAdmin, Handler: h(a.deleteWebhook)},
+		{Pattern: "POST /v1/institutions/{id}/webhooks/{wid}/rotate-secret", Access: staffOrAdmin, Handler: h(a.rotateSecret)},
+		{Pattern: "GET /v1/institutions/{id}/webhooks/{wid}/deliveries", Access: staffOrAdmin, Handler: h(a.webhookDeliveries)},
+		{Pattern: "POST /v1/institutions/{id}/webhooks/{wid}/replay", Access: staffOrAdmin, Handler: h(a.replayWebhooks)},
+	}
+}
+
+var errNoSuchInstitution = fmt.Errorf("%w: no such institution", httpapi.ErrNotFound)
+
+// institution is the institution {id} the caller acts for: its own staff or an admin. Staff of another
+// institution get 404, so they cannot tell what exists.
+func institution(r *http.Request) (string, error) {
+	claims := auth.Caller(r)
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil || (claims.Role == auth.RoleInstitution && claims.InstitutionID != id.String()) {
+		return "", errNoSuchInstitution
+	}
+	return id.String(), nil
+}
+
+// endpoint is the institution and the endpoint {wid} the caller acts on; the store finds the
+// endpoint only under that institution.
+func endpoint(r *http.Request) (string, uuid.UUID, error) {
+	inst, err := institution(r)
+	if err != nil {
+		return "", uuid.Nil, err
+	}
+	id, err := uuid.Parse(r.PathValue("wid"))
+	if err != nil {
+		return "", uuid.Nil, fmt.Errorf("%w: no such webhook endpoint", httpapi.ErrNotFound)
+	}
+	return inst, id, nil
+}

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/registration/internal/store"
+)
+
+// Authorization in registration is decided here: the route table says which roles may call each
+// endpoint (enforced before the handler runs), and the predicates below say which resources a caller
+// of that role may touch. A resource the caller may not see answers 404, so its existence is not told.
+// service/authz_test.go checks every route against every kind of caller.
+
+// Routes is every endpoint registration serves, with who may call it.
+func (a *API) Routes() []auth.Route {
+	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
+	var (
+		citizen     = auth.Roles(auth.RoleCitizen)
+		staff       = auth.Roles(auth.RoleInstitution)
+		staffOrAdmn = auth.Roles(auth.RoleInstitution, auth.RoleAdmin)
+	)
+	return []auth.Route{
+		// The catalogue and published ballots are public.
+		{Pattern: "GET /v1/courses", Access: auth.Public, Handler: h(a.listCourses)},
+		{Pattern: "GET /v1/courses/{id}", Access: auth.Public, Handler: h(a.getCourse)},
+		{Pattern: "GET /v1/courses/{id}/ballot", Access: auth.Public, Handler: h(a.ballot)},
+		// A citizen's own profile and enrolments.
+		{Pattern: "GET /v1/me/profile", Access: citizen, Handler: h(a.getProfile)},
+		{Pattern: "PUT /v1/me/profile", Access: citizen, Handler: h(a.putProfile)},
+		{Pattern: "POST /v1/enrolments", Access: citizen, Handler: a.limited(h(a.createEnrolment))},
+		{Pattern: "GET /v1/me/enrolments", Access: citizen, Handler: h(a.myEnrolments)},
+		{Pattern: "POST /v1/enrolments/{id}/cancel", Access: citizen, Handler: h(a.cancelEnrolment)},
+		{Pattern: "POST /v1/enrolments/{id}/offer/accept", Access: citizen, Handler: h(a.acceptOffer)},
+		{Pattern: "POST /v1/enrolments/{id}/offer/decline", Access: citizen, Handler: h(a.declineOffer)},
+		// An enrolment: its citizen, the course's institution, an administrator (visible).
+		{Pattern: "GET /v1/enrolments/{id}", Access: auth.Roles(auth.RoleCitizen, auth.RoleInstitution, auth.RoleAdmin), Handler: h(a.getEnrolment)},
+		// An institution's runs, feed and reports: its own staff or an administrator (institutionScope, staffOf).
+		{Pattern: "POST /v1/institutions/{id}/courses", Access: staffOrAdmn, Handler: h(a.createCourse)},
+		{Pattern: "POST /v1/institutions/{id}/courses/import", Access: staffOrAdmn, Handler: h(a.importCourses)},
+		{Pattern: "GET /v1/institutions/{id}/courses.csv", Access: staffOrAdmn, Handler: h(a.exportCourses)},
+		{Pattern: "GET /v1/institutions/{id}/enrolments.csv", Access: staffOrAdmn, Handler: h(a.exportEnrolments)},
+		{Pattern: "GET /v1/institutions/{id}/feed", Access: staffOrAdmn, Handler: h(a.feed)},
+		{Pattern: "GET /v1/institutions/{id}/demand", Access: staffOrAdmn, Handler: h(a.demand)},
+		{Pattern: "PATCH /v1/courses/{id}", Access: staffOrAdmn, Handler: h(a.patchCourse)},
+		{Pattern: "POST /v1/courses/{id}/cancel", Access: staffOrAdmn, Handler: h(a.cancelCourse)},
+		// Answering and following an enrolment: the course's own staff only (ownStaff).
+		{Pattern: "POST /v1/enrolments/{id}/accept", Access: staff, Handler: h(a.acceptEnrolment)},
+		{Pattern: "POST /v1/enrolments/{id}/reject", Access: staff, Handler: h(a.rejectEnrolment)},
+		{Pattern: "POST /v1/enrolments/{id}/attendance", Access: staff, Handler: h(a.reportAttendance)},
+		{Pattern: "POST /v1/enrolments/{id}/outcome", Access: staff, Handler: h(a.reportOutcome)},
+	}
+}
+
+// visible reports whether the caller may see the enrolment: its citizen, the course's institution, or an admin.
+func visible(c auth.Claims, e store.Enrolment) bool {
+	switch c.Role {
+	case auth.RoleCitizen:
+		return e.CitizenID == c.Subject
+	case auth.RoleInstitution:
+		return e.Course.InstitutionID.String() == c.InstitutionID
+	case auth.RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// citizenCPR is the CPR number in a citizen's token: a citizen acts by it, so a token without one is refused.
+func citizenCPR(c auth.Claims) (cpr.Number, error) {
+	n, err := cpr.Parse(c.CPR)
+	if err != nil {
+		return cpr.Number{}, &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope", Description: "the token carries no valid CPR number"}
+	}
+	return n, nil
+}
+
+// institutionScope is the institution {id} the caller acts for: its own staff or an admin. Staff of
+// another institution get 404, so they cannot tell what exists.
+func (a *API) institutionScope(r *http.Request) (uuid.UUID, error) {
+	claims := auth.Caller(r)
+	inst, err := uuid.Parse(r.PathValue("id"))
+	if err != nil || (claims.Role == auth.RoleInstitution && claims.InstitutionID != inst.String()) {
+		return uuid.Nil, pgdb.ErrNotFound
+	}
+	ok, err := a.Store.InstitutionExists(r.Context(), inst)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if !ok {
+		return uuid.Nil, pgdb.ErrNotFound
+	}
+	return inst, nil
+}
+
+// staffOf is the institution whose existing resources the caller may act on: the store refuses
+// (404) another institution's; "" for an admin, who may act on any.
+func staffOf(r *http.Request) string {
+	if c := auth.Caller(r); c.Role == auth.RoleInstitution {
+		return c.InstitutionID
+	}
+	return ""
+}
+
+// ownStaff is the institution of a caller the route table let in as its staff (answering and
+// following enrolments is the institution's own business, not an administrator's).
+func ownStaff(r *http.Request) string { return auth.Caller(r).InstitutionID }

@@ -1,0 +1,127 @@
+package service_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/testenv"
+	"livslang.dk/services/registration/internal/api"
+	"livslang.dk/services/registration/internal/store"
+)
+
+// TestAuthorizationMatrix calls every endpoint as every kind of caller. A new endpoint without a row
+// here fails the test.
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	inst, staff := b.institution(t)
+	_, otherStaff := b.institution(t)
+	profileOf := func(sub, number string) string {
+		tok := b.env.Token(t, auth.Claims{Subject: sub, Role: auth.RoleCitizen, CPR: number, Municipality: "657"})
+		testenv.MustStatus(t, testenv.Do(t, http.MethodPut, b.base+"/v1/me/profile", tok, profile()), http.StatusOK)
+		return tok
+	}
+	callers := testenv.Callers{
+		testenv.Citizen:         profileOf("citizen-"+uuid.NewString(), "1403881236"),
+		testenv.OtherCitizen:    profileOf("citizen-"+uuid.NewString(), "0205841457"),
+		testenv.Caseworker:      b.env.Token(t, auth.Claims{Subject: "cw-657", Role: auth.RoleCaseworker, Municipality: "657"}),
+		testenv.OtherCaseworker: b.env.Token(t, auth.Claims{Subject: "cw-661", Role: auth.RoleCaseworker, Municipality: "661"}),
+		testenv.Staff:           staff,
+		testenv.OtherStaff:      otherStaff,
+		testenv.Admin:           b.env.Token(t, auth.Claims{Subject: "admin", Role: auth.RoleAdmin}),
+	}
+	// run is a fresh run of the institution.
+	run := func() string {
+		id := uuid.New()
+		start := time.Now().AddDate(0, 1, 0).Truncate(24 * time.Hour)
+		if _, err := b.st.CreateCourse(ctx, store.Course{ID: id, InstitutionID: inst, Code: "AMU-" + id.String()[:8], Title: "Gaffeltruck",
+			Category: "amu", StartsOn: start, EndsOn: start.AddDate(0, 0, 4), HoursPerWeek: 37, FeeDKK: 1040,
+			Schemes: []string{"self"}, SeatsTotal: 100, Location: "Herning"}); err != nil {
+			t.Fatal(err)
+		}
+		return id.String()
+	}
+	course := run()
+	// enrolment is a fresh pending enrolment of the citizen on a run of the institution (a citizen has
+	// one live enrolment a run).
+	enrolment := func() string {
+		r := b.enrol(t, callers[testenv.Citizen], uuid.MustParse(run()), uuid.NewString())
+		testenv.MustStatus(t, r, http.StatusAccepted)
+		var e struct{ ID string }
+		r.JSON(t, &e)
+		return e.ID
+	}
+	shared := enrolment()
+	onEnrolment := func(suffix string, body any) func(*testing.T, int) testenv.Request {
+		return func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/enrolments/" + enrolment() + suffix, Body: body}
+		}
+	}
+	institution := "/v1/institutions/" + inst.String()
+	csv := "code,title,category,starts_on,ends_on,hours_per_week,fee_dkk,seats_total\n" +
+		"IMP-1,Svejsning,amu,2031-03-03,2031-03-07,37,1040,12\n"
+	const (
+		ok, created, accepted = http.StatusOK, http.StatusCreated, http.StatusAccepted
+		no, forbidden, gone   = http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
+		conflict              = http.StatusConflict
+	)
+	// Columns: anonymous, citizen, other citizen, caseworker, other caseworker, staff, other staff, admin.
+	citizens := func(own, other int) testenv.Want {
+		return testenv.Want{no, own, other, forbidden, forbidden, forbidden, forbidden, forbidden}
+	}
+	institutionOrAdmin := func(own int) testenv.Want {
+		return testenv.Want{no, forbidden, forbidden, forbidden, forbidden, own, gone, own}
+	}
+	institutionOnly := func(own int) testenv.Want {
+		return testenv.Want{no, forbidden, forbidden, forbidden, forbidden, own, gone, forbidden}
+	}
+	cases := []testenv.Case{
+		{Route: "GET /healthz", Call: testenv.Path("/healthz"), Want: testenv.All(ok)},
+		{Route: "GET /readyz", Call: testenv.Path("/readyz"), Want: testenv.All(ok)},
+		{Route: "GET /metrics", Call: testenv.Path("/metrics"), Want: testenv.All(ok)},
+		{Route: "GET /v1/courses", Call: testenv.Path("/v1/courses"), Want: testenv.All(ok)},
+		{Route: "GET /v1/courses/{id}", Call: testenv.Path("/v1/courses/" + course), Want: testenv.All(ok)},
+		{Route: "GET /v1/courses/{id}/ballot", Call: testenv.Path("/v1/courses/" + course + "/ballot"), Want: testenv.All(gone)}, // no ballot drawn
+		{Route: "GET /v1/me/profile", Call: testenv.Path("/v1/me/profile"), Want: citizens(ok, ok)},
+		{Route: "PUT /v1/me/profile", Call: func(*testing.T, int) testenv.Request { return testenv.Request{Path: "/v1/me/profile", Body: profile()} }, Want: citizens(ok, ok)},
+		{Route: "POST /v1/enrolments", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/enrolments", Body: map[string]string{"course_id": run(), "funding_preference": "self"},
+				Header: []string{"Idempotency-Key", uuid.NewString()}}
+		}, Want: citizens(accepted, accepted)},
+		{Route: "GET /v1/me/enrolments", Call: testenv.Path("/v1/me/enrolments"), Want: citizens(ok, ok)},
+		{Route: "GET /v1/enrolments/{id}", Call: testenv.Path("/v1/enrolments/" + shared), Want: testenv.Want{no, ok, gone, forbidden, forbidden, ok, gone, ok}},
+		{Route: "POST /v1/enrolments/{id}/cancel", Call: onEnrolment("/cancel", nil), Want: citizens(ok, gone)},
+		// A pending enrolment has no offer to answer: the citizen gets past authorization to a conflict.
+		{Route: "POST /v1/enrolments/{id}/offer/accept", Call: onEnrolment("/offer/accept", nil), Want: citizens(conflict, gone)},
+		{Route: "POST /v1/enrolments/{id}/offer/decline", Call: onEnrolment("/offer/decline", nil), Want: citizens(conflict, gone)},
+		{Route: "POST /v1/institutions/{id}/courses", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: institution + "/courses", Body: runBody("NEW-"+uuid.NewString()[:8], 10)}
+		}, Want: institutionOrAdmin(created)},
+		{Route: "POST /v1/institutions/{id}/courses/import", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: institution + "/courses/import", Body: csv, Header: []string{"Content-Type", "text/csv"}}
+		}, Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/courses.csv", Call: testenv.Path(institution + "/courses.csv"), Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/enrolments.csv", Call: testenv.Path(institution + "/enrolments.csv"), Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/feed", Call: testenv.Path(institution + "/feed"), Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/demand", Call: testenv.Path(institution + "/demand"), Want: institutionOrAdmin(ok)},
+		{Route: "PATCH /v1/courses/{id}", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/courses/" + course, Body: map[string]any{"description": "Med certifikat"}}
+		}, Want: institutionOrAdmin(ok)},
+		{Route: "POST /v1/courses/{id}/cancel", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/courses/" + run() + "/cancel", Body: map[string]string{"reason": "for få tilmeldte"}}
+		}, Want: institutionOrAdmin(ok)},
+		// Funding has not decided these enrolments yet: the institution's staff get past authorization to a conflict.
+		{Route: "POST /v1/enrolments/{id}/accept", Call: onEnrolment("/accept", nil), Want: institutionOnly(conflict)},
+		{Route: "POST /v1/enrolments/{id}/reject", Call: onEnrolment("/reject", map[string]string{"reason": "fuldt"}), Want: institutionOnly(conflict)},
+		{Route: "POST /v1/enrolments/{id}/attendance", Call: onEnrolment("/attendance", map[string]any{"date": time.Now().Format(time.DateOnly), "hours": 7}), Want: institutionOnly(conflict)},
+		{Route: "POST /v1/enrolments/{id}/outcome", Call: onEnrolment("/outcome", map[string]any{"outcome": "completed", "attended_hours": 10}), Want: institutionOnly(conflict)},
+	}
+	testenv.CheckMatrix(t, b.base, (&api.API{Log: zap.NewNop()}).Routes(), callers, cases)
+}
