@@ -195,3 +195,81 @@ type Referral struct {
 	EnrolmentID  string      `json:"enrolment_id,omitempty"`
 	Note         string      `json:"note,omitempty"` // why it was declined or withdrawn
 }
+
+// Data requests: a citizen's request for all their data (export) or its erasure. registration
+// coordinates: it publishes the request, and funding and notification each answer with their part.
+const (
+	TypeDataRequestRequested    = "livslang.data_request.requested.v1"
+	TypeDataRequestAnswered     = "livslang.data_request.answered.v1"
+	SubjectDataRequestRequested = "livslang.registration.data_request.requested"
+)
+
+// Kinds of data request.
+const (
+	DataExport  = "export"
+	DataErasure = "erasure"
+)
+
+// DataRequestAnsweredSubject is the subject a service answers a data request on.
+func DataRequestAnsweredSubject(service string) string {
+	return "livslang." + service + ".data_request.answered"
+}
+
+// DataRequest is the data of livslang.data_request.requested.v1.
+type DataRequest struct {
+	RequestID   string    `json:"request_id"`
+	CitizenID   string    `json:"citizen_id"`
+	Kind        string    `json:"kind"` // export or erasure
+	RequestedAt time.Time `json:"requested_at"`
+	// ExportKey (export only, base64) is the one-time public key each service seals its section to
+	// (HPKE, see pii.SealExport), so only registration can read it, and only until the export expires.
+	ExportKey string `json:"export_key,omitempty"`
+}
+
+// ExportChunkSize is the most sealed section bytes one answer carries; a larger section is sent in
+// several answers.
+const ExportChunkSize = 256 << 10
+
+// DataRequestAnswered is the data of livslang.data_request.answered.v1: one service's part.
+type DataRequestAnswered struct {
+	RequestID string `json:"request_id"`
+	CitizenID string `json:"citizen_id"`
+	Kind      string `json:"kind"`
+	Service   string `json:"service"`
+	// Section (export only) is the service's section of the export (JSON), sealed to the request's
+	// export key and base64-encoded; a section over ExportChunkSize comes as Chunks answers, the
+	// Chunk-th (from 0) carrying that slice of the sealed bytes.
+	Section string `json:"section,omitempty"`
+	Chunk   int    `json:"chunk"`
+	Chunks  int    `json:"chunks"`
+	// Report (erasure only) says what the service deleted and what it kept, and why.
+	Report *ErasureReport `json:"report,omitempty"`
+}
+
+// ErasureReport is one service's account of an erasure.
+type ErasureReport struct {
+	Deleted []Deleted `json:"deleted"`
+	Kept    []Kept    `json:"kept"`
+}
+
+// Keep adds a kind of record that is kept, when there is any.
+func (r *ErasureReport) Keep(k Kept) {
+	if k.Count > 0 {
+		r.Kept = append(r.Kept, k)
+	}
+}
+
+// Deleted is a kind of record the service deleted, or made unreadable by destroying its key.
+type Deleted struct {
+	What  string `json:"what"`
+	Count int64  `json:"count"`
+}
+
+// Kept is a kind of record the service keeps, why, on which legal basis, and until when.
+type Kept struct {
+	What       string `json:"what"`
+	Count      int64  `json:"count"`
+	Why        string `json:"why"`
+	LegalBasis string `json:"legal_basis"`
+	Until      string `json:"until"` // a date (YYYY-MM-DD) or a rule, e.g. "5 years after the end of the year it is paid out"
+}

@@ -28,6 +28,8 @@ var (
 	ErrUnprocessable = errors.New("unprocessable request")
 	// ErrUnavailable is a dependency that cannot be reached right now; the client may retry.
 	ErrUnavailable = errors.New("temporarily unavailable")
+	// ErrGone is what existed and was removed for good, e.g. a citizen's data after their erasure.
+	ErrGone = errors.New("gone")
 )
 
 // FieldError names one invalid field.
@@ -89,6 +91,7 @@ func ProblemFor(err error) Problem {
 		{pgdb.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
 		{ErrTooMany, http.StatusTooManyRequests, "too-many-requests", "Too many requests; try again shortly"},
 		{ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable; try again shortly"},
+		{ErrGone, http.StatusGone, "gone", "This no longer exists"},
 		{ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
 		{pgdb.ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
 	}

@@ -1,5 +1,7 @@
-// Package pii protects personal data at rest: AES-256-GCM sealing with a key id so keys can rotate,
-// and a keyed hash (HMAC-SHA256) to look data up without storing it in the clear.
+// Package pii protects personal data at rest: AES-256-GCM sealing with a key id so master keys can
+// rotate, per-citizen data keys wrapped by the master key (envelope encryption, so erasing a citizen
+// is destroying their key), a keyed hash (HMAC-SHA256) to look data up without storing it in the
+// clear, and one-time public keys (HPKE) to send a citizen's export between services.
 package pii
 
 import (
@@ -54,6 +56,9 @@ func ParseSealingKeys(sealing string) (*Keys, error) {
 		aead, err := cipher.NewGCM(block)
 		if err != nil {
 			return nil, fmt.Errorf("sealing key %d: %w", id, err)
+		}
+		if _, dup := k.aeads[byte(id)]; dup {
+			return nil, fmt.Errorf("sealing key %d: listed twice", id)
 		}
 		k.aeads[byte(id)] = aead
 		if first {

@@ -129,6 +129,9 @@ func (e *Env) Duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// Fail records an error found while checking a value.
+func (e *Env) Fail(err error) { e.errs = append(e.errs, err) }
+
 // Err joins the recorded errors.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 

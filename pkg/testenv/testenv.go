@@ -130,6 +130,14 @@ func (l *logBuffer) String() string {
 // until it is ready and returns its base URL. The service stops when the test ends.
 func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]string) string {
 	t.Helper()
+	base, _ := e.StartStoppable(t, name, run, extra)
+	return base
+}
+
+// StartStoppable is Start, and also returns a function that stops the service before the test ends
+// (as a crash or a deployment would; its durable consumers wait on the server for it to come back).
+func (e *Env) StartStoppable(t testing.TB, name string, run RunFunc, extra map[string]string) (string, func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -154,20 +162,24 @@ func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]str
 	e.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return vars[k] }, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("%s stopped with: %v", name, err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("%s stopped with: %v", name, err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("%s did not stop within 20 s", name)
 			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("%s did not stop within 20 s", name)
-		}
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, logs.String())
-		}
-	})
+			if t.Failed() {
+				t.Logf("%s log:\n%s", name, logs.String())
+			}
+		})
+	}
+	t.Cleanup(stop)
 	base := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -179,7 +191,7 @@ func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]str
 		if resp, err := http.Get(base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base
+				return base, stop
 			}
 		}
 		if time.Now().After(deadline) {

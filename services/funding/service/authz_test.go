@@ -125,6 +125,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return map[string]any{"cprs": []string{otherCPR}, "course_id": course.ID, "funding": "self", "reason": "Ledelse",
 				"valid_until": time.Now().AddDate(0, 0, 7).Format(time.DateOnly)}
 		}), Want: testenv.Want{no, forbidden, forbidden, ok, ok, forbidden, forbidden, forbidden}},
+		{Route: "GET /v1/me/audit", Call: testenv.Path("/v1/me/audit"), Want: testenv.Want{no, ok, ok, forbidden, forbidden, forbidden, forbidden, forbidden}},
 		{Route: "GET /v1/referrals", Call: testenv.Path("/v1/referrals"), Want: testenv.Want{no, ok, ok, ok, ok, forbidden, forbidden, forbidden}},
 		{Route: "GET /v1/referrals/{id}", Call: testenv.Path("/v1/referrals/" + shared), Want: testenv.Want{no, ok, gone, ok, gone, forbidden, forbidden, ok}},
 		{Route: "POST /v1/referrals/{id}/accept", Call: onReferral("accept"), Want: testenv.Want{no, ok, gone, forbidden, forbidden, forbidden, forbidden, forbidden}},

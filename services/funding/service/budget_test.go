@@ -136,7 +136,7 @@ func TestReservePoolConcurrently(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st := &store.Store{Pool: pool, Now: time.Now}
+	st := &store.Store{Pool: pool, Now: time.Now, Ring: ring(t, f.env)}
 	if _, err := st.CreatePool(ctx, store.Pool{Scheme: "municipality", Owner: "657", Year: 2027, Name: "test", AmountDKK: 100 * 1234}); err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
 	}
 	defer db.Close()
 	later := func() time.Time { return time.Now().AddDate(0, 0, 10) }
-	d := &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: later}, Rates: rules.DefaultRates(), Now: later}
+	d := &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: later, Ring: ring(t, f.env)}, Rates: rules.DefaultRates(), Now: later}
 	if n, err := d.ExpireReferrals(context.Background()); err != nil || n != 1 {
 		t.Fatalf("expired %d: %v", n, err)
 	}

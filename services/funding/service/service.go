@@ -12,7 +12,10 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/migrations"
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/pii"
+	"livslang.dk/pkg/retention"
 	"livslang.dk/pkg/service"
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/funding/internal/api"
@@ -26,6 +29,13 @@ type Config struct {
 	service.Config
 	CPRIndexKey string // LIVSLANG_CPR_INDEX_KEY: the key registration hashes CPR numbers with (base64)
 	SeedDemo    bool   // LIVSLANG_FUNDING_SEED_DEMO: create the demo budget pools
+	// SealingKeys (LIVSLANG_FUNDING_PII_KEYS: id:base64(32 bytes)[,…], the first current) wrap the
+	// citizens' data keys.
+	SealingKeys string
+	// Retention: how long decisions and referrals are kept (LIVSLANG_FUNDING_RETAIN_DECISION_YEARS),
+	// and the shared periods (LIVSLANG_RETAIN_*).
+	Retention store.Retention
+	Shared    retention.Shared
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -35,6 +45,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Config:      service.Load(env, "funding", 8082),
 		CPRIndexKey: env.Required("LIVSLANG_CPR_INDEX_KEY"),
 		SeedDemo:    env.Bool("LIVSLANG_FUNDING_SEED_DEMO", false),
+		SealingKeys: env.Required("LIVSLANG_FUNDING_PII_KEYS"),
+		Shared:      retention.LoadShared(env),
+	}
+	cfg.Retention = store.Retention{DecisionYears: env.Int("LIVSLANG_FUNDING_RETAIN_DECISION_YEARS", 5), Audit: cfg.Shared.Audit}
+	if cfg.Retention.DecisionYears < 1 {
+		env.Fail(fmt.Errorf("LIVSLANG_FUNDING_RETAIN_DECISION_YEARS: want at least 1, got %d", cfg.Retention.DecisionYears))
 	}
 	return cfg, env.Err()
 }
@@ -49,11 +65,26 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil || len(indexKey) < 32 {
 		return fmt.Errorf("configuration: LIVSLANG_CPR_INDEX_KEY: want at least 32 bytes in base64 (the key registration hashes CPR numbers with): %v", err)
 	}
+	keys, err := pii.ParseSealingKeys(cfg.SealingKeys)
+	if err != nil {
+		return fmt.Errorf("configuration: LIVSLANG_FUNDING_PII_KEYS: %w", err)
+	}
 	svc, err := service.Start(ctx, cfg.Config, stdout, migrations.FS, "funding")
 	if err != nil {
 		return err
 	}
-	st := &store.Store{Pool: svc.Pool, Now: time.Now}
+	st := &store.Store{Pool: svc.Pool, Now: time.Now, Ring: datakeys.Keyring{Keys: keys}, Retention: cfg.Retention}
+	sealed, err := st.SealLegacy(ctx)
+	if err != nil {
+		return err
+	}
+	rewrapped, err := st.Ring.Rewrap(ctx, svc.Pool, time.Now())
+	if err != nil {
+		return err
+	}
+	svc.Log.Info("personal data keys ready", zap.Int("rows_sealed", sealed), zap.Int("data_keys_rewrapped", rewrapped))
+	svc.Go(retention.Job{Steps: append(cfg.Shared.Steps(svc.Pool), st.RetentionSteps()...), Every: cfg.Shared.Every,
+		Now: time.Now, Log: svc.Log}.Run)
 	svc.Gauge("livslang_funding_pool_remaining_dkk", "Budget left in a pool (amount - reserved - paid).", []string{"scheme", "owner", "year"}, `SELECT scheme, owner, year::text, amount_dkk - reserved_dkk - paid_dkk FROM budget_pools`)
 	if cfg.SeedDemo {
 		n, err := seedPools(ctx, st, time.Now().Year())
@@ -65,11 +96,20 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	d := &decisions.Service{DB: svc.Pool, Store: st, Rates: rules.DefaultRates(), Now: time.Now}
 	const consumer = "funding-registration"
 	svc.Consume(stream.Consumer{
-		Stream:   events.StreamRegistration,
-		Durable:  consumer,
-		Subjects: []string{"livslang.registration.enrolment.>", events.SubjectProfileUpdated, events.SubjectCourseUpdated},
+		Stream:  events.StreamRegistration,
+		Durable: consumer,
+		// Data requests come through the same consumer, in order with the citizen's other events: the
+		// erasure is applied before the cancellations registration makes for it.
+		Subjects: []string{"livslang.registration.enrolment.>", events.SubjectProfileUpdated, events.SubjectCourseUpdated,
+			events.SubjectDataRequestRequested},
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			switch e.Type {
+			case events.TypeDataRequestRequested:
+				var req events.DataRequest
+				if err := e.Decode(&req); err != nil {
+					return err
+				}
+				return d.OnDataRequest(ctx, consumer, e, req)
 			case events.TypeProfileUpdated:
 				var p events.ProfileUpdated
 				if err := e.Decode(&p); err != nil {

@@ -9,8 +9,10 @@ import (
 	"github.com/google/uuid"
 
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/pgtest"
+	"livslang.dk/pkg/pii"
 	"livslang.dk/pkg/testenv"
 	"livslang.dk/services/funding/service"
 )
@@ -38,6 +40,16 @@ func requested(t *testing.T, citizen, preference, birth string, schemes ...strin
 		t.Fatal(err)
 	}
 	return e
+}
+
+// ring holds the data keys of the funding service env started, for a store a test opens itself.
+func ring(t *testing.T, env *testenv.Env) datakeys.Keyring {
+	t.Helper()
+	keys, err := pii.ParseSealingKeys(env.SealingKeys("funding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return datakeys.Keyring{Keys: keys}
 }
 
 type decision struct {

@@ -55,6 +55,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "GET /readyz", Call: testenv.Path("/readyz"), Want: testenv.All(ok)},
 		{Route: "GET /metrics", Call: testenv.Path("/metrics"), Want: testenv.All(ok)},
 		{Route: "GET /v1/me/notifications", Call: testenv.Path("/v1/me/notifications"), Want: citizens},
+		{Route: "GET /v1/me/audit", Call: testenv.Path("/v1/me/audit"), Want: citizens},
 		{Route: "GET /v1/me/preferences", Call: testenv.Path("/v1/me/preferences"), Want: citizens},
 		{Route: "PUT /v1/me/preferences", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/me/preferences", Body: map[string]any{"language": "en"}}

@@ -18,9 +18,11 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/migrations"
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/inbox"
 	"livslang.dk/pkg/pii"
+	"livslang.dk/pkg/retention"
 	"livslang.dk/pkg/service"
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/notification/internal/api"
@@ -35,8 +37,8 @@ import (
 // Config is notification's configuration; see docs/configuration.md and ../README.md.
 type Config struct {
 	service.Config
-	// SealingKeys seal webhook signing secrets at rest (LIVSLANG_NOTIFICATION_PII_KEYS,
-	// id:base64(32 bytes)[,id:key…], the first seals, all open).
+	// SealingKeys (LIVSLANG_NOTIFICATION_PII_KEYS, id:base64(32 bytes)[,id:key…], the first seals,
+	// all open) wrap the citizens' data keys and seal webhook signing secrets at rest.
 	SealingKeys string
 	SMTPAddr    string // LIVSLANG_SMTP_ADDR, default 127.0.0.1:1025
 	MailFrom    string // LIVSLANG_MAIL_FROM, default livslang@herning.dk
@@ -62,6 +64,10 @@ type Config struct {
 	// (LIVSLANG_NOTIFICATION_SEND_LEASE, default 2m).
 	SendLease time.Duration
 	Webhooks  WebhookConfig
+	// Retention: how long messages, reminders and webhook deliveries are kept
+	// (LIVSLANG_NOTIFICATION_RETAIN_*), and the shared periods (LIVSLANG_RETAIN_*).
+	Retention store.Retention
+	Shared    retention.Shared
 }
 
 // WebhookConfig is how webhooks are delivered.
@@ -106,6 +112,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PortalURL:             env.URL("LIVSLANG_PORTAL_URL", "http://127.0.0.1:8080"),
 		AnswerDays:            env.Int("LIVSLANG_NOTIFICATION_ANSWER_DAYS", 5),
 		SendLease:             duration("LIVSLANG_NOTIFICATION_SEND_LEASE", "2m"),
+		Shared:                retention.LoadShared(env),
 		Webhooks: WebhookConfig{
 			GiveUpAfter:   duration("LIVSLANG_WEBHOOK_GIVE_UP_AFTER", "72h"),
 			SecretOverlap: duration("LIVSLANG_WEBHOOK_SECRET_OVERLAP", "24h"),
@@ -116,6 +123,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	for _, s := range strings.Split(env.String("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", "5s,30s,2m,10m,30m,1h,2h,4h,8h"), ",") {
 		cfg.Webhooks.Schedule = append(cfg.Webhooks.Schedule, parse("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", s))
+	}
+	cfg.Retention = store.Retention{
+		Messages:          retention.Env(env, "LIVSLANG_NOTIFICATION_RETAIN_MESSAGES", "6mo"),
+		WebhookDeliveries: retention.Env(env, "LIVSLANG_NOTIFICATION_RETAIN_WEBHOOK_DELIVERIES", "90d"),
+		Audit:             cfg.Shared.Audit,
 	}
 	var err error
 	if cfg.QuietHours, err = policy.ParseQuietHours(env.String("LIVSLANG_SMS_QUIET_HOURS", "21:00-08:00")); err != nil {
@@ -163,23 +175,44 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	if err != nil {
 		return err
 	}
-	st := &store.Store{Pool: svc.Pool, Now: now, Keys: keys}
-	sealed, err := st.SealStoredSecrets(ctx)
+	st := &store.Store{Pool: svc.Pool, Now: now, Keys: keys, Ring: datakeys.Keyring{Keys: keys}, Retention: cfg.Retention}
+	resealed, err := st.SealStoredSecrets(ctx)
 	if err != nil {
 		return err
 	}
-	svc.Log.Info("webhook secrets sealed with the current key", zap.Int("resealed", sealed))
+	sealed, err := st.SealLegacyRecipients(ctx)
+	if err != nil {
+		return err
+	}
+	rewrapped, err := st.Ring.Rewrap(ctx, svc.Pool, now())
+	if err != nil {
+		return err
+	}
+	svc.Log.Info("personal data keys ready", zap.Int("webhook_secrets_resealed", resealed), zap.Int("recipients_sealed", sealed),
+		zap.Int("data_keys_rewrapped", rewrapped))
+	svc.Go(retention.Job{Steps: append(cfg.Shared.Steps(svc.Pool), st.RetentionSteps()...), Every: cfg.Shared.Every,
+		Now: now, Log: svc.Log}.Run)
 	n := &notify.Notifier{Store: st, AnswerDays: cfg.AnswerDays}
 
 	// Registration's events: profiles (the recipients), enrolments (messages, the state reminders
-	// depend on) and runs (changed dates).
+	// depend on), runs (changed dates) and citizens' data requests (in order with the citizen's other
+	// events: an erasure is applied before the cancellations registration makes for it, so no
+	// cancellation mail goes to the address being erased).
 	const consumer = "notification-registration"
 	svc.Consume(stream.Consumer{
-		Stream:   events.StreamRegistration,
-		Durable:  consumer,
-		Subjects: []string{events.SubjectProfileUpdated, events.SubjectCourseUpdated, "livslang.registration.enrolment.>"},
+		Stream:  events.StreamRegistration,
+		Durable: consumer,
+		Subjects: []string{events.SubjectProfileUpdated, events.SubjectCourseUpdated, "livslang.registration.enrolment.>",
+			events.SubjectDataRequestRequested},
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			switch {
+			case e.Type == events.TypeDataRequestRequested:
+				var req events.DataRequest
+				if err := e.Decode(&req); err != nil {
+					return err
+				}
+				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnDataRequest(ctx, tx, req) })
+				return err
 			case e.Type == events.TypeProfileUpdated:
 				var p events.ProfileUpdated
 				if err := e.Decode(&p); err != nil {

@@ -389,6 +389,14 @@ func citizenJourney(t *testing.T, s *stack, b *tab, lang string) {
 	b.follow(`form[action="/me/preferences"] button[type=submit]`)
 	b.sees(w(words{"da": "Dine valg for beskeder er gemt.", "en": "Your message choices have been saved."}))
 
+	// Mine data: a copy of the data, and who saw it.
+	b.follow(`nav a[href="/me/data"]`)
+	b.sees(w(words{"da": "Hvem har set eller ændret dine oplysninger", "en": "Who read or changed your details"}))
+	b.audit("mydata")
+	b.follow(`form[action="/me/data"] button[type=submit]`)
+	b.sees(w(words{"da": "Vi samler dine data.", "en": "We are gathering your data."}))
+	b.audit("mydata-requested")
+
 	// Cancel.
 	b.follow(`nav a[href="/me/enrolments"]`)
 	b.follow(`a[href$="/cancel"]`)

@@ -299,4 +299,59 @@ func TestPortalCasesOverHTTP(t *testing.T) {
 			t.Fatal("a run without a ballot links to one")
 		}
 	})
+
+	t.Run("a citizen gets a copy of their data and has it erased on Mine data", func(t *testing.T) {
+		c := newClient(t, s.base)
+		c.signIn("citizen-kim")
+		p := c.get("/me/data")
+		mustContain(t, p, "Mine data", "Bestil en kopi", "Slet mine data", `name="idempotency_key"`)
+		form := func(p page, kind string) url.Values {
+			key := regexp.MustCompile(`name="kind" value="` + kind + `">\s*<input type="hidden" name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(p.Body)
+			if key == nil {
+				t.Fatalf("no %s form on %s", kind, p.URL)
+			}
+			return url.Values{"csrf": {csrf(t, p)}, "kind": {kind}, "idempotency_key": {key[1]}}
+		}
+		p = c.post("/me/data", form(p, "export"))
+		mustContain(t, p, "Vi samler dine data")
+		download := regexp.MustCompile(`href="(/me/data/[0-9a-f-]{36}/download)"`)
+		testenv.Eventually(t, 20*time.Second, "the copy ready", func() bool {
+			p = c.get("/me/data")
+			return download.MatchString(p.Body)
+		})
+		file := c.get(download.FindStringSubmatch(p.Body)[1])
+		if file.Status != http.StatusOK || !strings.Contains(file.Body, `"sections"`) || !strings.Contains(file.Body, `"2109921234"`) ||
+			!strings.Contains(file.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("the copy: %d %.200s", file.Status, file.Body)
+		}
+		if other := newClient(t, s.base); other.signIn("citizen-ole").Status == http.StatusOK {
+			if got := other.get(download.FindStringSubmatch(p.Body)[1]); got.Status != http.StatusNotFound {
+				t.Fatalf("another citizen downloaded the copy: %d", got.Status)
+			}
+		}
+
+		// Erasure needs a confirmation, linked to its checkbox.
+		refused := c.post("/me/data", form(p, "erasure"))
+		if refused.Status != http.StatusBadRequest {
+			t.Fatalf("an unconfirmed erasure: %d", refused.Status)
+		}
+		mustContain(t, refused, `href="#erasure-confirm"`, "Sæt kryds for at bekræfte")
+		confirmed := form(refused, "erasure")
+		confirmed.Set("confirm", "yes")
+		p = c.post("/me/data", confirmed)
+		mustContain(t, p, "Vi sletter dine data", "Dine data er slettet efter dit ønske", "Sletning af dine data")
+		testenv.Eventually(t, 20*time.Second, "the erasure done", func() bool {
+			p = c.get("/me/data")
+			return !strings.Contains(p.Body, "I gang") // every part done (the erasure removed the earlier copy)
+		})
+		mustContain(t, p, "Gemt, fordi loven kræver det:", "GDPR art. 5(2)")
+		if strings.Contains(p.Body, "Bestil en kopi") || strings.Contains(p.Body, "Slet mine data</button>") {
+			t.Fatal("an erased citizen is offered new requests")
+		}
+		gone := c.get("/me/profile")
+		if gone.Status != http.StatusGone {
+			t.Fatalf("the profile after the erasure: %d", gone.Status)
+		}
+		mustContain(t, gone, "Dine data er slettet")
+	})
 }

@@ -40,6 +40,7 @@ var users = []demoUser{
 	{DemoUser: auth.DemoUser{Key: "citizen-sofie", Label: "Sofie Berg", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-sofie", CPR: "1505851236", Municipality: "657"}}, Email: "sofie@example.dk", ProfileLang: "en"},
 	{DemoUser: auth.DemoUser{Key: "citizen-ole", Label: "Ole Hansen", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-ole", CPR: "0303771239", Municipality: "657"}}, Email: "ole@example.dk", ProfileLang: "da"},
 	{DemoUser: auth.DemoUser{Key: "citizen-eva", Label: "Eva Lund", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-eva", CPR: "1112881232", Municipality: "657"}}, Email: "eva@example.dk", ProfileLang: "en"},
+	{DemoUser: auth.DemoUser{Key: "citizen-kim", Label: "Kim Dahl", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-kim", CPR: "2109921234", Municipality: "657"}}, Email: "kim@example.dk", ProfileLang: "da"},
 	{DemoUser: auth.DemoUser{Key: "caseworker-herning", Label: "Caseworker, Herning", TokenRequest: auth.TokenRequest{Role: auth.RoleCaseworker, Sub: "cw-herning", Municipality: "657"}}},
 	{DemoUser: auth.DemoUser{Key: "institution-herningsholm", Label: "Course administrator, Herningsholm", TokenRequest: auth.TokenRequest{Role: auth.RoleInstitution, Sub: "inst-hh", InstitutionID: herningsholm}}},
 }

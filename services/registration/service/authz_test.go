@@ -64,6 +64,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return testenv.Request{Path: "/v1/enrolments/" + enrolment() + suffix, Body: body}
 		}
 	}
+	// export is the citizen's export, not complete (funding and notification are not running here).
+	var export struct{ ID string }
+	r := testenv.Do(t, http.MethodPost, b.base+"/v1/me/data-requests", callers[testenv.Citizen], map[string]string{"kind": "export"},
+		"Idempotency-Key", uuid.NewString())
+	testenv.MustStatus(t, r, http.StatusAccepted)
+	r.JSON(t, &export)
 	institution := "/v1/institutions/" + inst.String()
 	csv := "code,title,category,starts_on,ends_on,hours_per_week,fee_dkk,seats_total\n" +
 		"IMP-1,Svejsning,amu,2031-03-03,2031-03-07,37,1040,12\n"
@@ -122,6 +128,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "POST /v1/enrolments/{id}/reject", Call: onEnrolment("/reject", map[string]string{"reason": "fuldt"}), Want: institutionOnly(conflict)},
 		{Route: "POST /v1/enrolments/{id}/attendance", Call: onEnrolment("/attendance", map[string]any{"date": time.Now().Format(time.DateOnly), "hours": 7}), Want: institutionOnly(conflict)},
 		{Route: "POST /v1/enrolments/{id}/outcome", Call: onEnrolment("/outcome", map[string]any{"outcome": "completed", "attended_hours": 10}), Want: institutionOnly(conflict)},
+		// Data requests: a citizen's own (an export here; an erasure would end the citizen's part in the other rows).
+		{Route: "POST /v1/me/data-requests", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/me/data-requests", Body: map[string]string{"kind": "export"},
+				Header: []string{"Idempotency-Key", uuid.NewString()}}
+		}, Want: citizens(accepted, accepted)},
+		{Route: "GET /v1/me/data-requests", Call: testenv.Path("/v1/me/data-requests"), Want: citizens(ok, ok)},
+		{Route: "GET /v1/me/data-requests/{id}", Call: testenv.Path("/v1/me/data-requests/" + export.ID), Want: citizens(ok, gone)},
+		// Not complete: the citizen gets past authorization to a conflict.
+		{Route: "GET /v1/me/data-requests/{id}/export", Call: testenv.Path("/v1/me/data-requests/" + export.ID + "/export"), Want: citizens(conflict, gone)},
+		{Route: "GET /v1/me/audit", Call: testenv.Path("/v1/me/audit"), Want: citizens(ok, ok)},
 	}
 	testenv.CheckMatrix(t, b.base, (&api.API{Log: zap.NewNop()}).Routes(), callers, cases)
 }

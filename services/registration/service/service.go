@@ -15,6 +15,7 @@ import (
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/inbox"
 	"livslang.dk/pkg/pii"
+	"livslang.dk/pkg/retention"
 	"livslang.dk/pkg/service"
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/registration/internal/api"
@@ -41,6 +42,10 @@ type Config struct {
 	// TimerInterval: how often deadlines, offers, holds and ballots are checked
 	// (LIVSLANG_REGISTRATION_TIMER_SECONDS, default 15).
 	TimerInterval time.Duration
+	// Retention: how long registration keeps what it holds (LIVSLANG_REGISTRATION_RETAIN_*), and the
+	// shared periods of the messaging tables and the audit log (LIVSLANG_RETAIN_*).
+	Retention store.Retention
+	Shared    retention.Shared
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -55,6 +60,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AnswerDefault: env.String("LIVSLANG_REGISTRATION_ANSWER_DEFAULT", "accept"),
 		HoldHours:     env.Int("LIVSLANG_REGISTRATION_HOLD_HOURS", 168),
 		TimerInterval: time.Duration(env.Int("LIVSLANG_REGISTRATION_TIMER_SECONDS", 15)) * time.Second,
+		Shared:        retention.LoadShared(env),
+	}
+	cfg.Retention = store.Retention{
+		EndedEnrolments: retention.Env(env, "LIVSLANG_REGISTRATION_RETAIN_ENDED_ENROLMENTS", "3y"),
+		CompletedYears:  env.Int("LIVSLANG_REGISTRATION_RETAIN_COMPLETED_YEARS", 5),
+		Exports:         retention.Env(env, "LIVSLANG_REGISTRATION_RETAIN_EXPORTS", "7d"),
+		DataRequests:    retention.Env(env, "LIVSLANG_REGISTRATION_RETAIN_DATA_REQUESTS", "3y"),
+		Audit:           cfg.Shared.Audit,
+	}
+	if cfg.Retention.CompletedYears < 1 {
+		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_RETAIN_COMPLETED_YEARS: want at least 1, got %d", cfg.Retention.CompletedYears)
 	}
 	perCitizen := env.Int("LIVSLANG_REGISTRATION_RATE_PER_CITIZEN", 2)
 	perAddress := env.Int("LIVSLANG_REGISTRATION_RATE_PER_ADDRESS", 500)
@@ -86,6 +102,18 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	st := store.New(svc.Pool, keys, time.Now)
 	st.Answer = store.AnswerPolicy{Days: cfg.AnswerDays, Default: cfg.AnswerDefault}
 	st.HoldHours = cfg.HoldHours
+	st.Retention = cfg.Retention
+	n, err := st.SealLegacyProfiles(ctx)
+	if err != nil {
+		return err
+	}
+	rewrapped, err := st.RewrapKeys(ctx)
+	if err != nil {
+		return err
+	}
+	svc.Log.Info("personal data keys ready", zap.Int("profiles_sealed", n), zap.Int("data_keys_rewrapped", rewrapped))
+	svc.Go(retention.Job{Steps: append(cfg.Shared.Steps(svc.Pool), st.RetentionSteps()...), Every: cfg.Shared.Every,
+		Now: time.Now, Log: svc.Log}.Run)
 	svc.Go(func(ctx context.Context) error {
 		return st.RunTimers(ctx, cfg.TimerInterval, func(err error) { svc.Log.Warn("timed rule failed; retrying", zap.Error(err)) })
 	})
@@ -126,5 +154,22 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return err
 		},
 	})
-	return svc.Serve(ctx, (&api.API{Store: st, Log: svc.Log, Limits: cfg.Limits}).Routes())
+	// The other services' parts of citizens' data requests.
+	for _, from := range []struct{ stream, service string }{{events.StreamFunding, "funding"}, {events.StreamNotification, "notification"}} {
+		durable := "registration-" + from.service + "-data-requests"
+		svc.Consume(stream.Consumer{
+			Stream:   from.stream,
+			Durable:  durable,
+			Subjects: []string{events.DataRequestAnsweredSubject(from.service)},
+			Handler: func(ctx context.Context, e events.Envelope) error {
+				var a events.DataRequestAnswered
+				if err := e.Decode(&a); err != nil {
+					return err
+				}
+				_, err := inbox.Apply(ctx, svc.Pool, durable, e.ID, func(tx pgx.Tx) error { return st.ApplyDataAnswer(ctx, tx, a) })
+				return err
+			},
+		})
+	}
+	return svc.Serve(ctx, (&api.API{Store: st, Pool: svc.Pool, Log: svc.Log, Limits: cfg.Limits}).Routes())
 }

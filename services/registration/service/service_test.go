@@ -42,7 +42,8 @@ func key() string {
 
 func setup(t *testing.T) bundle {
 	return setupWith(t, map[string]string{"LIVSLANG_REGISTRATION_MAX_IN_FLIGHT": "100000",
-		"LIVSLANG_REGISTRATION_RATE_PER_CITIZEN": "1000", "LIVSLANG_REGISTRATION_RATE_PER_ADDRESS": "100000"})
+		"LIVSLANG_REGISTRATION_RATE_PER_CITIZEN": "1000", "LIVSLANG_REGISTRATION_RATE_PER_ADDRESS": "100000",
+		"LIVSLANG_RATE_PER_CALLER": "100000"}) // limits_test.go tests the limits; the other tests poll freely
 }
 
 func setupWith(t *testing.T, vars map[string]string) bundle {

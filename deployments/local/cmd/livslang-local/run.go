@@ -66,11 +66,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 // secrets are generated on the first run and kept in the data folder.
 type secrets struct {
 	DBPasswords map[string]string `json:"db_passwords"`
-	PIIKeys     string            `json:"pii_keys"`
+	PIIKeys     string            `json:"pii_keys"` // registration's master key
 	IndexKey    string            `json:"index_key"`
-	// NotificationKeys seal webhook signing secrets (added later: a data folder from before gets them
-	// on its next start).
-	NotificationKeys string `json:"notification_pii_keys"`
+	// The master keys funding and notification wrap citizens' data keys with (added to an older
+	// secrets.json on the next run).
+	FundingPIIKeys      string `json:"funding_pii_keys"`
+	NotificationPIIKeys string `json:"notification_pii_keys"`
 }
 
 func randomB64(n int) string {
@@ -85,7 +86,7 @@ func loadSecrets(path string) (secrets, error) {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return s, fmt.Errorf("read %s: %w", path, err)
 		}
-		if s.NotificationKeys != "" {
+		if s.FundingPIIKeys != "" && s.NotificationPIIKeys != "" {
 			return s, nil
 		}
 	} else {
@@ -94,7 +95,11 @@ func loadSecrets(path string) (secrets, error) {
 			s.DBPasswords[svc] = strings.NewReplacer("+", "", "/", "", "=", "").Replace(randomB64(18))
 		}
 	}
-	s.NotificationKeys = "1:" + randomB64(32)
+	for _, k := range []*string{&s.FundingPIIKeys, &s.NotificationPIIKeys} {
+		if *k == "" {
+			*k = "1:" + randomB64(32)
+		}
+	}
 	b, _ := json.MarshalIndent(s, "", "  ")
 	return s, os.WriteFile(path, b, 0o600)
 }
@@ -190,6 +195,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		"LIVSLANG_ISSUER_URL=" + idpURL,
 		fmt.Sprintf("LIVSLANG_SMTP_ADDR=127.0.0.1:%d", cfg.Ports["smtp"]),
 		"LIVSLANG_REGISTRATION_PII_KEYS=" + sec.PIIKeys,
+		"LIVSLANG_FUNDING_PII_KEYS=" + sec.FundingPIIKeys,
+		"LIVSLANG_NOTIFICATION_PII_KEYS=" + sec.NotificationPIIKeys,
 		"LIVSLANG_CPR_INDEX_KEY=" + sec.IndexKey,
 		"LIVSLANG_REGISTRATION_SEED_DEMO=true",
 		"LIVSLANG_FUNDING_SEED_DEMO=true",
@@ -201,8 +208,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			fmt.Sprintf("LIVSLANG_%s_DATABASE_URL=%s", up, dbURLs[svc]),
 		}, common...)
 		if svc == "notification" { // the development SMS and Digital Post providers write here; links point at the portal
-			env = append(env, "LIVSLANG_NOTIFICATION_PII_KEYS="+sec.NotificationKeys,
-				"LIVSLANG_SMS_FILE="+smsFile(cfg), "LIVSLANG_DIGITAL_POST_DIR="+digitalPostDir(cfg),
+			env = append(env, "LIVSLANG_SMS_FILE="+smsFile(cfg), "LIVSLANG_DIGITAL_POST_DIR="+digitalPostDir(cfg),
 				fmt.Sprintf("LIVSLANG_PORTAL_URL=http://127.0.0.1:%d", cfg.Ports["portal"]))
 		}
 		p, err := startProcess(svc, filepath.Join(cfg.BinDir, svc), nil, env, stdout)

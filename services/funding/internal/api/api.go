@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/httpapi"
@@ -46,7 +47,19 @@ func (a *API) getDecision(w http.ResponseWriter, r *http.Request) error {
 	if !decisionVisible(auth.Caller(r), rec) {
 		return pgdb.ErrNotFound
 	}
+	if err := a.record(r, rec.CitizenID, audit.Read, "decision", rec.ID.String(), "looking at the funding decision"); err != nil {
+		return err
+	}
 	return httpapi.WriteJSON(w, http.StatusOK, rec)
+}
+
+// record adds the caller's access to a citizen's data to the audit log (a citizen reading their own
+// data is not recorded; every change is).
+func (a *API) record(r *http.Request, citizenID, action, resource, resourceID, purpose string) error {
+	if e, ok := audit.Of(r, citizenID, action, resource, resourceID, purpose); ok {
+		return audit.Record(r.Context(), a.Store.Pool, e)
+	}
+	return nil
 }
 
 // day reads ?on=YYYY-MM-DD, defaulting to today in Copenhagen.
@@ -138,6 +151,9 @@ func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("%w: no enrolment profile for this citizen yet (PUT /v1/me/profile on registration)", httpapi.ErrUnprocessable)
 	}
+	if err := a.record(r, citizen.ID, audit.Read, "facts", "", "a caseworker checked what funding the citizen can get for "+course.Code); err != nil {
+		return err
+	}
 	answers, on, err := a.Decisions.Eligibility(r.Context(), citizen, course)
 	if err != nil {
 		return err
@@ -173,6 +189,13 @@ func (a *API) listReviews(w http.ResponseWriter, r *http.Request) error {
 	if list == nil {
 		list = []decide.Record{}
 	}
+	entries := make([]audit.Entry, 0, len(list))
+	for _, d := range list {
+		entries = append(entries, audit.By(auth.Caller(r), d.CitizenID, audit.Read, "decision", d.ID.String(), "the queue of decisions to review"))
+	}
+	if err := audit.Record(r.Context(), a.Store.Pool, entries...); err != nil {
+		return err
+	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": list, "next": ""})
 }
 
@@ -205,6 +228,9 @@ func (a *API) decideReview(w http.ResponseWriter, r *http.Request) error {
 		Municipality: municipalityOf(r)}
 	rec, err := a.Decisions.DecideReview(r.Context(), rv)
 	if err != nil {
+		return err
+	}
+	if err := a.record(r, rec.CitizenID, audit.Change, "decision", rec.ID.String(), "the caseworker's review: "+req.Outcome); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, rec)

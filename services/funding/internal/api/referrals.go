@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/httpapi"
@@ -66,8 +67,12 @@ func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest) (s
 	if err != nil {
 		return store.Referral{}, fmt.Errorf("%w: no Livslang profile for a citizen of your municipality with this CPR number", httpapi.ErrUnprocessable)
 	}
-	return a.Decisions.CreateReferral(r.Context(), decisions.NewReferral{Citizen: citizen, Course: course, Scheme: req.Funding,
+	ref, err := a.Decisions.CreateReferral(r.Context(), decisions.NewReferral{Citizen: citizen, Course: course, Scheme: req.Funding,
 		Reason: req.Reason, ValidUntil: until, Caseworker: claims.Subject, Municipality: claims.Municipality})
+	if err != nil {
+		return ref, err
+	}
+	return ref, a.record(r, citizen.ID, audit.Change, "referral", ref.ID.String(), "the caseworker referred the citizen to "+course.Code)
 }
 
 func (a *API) createReferral(w http.ResponseWriter, r *http.Request) error {
@@ -149,12 +154,24 @@ func (a *API) listReferrals(w http.ResponseWriter, r *http.Request) error {
 	if list == nil {
 		list = []store.Referral{}
 	}
+	var entries []audit.Entry
+	for _, ref := range list {
+		if e, ok := audit.Of(r, ref.CitizenID, audit.Read, "referral", ref.ID.String(), "the municipality's list of referrals"); ok {
+			entries = append(entries, e)
+		}
+	}
+	if err := audit.Record(r.Context(), a.Store.Pool, entries...); err != nil {
+		return err
+	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": list, "next": ""})
 }
 
 func (a *API) getReferral(w http.ResponseWriter, r *http.Request) error {
 	ref, err := a.visibleReferral(r, auth.Caller(r))
 	if err != nil {
+		return err
+	}
+	if err := a.record(r, ref.CitizenID, audit.Read, "referral", ref.ID.String(), "following the referral"); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, ref)
@@ -188,6 +205,9 @@ func (a *API) answerReferral(action string) httpapi.HandlerFunc {
 		}
 		out, err := a.Decisions.AnswerReferral(r.Context(), ans)
 		if err != nil {
+			return err
+		}
+		if err := a.record(r, out.CitizenID, audit.Change, "referral", out.ID.String(), "the referral was "+out.Status); err != nil {
 			return err
 		}
 		return httpapi.WriteJSON(w, http.StatusOK, out)

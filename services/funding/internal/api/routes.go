@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/pgdb"
@@ -44,6 +45,8 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "POST /v1/referrals/{id}/accept", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.answerReferral("accept"))},
 		{Pattern: "POST /v1/referrals/{id}/decline", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.answerReferral("decline"))},
 		{Pattern: "POST /v1/referrals/{id}/withdraw", Access: auth.Roles(auth.RoleCaseworker), Handler: h(a.answerReferral("withdraw"))},
+		// Who read or changed the citizen's data in funding: their own entries.
+		{Pattern: "GET /v1/me/audit", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.auditLog)},
 	}
 }
 
@@ -86,4 +89,9 @@ func (a *API) visibleReferral(r *http.Request, claims auth.Claims) (store.Referr
 		return store.Referral{}, pgdb.ErrNotFound
 	}
 	return ref, nil
+}
+
+// auditLog serves the calling citizen's entries in funding's audit log.
+func (a *API) auditLog(w http.ResponseWriter, r *http.Request) error {
+	return audit.Handler(a.Store.Pool)(w, r)
 }

@@ -13,9 +13,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"livslang.dk/pkg/datarequest"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/inbox"
+	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decide"
 	"livslang.dk/services/funding/internal/rules"
@@ -152,11 +154,20 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 // OnRequested decides an enrolment request once; a redelivered event changes nothing.
 func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
 	if en.ReferralID != "" {
-		_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.approveReferred(ctx, tx, en) })
+		_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+			if erased, err := s.erased(ctx, tx, en.CitizenID); err != nil || erased {
+				return err
+			}
+			return s.approveReferred(ctx, tx, en)
+		})
 		return err
 	}
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
 		if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
+			return err
+		}
+		// A request that arrives after the citizen's erasure (registration cancelled it) is not decided.
+		if erased, err := s.erased(ctx, tx, en.CitizenID); err != nil || erased {
 			return err
 		}
 		u, err := s.usage(ctx, tx, en.CitizenID, en.Course.StartsOn)
@@ -371,4 +382,77 @@ func (s *Service) Eligibility(ctx context.Context, c store.Citizen, course event
 		out = append(out, decide.Answer(rules.Evaluate(scheme, f, s.Rates)))
 	}
 	return out, f.Today, nil
+}
+
+// OnDataRequest answers a citizen's data request once: an export with funding's section, sealed to the
+// request's key, or an erasure with what was deleted and what is kept and why. Open referrals are
+// withdrawn first, so their money goes back to the budgets.
+func (s *Service) OnDataRequest(ctx context.Context, consumer string, e events.Envelope, req events.DataRequest) error {
+	if err := datarequest.Check(req); err != nil {
+		return err
+	}
+	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		if err := lockCitizen(ctx, tx, req.CitizenID); err != nil {
+			return err
+		}
+		if req.Kind == events.DataExport {
+			section, err := s.Store.ExportSection(ctx, tx, req.CitizenID)
+			if err != nil {
+				return err
+			}
+			answers, err := datarequest.ExportAnswers(store.Source, service, s.Now(), req, section)
+			if err != nil {
+				return err
+			}
+			return outbox.Enqueue(ctx, tx, answers...)
+		}
+		if err := s.withdrawForErasure(ctx, tx, req.CitizenID); err != nil {
+			return err
+		}
+		report, err := s.Store.Erase(ctx, tx, req.CitizenID)
+		if err != nil {
+			return err
+		}
+		answer, err := datarequest.ErasureAnswer(store.Source, service, s.Now(), req, report)
+		if err != nil {
+			return err
+		}
+		return outbox.Enqueue(ctx, tx, answer)
+	})
+	return err
+}
+
+// service is funding's name as a participant in data requests.
+const service = "funding"
+
+// withdrawForErasure withdraws the citizen's referrals that have not led to a course under way and
+// gives back what they hold.
+func (s *Service) withdrawForErasure(ctx context.Context, tx pgx.Tx, citizenID string) error {
+	list, err := s.Store.Referrals(ctx, store.ReferralFilter{CitizenID: citizenID})
+	if err != nil {
+		return err
+	}
+	for _, listed := range list {
+		r, err := s.Store.LockReferral(ctx, tx, listed.ID)
+		if err != nil {
+			return err
+		}
+		if r.Status != "open" && (r.Status != "accepted" || r.EnrolmentStatus == "confirmed" || r.EnrolmentStatus == "started" ||
+			r.EnrolmentStatus == "completed") {
+			continue
+		}
+		if err := s.Store.ReleaseReservations(ctx, tx, r.ID); err != nil {
+			return err
+		}
+		if err := s.Store.SetReferralStatus(ctx, tx, &r, "withdrawn", store.Actor{Role: "system"},
+			"the citizen's data was erased at their request"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// erased reports whether the citizen's data was erased: nothing new is decided or kept for them.
+func (s *Service) erased(ctx context.Context, tx pgx.Tx, citizenID string) (bool, error) {
+	return s.Store.Ring.Erased(ctx, tx, citizenID)
 }

@@ -220,7 +220,8 @@ func (s *Store) PayReservations(ctx context.Context, tx pgx.Tx, enrolmentID uuid
 			return fmt.Errorf("record payout: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE decisions SET status = 'paid' WHERE enrolment_id = $1 AND status = 'active'`, enrolmentID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE decisions SET status = 'paid', paid_at = $2 WHERE enrolment_id = $1 AND status = 'active'`,
+		enrolmentID, s.Now()); err != nil {
 		return fmt.Errorf("mark decision paid: %w", err)
 	}
 	return nil

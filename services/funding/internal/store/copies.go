@@ -3,32 +3,49 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/pgdb"
 )
 
 // Citizen is funding's copy of a citizen's facts.
 type Citizen struct {
-	ID      string
-	Facts   events.ProfileFacts
-	Version int64
+	ID        string
+	Facts     events.ProfileFacts
+	Version   int64
+	UpdatedAt time.Time
 }
 
-// SaveCitizen keeps the newest version of a citizen's facts; it reports whether this version was newer.
+func citizenAAD(id string) []byte { return []byte("funding.citizens.facts\x00" + id) }
+
+// SaveCitizen keeps the newest version of a citizen's facts, sealed with their data key; it reports
+// whether this version was newer. An erased citizen's profile (an event that arrives late) is not kept.
 func (s *Store) SaveCitizen(ctx context.Context, tx pgx.Tx, p events.ProfileUpdated) (bool, error) {
 	facts, err := json.Marshal(p.Facts)
 	if err != nil {
 		return false, err
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO citizens (id, cpr_index, municipality, facts, version) VALUES ($1, $2, $3, $4, $5)
+	key, err := s.Ring.ForWriting(ctx, tx, p.CitizenID)
+	if errors.Is(err, datakeys.ErrErased) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	sealed, err := key.Seal(facts, citizenAAD(p.CitizenID))
+	if err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO citizens (id, cpr_index, municipality, facts_sealed, version) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET cpr_index = EXCLUDED.cpr_index, municipality = EXCLUDED.municipality,
-			facts = EXCLUDED.facts, version = EXCLUDED.version, updated_at = now()
-		WHERE citizens.version < EXCLUDED.version`, p.CitizenID, p.CPRIndex, p.Facts.Municipality, facts, p.Version)
+			facts_sealed = EXCLUDED.facts_sealed, facts = NULL, version = EXCLUDED.version, updated_at = now()
+		WHERE citizens.version < EXCLUDED.version`, p.CitizenID, p.CPRIndex, p.Facts.Municipality, sealed, p.Version)
 	if err != nil {
 		return false, fmt.Errorf("save citizen: %w", err)
 	}
@@ -58,21 +75,32 @@ func (s *Store) SaveCourse(ctx context.Context, tx pgx.Tx, c events.CourseUpdate
 	return nil
 }
 
+const citizenQuery = `SELECT id, facts_sealed, version, updated_at,
+	(SELECT wrapped FROM citizen_keys k WHERE k.citizen_id = citizens.id) FROM citizens`
+
 // GetCitizen returns funding's copy of a citizen by id.
 func (s *Store) GetCitizen(ctx context.Context, id string) (Citizen, error) {
-	return s.citizen(ctx, `SELECT id, facts, version FROM citizens WHERE id = $1`, id)
+	return s.citizen(ctx, citizenQuery+` WHERE id = $1`, id)
 }
 
 // CitizenByCPRIndex finds a citizen by the keyed hash of their CPR number.
 func (s *Store) CitizenByCPRIndex(ctx context.Context, index string) (Citizen, error) {
-	return s.citizen(ctx, `SELECT id, facts, version FROM citizens WHERE cpr_index = $1`, index)
+	return s.citizen(ctx, citizenQuery+` WHERE cpr_index = $1`, index)
 }
 
 func (s *Store) citizen(ctx context.Context, sql string, arg any) (Citizen, error) {
 	var c Citizen
-	var facts []byte
-	if err := s.Pool.QueryRow(ctx, sql, arg).Scan(&c.ID, &facts, &c.Version); err != nil {
+	var sealed, wrapped []byte
+	if err := s.Pool.QueryRow(ctx, sql, arg).Scan(&c.ID, &sealed, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
 		return Citizen{}, fmt.Errorf("get citizen: %w", pgdb.Translate(err))
+	}
+	key, err := s.Ring.Open(c.ID, wrapped)
+	if err != nil {
+		return Citizen{}, fmt.Errorf("citizen %s: %w", c.ID, err)
+	}
+	facts, err := key.Open(sealed, citizenAAD(c.ID))
+	if err != nil {
+		return Citizen{}, fmt.Errorf("open citizen: %w", err)
 	}
 	if err := json.Unmarshal(facts, &c.Facts); err != nil {
 		return Citizen{}, fmt.Errorf("decode citizen: %w", err)

@@ -46,38 +46,67 @@ type ReferralEvent struct {
 // Actor is who did something to a referral.
 type Actor struct{ Role, ID string }
 
-const referralColumns = `id, status, course_id, scheme, valid_until::text, enrolment_id, enrolment_status, reason, municipality,
-	caseworker_id, citizen_id, evaluation, course, created_at`
+const referralColumns = `id, status, course_id, scheme, valid_until::text, enrolment_id, enrolment_status, municipality,
+	caseworker_id, citizen_id, course, created_at, personal_sealed,
+	(SELECT wrapped FROM citizen_keys k WHERE k.citizen_id = referrals.citizen_id)`
 
-func scanReferral(row pgx.CollectableRow) (Referral, error) {
+// referralPersonal is what a referral seals with the citizen's data key: the caseworker's reason and
+// the evaluation of the funding with the citizen's facts.
+type referralPersonal struct {
+	Reason     string              `json:"reason"`
+	Evaluation decide.SchemeAnswer `json:"evaluation"`
+}
+
+func referralAAD(id uuid.UUID) []byte { return []byte("funding.referrals.personal\x00" + id.String()) }
+
+func (s *Store) scanReferral(row pgx.CollectableRow) (Referral, error) {
 	var r Referral
-	var eval, course []byte
-	if err := row.Scan(&r.ID, &r.Status, &r.CourseID, &r.Funding, &r.ValidUntil, &r.EnrolmentID, &r.EnrolmentStatus, &r.Reason,
-		&r.Municipality, &r.CaseworkerID, &r.CitizenID, &eval, &course, &r.CreatedAt); err != nil {
+	var course, sealed, wrapped []byte
+	if err := row.Scan(&r.ID, &r.Status, &r.CourseID, &r.Funding, &r.ValidUntil, &r.EnrolmentID, &r.EnrolmentStatus,
+		&r.Municipality, &r.CaseworkerID, &r.CitizenID, &course, &r.CreatedAt, &sealed, &wrapped); err != nil {
 		return Referral{}, err
-	}
-	if err := json.Unmarshal(eval, &r.Evaluation); err != nil {
-		return Referral{}, fmt.Errorf("decode referral: %w", err)
 	}
 	if err := json.Unmarshal(course, &r.Course); err != nil {
 		return Referral{}, fmt.Errorf("decode referral: %w", err)
 	}
+	key, err := s.Ring.Open(r.CitizenID, wrapped)
+	if err != nil {
+		return Referral{}, fmt.Errorf("referral %s: %w", r.ID, err)
+	}
+	raw, err := key.Open(sealed, referralAAD(r.ID))
+	if err != nil {
+		return Referral{}, fmt.Errorf("open referral %s: %w", r.ID, err)
+	}
+	var p referralPersonal
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return Referral{}, fmt.Errorf("decode referral: %w", err)
+	}
+	r.Reason, r.Evaluation = p.Reason, p.Evaluation
 	return r, nil
 }
 
-// InsertReferral stores a new referral, records who made it and announces it.
+// InsertReferral stores a new referral (its reason and evaluation sealed with the citizen's data
+// key), records who made it and announces it.
 func (s *Store) InsertReferral(ctx context.Context, tx pgx.Tx, r Referral, by Actor) error {
-	eval, err := json.Marshal(r.Evaluation)
-	if err != nil {
-		return err
-	}
 	course, err := json.Marshal(r.Course)
 	if err != nil {
 		return err
 	}
+	key, err := s.Ring.ForWriting(ctx, tx, r.CitizenID)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(referralPersonal{Reason: r.Reason, Evaluation: r.Evaluation})
+	if err != nil {
+		return err
+	}
+	sealed, err := key.Seal(raw, referralAAD(r.ID))
+	if err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO referrals (id, municipality, caseworker_id, citizen_id, course_id, scheme, reason,
-			valid_until, evaluation, course) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		r.ID, r.Municipality, r.CaseworkerID, r.CitizenID, r.CourseID, r.Funding, r.Reason, r.ValidUntil, eval, course); err != nil {
+			valid_until, evaluation, course, personal_sealed) VALUES ($1, $2, $3, $4, $5, $6, '', $7, '{}', $8, $9)`,
+		r.ID, r.Municipality, r.CaseworkerID, r.CitizenID, r.CourseID, r.Funding, r.ValidUntil, course, sealed); err != nil {
 		return fmt.Errorf("insert referral: %w", err)
 	}
 	return s.referralEvent(ctx, tx, r, "created", by, "")
@@ -135,7 +164,7 @@ func (s *Store) GetReferral(ctx context.Context, id uuid.UUID) (Referral, error)
 	if err != nil {
 		return Referral{}, fmt.Errorf("get referral: %w", err)
 	}
-	r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
+	r, err := pgx.CollectExactlyOneRow(rows, s.scanReferral)
 	if err != nil {
 		return Referral{}, fmt.Errorf("get referral: %w", pgdb.Translate(err))
 	}
@@ -156,7 +185,7 @@ func (s *Store) LockReferral(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Refe
 	if err != nil {
 		return Referral{}, fmt.Errorf("lock referral: %w", err)
 	}
-	r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
+	r, err := pgx.CollectExactlyOneRow(rows, s.scanReferral)
 	if err != nil {
 		return Referral{}, fmt.Errorf("lock referral: %w", pgdb.Translate(err))
 	}
@@ -180,7 +209,7 @@ func (s *Store) Referrals(ctx context.Context, f ReferralFilter) ([]Referral, er
 	if err != nil {
 		return nil, fmt.Errorf("list referrals: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, scanReferral)
+	list, err := pgx.CollectRows(rows, s.scanReferral)
 	if err != nil {
 		return nil, fmt.Errorf("list referrals: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
@@ -25,6 +26,33 @@ const Source = "/livslang/funding"
 type Store struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time
+	// Ring holds the citizens' data keys: their facts, a decision's rules and request, and a
+	// referral's reason and evaluation are sealed with them.
+	Ring datakeys.Keyring
+	// Retention is how long decisions and referrals are kept.
+	Retention Retention
+}
+
+// personal is what a decision seals with the citizen's data key: the rules with the facts they used
+// and the request with the citizen's facts.
+type personal struct {
+	Rules   []decide.Rule    `json:"rules"`
+	Request events.Enrolment `json:"request"`
+}
+
+func decisionAAD(id uuid.UUID) []byte { return []byte("funding.decisions.personal\x00" + id.String()) }
+
+// sealDecision seals a decision's personal part with the citizen's data key.
+func (s *Store) sealDecision(ctx context.Context, tx pgx.Tx, r decide.Record) ([]byte, error) {
+	key, err := s.Ring.ForWriting(ctx, tx, r.CitizenID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(personal{Rules: r.Rules, Request: r.Request})
+	if err != nil {
+		return nil, fmt.Errorf("marshal decision: %w", err)
+	}
+	return key.Seal(raw, decisionAAD(r.ID))
 }
 
 var outcomeEvents = map[string][2]string{
@@ -48,7 +76,11 @@ func marshal(vs ...any) ([][]byte, error) {
 // Insert stores a new decision and announces it. It reports false, changing nothing, when the
 // enrolment already has a decision (a redelivered or repeated request).
 func (s *Store) Insert(ctx context.Context, tx pgx.Tx, r decide.Record) (bool, error) {
-	j, err := marshal(r.Rules, r.Alternatives, r.RateYear, r.Plan, r.Parameters, r.Request)
+	j, err := marshal([]decide.Rule{}, r.Alternatives, r.RateYear, r.Plan, r.Parameters, struct{}{})
+	if err != nil {
+		return false, err
+	}
+	sealed, err := s.sealDecision(ctx, tx, r)
 	if err != nil {
 		return false, err
 	}
@@ -58,12 +90,12 @@ func (s *Store) Insert(ctx context.Context, tx pgx.Tx, r decide.Record) (bool, e
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO decisions (id, enrolment_id, enrolment_version, citizen_id, course_id, preference,
 			outcome, scheme, fee_covered_dkk, citizen_pays_dkk, weekly_allowance_dkk, total_dkk, rules, alternatives,
-			rates_version, rate_year, plan, parameters, facts, municipality, starts_on, review_status, decided_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+			rates_version, rate_year, plan, parameters, facts, municipality, starts_on, review_status, decided_at, personal_sealed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 		ON CONFLICT (enrolment_id) DO NOTHING`,
 		r.ID, r.EnrolmentID, r.EnrolmentVersion, r.CitizenID, r.CourseID, r.Preference, r.Outcome, r.Scheme,
 		r.Amounts.FeeCoveredDKK, r.Amounts.CitizenPaysDKK, r.Amounts.WeeklyAllowanceDKK, r.Amounts.TotalDKK,
-		j[0], j[1], r.RatesVersion, j[2], j[3], j[4], j[5], r.Municipality, r.Request.Course.StartsOn, review, r.DecidedAt)
+		j[0], j[1], r.RatesVersion, j[2], j[3], j[4], j[5], r.Municipality, r.Request.Course.StartsOn, review, r.DecidedAt, sealed)
 	if err != nil {
 		return false, fmt.Errorf("insert decision: %w", err)
 	}
@@ -75,7 +107,11 @@ func (s *Store) Insert(ctx context.Context, tx pgx.Tx, r decide.Record) (bool, e
 
 // Update stores a decision's new outcome (after a review or a re-evaluation) and announces it.
 func (s *Store) Update(ctx context.Context, tx pgx.Tx, r decide.Record, cause, reason string) error {
-	j, err := marshal(r.Rules, r.Alternatives, r.Plan, r.Parameters, r.Request)
+	j, err := marshal([]decide.Rule{}, r.Alternatives, r.Plan, r.Parameters, struct{}{})
+	if err != nil {
+		return err
+	}
+	sealed, err := s.sealDecision(ctx, tx, r)
 	if err != nil {
 		return err
 	}
@@ -86,10 +122,11 @@ func (s *Store) Update(ctx context.Context, tx pgx.Tx, r decide.Record, cause, r
 	}
 	_, err = tx.Exec(ctx, `UPDATE decisions SET outcome = $2, scheme = $3, fee_covered_dkk = $4, citizen_pays_dkk = $5,
 			weekly_allowance_dkk = $6, total_dkk = $7, rules = $8, alternatives = $9, plan = $10, parameters = $11,
-			facts = $12, review_status = $13, reviewed_by = $14, review_reason = $15, reviewed_at = $16, decided_at = $17
+			facts = $12, review_status = $13, reviewed_by = $14, review_reason = $15, reviewed_at = $16, decided_at = $17,
+			personal_sealed = $18
 		WHERE id = $1`, r.ID, r.Outcome, r.Scheme, r.Amounts.FeeCoveredDKK, r.Amounts.CitizenPaysDKK,
 		r.Amounts.WeeklyAllowanceDKK, r.Amounts.TotalDKK, j[0], j[1], j[2], j[3], j[4], review, reviewer, reviewReason,
-		reviewedAt, r.DecidedAt)
+		reviewedAt, r.DecidedAt, sealed)
 	if err != nil {
 		return fmt.Errorf("update decision: %w", err)
 	}
@@ -129,30 +166,44 @@ func (s *Store) Release(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) e
 }
 
 const decisionColumns = `id, enrolment_id, enrolment_version, citizen_id, course_id, preference, outcome,
-	scheme, fee_covered_dkk, citizen_pays_dkk, weekly_allowance_dkk, total_dkk, rules, alternatives,
-	rates_version, rate_year, plan, parameters, facts, municipality, status, review_status, reviewed_by,
-	review_reason, reviewed_at, decided_at`
+	scheme, fee_covered_dkk, citizen_pays_dkk, weekly_allowance_dkk, total_dkk, alternatives,
+	rates_version, rate_year, plan, parameters, municipality, status, review_status, reviewed_by,
+	review_reason, reviewed_at, decided_at, personal_sealed,
+	(SELECT wrapped FROM citizen_keys k WHERE k.citizen_id = decisions.citizen_id)`
 
-func scanDecision(row pgx.CollectableRow) (decide.Record, error) {
+func (s *Store) scanDecision(row pgx.CollectableRow) (decide.Record, error) {
 	var r decide.Record
-	var rulesJSON, alts, rate, plan, params, facts []byte
+	var alts, rate, plan, params, sealed, wrapped []byte
 	var review, reviewer, reason string
 	var reviewedAt *time.Time
 	err := row.Scan(&r.ID, &r.EnrolmentID, &r.EnrolmentVersion, &r.CitizenID, &r.CourseID, &r.Preference, &r.Outcome,
 		&r.Scheme, &r.Amounts.FeeCoveredDKK, &r.Amounts.CitizenPaysDKK, &r.Amounts.WeeklyAllowanceDKK, &r.Amounts.TotalDKK,
-		&rulesJSON, &alts, &r.RatesVersion, &rate, &plan, &params, &facts, &r.Municipality, &r.Status, &review, &reviewer,
-		&reason, &reviewedAt, &r.DecidedAt)
+		&alts, &r.RatesVersion, &rate, &plan, &params, &r.Municipality, &r.Status, &review, &reviewer,
+		&reason, &reviewedAt, &r.DecidedAt, &sealed, &wrapped)
 	if err != nil {
 		return decide.Record{}, err
 	}
 	for _, x := range []struct {
 		raw []byte
 		v   any
-	}{{rulesJSON, &r.Rules}, {alts, &r.Alternatives}, {rate, &r.RateYear}, {plan, &r.Plan}, {params, &r.Parameters}, {facts, &r.Request}} {
+	}{{alts, &r.Alternatives}, {rate, &r.RateYear}, {plan, &r.Plan}, {params, &r.Parameters}} {
 		if err := json.Unmarshal(x.raw, x.v); err != nil {
 			return decide.Record{}, fmt.Errorf("decode decision: %w", err)
 		}
 	}
+	key, err := s.Ring.Open(r.CitizenID, wrapped)
+	if err != nil {
+		return decide.Record{}, fmt.Errorf("decision %s: %w", r.ID, err)
+	}
+	raw, err := key.Open(sealed, decisionAAD(r.ID))
+	if err != nil {
+		return decide.Record{}, fmt.Errorf("open decision %s: %w", r.ID, err)
+	}
+	var p personal
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return decide.Record{}, fmt.Errorf("decode decision: %w", err)
+	}
+	r.Rules, r.Request = p.Rules, p.Request
 	if review != "" {
 		r.Review = &decide.Review{Status: review, ReviewedBy: reviewer, Reason: reason, ReviewedAt: reviewedAt}
 	}
@@ -164,7 +215,7 @@ func (s *Store) decisions(ctx context.Context, q querier, where string, args ...
 	if err != nil {
 		return nil, fmt.Errorf("query decisions: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, scanDecision)
+	list, err := pgx.CollectRows(rows, s.scanDecision)
 	if err != nil {
 		return nil, fmt.Errorf("query decisions: %w", err)
 	}

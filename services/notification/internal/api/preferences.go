@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/notification/internal/policy"
@@ -108,6 +109,11 @@ func (a *API) savePreferences(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.SavePreferences(r.Context(), claims.Subject, p); err != nil {
 		return err
 	}
+	if e, ok := audit.Of(r, claims.Subject, audit.Change, "preferences", "", "the citizen chose how to be told"); ok {
+		if err := audit.Record(r.Context(), a.Store.Pool, e); err != nil {
+			return err
+		}
+	}
 	return a.writePreferences(w, r, claims.Subject)
 }
 
@@ -175,6 +181,15 @@ func (a *API) deliveries(w http.ResponseWriter, r *http.Request) error {
 		Items []deliveryStatusJSON `json:"items"`
 		Next  string               `json:"next"`
 	}{Items: []deliveryStatusJSON{}}
+	var entries []audit.Entry
+	for _, m := range list {
+		if e, ok := audit.Of(r, m.RecipientID, audit.Read, "message", m.ID.String(), "the administrators' delivery view"); ok {
+			entries = append(entries, e)
+		}
+	}
+	if err := audit.Record(r.Context(), a.Store.Pool, entries...); err != nil {
+		return err
+	}
 	for _, m := range list {
 		d := deliveryStatusJSON{ID: m.ID.String(), EventID: m.EventID.String(), RecipientID: m.RecipientID, Kind: m.Kind,
 			Channel: m.Channel, Language: m.Language, Status: m.Status, Attempts: m.Attempts, CreatedAt: timestamp(m.CreatedAt),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 )
@@ -33,6 +34,8 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "POST /v1/institutions/{id}/webhooks/{wid}/rotate-secret", Access: staffOrAdmin, Handler: h(a.rotateSecret)},
 		{Pattern: "GET /v1/institutions/{id}/webhooks/{wid}/deliveries", Access: staffOrAdmin, Handler: h(a.webhookDeliveries)},
 		{Pattern: "POST /v1/institutions/{id}/webhooks/{wid}/replay", Access: staffOrAdmin, Handler: h(a.replayWebhooks)},
+		// Who read or changed the citizen's data in notification: their own entries.
+		{Pattern: "GET /v1/me/audit", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.auditLog)},
 	}
 }
 
@@ -61,4 +64,9 @@ func endpoint(r *http.Request) (string, uuid.UUID, error) {
 		return "", uuid.Nil, fmt.Errorf("%w: no such webhook endpoint", httpapi.ErrNotFound)
 	}
 	return inst, id, nil
+}
+
+// auditLog serves the calling citizen's entries in notification's audit log.
+func (a *API) auditLog(w http.ResponseWriter, r *http.Request) error {
+	return audit.Handler(a.Store.Pool)(w, r)
 }

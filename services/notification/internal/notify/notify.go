@@ -61,8 +61,13 @@ func kindFor(eventType string, e events.Enrolment) (string, bool) {
 	return "", false // started, completed, withdrawn: the institution's business
 }
 
-// OnEnrolment applies an enrolment event in tx.
+// OnEnrolment applies an enrolment event in tx. Notification needs none of the citizen's profile
+// facts in it and keeps none; an event about an erased citizen is not kept at all.
 func (n *Notifier) OnEnrolment(ctx context.Context, tx pgx.Tx, e events.Envelope, en events.Enrolment) error {
+	if erased, err := n.Store.Ring.Erased(ctx, tx, en.CitizenID); err != nil || erased {
+		return err
+	}
+	en.Profile = events.ProfileFacts{}
 	latest, err := n.Store.TrackEnrolment(ctx, tx, en)
 	if err != nil {
 		return err
@@ -182,6 +187,9 @@ func (n *Notifier) OnCourse(ctx context.Context, tx pgx.Tx, e events.Envelope, c
 // OnReferral applies a referral event in tx: the citizen hears of a new referral and of its withdrawal
 // (both the municipality's decisions), and is reminded before an open referral lapses.
 func (n *Notifier) OnReferral(ctx context.Context, tx pgx.Tx, e events.Envelope, r events.Referral) error {
+	if erased, err := n.Store.Ring.Erased(ctx, tx, r.CitizenID); err != nil || erased {
+		return err
+	}
 	moved, err := n.Store.TrackReferral(ctx, tx, r)
 	if err != nil {
 		return err

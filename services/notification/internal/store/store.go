@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
@@ -30,6 +31,48 @@ type Store struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time // the clock of everything time-based (due times, quiet hours, reminders)
 	Keys *pii.Keys        // seal webhook signing secrets at rest
+	// Ring holds the citizens' data keys; a recipient's name, e-mail address and phone number are
+	// sealed with theirs.
+	Ring datakeys.Keyring
+	// Retention is how long messages, reminders and webhook deliveries are kept.
+	Retention Retention
+}
+
+// contact is what a recipient's data key seals.
+type contact struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+}
+
+func contactAAD(id string) []byte { return []byte("notification.recipients.contact\x00" + id) }
+
+// openContact opens a recipient's sealed contact details with their wrapped data key.
+func (s *Store) openContact(id string, sealed, wrapped []byte) (contact, error) {
+	var c contact
+	key, err := s.Ring.Open(id, wrapped)
+	if err != nil {
+		return c, fmt.Errorf("recipient %s: %w", id, err)
+	}
+	raw, err := key.Open(sealed, contactAAD(id))
+	if err != nil {
+		return c, fmt.Errorf("open contact details: %w", err)
+	}
+	return c, json.Unmarshal(raw, &c)
+}
+
+// sealContact seals a recipient's contact details with their data key (made the first time); an
+// erased citizen is datakeys.ErrErased.
+func (s *Store) sealContact(ctx context.Context, tx pgx.Tx, id string, c contact) ([]byte, error) {
+	key, err := s.Ring.ForWriting(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return key.Seal(raw, contactAAD(id))
 }
 
 // Querier is a transaction or the pool.
@@ -39,15 +82,22 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// UpsertRecipient keeps the newest version of a recipient's contact details; an older version
-// arriving late changes nothing.
+// UpsertRecipient keeps the newest version of a recipient's contact details, sealed with the
+// citizen's data key; an older version arriving late changes nothing, nor does a profile of an
+// erased citizen.
 func (s *Store) UpsertRecipient(ctx context.Context, tx pgx.Tx, p events.ProfileUpdated) error {
-	_, err := tx.Exec(ctx, `INSERT INTO recipients (id, name, email, phone, language, version)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,
+	sealed, err := s.sealContact(ctx, tx, p.CitizenID, contact{Name: p.Name, Email: p.Email, Phone: p.Phone})
+	if errors.Is(err, datakeys.ErrErased) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO recipients (id, contact_sealed, language, version)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET contact_sealed = EXCLUDED.contact_sealed, name = NULL, email = NULL, phone = NULL,
 			language = EXCLUDED.language, version = EXCLUDED.version, updated_at = now()
 		WHERE recipients.version < EXCLUDED.version`,
-		p.CitizenID, p.Name, p.Email, p.Phone, p.Facts.Language, p.Version)
+		p.CitizenID, sealed, p.Facts.Language, p.Version)
 	if err != nil {
 		return fmt.Errorf("upsert recipient: %w", err)
 	}
@@ -176,15 +226,21 @@ func (s *Store) Claim(ctx context.Context, n int, lease time.Duration) ([]Messag
 			WHERE m2.status IN ('pending', 'sending') AND m2.next_attempt_at <= $3
 			ORDER BY m2.next_attempt_at, m2.seq LIMIT $1 FOR UPDATE OF m2 SKIP LOCKED)
 		RETURNING m.id, m.seq, m.event_id, m.recipient_id, m.channel, m.kind, m.data, m.attempts, m.must_arrive,
-			m.reminder_id, m.language, r.name, r.email, r.phone`,
+			m.reminder_id, m.language, r.contact_sealed, (SELECT wrapped FROM citizen_keys k WHERE k.citizen_id = r.id)`,
 		n, lease.String(), now)
 	if err != nil {
 		return nil, fmt.Errorf("claim messages: %w", err)
 	}
 	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
 		var m Message
-		return m, r.Scan(&m.ID, &m.Seq, &m.EventID, &m.RecipientID, &m.Channel, &m.Kind, &m.Data, &m.Attempts, &m.MustArrive,
-			&m.ReminderID, &m.Language, &m.Name, &m.Email, &m.Phone)
+		var sealed, wrapped []byte
+		if err := r.Scan(&m.ID, &m.Seq, &m.EventID, &m.RecipientID, &m.Channel, &m.Kind, &m.Data, &m.Attempts, &m.MustArrive,
+			&m.ReminderID, &m.Language, &sealed, &wrapped); err != nil {
+			return m, err
+		}
+		c, err := s.openContact(m.RecipientID, sealed, wrapped)
+		m.Name, m.Email, m.Phone = c.Name, c.Email, c.Phone
+		return m, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim messages: %w", err)

@@ -81,7 +81,12 @@ func TestEveryKeyIsInBothCatalogues(t *testing.T) {
 	for id := range referralLabels {
 		add("err.", id)
 	}
-	for _, e := range []string{"internal", "not_found", "forbidden", "csrf", "unavailable"} {
+	add("mydata.kind.", "export", "erasure")
+	add("mydata.status.", "pending", "completed", "expired")
+	add("mydata.service.", dataServices...)
+	add("mydata.action.", "read", "change")
+	add("flash.data_", "export", "erasure")
+	for _, e := range []string{"internal", "not_found", "forbidden", "csrf", "unavailable", "gone"} {
 		add("error."+e, ".title", ".text")
 	}
 	for id := range profileLabels {

@@ -39,6 +39,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		"POST /me/enrolments/{id}/offer/{answer}": citizenPost, "GET /me/decisions/{id}": citizen,
 		"GET /me/notifications": citizen, "GET /me/preferences": citizen, "POST /me/preferences": citizenPost,
 		"GET /me/referrals": citizen, "GET /me/referrals/{id}": citizen, "POST /me/referrals/{id}/{answer}": citizenPost,
+		"GET /me/data": citizen, "POST /me/data": citizenPost, "GET /me/data/{id}/download": citizen,
 
 		"GET /caseworker/reviews": caseworker, "POST /caseworker/reviews/{id}": caseworkerPost, "GET /caseworker/budgets": caseworker,
 		"GET /caseworker/eligibility": caseworker, "POST /caseworker/eligibility": caseworkerPost,

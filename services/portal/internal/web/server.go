@@ -181,6 +181,9 @@ func (s *Server) routes() []page {
 		{"GET /me/referrals", citizen, s.myReferrals},
 		{"GET /me/referrals/{id}", citizen, s.myReferral},
 		{"POST /me/referrals/{id}/{answer}", citizen, s.answerReferral},
+		{"GET /me/data", citizen, s.myData},
+		{"POST /me/data", citizen, s.requestData},
+		{"GET /me/data/{id}/download", citizen, s.downloadData},
 
 		{"GET /caseworker/reviews", caseworker, s.reviews},
 		{"POST /caseworker/reviews/{id}", caseworker, s.decideReview},
@@ -389,6 +392,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		code, key = http.StatusNotFound, "error.not_found"
 	case errors.Is(err, errForbidden) || status == http.StatusForbidden:
 		code, key = http.StatusForbidden, "error.forbidden"
+	case status == http.StatusGone:
+		code, key = http.StatusGone, "error.gone"
 	case errors.Is(err, errCSRF):
 		code, key = http.StatusForbidden, "error.csrf"
 	case errors.Is(err, api.ErrUnavailable) || status >= 500:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/auth"
@@ -20,6 +21,7 @@ import (
 // API serves registration's endpoints.
 type API struct {
 	Store  *store.Store
+	Pool   *pgxpool.Pool // for the shared audit log handler (GET /v1/me/audit)
 	Log    *zap.Logger
 	Limits Limits
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/idempotency"
@@ -156,6 +157,11 @@ func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if !visible(claims, e) {
 		return pgdb.ErrNotFound // do not reveal that it exists
 	}
+	purpose := map[string]string{auth.RoleInstitution: "the institution follows an enrolment on its course",
+		auth.RoleAdmin: "administration of enrolments"}[claims.Role]
+	if err := a.record(r, e.CitizenID, audit.Read, "enrolment", id.String(), purpose); err != nil {
+		return err
+	}
 	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))
 }
 
@@ -195,7 +201,7 @@ func (a *API) cancelEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.Cancel(r.Context(), id, claims.Subject, enrolment.ByCitizen, req.Reason); err != nil {
 		return err
 	}
-	return a.writeEnrolment(w, r, id)
+	return a.writeEnrolment(w, r, id, "the citizen cancelled the enrolment")
 }
 
 type outcomeRequest struct {
@@ -239,7 +245,7 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 		if err := a.Store.ReportBreak(r.Context(), id, claims.InstitutionID, req.Reason); err != nil {
 			return err
 		}
-		return a.writeEnrolment(w, r, id)
+		return a.writeEnrolment(w, r, id, "the institution reported a break in the course")
 	default:
 		v.Add("outcome", "must be completed, withdrawn or break")
 	}
@@ -255,7 +261,7 @@ func (a *API) reportOutcome(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.ReportOutcome(r.Context(), id, claims.InstitutionID, o); err != nil {
 		return err
 	}
-	return a.writeEnrolment(w, r, id)
+	return a.writeEnrolment(w, r, id, "the institution reported the outcome: "+req.Outcome)
 }
 
 func (a *API) answerOffer(w http.ResponseWriter, r *http.Request, accept bool) error {
@@ -267,7 +273,7 @@ func (a *API) answerOffer(w http.ResponseWriter, r *http.Request, accept bool) e
 	if err := a.Store.AnswerOffer(r.Context(), id, claims.Subject, accept); err != nil {
 		return err
 	}
-	return a.writeEnrolment(w, r, id)
+	return a.writeEnrolment(w, r, id, map[bool]string{true: "the citizen accepted the offered seat", false: "the citizen declined the offered seat"}[accept])
 }
 
 func (a *API) acceptOffer(w http.ResponseWriter, r *http.Request) error {
@@ -297,10 +303,14 @@ func (a *API) ballot(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// writeEnrolment answers with the enrolment as it is now.
-func (a *API) writeEnrolment(w http.ResponseWriter, r *http.Request, id uuid.UUID) error {
+// writeEnrolment records the change the caller made (why: purpose) in the audit log and answers
+// with the enrolment as it is now.
+func (a *API) writeEnrolment(w http.ResponseWriter, r *http.Request, id uuid.UUID, purpose string) error {
 	e, err := a.Store.GetEnrolment(r.Context(), id)
 	if err != nil {
+		return err
+	}
+	if err := a.record(r, e.CitizenID, audit.Change, "enrolment", id.String(), purpose); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/enrolment"
@@ -446,6 +447,17 @@ func (a *API) exportEnrolments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var entries []audit.Entry
+	claims, _ := auth.FromContext(r.Context())
+	for _, row := range rows {
+		if row.Enrolment.CitizenID != "" {
+			entries = append(entries, audit.By(claims, row.Enrolment.CitizenID, audit.Read, "enrolment", row.Enrolment.ID.String(),
+				"the institution's list of enrolments with contact details (enrolments.csv)"))
+		}
+	}
+	if err := a.Store.Audit(r.Context(), entries...); err != nil {
+		return err
+	}
 	out := csvWriter(w, "enrolments.csv")
 	_ = out.Write([]string{"enrolment_id", "course_id", "course_code", "course_title", "starts_on", "status", "requested_at",
 		"name", "email", "phone", "funding_scheme", "funding_outcome", "attended_hours"})
@@ -529,7 +541,7 @@ func (a *API) answerEnrolment(w http.ResponseWriter, r *http.Request, accept boo
 	if err := a.Store.AnswerEnrolment(r.Context(), id, institution, store.Answer{Accept: accept, Reason: reason, Cause: enrolment.ByInstitution}); err != nil {
 		return err
 	}
-	return a.writeEnrolment(w, r, id)
+	return a.writeEnrolment(w, r, id, map[bool]string{true: "the institution accepted the enrolment", false: "the institution rejected the enrolment"}[accept])
 }
 
 func (a *API) acceptEnrolment(w http.ResponseWriter, r *http.Request) error {
@@ -574,6 +586,9 @@ func (a *API) reportAttendance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if e.AttendedHours, err = a.Store.AttendedHours(r.Context(), id); err != nil {
+		return err
+	}
+	if err := a.record(r, e.CitizenID, audit.Change, "attendance", id.String(), "the institution reported attendance for "+req.Date); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, toEnrolmentJSON(e))

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/enrolment"
@@ -80,6 +81,9 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, claims.Municipality, number, p)
 	if err != nil {
+		return err
+	}
+	if err := a.record(r, c.ID, audit.Change, "profile", "", "the citizen saved their profile"); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, toProfileJSON(c))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/httpapi"
@@ -54,6 +55,12 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "POST /v1/enrolments/{id}/reject", Access: staff, Handler: h(a.rejectEnrolment)},
 		{Pattern: "POST /v1/enrolments/{id}/attendance", Access: staff, Handler: h(a.reportAttendance)},
 		{Pattern: "POST /v1/enrolments/{id}/outcome", Access: staff, Handler: h(a.reportOutcome)},
+		// A citizen's data requests (their own only, GetDataRequest) and who read or changed their data.
+		{Pattern: "POST /v1/me/data-requests", Access: citizen, Handler: h(a.createDataRequest)},
+		{Pattern: "GET /v1/me/data-requests", Access: citizen, Handler: h(a.listDataRequests)},
+		{Pattern: "GET /v1/me/data-requests/{id}", Access: citizen, Handler: h(a.getDataRequest)},
+		{Pattern: "GET /v1/me/data-requests/{id}/export", Access: citizen, Handler: h(a.downloadExport)},
+		{Pattern: "GET /v1/me/audit", Access: citizen, Handler: h(audit.Handler(a.Pool))},
 	}
 }
 

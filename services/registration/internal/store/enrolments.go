@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/idempotency"
@@ -99,8 +101,12 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 			out = Created{Status: replay.Status, Body: replay.Body}
 			return nil
 		}
-		citizen, err := s.scanCitizen(tx.QueryRow(ctx, `SELECT `+citizenColumns+` FROM citizens WHERE id = $1`, n.CitizenID))
+		// Held until commit, so an erasure of the citizen either waits for this request or runs first.
+		citizen, err := s.scanCitizen(tx.QueryRow(ctx, citizenQuery+` FOR SHARE OF c`, n.CitizenID))
 		if errors.Is(err, pgx.ErrNoRows) {
+			if erased, err := s.ring.Erased(ctx, tx, n.CitizenID); err != nil || erased {
+				return cmp.Or(err, datakeys.ErrErased)
+			}
 			return ErrNoProfile
 		} else if err != nil {
 			return err
@@ -313,7 +319,7 @@ func (s *Store) lock(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Enrolment, C
 		JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, e.CourseID)); err != nil {
 		return Enrolment{}, Citizen{}, err
 	}
-	c, err := s.scanCitizen(tx.QueryRow(ctx, `SELECT `+citizenColumns+` FROM citizens WHERE id = $1`, e.CitizenID))
+	c, err := s.citizen(ctx, tx, e.CitizenID)
 	return e, c, err
 }
 

@@ -241,9 +241,11 @@ func (s *Store) InstitutionEnrolments(ctx context.Context, institution uuid.UUID
 			}
 		}
 		e.Course = courses[e.CourseID]
-		c, err := s.GetCitizen(ctx, e.CitizenID)
-		if err != nil {
-			return nil, err
+		var c Citizen
+		if e.CitizenID != "" { // "": kept after the citizen's erasure, without their id
+			if c, err = s.GetCitizen(ctx, e.CitizenID); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, EnrolmentRow{Enrolment: e, Citizen: c})
 	}

@@ -39,7 +39,12 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 	if course.Status == "cancelled" {
 		return nil // the run was cancelled: nothing to hold (funding releases the referral when it expires)
 	}
-	citizen, err := s.scanCitizen(tx.QueryRow(ctx, `SELECT `+citizenColumns+` FROM citizens WHERE id = $1`, r.CitizenID))
+	citizen, err := s.citizen(ctx, tx, r.CitizenID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if erased, err := s.ring.Erased(ctx, tx, r.CitizenID); err != nil || erased {
+			return err // an erased citizen is held nothing; funding withdrew their referrals
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%w: referral for unknown citizen: %v", events.ErrMalformed, err)
 	}

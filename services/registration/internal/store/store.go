@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
@@ -33,7 +34,8 @@ func mustLocation(name string) *time.Location {
 // Store is registration's storage.
 type Store struct {
 	pool *pgxpool.Pool
-	keys *pii.Keys
+	keys *pii.Keys // the master keys: they wrap citizens' data keys; the index key finds CPR numbers
+	ring datakeys.Keyring
 	now  func() time.Time
 	// Answer is the institutions' answer deadline and default.
 	Answer AnswerPolicy
@@ -41,11 +43,20 @@ type Store struct {
 	HoldHours int
 	// enrolments runs the requests for one run in shared transactions (see batcher).
 	enrolments *batcher
+	// Retention is how long what registration holds is kept.
+	Retention Retention
 }
 
-// New makes a store; keys seal CPR numbers, now is the clock.
+// New makes a store; keys are the master keys (wrapping citizens' data keys) and the CPR index key,
+// now is the clock.
 func New(pool *pgxpool.Pool, keys *pii.Keys, now func() time.Time) *Store {
-	return &Store{pool: pool, keys: keys, now: now, enrolments: newBatcher(pool, 64)}
+	return &Store{pool: pool, keys: keys, ring: datakeys.Keyring{Keys: keys}, now: now, enrolments: newBatcher(pool, 64),
+		Retention: DefaultRetention}
+}
+
+// RewrapKeys wraps every citizen's data key that an older master key wraps with the current one.
+func (s *Store) RewrapKeys(ctx context.Context) (int, error) {
+	return s.ring.Rewrap(ctx, s.pool, s.now())
 }
 
 // Today is the current civil date in Copenhagen.
