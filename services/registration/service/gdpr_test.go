@@ -236,3 +236,36 @@ func TestMasterKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A profile stored before profiles were sealed with data keys (plaintext columns, the CPR number
+// sealed with the master key) is sealed with the citizen's data key and its plaintext cleared.
+func TestPlaintextProfilesAreSealed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	cprSealed, err := b.keys.Seal([]byte("0101901234"), []byte("legacy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.pool.Exec(ctx, `INSERT INTO citizens (id, cpr_index, cpr_sealed, birth_date, name, email, phone, language,
+			education_level, education_year, employment_status, employer_cvr, weekly_hours, benefits, municipality)
+		VALUES ('legacy', $1, $2, '1990-01-01', 'Anna Jensen', 'anna@example.dk', '', 'da', 'erhvervsuddannelse', 2010,
+			'employed', '12345678', 37, 'none', '657')`, b.keys.Index("0101901234"), cprSealed); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.st.SealLegacyProfiles(ctx); err != nil || n != 1 {
+		t.Fatalf("sealed %d, %v", n, err)
+	}
+	if n := count(t, b.pool, `SELECT count(*) FROM citizens WHERE name IS NOT NULL OR cpr_sealed IS NOT NULL OR birth_date IS NOT NULL
+		OR profile_sealed IS NULL`); n != 0 {
+		t.Fatalf("%d profiles keep plaintext", n)
+	}
+	var p struct{ Name, CPR, Municipality string }
+	tok := b.env.Token(t, auth.Claims{Subject: "legacy", Role: auth.RoleCitizen, CPR: "0101901234"})
+	r := testenv.Do(t, http.MethodGet, b.base+"/v1/me/profile", tok, nil)
+	testenv.MustStatus(t, r, http.StatusOK)
+	r.JSON(t, &p)
+	if p.Name != "Anna Jensen" || p.CPR != "010190-XXXX" || p.Municipality != "657" {
+		t.Fatalf("after sealing: %+v", p)
+	}
+}

@@ -32,6 +32,7 @@ type bundle struct {
 	base string
 	pool *pgxpool.Pool
 	st   *store.Store
+	keys *pii.Keys // the service's master keys and CPR index key
 }
 
 func key() string {
@@ -61,7 +62,7 @@ func setupWith(t *testing.T, vars map[string]string) bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bundle{env: env, base: base, pool: pool, st: store.New(pool, keys, time.Now)}
+	return bundle{env: env, base: base, pool: pool, st: store.New(pool, keys, time.Now), keys: keys}
 }
 
 // course creates a run with the given seats, starting in a month.
