@@ -58,20 +58,6 @@ func ParsePeriod(s string) (Period, error) {
 	return p, nil
 }
 
-// String formats the period as ParsePeriod reads it.
-func (p Period) String() string {
-	var b strings.Builder
-	for _, u := range []struct {
-		n    int
-		unit string
-	}{{p.Years, "y"}, {p.Months, "mo"}, {p.Days, "d"}} {
-		if u.n != 0 {
-			fmt.Fprintf(&b, "%d%s", u.n, u.unit)
-		}
-	}
-	return b.String()
-}
-
 // Before is the moment the period before t: what is older than it is past retention.
 func (p Period) Before(t time.Time) time.Time { return t.AddDate(-p.Years, -p.Months, -p.Days) }
 

@@ -39,9 +39,6 @@ func TestParsePeriod(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("ParsePeriod(%q) = %+v, %v", tc.in, got, err)
 		}
-		if tc.ok && got.String() != tc.in {
-			t.Errorf("%+v.String() = %q, want %q", got, got.String(), tc.in)
-		}
 	}
 	cut := retention.Period{Months: 6}.Before(time.Date(2027, 8, 31, 12, 0, 0, 0, time.UTC))
 	if !cut.Equal(time.Date(2027, 3, 3, 12, 0, 0, 0, time.UTC)) { // Go's AddDate normalises 31 February
