@@ -16,10 +16,11 @@ IMAGE_TAG ?= dev
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
-build: ## build every service, the portal, the local launcher and Mailpit into bin/
+build: ## build every service, the portal, the local launcher, the chaos suite and Mailpit into bin/
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do go build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
 	go build -o $(BIN)/livslang-local ./deployments/local/cmd/livslang-local
+	go build -o $(BIN)/livslang-chaos ./deployments/local/cmd/livslang-chaos
 	@test -x $(BIN)/mailpit || (cd deployments/local && go build -o $(BIN)/mailpit github.com/axllent/mailpit)
 
 run: build ## start the whole system on this machine with demo data (Ctrl-C stops it)
@@ -71,6 +72,15 @@ bench-quick: build ## the same with smaller scenarios, under five minutes on 2 c
 	go build -o $(BIN)/livslang-bench ./deployments/local/cmd/livslang-bench
 	$(BIN)/livslang-bench -quick -out $(OUT) -bin $(BIN) $(BENCH_FLAGS)
 
+# make chaos OUT=<dir> DURATION=<faults> SEED=<n>: results folder (default chaos-results/<time>), how long
+# faults are injected (default 75s), the seed of the fault schedule (default from the clock); CHAOS_FLAGS:
+# more flags for livslang-chaos (e.g. -instances 3 -keep). See docs/chaos.md.
+DURATION ?= 75s
+CHAOS_OUT := $(if $(filter command line environment,$(origin OUT)),$(OUT),chaos-results/$(BENCH_STAMP))
+
+chaos: build ## kill every part under load (services, NATS, Postgres), poison, slow mail and webhooks; check the invariants (OUT=<dir>, DURATION=30m)
+	$(BIN)/livslang-chaos -out $(CHAOS_OUT) -bin $(BIN) -duration $(DURATION) $(if $(SEED),-seed $(SEED)) $(CHAOS_FLAGS)
+
 # Every fuzz target, as module:package:target.
 FUZZ_TARGETS := pkg:./cpr/:FuzzParse pkg:./httpapi/:FuzzDecodeJSON pkg:./auth/:FuzzVerify \
 	services/registration:./internal/api/:FuzzParseCourseCSV services/registration:./internal/api/:FuzzEnrolmentBody \
@@ -89,4 +99,4 @@ vet: ## go vet every module
 clean: ## stop nothing, wipe the local data (.data) and binaries
 	rm -rf .data $(BIN)
 
-.PHONY: help build run test lint bench bench-quick vet clean verify-deploy images fuzz
+.PHONY: help build run test lint bench bench-quick chaos vet clean verify-deploy images fuzz

@@ -59,6 +59,17 @@ const (
 	SubjectReferrals           = "livslang.funding.referral.>"
 )
 
+// The event types each kind of consumer reads (stream.Consumer.Types): a type not listed, such as a
+// newer version, is parked rather than read as if it were an older one.
+var (
+	EnrolmentTypes = []string{TypeEnrolmentRequested, TypeEnrolmentWaitlisted, TypeEnrolmentConfirmed, TypeEnrolmentRejected,
+		TypeEnrolmentCancelled, TypeEnrolmentCompleted, TypeEnrolmentAccepted, TypeEnrolmentOffered, TypeEnrolmentStarted,
+		TypeEnrolmentWithdrawn}
+	FundingDecisionTypes = []string{TypeFundingApproved, TypeFundingRejected, TypeFundingReview}
+	ReferralTypes        = []string{TypeReferralCreated, TypeReferralAccepted, TypeReferralDeclined, TypeReferralExpired,
+		TypeReferralWithdrawn}
+)
+
 // Education is a citizen's highest completed education.
 type Education struct {
 	Level         string `json:"level"`

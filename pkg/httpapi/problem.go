@@ -74,7 +74,8 @@ type Problem struct {
 	Errors   []FieldError `json:"errors,omitempty"`
 }
 
-// ProblemFor maps an error to a problem; unknown errors are 500s without details.
+// ProblemFor maps an error to a problem; a database that cannot be reached is 503, other unknown
+// errors are 500s without details.
 func ProblemFor(err error) Problem {
 	kinds := []struct {
 		err    error
@@ -104,6 +105,10 @@ func ProblemFor(err error) Problem {
 			}
 			return p
 		}
+	}
+	if pgdb.Unavailable(err) { // the database is down, restarting or cut off: retrying may work
+		return Problem{Type: "https://livslang.dk/problems/unavailable", Title: "Temporarily unavailable; try again shortly",
+			Status: http.StatusServiceUnavailable, Detail: "the database cannot be reached right now"}
 	}
 	return Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError}
 }
@@ -137,8 +142,12 @@ func (e *BearerError) challenge() string {
 	return fmt.Sprintf(`Bearer realm="livslang", error="%s", error_description="%s"`, e.Code, desc)
 }
 
+// RetryAfter is the Retry-After (seconds) of a 503 answer that sets none itself.
+const RetryAfter = "2"
+
 // WriteProblem writes err as application/problem+json. A 401 carries a WWW-Authenticate challenge:
-// with the RFC 6750 error code when a token was refused, without one when none was sent.
+// with the RFC 6750 error code when a token was refused, without one when none was sent. A 503 or
+// 429 says when to try again (Retry-After), if the handler has not.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemFor(err)
 	p.Instance = r.URL.Path
@@ -148,6 +157,10 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", bearer.challenge())
 	case p.Status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="livslang"`)
+	case p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "":
+		w.Header().Set("Retry-After", RetryAfter)
+	case p.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "":
+		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
@@ -157,13 +170,16 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 // HandlerFunc is an HTTP handler that returns an error instead of writing one.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// Handle adapts f: a returned error becomes a problem response; server errors are logged.
+// Handle adapts f: a returned error becomes a problem response; server errors are logged (503s as warnings).
 func Handle(log *zap.Logger, f HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := f(w, r); err != nil {
-			if p := ProblemFor(err); p.Status >= 500 {
-				log.Error("request failed", append(tracing.Fields(r.Context()),
-					zap.String("method", r.Method), zap.String("route", r.Pattern), zap.Error(err))...)
+			fields := append(tracing.Fields(r.Context()), zap.String("method", r.Method), zap.String("route", r.Pattern), zap.Error(err))
+			switch p := ProblemFor(err); {
+			case p.Status == http.StatusServiceUnavailable:
+				log.Warn("request refused: a dependency is unavailable", fields...)
+			case p.Status >= 500:
+				log.Error("request failed", fields...)
 			}
 			WriteProblem(w, r, err)
 		}

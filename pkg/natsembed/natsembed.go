@@ -1,8 +1,10 @@
-// Package natsembed runs an embedded NATS server with JetStream, for the local stack and tests.
+// Package natsembed runs an embedded NATS server with JetStream, alone or as a node of a cluster on
+// loopback, for the local stack, the fault-injection suite and tests.
 package natsembed
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -26,6 +28,45 @@ func Start(host string, port int, storeDir string) (*server.Server, error) {
 	if !s.ReadyForConnections(10 * time.Second) {
 		s.Shutdown()
 		return nil, fmt.Errorf("nats server not ready on %s:%d", host, port)
+	}
+	return s, nil
+}
+
+// Node is one server of a JetStream cluster on loopback.
+type Node struct {
+	Name        string // unique in the cluster
+	Port        int    // client port on 127.0.0.1
+	ClusterPort int    // route port on 127.0.0.1
+	Peers       []int  // every node's cluster port, this one's included
+	StoreDir    string
+}
+
+// StartNode runs one server of the JetStream cluster "livslang", routed to its peers. A node that
+// restarts on the same store rejoins the cluster and catches up. It returns once the server accepts
+// connections (the cluster may still be electing its leaders).
+func StartNode(n Node) (*server.Server, error) {
+	var routes []*url.URL
+	for _, p := range n.Peers {
+		routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+	}
+	s, err := server.NewServer(&server.Options{
+		ServerName: n.Name,
+		Host:       "127.0.0.1",
+		Port:       n.Port,
+		JetStream:  true,
+		StoreDir:   n.StoreDir,
+		Cluster:    server.ClusterOpts{Name: "livslang", Host: "127.0.0.1", Port: n.ClusterPort},
+		Routes:     routes,
+		NoSigs:     true,
+		NoLog:      true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new nats server %s: %w", n.Name, err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		s.Shutdown()
+		return nil, fmt.Errorf("nats server %s not ready on port %d", n.Name, n.Port)
 	}
 	return s, nil
 }

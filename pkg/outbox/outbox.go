@@ -125,6 +125,9 @@ type Relay struct {
 	Retention time.Duration     // sent rows older than this are deleted; default 24h
 	Metrics   *Metrics          // nil: no metrics
 	Tracing   *tracing.Provider // nil: no spans; trace context is still copied into the headers
+	// BeforePublish, if set, runs after a batch of committed rows is claimed and before it is
+	// published (the fault-injection suite crashes the process there).
+	BeforePublish func()
 }
 
 // Run relays until ctx is done.
@@ -243,6 +246,9 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		}
 		if len(batch) == 0 {
 			return nil
+		}
+		if r.BeforePublish != nil {
+			r.BeforePublish()
 		}
 		futures := make([]jetstream.PubAckFuture, len(batch))
 		spans := make([]trace.Span, 0, len(batch))

@@ -2,9 +2,13 @@ package outbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"os"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -228,5 +232,53 @@ func TestPoisonedMessageIsParkedWithItsReason(t *testing.T) {
 	}
 	if deliveries != 3 || reason != "thirteen is never accepted" {
 		t.Fatalf("failing message: parked after %d deliveries with %q; want 3 and the handler's error", deliveries, reason)
+	}
+}
+
+// A consumer parks an event of a type it does not read (a newer version) at once, and keeps retrying
+// an event whose handler cannot reach the database, past MaxDeliver, until it can.
+func TestUnknownTypeIsParkedAndAnUnreachableDatabaseIsNot(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var mu sync.Mutex
+	tries := map[string]int{}
+	c := stream.Consumer{Stream: events.StreamRegistration, Durable: "types-test", Subjects: []string{events.SubjectCourseUpdated},
+		Types: []string{events.TypeCourseUpdated}, MaxDeliver: 2, Log: zap.NewNop(), Parker: inbox.Parker{Pool: b.pool},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if tries[e.ID]++; tries[e.ID] < 4 {
+				return fmt.Errorf("save: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
+			}
+			return nil
+		}}
+	run(t, func(ctx context.Context) error { return c.Run(ctx, b.js) })
+	ctx := context.Background()
+	newer := event(t, 1)
+	newer.Type = "livslang.course.updated.v2"
+	older := event(t, 2)
+	for _, e := range []events.Envelope{newer, older} {
+		body, _ := json.Marshal(e)
+		if _, err := b.js.Publish(ctx, events.SubjectCourseUpdated, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testenv.Eventually(t, 20*time.Second, "the known event handled after the database came back", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return tries[older.ID] == 4
+	})
+	var reason string
+	var deliveries int
+	if err := b.pool.QueryRow(ctx, `SELECT reason, deliveries FROM parked_messages`).Scan(&reason, &deliveries); err != nil {
+		t.Fatal(err)
+	}
+	if deliveries != 1 || !strings.Contains(reason, "unknown event type livslang.course.updated.v2") {
+		t.Fatalf("parked after %d deliveries: %q", deliveries, reason)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if tries[newer.ID] != 0 {
+		t.Fatalf("the handler saw the unknown type %d times", tries[newer.ID])
 	}
 }

@@ -27,6 +27,8 @@ type Options struct {
 	Port  int         // TCP port on 127.0.0.1 (0 = pick a free port)
 	Fsync bool        // false for tests: fsync, synchronous_commit and full_page_writes off
 	Log   *zap.Logger // may be nil
+	// Settings are more server settings (name=value), such as track_commit_timestamp=on.
+	Settings []string
 }
 
 // Cluster is a running private PostgreSQL server. Its superuser is "postgres", trusted without password.
@@ -36,6 +38,7 @@ type Cluster struct {
 	osUser  string // OS user to run the binaries as ("" = the current user)
 	port    int
 	tmpSock string // socket folder under /tmp to remove on Stop, if Dir/sock was too long
+	opts    string // the server options pg_ctl starts it with
 	log     *zap.Logger
 }
 
@@ -108,10 +111,12 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if !o.Fsync {
 		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}
-	out, err := c.command(ctx, "pg_ctl", "-D", data, "-l", filepath.Join(c.dir, "postgres.log"),
-		"-w", "-t", "60", "-o", opts, "start").CombinedOutput()
-	if err != nil {
-		return nil, c.cleanup(fmt.Errorf("pg_ctl start: %w\n%s\npostgres.log:\n%s", err, out, c.logTail(20)))
+	for _, kv := range o.Settings {
+		opts += " -c " + shellQuote(kv)
+	}
+	c.opts = opts
+	if err := c.start(ctx); err != nil {
+		return nil, c.cleanup(err)
 	}
 	if err := c.waitReady(ctx); err != nil {
 		return nil, errors.Join(err, c.Stop())
@@ -119,6 +124,39 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	c.log.Info("postgres started", zap.String("dir", c.dir), zap.Int("port", c.port),
 		zap.Duration("took", time.Since(began)))
 	return c, nil
+}
+
+// start runs pg_ctl start on the cluster's data with its options.
+func (c *Cluster) start(ctx context.Context) error {
+	out, err := c.command(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-l", filepath.Join(c.dir, "postgres.log"),
+		"-w", "-t", "60", "-o", c.opts, "start").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pg_ctl start: %w\n%s\npostgres.log:\n%s", err, out, c.logTail(20))
+	}
+	return nil
+}
+
+// Crash stops the server the way a crash would (pg_ctl stop -m immediate): every process quits at
+// once, without a shutdown checkpoint, and the next start recovers from the write-ahead log. The
+// fault-injection suite uses it; Restart starts the server again.
+func (c *Cluster) Crash() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := c.command(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "stop").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pg_ctl stop -m immediate: %w\n%s", err, out)
+	}
+	c.log.Info("postgres crashed on purpose", zap.String("dir", c.dir))
+	return nil
+}
+
+// Restart starts the server again on the same data and port after Crash, and returns once it
+// accepts connections.
+func (c *Cluster) Restart(ctx context.Context) error {
+	if err := c.start(ctx); err != nil {
+		return err
+	}
+	return c.waitReady(ctx)
 }
 
 // Port returns the TCP port the server listens on at 127.0.0.1.

@@ -53,6 +53,28 @@ func TestRestartKeepsData(t *testing.T) {
 	assert.Equal(t, "hello", v)
 }
 
+// A crash (pg_ctl stop -m immediate) keeps what committed: the next start recovers it from the WAL.
+func TestCrashKeepsCommittedData(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c := start(t, pgcluster.Options{Dir: clusterDir(t), Fsync: true, Settings: []string{"track_commit_timestamp=on"}})
+	defer func() { require.NoError(t, c.Stop()) }()
+	conn, err := pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('hello')`)
+	require.NoError(t, err)
+	require.NoError(t, c.Crash())
+	require.Error(t, conn.Ping(ctx), "the server should be gone")
+	require.NoError(t, c.Restart(ctx))
+	conn, err = pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var v, setting string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT v, current_setting('track_commit_timestamp') FROM kept`).Scan(&v, &setting))
+	assert.Equal(t, "hello", v)
+	assert.Equal(t, "on", setting)
+}
+
 func TestStartStopsLeftoverServer(t *testing.T) {
 	t.Parallel()
 	dir := clusterDir(t)

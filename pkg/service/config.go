@@ -40,6 +40,10 @@ type Config struct {
 	// always in order (LIVSLANG_<NAME>_CONSUMER_LANES, default 4).
 	ConsumerLanes int
 	Poll          time.Duration
+	// CrashChance is for the fault-injection suite only (docs/chaos.md): with this probability the
+	// process exits at once, as a kill -9 would, at each point where a crash is hardest to survive
+	// (see Crash). LIVSLANG_CHAOS_CRASH, 0 to 1, default 0: never.
+	CrashChance float64
 
 	getenv func(string) string // for the OTEL_* variables (package tracing)
 }
@@ -132,6 +136,19 @@ func (e *Env) Duration(name string, def time.Duration) time.Duration {
 // Fail records an error found while checking a value.
 func (e *Env) Fail(err error) { e.errs = append(e.errs, err) }
 
+// Float returns the variable as a number, or def.
+func (e *Env) Float(name string, def float64) float64 {
+	v := e.Getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: want a number, got %q", name, v))
+	}
+	return f
+}
+
 // Err joins the recorded errors.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 
@@ -158,6 +175,9 @@ func Load(env *Env, name string, port int) Config {
 	}
 	if cfg.RatePerCaller < 1 {
 		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_RATE_PER_CALLER: want at least 1, got %d", cfg.RatePerCaller))
+	}
+	if cfg.CrashChance = env.Float("LIVSLANG_CHAOS_CRASH", 0); cfg.CrashChance < 0 || cfg.CrashChance > 1 {
+		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_CHAOS_CRASH: want 0 to 1, got %g", cfg.CrashChance))
 	}
 	cfg.NATSReplicas = env.Int("LIVSLANG_NATS_REPLICAS", 1)
 	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -118,7 +119,8 @@ func Start(ctx context.Context, cfg Config, stdout io.Writer, files fs.FS, dir s
 		"Messages a consumer gave up on, kept in parked_messages until replayed or removed (docs/operations.md).",
 		[]string{"consumer"}, prometheus.Labels{"service": cfg.Name})})
 	s.Go((&outbox.Relay{Pool: pool, JS: js, Log: log, Poll: cfg.Poll,
-		Metrics: outbox.NewMetrics(m.Registry, cfg.Name, pool), Tracing: tp}).Run)
+		Metrics: outbox.NewMetrics(m.Registry, cfg.Name, pool), Tracing: tp,
+		BeforePublish: func() { s.Crash(CrashBeforePublish) }}).Run)
 	if tp.Enabled() {
 		log.Info("tracing on: spans are exported over OTLP/HTTP")
 	}
@@ -237,6 +239,7 @@ func (s *Service) Consume(c stream.Consumer) {
 		c.Lanes = s.Config.ConsumerLanes
 	}
 	c.Metrics, c.Tracing = s.Streams, s.Tracing
+	c.BeforeAck = func() { s.Crash(CrashBeforeAck) }
 	s.Streams.Init(c.Durable)
 	s.consumers = append(s.consumers, c.Durable)
 	s.Go(func(ctx context.Context) error { return c.Run(ctx, s.JS) })
@@ -286,13 +289,16 @@ const requestDeadline = 40 * time.Second
 // /healthz, /readyz and /metrics — and every worker until ctx is done or one fails, then shuts down:
 // HTTP first, then workers, then NATS and Postgres.
 func (s *Service) Serve(ctx context.Context, routes []auth.Route) error {
-	defer s.Pool.Close()
-	defer s.NC.Close()
+	workersStopped := true
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.Tracing.Shutdown(ctx); err != nil {
 			s.Log.Warn("flushing spans failed", zap.Error(err))
+		}
+		s.NC.Close()
+		if workersStopped { // a worker still running holds connections, and Close would wait for it
+			s.Pool.Close()
 		}
 	}()
 	mux := http.NewServeMux()
@@ -347,12 +353,25 @@ func (s *Service) Serve(ctx context.Context, routes []auth.Route) error {
 	case runErr = <-errc:
 		s.Log.Error("service failed", zap.Error(runErr))
 	}
-	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// Stop taking requests and let those in flight finish, then stop the workers: consumers hand
+	// back what they have not started and finish what they have, the relay leaves unsent rows for
+	// the next instance. Each step is bounded, so the process always exits.
+	began := time.Now()
+	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
 	defer stop()
-	_ = srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		s.Log.Warn("requests still running when the shutdown time ran out", zap.Error(err))
+	}
 	cancel()
-	wg.Wait()
-	s.Log.Info("service stopped")
+	workersDone := make(chan struct{})
+	go func() { wg.Wait(); close(workersDone) }()
+	select {
+	case <-workersDone:
+	case <-time.After(ShutdownTimeout):
+		workersStopped = false
+		s.Log.Error("workers still running when the shutdown time ran out; stopping anyway")
+	}
+	s.Log.Info("service stopped", zap.Duration("took", time.Since(began)))
 	return runErr
 }
 
@@ -372,3 +391,22 @@ func serveProfiles(addr string) (func(), error) {
 	go func() { _ = srv.Serve(ln) }()
 	return func() { _ = srv.Close() }, nil
 }
+
+// Exit codes of Crash, one per point, so the fault-injection suite can tell where an instance died.
+const (
+	CrashBeforePublish = 71 // outbox rows claimed (their transactions committed), not yet published
+	CrashBeforeAck     = 72 // a consumer's transaction committed, its message not yet acknowledged
+	CrashBeforeRecord  = 73 // a message handed to its provider, not yet recorded as sent
+)
+
+// Crash exits the process at once with code, with the chance LIVSLANG_CHAOS_CRASH gives (by default
+// never): the fault-injection suite's kill -9 at the moment a crash is hardest to survive.
+func (s *Service) Crash(code int) {
+	if s.Config.CrashChance > 0 && rand.Float64() < s.Config.CrashChance {
+		os.Exit(code)
+	}
+}
+
+// ShutdownTimeout bounds each step of a graceful stop: requests in flight, then workers. A service
+// told to stop (SIGTERM) exits within twice this, plus flushing spans.
+const ShutdownTimeout = 10 * time.Second

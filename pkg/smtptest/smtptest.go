@@ -33,6 +33,7 @@ type Server struct {
 	bouncing map[string]bool
 	busy     map[string]int // address → how many more RCPTs to answer 451
 	refused  []string       // "550 addr" / "451 addr", in order
+	hangUp   bool           // close the connection right after accepting a mail
 	ln       net.Listener
 	wg       sync.WaitGroup
 }
@@ -63,6 +64,14 @@ func (s *Server) Busy(addr string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.busy[strings.ToLower(addr)] = n
+}
+
+// HangUpAfterAccepting makes the server close the connection right after it accepted a mail ("250"
+// after DATA), before the client's QUIT: the mail is delivered, the QUIT fails.
+func (s *Server) HangUpAfterAccepting() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangUp = true
 }
 
 // Messages returns a copy of what was accepted.
@@ -176,8 +185,12 @@ func (s *Server) serve(c net.Conn) {
 			}
 			s.mu.Lock()
 			s.msgs = append(s.msgs, m)
+			hangUp := s.hangUp
 			s.mu.Unlock()
 			reply("250 queued")
+			if hangUp {
+				return
+			}
 		case cmd == "RSET", cmd == "NOOP":
 			reply("250 ok")
 		case cmd == "QUIT":

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/tracing"
 )
 
@@ -85,21 +87,30 @@ type Parker interface {
 // Handler applies one event. It must be idempotent (see package inbox).
 type Handler func(ctx context.Context, e events.Envelope) error
 
-// Consumer describes one durable consumer: one per (consuming service, purpose).
+// Consumer describes one durable consumer: one per (consuming service, purpose). A message whose
+// handler keeps failing is parked after MaxDeliver deliveries, unless it failed because the database
+// could not be reached.
 type Consumer struct {
 	Stream     string
 	Durable    string
 	Subjects   []string
 	MaxDeliver int // default 10
-	Handler    Handler
-	Parker     Parker
-	Log        *zap.Logger
-	Metrics    *Metrics          // nil: no metrics
-	Tracing    *tracing.Provider // nil: no spans
+	// Types are the event types Handler knows. A message of another type (such as a newer version
+	// of an event) is parked at once with the reason, never handed to Handler as if it were one it
+	// knows. Empty: every type goes to Handler.
+	Types   []string
+	Handler Handler
+	Parker  Parker
+	Log     *zap.Logger
+	Metrics *Metrics          // nil: no metrics
+	Tracing *tracing.Provider // nil: no spans
 	// Lanes is how many messages are handled at once (default 1). Messages of one citizen (the
 	// data's citizen_id, else the event's subject) always go to the same lane, in stream order, so
 	// a citizen's events are never reordered; different citizens' events may be.
 	Lanes int
+	// BeforeAck, if set, runs after the handler succeeded and before the message is acknowledged
+	// (the fault-injection suite crashes the process there).
+	BeforeAck func()
 	// LagEvery is how often the consumer's pending counts are read from the server for
 	// Metrics (default 10 s).
 	LagEvery time.Duration
@@ -130,7 +141,11 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	}
 	handle, stop := c.lanes(ctx)
 	defer stop()
-	cc, err := cons.Consume(handle)
+	cc, err := cons.Consume(handle, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if ctx.Err() == nil {
+			c.Log.Warn("consumer pull failed; it retries by itself", zap.String("consumer", c.Durable), zap.Error(err))
+		}
+	}))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.Durable, err)
 	}
@@ -214,7 +229,18 @@ func (c Consumer) watchLag(ctx context.Context, cons jetstream.Consumer) {
 	}
 }
 
-func (c Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+// handlerTimeout bounds one handler call, well inside the ack wait (30 s) so a slow one is retried
+// rather than handled twice at once.
+const handlerTimeout = 20 * time.Second
+
+// handle runs the handler on one message and acks, naks or parks it. A message that arrives while the
+// consumer is stopping is handed back at once; a handler that has started finishes (within
+// handlerTimeout) even when the consumer stops meanwhile.
+func (c Consumer) handle(stopping context.Context, msg jetstream.Msg) {
+	if stopping.Err() != nil {
+		_ = msg.Nak()
+		return
+	}
 	start := time.Now()
 	deliveries := 1
 	if md, err := msg.Metadata(); err == nil {
@@ -222,6 +248,8 @@ func (c Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 		c.Metrics.pending(c.Durable, md.NumPending)
 	}
 	e, parseErr := events.Parse(msg.Data())
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(stopping), handlerTimeout)
+	defer cancel()
 	ctx, span := c.startSpan(ctx, msg, e, deliveries)
 	defer span.End()
 	log := c.Log.With(zap.String("consumer", c.Durable), zap.String("subject", msg.Subject()), zap.Int("delivery", deliveries))
@@ -231,11 +259,17 @@ func (c Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 			return parseErr
 		}
 		log = log.With(zap.String("event_id", e.ID), zap.String("event_type", e.Type))
+		if len(c.Types) > 0 && !slices.Contains(c.Types, e.Type) {
+			return Permanent(fmt.Errorf("%w: unknown event type %s (%s reads %s)", events.ErrMalformed, e.Type, c.Durable, strings.Join(c.Types, ", ")))
+		}
 		return c.Handler(ctx, e)
 	}()
 	outcome := "ok"
 	defer func() { c.Metrics.observe(c.Durable, outcome, deliveries, time.Since(start)) }()
 	if err == nil {
+		if c.BeforeAck != nil {
+			c.BeforeAck()
+		}
 		if err := msg.DoubleAck(ctx); err != nil {
 			log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
 		}
@@ -243,8 +277,10 @@ func (c Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	span.RecordError(err)
 	span.SetStatus(codes.Error, err.Error())
+	// A database that cannot be reached says nothing about the message: it is retried however long
+	// the outage lasts, never parked for it.
 	permanent := errors.Is(err, ErrPermanent) || errors.Is(err, events.ErrMalformed)
-	if !permanent && deliveries < c.MaxDeliver {
+	if !permanent && (deliveries < c.MaxDeliver || pgdb.Unavailable(err)) {
 		outcome = "retry"
 		log.Warn("event failed; retrying", zap.Error(err))
 		_ = msg.NakWithDelay(backoff(deliveries))

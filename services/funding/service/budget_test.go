@@ -206,6 +206,36 @@ func TestCancellationReturnsTheMoney(t *testing.T) {
 	}
 }
 
+// A cancellation that overtakes its request (another instance got the request, or it was redelivered)
+// leaves nothing reserved when the request is decided after it.
+func TestCancellationBeforeItsRequestReservesNothing(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	institution := uuid.NewString()
+	course := akademi(institution, 9000)
+	year, _ := time.Parse(time.DateOnly, course.StartsOn)
+	f.pool(t, "omstillingsfonden", institution, year.Year(), 50_000)
+	e, id := request(t, "citizen-y", "omstillingsfonden", course, facts("erhvervsuddannelse"))
+	cancelled, err := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, id, time.Now(),
+		events.Enrolment{EnrolmentID: id, Version: 2, Status: "cancelled", CitizenID: "citizen-y", Course: course, Cause: "citizen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.Publish(t, cancelled, cancelled.ID)
+	f.env.Publish(t, e, e.ID)
+	// The same citizen's next request is handled after the first (one citizen's events keep their order).
+	later, _ := request(t, "citizen-y", "omstillingsfonden", akademi(institution, 9000), facts("erhvervsuddannelse"))
+	f.env.Publish(t, later, later.ID)
+	testenv.Eventually(t, 10*time.Second, "the later request decided", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingApproved)) == 1
+	})
+	if p := f.budgets(t, f.admin)[0]; p.ReservedDKK != 9000 {
+		t.Fatalf("reserved %d, want only the later request's 9000", p.ReservedDKK)
+	}
+	r := testenv.Do(t, http.MethodGet, f.base+"/v1/decisions/"+id, f.admin, nil)
+	testenv.MustStatus(t, r, http.StatusNotFound)
+}
+
 func TestReviewQueueForTheCitizensMunicipality(t *testing.T) {
 	t.Parallel()
 	f, _ := startFunding(t, 1)

@@ -102,6 +102,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// erasure is applied before the cancellations registration makes for it.
 		Subjects: []string{"livslang.registration.enrolment.>", events.SubjectProfileUpdated, events.SubjectCourseUpdated,
 			events.SubjectDataRequestRequested},
+		Types: append([]string{events.TypeProfileUpdated, events.TypeCourseUpdated, events.TypeDataRequestRequested},
+			events.EnrolmentTypes...),
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			switch e.Type {
 			case events.TypeDataRequestRequested:

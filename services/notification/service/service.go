@@ -78,6 +78,9 @@ type WebhookConfig struct {
 	Timeout       time.Duration   // LIVSLANG_WEBHOOK_TIMEOUT, default 10s
 	Concurrency   int             // LIVSLANG_WEBHOOK_CONCURRENCY, default 16
 	PerEndpoint   int             // LIVSLANG_WEBHOOK_PER_ENDPOINT, default 2
+	// Lease is how long a delivery being sent is held before another worker may take it, so a
+	// crashed worker's deliveries are sent again (LIVSLANG_WEBHOOK_LEASE, default 2m; longer than Timeout).
+	Lease time.Duration
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -119,7 +122,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Timeout:       duration("LIVSLANG_WEBHOOK_TIMEOUT", "10s"),
 			Concurrency:   positive("LIVSLANG_WEBHOOK_CONCURRENCY", 16),
 			PerEndpoint:   positive("LIVSLANG_WEBHOOK_PER_ENDPOINT", 2),
+			Lease:         duration("LIVSLANG_WEBHOOK_LEASE", "2m"),
 		},
+	}
+	if cfg.Webhooks.Lease <= cfg.Webhooks.Timeout {
+		errs = append(errs, fmt.Errorf("LIVSLANG_WEBHOOK_LEASE: want longer than LIVSLANG_WEBHOOK_TIMEOUT (%s)", cfg.Webhooks.Timeout))
 	}
 	for _, s := range strings.Split(env.String("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", "5s,30s,2m,10m,30m,1h,2h,4h,8h"), ",") {
 		cfg.Webhooks.Schedule = append(cfg.Webhooks.Schedule, parse("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", s))
@@ -204,6 +211,8 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		Durable: consumer,
 		Subjects: []string{events.SubjectProfileUpdated, events.SubjectCourseUpdated, "livslang.registration.enrolment.>",
 			events.SubjectDataRequestRequested},
+		Types: append([]string{events.TypeProfileUpdated, events.TypeCourseUpdated, events.TypeDataRequestRequested},
+			events.EnrolmentTypes...),
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			switch {
 			case e.Type == events.TypeDataRequestRequested:
@@ -227,7 +236,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 				}
 				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnCourse(ctx, tx, e, c) })
 				return err
-			case strings.HasPrefix(e.Type, "livslang.enrolment."):
+			default: // an enrolment event
 				var en events.Enrolment
 				if err := e.Decode(&en); err != nil {
 					return err
@@ -235,7 +244,6 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnEnrolment(ctx, tx, e, en) })
 				return err
 			}
-			return nil // a type this version does not know
 		},
 	})
 	// Funding's referral events: a referral and its withdrawal are the municipality's decisions.
@@ -244,6 +252,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		Stream:   events.StreamFunding,
 		Durable:  referrals,
 		Subjects: []string{events.SubjectReferrals},
+		Types:    events.ReferralTypes,
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			var r events.Referral
 			if err := e.Decode(&r); err != nil {
@@ -259,6 +268,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		Stream:   events.StreamRegistration,
 		Durable:  webhookConsumer,
 		Subjects: []string{"livslang.registration.enrolment.>"},
+		Types:    events.EnrolmentTypes,
 		Handler: func(ctx context.Context, e events.Envelope) error {
 			institution, body, err := webhooks.Payload(e)
 			if err != nil {
@@ -270,11 +280,15 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 			return err
 		},
 	})
+	beforeRecord := o.BeforeRecord
+	if beforeRecord == nil {
+		beforeRecord = func(store.Message) error { svc.Crash(service.CrashBeforeRecord); return nil }
+	}
 	wh := cfg.Webhooks
 	svc.Go((&webhooks.Worker{Store: st, Log: svc.Log, Now: now, Timeout: wh.Timeout, Concurrency: wh.Concurrency,
-		PerEndpoint: wh.PerEndpoint, Policy: webhooks.Policy{Schedule: wh.Schedule, GiveUpAfter: wh.GiveUpAfter}}).Run)
+		PerEndpoint: wh.PerEndpoint, Lease: wh.Lease, Policy: webhooks.Policy{Schedule: wh.Schedule, GiveUpAfter: wh.GiveUpAfter}}).Run)
 	svc.Go((&sender.Sender{Store: st, Log: svc.Log, PortalURL: cfg.PortalURL, Quiet: cfg.QuietHours, Lease: cfg.SendLease,
-		BeforeRecord: o.BeforeRecord,
+		BeforeRecord: beforeRecord,
 		Providers: map[string]channels.Provider{
 			policy.Email: channels.SMTP{Addr: cfg.SMTPAddr, From: cfg.MailFrom, Now: now},
 			policy.SMS:   &channels.SMSFile{Path: cfg.SMSFile, Now: now},

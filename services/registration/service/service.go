@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,9 +130,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Stream:   events.StreamFunding,
 		Durable:  consumer,
 		Subjects: []string{"livslang.funding.decision.>", events.SubjectReferrals},
+		Types:    slices.Concat(events.FundingDecisionTypes, events.ReferralTypes),
 		Handler: func(ctx context.Context, e events.Envelope) error {
-			if e.Type == events.TypeReferralCreated || e.Type == events.TypeReferralAccepted || e.Type == events.TypeReferralDeclined ||
-				e.Type == events.TypeReferralExpired || e.Type == events.TypeReferralWithdrawn {
+			if slices.Contains(events.ReferralTypes, e.Type) {
 				var r events.Referral
 				if err := e.Decode(&r); err != nil {
 					return err
@@ -161,6 +162,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			Stream:   from.stream,
 			Durable:  durable,
 			Subjects: []string{events.DataRequestAnsweredSubject(from.service)},
+			Types:    []string{events.TypeDataRequestAnswered},
 			Handler: func(ctx context.Context, e events.Envelope) error {
 				var a events.DataRequestAnswered
 				if err := e.Decode(&a); err != nil {

@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -148,8 +149,10 @@ func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		citizen, err = a.Store.GetCitizen(r.Context(), claims.Subject)
 	}
-	if err != nil {
+	if errors.Is(err, pgdb.ErrNotFound) {
 		return fmt.Errorf("%w: no enrolment profile for this citizen yet (PUT /v1/me/profile on registration)", httpapi.ErrUnprocessable)
+	} else if err != nil {
+		return err
 	}
 	if err := a.record(r, citizen.ID, audit.Read, "facts", "", "a caseworker checked what funding the citizen can get for "+course.Code); err != nil {
 		return err

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/idempotency"
+	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decisions"
 	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
@@ -54,21 +58,28 @@ func (req referralRequest) parse() (cpr.Number, uuid.UUID, rules.Date, error) {
 }
 
 // refer validates one referral and makes it.
-func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest) (store.Referral, error) {
+// A key (from Idempotency-Key, or "") makes a repeat of the same request answer the first's referral.
+func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest, key string, hash []byte) (store.Referral, error) {
 	number, courseID, until, err := req.parse()
 	if err != nil {
 		return store.Referral{}, err
 	}
+	// Only a missing row is the caller's mistake; a database that cannot be reached is a 503.
 	course, err := a.Store.GetCourse(r.Context(), courseID)
-	if err != nil {
+	if errors.Is(err, pgdb.ErrNotFound) {
 		return store.Referral{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
+	} else if err != nil {
+		return store.Referral{}, err
 	}
 	citizen, err := a.citizenByCPR(r.Context(), number, claims.Municipality)
-	if err != nil {
+	if errors.Is(err, pgdb.ErrNotFound) {
 		return store.Referral{}, fmt.Errorf("%w: no Livslang profile for a citizen of your municipality with this CPR number", httpapi.ErrUnprocessable)
+	} else if err != nil {
+		return store.Referral{}, err
 	}
 	ref, err := a.Decisions.CreateReferral(r.Context(), decisions.NewReferral{Citizen: citizen, Course: course, Scheme: req.Funding,
-		Reason: req.Reason, ValidUntil: until, Caseworker: claims.Subject, Municipality: claims.Municipality})
+		Reason: req.Reason, ValidUntil: until, Caseworker: claims.Subject, Municipality: claims.Municipality,
+		IdempotencyKey: key, RequestHash: hash})
 	if err != nil {
 		return ref, err
 	}
@@ -77,11 +88,20 @@ func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest) (s
 
 func (a *API) createReferral(w http.ResponseWriter, r *http.Request) error {
 	claims := auth.Caller(r)
+	var key string
+	if r.Header.Get(idempotency.Header) != "" {
+		k, err := idempotency.Key(r)
+		if err != nil {
+			return err
+		}
+		key = k
+	}
 	var req referralRequest
 	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	ref, err := a.refer(r, claims, req)
+	canonical, _ := json.Marshal(req)
+	ref, err := a.refer(r, claims, req, key, idempotency.Hash(r, canonical))
 	if err != nil {
 		return err
 	}
@@ -114,7 +134,7 @@ func (a *API) bulkReferral(w http.ResponseWriter, r *http.Request) error {
 		if n, err := cpr.Parse(c); err == nil {
 			masked = n.Masked()
 		}
-		ref, err := a.refer(r, claims, referralRequest{CPR: c, CourseID: req.CourseID, Funding: req.Funding, Reason: req.Reason, ValidUntil: req.ValidUntil})
+		ref, err := a.refer(r, claims, referralRequest{CPR: c, CourseID: req.CourseID, Funding: req.Funding, Reason: req.Reason, ValidUntil: req.ValidUntil}, "", nil)
 		if err != nil {
 			p := httpapi.ProblemFor(err)
 			results = append(results, result{CPR: masked, Status: p.Status, Detail: p.Detail, Errors: p.Errors})

@@ -151,24 +151,27 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 	return sp.Commit(ctx)
 }
 
-// OnRequested decides an enrolment request once; a redelivered event changes nothing.
+// OnRequested decides an enrolment request once; a redelivered event changes nothing, and neither
+// does a request that arrives after its enrolment's cancellation (events from other instances or
+// redeliveries can overtake it): nothing is reserved for an enrolment that is over.
 func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
-	if en.ReferralID != "" {
-		_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-			if erased, err := s.erased(ctx, tx, en.CitizenID); err != nil || erased {
-				return err
-			}
-			return s.approveReferred(ctx, tx, en)
-		})
-		return err
+	id, err := uuid.Parse(en.EnrolmentID)
+	if err != nil {
+		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
 	}
-	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
 		if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
 			return err
 		}
 		// A request that arrives after the citizen's erasure (registration cancelled it) is not decided.
 		if erased, err := s.erased(ctx, tx, en.CitizenID); err != nil || erased {
 			return err
+		}
+		if ended, err := s.Store.Ended(ctx, tx, id); err != nil || ended {
+			return err
+		}
+		if en.ReferralID != "" {
+			return s.approveReferred(ctx, tx, en)
 		}
 		u, err := s.usage(ctx, tx, en.CitizenID, en.Course.StartsOn)
 		if err != nil {
@@ -212,6 +215,16 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 		return nil // nothing to change, so nothing to record either (most are confirmations)
 	}
 	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		// Under the citizen's lock, like every decision: a request being decided meanwhile either
+		// commits first (and is released here) or sees that the enrolment is over.
+		if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
+			return err
+		}
+		if affectsFunding(e.Type) {
+			if err := s.Store.EndEnrolment(ctx, tx, id, en.Status, en.Version); err != nil {
+				return err
+			}
+		}
 		switch e.Type {
 		case events.TypeEnrolmentCancelled, events.TypeEnrolmentRejected:
 			if err := s.Store.Release(ctx, tx, id); err != nil {
@@ -232,6 +245,19 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 		refID, err := uuid.Parse(en.ReferralID)
 		if err != nil {
 			return fmt.Errorf("%w: referral_id", events.ErrMalformed)
+		}
+		if affectsFunding(e.Type) {
+			// An accepted referral's money moves to its enrolment when funding sees the request;
+			// if the enrolment ended first (the events overtook each other), it goes back now.
+			r, err := s.Store.LockReferral(ctx, tx, refID)
+			if err != nil && !errors.Is(err, pgdb.ErrNotFound) {
+				return err
+			}
+			if err == nil && r.Status == "accepted" {
+				if err := s.Store.ReleaseReservations(ctx, tx, refID); err != nil {
+					return err
+				}
+			}
 		}
 		status := en.Status
 		if e.Type == events.TypeEnrolmentAccepted {

@@ -2,8 +2,10 @@ package decisions
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decide"
 	"livslang.dk/services/funding/internal/rules"
@@ -30,11 +33,16 @@ type NewReferral struct {
 	ValidUntil   rules.Date
 	Caseworker   string
 	Municipality string
+	// IdempotencyKey, when set, makes a repeat of the request (same caseworker, key and RequestHash)
+	// answer the referral the first one made instead of making another.
+	IdempotencyKey string
+	RequestHash    []byte
 }
 
 // CreateReferral checks the funding at once and reserves it: a referral whose funding is not
 // possible is refused with the reasons; otherwise it is stored, open, and announced (registration
-// holds a seat, notification tells the citizen).
+// holds a seat, notification tells the citizen). A repeat with the same idempotency key returns the
+// referral the first request made, as it is now.
 func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Referral, error) {
 	v := &httpapi.ValidationError{}
 	if n.Course.Status == "cancelled" {
@@ -58,6 +66,15 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 		ValidUntil: n.ValidUntil.String(), Reason: n.Reason, Municipality: n.Municipality, CaseworkerID: n.Caseworker,
 		CitizenID: n.Citizen.ID, Course: n.Course, CreatedAt: s.Now().UTC()}
 	err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+		if n.IdempotencyKey != "" {
+			stored, err := idempotency.Claim(ctx, tx, n.Caseworker, n.IdempotencyKey, n.RequestHash)
+			if err != nil {
+				return err
+			}
+			if stored != nil { // a repeat: the referral the first request made
+				return json.Unmarshal(stored.Body, &ref.ID)
+			}
+		}
 		if err := lockCitizen(ctx, tx, n.Citizen.ID); err != nil {
 			return err
 		}
@@ -96,7 +113,17 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 		if holder.Outcome != rules.DecisionApproved {
 			return fmt.Errorf("%w: the budget for %s has no room for this referral", httpapi.ErrUnprocessable, n.Scheme)
 		}
-		return s.Store.InsertReferral(ctx, tx, ref, store.Actor{Role: "caseworker", ID: n.Caseworker})
+		if err := s.Store.InsertReferral(ctx, tx, ref, store.Actor{Role: "caseworker", ID: n.Caseworker}); err != nil {
+			return err
+		}
+		if n.IdempotencyKey == "" {
+			return nil
+		}
+		id, err := json.Marshal(ref.ID)
+		if err != nil {
+			return err
+		}
+		return idempotency.Complete(ctx, tx, n.Caseworker, n.IdempotencyKey, http.StatusCreated, id)
 	})
 	if err != nil {
 		return store.Referral{}, err

@@ -151,6 +151,24 @@ func (s *Store) record(ctx context.Context, tx pgx.Tx, r decide.Record, cause, r
 	return outbox.Enqueue(ctx, tx, env)
 }
 
+// EndEnrolment records that registration reported the enrolment over (status, at version), in tx.
+func (s *Store) EndEnrolment(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID, status string, version int64) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO ended_enrolments (enrolment_id, status, version) VALUES ($1, $2, $3)
+		ON CONFLICT (enrolment_id) DO NOTHING`, enrolmentID, status, version); err != nil {
+		return fmt.Errorf("record ended enrolment: %w", err)
+	}
+	return nil
+}
+
+// Ended reports whether registration has reported the enrolment over.
+func (s *Store) Ended(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) (bool, error) {
+	var ended bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ended_enrolments WHERE enrolment_id = $1)`, enrolmentID).Scan(&ended); err != nil {
+		return false, fmt.Errorf("read ended enrolment: %w", err)
+	}
+	return ended, nil
+}
+
 // Release marks the enrolment's decision released (the enrolment was cancelled or rejected) and
 // returns what it held to its pools and caps.
 func (s *Store) Release(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) error {

@@ -73,6 +73,21 @@ func TestEmailIsMultipartAndBouncesArePermanent(t *testing.T) {
 	}
 }
 
+// A server that hangs up after accepting a mail (before QUIT is answered) has the mail: sending it
+// again would deliver it twice.
+func TestEmailAcceptedBeforeAFailedQuitIsSent(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	srv.HangUpAfterAccepting()
+	smtp := channels.SMTP{Addr: srv.Addr, From: "livslang@herning.dk", Now: func() time.Time { return at }}
+	if _, err := smtp.Send(context.Background(), message("m-1")); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if n := len(srv.To("mette@example.dk")); n != 1 {
+		t.Fatalf("%d mails", n)
+	}
+}
+
 func TestSMSFileAppendsOnceAndRefusesBadNumbers(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "sms", "sms.jsonl")

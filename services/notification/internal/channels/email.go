@@ -108,7 +108,10 @@ func (s SMTP) deliver(ctx context.Context, to string, msg []byte) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return c.Quit()
+	// The server has taken the mail once it answered the end of DATA: a QUIT that fails now (the
+	// server hung up first) must not make the mail be sent again.
+	_ = c.Quit()
+	return nil
 }
 
 // compose builds the mail: headers, then multipart/alternative with text/plain and text/html, both

@@ -96,13 +96,14 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
-// process makes one attempt at m and records the outcome. What happened is recorded even when the
-// sender is stopping meanwhile.
+// process makes one attempt at m and records the outcome. An attempt that has started finishes, and
+// what happened is recorded, even when the sender is stopping meanwhile.
 func (s *Sender) process(ctx context.Context, m store.Message) {
 	log := s.Log.With(zap.String("message_id", m.ID.String()), zap.String("kind", m.Kind), zap.String("channel", m.Channel),
 		zap.Int("attempt", m.Attempts))
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	ctx = context.WithoutCancel(ctx) // what has started finishes; each provider bounds its own send
 	if m.Channel == policy.SMS {
 		if until, quiet := s.Quiet.Until(s.Store.Now()); quiet {
 			note := "quiet hours: held until " + until.In(policy.Copenhagen).Format("2006-01-02 15:04 MST")
@@ -122,14 +123,16 @@ func (s *Sender) process(ctx context.Context, m store.Message) {
 		s.fail(rctx, log, m, "no provider for channel "+m.Channel, true)
 		return
 	}
+	// A send under way finishes even when the sender is stopping: cut off after the server took the
+	// mail, it would be sent again.
 	ref, err := provider.Send(ctx, out)
+	rctx, cancel = context.WithTimeout(ctx, 10*time.Second) // to record what happened
+	defer cancel()
 	switch {
 	case err == nil:
 	case channels.IsPermanent(err):
 		s.fail(rctx, log, m, channels.Redact(err.Error()), true)
 		return
-	case ctx.Err() != nil:
-		return // stopping: the lease brings the message back
 	case m.Attempts >= s.MaxAttempts:
 		s.fail(rctx, log, m, channels.Redact(err.Error()), false)
 		return
@@ -147,17 +150,21 @@ func (s *Sender) process(ctx context.Context, m store.Message) {
 			return
 		}
 	}
-	// The provider has it: record it, retrying a failing database for a while rather than sending again.
-	for attempt := 0; ; attempt++ {
-		err := s.Store.MarkSent(rctx, m, out.Subject, ref)
+	// The provider has it: record it, retrying a failing database for up to half the lease rather
+	// than sending again (no other sender takes the message before its lease ends).
+	recordCtx, cancelRecord := context.WithTimeout(ctx, s.Lease/2)
+	defer cancelRecord()
+	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		err := s.Store.MarkSent(recordCtx, m, out.Subject, ref)
 		if err == nil {
 			break
 		}
-		if attempt == 4 || rctx.Err() != nil {
+		select {
+		case <-recordCtx.Done():
 			log.Error("message sent but not recorded; it is tried again when its lease ends", zap.Error(err))
 			return
+		case <-time.After(wait):
 		}
-		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
 	}
 	log.Info("message sent", zap.String("provider_ref", ref))
 }

@@ -94,10 +94,15 @@ type NewReferral struct {
 }
 
 // CreateReferral refers a client; funding checks and reserves the money at once and refuses (422,
-// the reasons in the problem's errors) when it is not possible.
-func (c *Client) CreateReferral(ctx context.Context, token string, in NewReferral) (Referral, error) {
+// the reasons in the problem's errors) when it is not possible. The idempotency key (if not empty)
+// makes a repeated request answer the referral the first one made.
+func (c *Client) CreateReferral(ctx context.Context, token, key string, in NewReferral) (Referral, error) {
 	var out Referral
-	err := c.do(ctx, request{method: http.MethodPost, url: c.Funding + "/v1/referrals", token: token, body: in}, &out)
+	rq := request{method: http.MethodPost, url: c.Funding + "/v1/referrals", token: token, body: in}
+	if key != "" {
+		rq.header = map[string]string{"Idempotency-Key": key}
+	}
+	err := c.do(ctx, rq, &out)
 	return out, err
 }
 

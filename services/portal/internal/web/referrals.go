@@ -12,6 +12,7 @@ import (
 	"livslang.dk/pkg/cpr"
 	"livslang.dk/services/portal/internal/api"
 	"livslang.dk/services/portal/internal/i18n"
+	"livslang.dk/services/portal/internal/oidc"
 )
 
 // Referrals: a caseworker refers a client (by CPR number) to a run with the municipality's funding;
@@ -226,6 +227,10 @@ func (s *Server) renderRefer(w http.ResponseWriter, r *http.Request, page string
 	}
 	f.Set("cpr", "")
 	f.Set("cprs", "")
+	// The key of this referral: submitting the form twice (or again after an error) refers once.
+	if f.Key = f.Get("idempotency_key"); f.Key == "" {
+		f.Key = oidc.Random(18)
+	}
 	data, _, err := s.referFormData(r, q.Get("course_q"), f.Get("course_id"))
 	if err != nil {
 		return err
@@ -317,8 +322,8 @@ func (s *Server) refer(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.checkReferral(r, f)
 	if !f.Failed() {
-		ref, err := s.API.CreateReferral(r.Context(), s.token(r), api.NewReferral{CPR: number.Digits(), CourseID: f.Get("course_id"),
-			Funding: f.Get("funding"), Reason: f.Get("reason"), ValidUntil: f.Get("valid_until")})
+		ref, err := s.API.CreateReferral(r.Context(), s.token(r), f.Get("idempotency_key"), api.NewReferral{CPR: number.Digits(),
+			CourseID: f.Get("course_id"), Funding: f.Get("funding"), Reason: f.Get("reason"), ValidUntil: f.Get("valid_until")})
 		switch api.StatusOf(err) {
 		case 0:
 			s.flash(r, "success", "flash.referred", number.Masked())

@@ -44,9 +44,9 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 		if erased, err := s.ring.Erased(ctx, tx, r.CitizenID); err != nil || erased {
 			return err // an erased citizen is held nothing; funding withdrew their referrals
 		}
-	}
-	if err != nil {
-		return fmt.Errorf("%w: referral for unknown citizen: %v", events.ErrMalformed, err)
+		return fmt.Errorf("%w: referral for unknown citizen", events.ErrMalformed)
+	} else if err != nil { // e.g. the database cut the connection: retried, not parked
+		return fmt.Errorf("referral's citizen: %w", err)
 	}
 	held, err := s.holdSeat(ctx, tx, courseID)
 	if err != nil {

@@ -1,0 +1,10 @@
+-- Enrolments registration has reported over (cancelled, rejected, completed, withdrawn). Events can
+-- arrive out of order (another instance, a redelivery): a request that arrives after its enrolment's
+-- cancellation must decide nothing and reserve nothing, or the money it reserved would never be
+-- given back.
+CREATE TABLE ended_enrolments (
+    enrolment_id uuid PRIMARY KEY,
+    status       text NOT NULL,
+    version      bigint NOT NULL,
+    ended_at     timestamptz NOT NULL DEFAULT now()
+);
