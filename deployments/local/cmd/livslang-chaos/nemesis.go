@@ -318,7 +318,8 @@ func (n *nemesis) restartNATS(ctx context.Context) error {
 // consumersOf are the durable consumers on each stream.
 var consumersOf = map[string][]string{
 	events.StreamRegistration: {"funding-registration", "notification-registration", "notification-webhooks"},
-	events.StreamFunding:      {"registration-funding-decisions", "notification-referrals"},
+	events.StreamFunding:      {"registration-funding-decisions", "notification-referrals", "registration-funding-data-requests"},
+	events.StreamNotification: {"registration-notification-data-requests"},
 }
 
 // moveLeaders asks a stream's leader and one of its consumers' leader to step down, so another
@@ -329,7 +330,7 @@ func (n *nemesis) moveLeaders() error {
 		return err
 	}
 	defer nc.Close()
-	name := n.pick([]string{events.StreamRegistration, events.StreamFunding})
+	name := n.pick([]string{events.StreamRegistration, events.StreamFunding, events.StreamNotification})
 	consumer := n.pick(consumersOf[name])
 	n.say("nats-leader-move: stream %s and consumer %s step down", name, consumer)
 	for _, subj := range []string{"$JS.API.STREAM.LEADER.STEPDOWN." + name, "$JS.API.CONSUMER.LEADER.STEPDOWN." + name + "." + consumer} {

@@ -133,6 +133,7 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 		"LIVSLANG_ISSUER_URL=" + st.idpURL,
 		"LIVSLANG_SMTP_ADDR=" + st.smtp.addr(),
 		"LIVSLANG_REGISTRATION_PII_KEYS=1:" + randomB64(32),
+		"LIVSLANG_FUNDING_PII_KEYS=1:" + randomB64(32),
 		"LIVSLANG_NOTIFICATION_PII_KEYS=1:" + randomB64(32),
 		"LIVSLANG_CPR_INDEX_KEY=" + randomB64(32),
 		"LIVSLANG_REGISTRATION_SEED_DEMO=true",

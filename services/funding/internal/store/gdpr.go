@@ -272,10 +272,19 @@ func (s *Store) Erase(ctx context.Context, tx pgx.Tx, citizenID string) (events.
 	return report, nil
 }
 
+// endedKept is how long the end of an enrolment is remembered: the streams' maximum age (30 days)
+// with the inbox's margin.
+const endedKept = 45 * 24 * time.Hour
+
 // RetentionSteps are funding's own retention steps (the shared ones come from package retention).
 func (s *Store) RetentionSteps() []retention.Step {
 	return []retention.Step{
 		{Name: "decisions", Run: s.deleteClosedDecisions},
+		// A request can arrive late only while the stream still holds it (30 days).
+		{Name: "ended_enrolments", Run: func(ctx context.Context, now time.Time) (int64, error) {
+			tag, err := s.Pool.Exec(ctx, `DELETE FROM ended_enrolments WHERE ended_at < $1`, now.Add(-endedKept))
+			return tag.RowsAffected(), err
+		}},
 		{Name: "referrals", Run: func(ctx context.Context, now time.Time) (int64, error) {
 			var n int64
 			err := pgdb.Tx(ctx, s.Pool, func(tx pgx.Tx) error {
