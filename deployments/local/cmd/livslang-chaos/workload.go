@@ -199,6 +199,30 @@ func (w *workload) setup(ctx context.Context) error {
 		"owner": chaosMunicipality, "year": refStart.Year(), "name": "chaos", "amount_dkk": referralFee * referralRoom}, nil); err != nil {
 		return err
 	}
+	// funding learns of runs and citizens from registration's events; a caseworker refers to runs
+	// published before, so the workload starts once funding knows them all.
+	var runIDs, subs []string
+	for _, r := range w.runs {
+		runIDs = append(runIDs, r.id)
+	}
+	for _, c := range w.citizens {
+		subs = append(subs, c.sub)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var runs, citizens int
+		if err := w.st.db.QueryRow(ctx, `SELECT (SELECT count(*) FROM funding.courses WHERE id::text = ANY($1)),
+			(SELECT count(*) FROM funding.citizens WHERE id = ANY($2))`, runIDs, subs).Scan(&runs, &citizens); err != nil {
+			return err
+		}
+		if runs == len(runIDs) && citizens == len(subs) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("funding knows %d of %d runs and %d of %d citizens after a minute", runs, len(runIDs), citizens, len(subs))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	// Every institution's enrolment events go to the webhook receiver.
 	for _, in := range w.insts {
 		var ep struct {

@@ -73,24 +73,18 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
-// SendDue sends one batch of due messages, Concurrency at a time, and reports how many it claimed.
+// SendDue sends one batch of due messages at once and reports how many it claimed. It claims no
+// more than it sends at once: a claimed message waiting for a free slot would use up its lease, and
+// another sender could take it and send it too.
 func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	s.defaults()
-	msgs, err := s.Store.Claim(ctx, 4*s.Concurrency, s.Lease)
+	msgs, err := s.Store.Claim(ctx, s.Concurrency, s.Lease)
 	if err != nil {
 		return 0, err
 	}
-	var (
-		wg    sync.WaitGroup
-		slots = make(chan struct{}, s.Concurrency)
-	)
+	var wg sync.WaitGroup
 	for _, m := range msgs {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			s.process(ctx, m)
-		}()
+		wg.Go(func() { s.process(ctx, m) })
 	}
 	wg.Wait()
 	return len(msgs), nil
