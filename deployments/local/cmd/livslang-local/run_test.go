@@ -35,13 +35,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// freePorts returns n distinct free ports: each listener stays open until all are picked, so the
+// kernel cannot hand out one port twice.
+func freePorts(t *testing.T, n int) []int {
+	var ports []int
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // binaries returns a folder with the services and Mailpit built: LIVSLANG_BIN_DIR when make test sets
@@ -77,8 +83,9 @@ func TestLocalStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := map[string]string{"LIVSLANG_DATA_DIR": filepath.Join(data, "d"), "LIVSLANG_BIN_DIR": bin}
-	for _, name := range []string{"PG", "NATS", "PORTAL", "REGISTRATION", "FUNDING", "NOTIFICATION", "IDP", "MAILPIT", "SMTP"} {
-		vars["LIVSLANG_"+name+"_PORT"] = fmt.Sprint(freePort(t))
+	names := []string{"PG", "NATS", "PORTAL", "REGISTRATION", "FUNDING", "NOTIFICATION", "IDP", "MAILPIT", "SMTP"}
+	for i, port := range freePorts(t, len(names)) {
+		vars["LIVSLANG_"+names[i]+"_PORT"] = fmt.Sprint(port)
 	}
 	getenv := func(k string) string { return vars[k] }
 	reg := "http://127.0.0.1:" + vars["LIVSLANG_REGISTRATION_PORT"]
