@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,4 +77,59 @@ func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
 	})
 	lars := f.env.Token(t, auth.Claims{Subject: "lars", Role: auth.RoleCitizen, CPR: "0205841457"})
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/"+ref.ID+"/accept", lars, nil), http.StatusConflict)
+}
+
+// A referral whose held seat the citizen has cancelled cannot be accepted: accepted, it would keep its
+// money with no enrolment ever to release it. A retried referral (same Idempotency-Key) is made once.
+func TestReferralWhoseSeatWasCancelledCannotBeAccepted(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 1)
+	start := time.Now().AddDate(0, 1, 0)
+	course := events.CourseFacts{ID: uuid.NewString(), Code: "AMU 47316", Title: "Lagerstyring", Category: "amu",
+		InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 0, 4).Format(time.DateOnly),
+		HoursPerWeek: 37, FeeDKK: 860, Schemes: []string{"self", "municipality"}}
+	f.pool(t, "municipality", "657", start.Year(), 10_000)
+	courseEvent, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, course.ID, time.Now(),
+		events.CourseUpdated{Course: course, Version: 1})
+	profile, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, "mona", time.Now(),
+		events.ProfileUpdated{CitizenID: "mona", CPRIndex: f.cprIndex("0205841457"), Version: 1, Name: "Mona", Email: "m@example.dk",
+			Facts: facts("grundskole")})
+	f.env.Publish(t, courseEvent, courseEvent.ID)
+	f.env.Publish(t, profile, profile.ID)
+	cw := f.env.Token(t, auth.Claims{Subject: "cw", Role: auth.RoleCaseworker, Municipality: "657"})
+	body := map[string]string{"cpr": "0205841457", "course_id": course.ID, "funding": "municipality", "reason": "Lagerjob",
+		"valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)}
+	var ref struct{ ID string }
+	testenv.Eventually(t, 10*time.Second, "referral created", func() bool {
+		r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, body, "Idempotency-Key", "refer-mona")
+		if r.Status != http.StatusCreated {
+			return false
+		}
+		r.JSON(t, &ref)
+		return true
+	})
+	var again struct{ ID string }
+	r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, body, "Idempotency-Key", "refer-mona")
+	testenv.MustStatus(t, r, http.StatusCreated)
+	if r.JSON(t, &again); again.ID != ref.ID || f.budgets(t, f.admin)[0].ReservedDKK != 860 {
+		t.Fatalf("the repeat answered %s (first %s), reserved %d", again.ID, ref.ID, f.budgets(t, f.admin)[0].ReservedDKK)
+	}
+	// registration held a seat for it, and the citizen cancelled that enrolment.
+	held := uuid.NewString()
+	cancelled, _ := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, held, time.Now(),
+		events.Enrolment{EnrolmentID: held, Version: 2, Status: "cancelled", CitizenID: "mona", Course: course, Cause: "citizen",
+			ReferralID: ref.ID})
+	f.env.Publish(t, cancelled, cancelled.ID)
+	testenv.Eventually(t, 10*time.Second, "funding sees the cancellation", func() bool {
+		var got struct {
+			EnrolmentStatus string `json:"enrolment_status"`
+		}
+		testenv.Do(t, http.MethodGet, f.base+"/v1/referrals/"+ref.ID, cw, nil).JSON(t, &got)
+		return got.EnrolmentStatus == "cancelled"
+	})
+	mona := f.env.Token(t, auth.Claims{Subject: "mona", Role: auth.RoleCitizen, CPR: "0205841457"})
+	r = testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/"+ref.ID+"/accept", mona, nil)
+	if testenv.MustStatus(t, r, http.StatusConflict); !strings.Contains(r.String(), "was cancelled") {
+		t.Fatalf("accept: %s", r)
+	}
 }

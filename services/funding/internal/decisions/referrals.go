@@ -157,6 +157,11 @@ func (s *Service) AnswerReferral(ctx context.Context, a Answer) (store.Referral,
 			if until, _ := rules.ParseDate(r.ValidUntil); until.Before(rules.DateOf(s.Now())) {
 				return fmt.Errorf("%w: the referral was valid until %s", httpapi.ErrConflict, r.ValidUntil)
 			}
+			// An accepted referral keeps its money until its enrolment ends; one whose seat is already
+			// gone would keep it for good. (If the end is still on its way, it gives the money back.)
+			if slices.Contains([]string{"cancelled", "rejected", "withdrawn", "completed"}, r.EnrolmentStatus) {
+				return fmt.Errorf("%w: the seat held for this referral was %s", httpapi.ErrConflict, r.EnrolmentStatus)
+			}
 			return s.Store.SetReferralStatus(ctx, tx, &r, "accepted", a.Actor, a.Reason)
 		case a.Action == "decline" && r.Status == "open",
 			a.Action == "withdraw" && (r.Status == "open" || (r.Status == "accepted" && r.EnrolmentStatus != "confirmed" &&
