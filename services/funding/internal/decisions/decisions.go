@@ -48,7 +48,7 @@ func (s *Service) usage(ctx context.Context, q querier, citizenID, startsOn stri
 	if u.OmstillingsfondenUsedDKK, err = s.Store.Usage(ctx, q, citizenID, rules.SchemeOmstillingsfonden, year); err != nil {
 		return u, err
 	}
-	if u.KompetencefondUsedDKK, err = s.Store.Usage(ctx, q, citizenID, rules.SchemeKompetencefond, "12m"); err != nil {
+	if u.KompetencefondUsedDKK, err = s.Store.RollingUsage(ctx, q, citizenID, rules.SchemeKompetencefond, startsOn); err != nil {
 		return u, err
 	}
 	if u.SVUWeeksUsed, err = s.Store.SVUWeeksUsed(ctx, q, citizenID); err != nil {
@@ -131,7 +131,7 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 		}
 		for _, c := range r.Plan.Caps {
 			if err := s.Store.ReserveCap(ctx, sp, store.Reservation{DecisionID: r.ID, EnrolmentID: r.EnrolmentID,
-				Scheme: c.Scheme, CitizenID: r.CitizenID, Period: c.Period, LimitDKK: c.LimitDKK, AmountDKK: c.AmountDKK}); err != nil {
+				Scheme: c.Scheme, CitizenID: r.CitizenID, Period: c.Period, StartsOn: c.StartsOn, LimitDKK: c.LimitDKK, AmountDKK: c.AmountDKK}); err != nil {
 				return err
 			}
 		}

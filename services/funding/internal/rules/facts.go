@@ -84,7 +84,7 @@ type Usage struct {
 	// citizen in the calendar year the course starts, for other enrolments.
 	OmstillingsfondenUsedDKK int64
 	// KompetencefondUsedDKK is what Den Kommunale Kompetencefond has paid or reserved for the
-	// citizen in the 12 months before the course starts, for other enrolments.
+	// citizen for other enrolments in the 12 months in a row, including the course's start, that hold the most.
 	KompetencefondUsedDKK int64
 }
 

@@ -133,7 +133,7 @@ func TestPlanFeeOnlyPreferenceGetsAllowance(t *testing.T) {
 	checkPlan(t, dec.Plan, Plan{
 		FeeScheme: SchemeKompetencefond, FeeCoveredDKK: 8000, EmployerPaysDKK: 2000,
 		AllowanceScheme: SchemeSVU, WeeklyAllowanceDKK: 2919, AllowanceTotalDKK: 16 * 2919, EmployerRefundDKK: 16 * 2919,
-		Caps: []CapNeed{{Scheme: SchemeKompetencefond, Period: "12m", AmountDKK: 8000, LimitDKK: 30000}},
+		Caps: []CapNeed{{Scheme: SchemeKompetencefond, Period: PeriodRolling12m, AmountDKK: 8000, LimitDKK: 30000, StartsOn: f.Course.StartsOn.String()}},
 	})
 	// The municipality is never added: it needs review.
 	m := Decide(SchemeVEU, veuFacts(func(f *Facts) { f.Course.Schemes = []string{SchemeVEU, SchemeMunicipality} }), DefaultRates())

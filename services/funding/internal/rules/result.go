@@ -52,13 +52,18 @@ type BudgetNeed struct {
 	AmountDKK int64  `json:"amount_dkk"`
 }
 
+// PeriodRolling12m is the period of a cap on any 12 months in a row (Den Kommunale Kompetencefond).
+const PeriodRolling12m = "12m"
+
 // CapNeed is room a decision needs under a per-citizen cap: AmountDKK of LimitDKK for the period
-// ("2027" for a calendar year, "12m" for the 12 months before the start).
+// ("2027" for a calendar year; PeriodRolling12m for every 12 months in a row that include StartsOn,
+// the course's first day).
 type CapNeed struct {
 	Scheme    string `json:"scheme"`
 	Period    string `json:"period"`
 	AmountDKK int64  `json:"amount_dkk"`
 	LimitDKK  int64  `json:"limit_dkk"`
+	StartsOn  string `json:"starts_on,omitempty"` // a rolling period's course start
 }
 
 // SchemeOutcome is the result of checking one scheme.

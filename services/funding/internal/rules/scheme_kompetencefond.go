@@ -21,7 +21,8 @@ func evaluateKompetencefond(f Facts, p *paramLog) SchemeResult {
 		calc.rule(p.r),
 	}
 	res := result(SchemeKompetencefond, rules, Amounts{FeeCoveredDKK: calc.covered, EmployerPaysDKK: calc.fee - calc.covered})
-	return res.withCap(CapNeed{Scheme: SchemeKompetencefond, Period: "12m", AmountDKK: calc.covered, LimitDKK: calc.limit})
+	return res.withCap(CapNeed{Scheme: SchemeKompetencefond, Period: PeriodRolling12m, AmountDKK: calc.covered,
+		LimitDKK: calc.limit, StartsOn: c.StartsOn.String()})
 }
 
 // kompetencefondEmployee: only staff of a municipality on a KL agreement.
@@ -83,7 +84,7 @@ type kompetencefondCalc struct {
 	percent            int64
 	percentUse, capUse ParameterUse
 	limit              int64 // cap per 12 months
-	used               int64 // already used in the 12 months before, other enrolments
+	used               int64 // already used by other enrolments in the 12 months in a row, including the start, that use the most
 	left               int64 // limit − used, never negative
 	fee                int64
 	share              int64 // round(fee × percent / 100)
@@ -123,9 +124,9 @@ func (calc kompetencefondCalc) rule(r Rates) RuleResult {
 	}
 	paramFacts(facts, "percent", calc.percentUse)
 	paramFacts(facts, "cap", calc.capUse)
-	en := fmt.Sprintf("The fund pays %d %% of the cost, at most %s per employee in 12 months%s. In the 12 months before the course it already pays %s for you, so %s is left.",
+	en := fmt.Sprintf("The fund pays %d %% of the cost, at most %s per employee in 12 months%s. In the 12 months around the course's start it already pays up to %s for you, so %s is left.",
 		calc.percent, krEN(calc.limit), provisionalEN(calc.capUse), krEN(calc.used), krEN(calc.left))
-	da := fmt.Sprintf("Fonden betaler %d %% af udgiften, højst %s pr. medarbejder på 12 måneder%s. I de 12 måneder før kurset betaler den allerede %s for dig, så der er %s tilbage.",
+	da := fmt.Sprintf("Fonden betaler %d %% af udgiften, højst %s pr. medarbejder på 12 måneder%s. I 12 måneder omkring kursets start betaler den allerede op til %s for dig, så der er %s tilbage.",
 		calc.percent, krDA(calc.limit), provisionalDA(calc.capUse), krDA(calc.used), krDA(calc.left))
 	if calc.left == 0 {
 		return rule(SchemeKompetencefond, "cap", OutcomeNotMet, kompetencefondRef, text{
@@ -152,7 +153,7 @@ func kompetencefondInfo(c catalogueDay) SchemeInfo {
 	months := c.n(ParamKompetencefondMonthsBefore)
 	return SchemeInfo{
 		Code: SchemeKompetencefond, NameEN: "Den Kommunale Kompetencefond (the municipal competence fund)", NameDA: "Den Kommunale Kompetencefond", Pays: PaysFee,
-		PerCitizenCap: true, CapPeriod: "12m",
+		PerCitizenCap: true, CapPeriod: PeriodRolling12m,
 		DecidedBy: "Den Kommunale Kompetencefond", Reference: kompetencefondRef,
 		DescriptionEN: "For staff of a municipality on a KL agreement: the fund pays " + pct + " % of the course cost, up to " + capEN + " per employee in 12 months; the workplace pays the rest. Apply before the start.",
 		DescriptionDA: "For ansatte i en kommune på en KL-overenskomst: fonden betaler " + pct + " % af kursusudgiften, op til " + capDA + " pr. medarbejder på 12 måneder; arbejdspladsen betaler resten. Der søges før start.",

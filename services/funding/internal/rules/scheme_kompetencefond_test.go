@@ -49,7 +49,7 @@ func TestKompetencefondShareAndCap(t *testing.T) {
 				checkRule(t, SchemeKompetencefond, "kompetencefond.cap", f, OutcomeNotMet)
 				return
 			}
-			if want := (CapNeed{Scheme: SchemeKompetencefond, Period: "12m", AmountDKK: tt.covered, LimitDKK: 30000}); res.CitizenCap == nil || *res.CitizenCap != want {
+			if want := (CapNeed{Scheme: SchemeKompetencefond, Period: PeriodRolling12m, AmountDKK: tt.covered, LimitDKK: 30000, StartsOn: f.Course.StartsOn.String()}); res.CitizenCap == nil || *res.CitizenCap != want {
 				t.Errorf("CitizenCap = %+v, want %+v", res.CitizenCap, want)
 			}
 			if res.Budget != nil {

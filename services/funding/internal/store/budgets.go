@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/funding/internal/rules"
 )
 
 // Pool is a budget pool: a scheme's money for one owner (municipality or institution) and year.
@@ -91,6 +92,7 @@ type Reservation struct {
 	// A cap reservation names the citizen and the cap's period and limit.
 	CitizenID string
 	Period    string
+	StartsOn  string // the course's first day, for a rolling period
 	LimitDKK  int64
 	AmountDKK int64
 }
@@ -122,8 +124,12 @@ func (s *Store) ReservePool(ctx context.Context, tx pgx.Tx, r Reservation) error
 }
 
 // ReserveCap holds room under a citizen's cap (per period) for the decision, in tx; going over the
-// limit is ErrNoBudget.
+// limit is ErrNoBudget. A rolling period is counted from the reservations; the caller holds the
+// citizen's lock.
 func (s *Store) ReserveCap(ctx context.Context, tx pgx.Tx, r Reservation) error {
+	if r.Period == rules.PeriodRolling12m {
+		return s.reserveRolling(ctx, tx, r)
+	}
 	tag, err := tx.Exec(ctx, `INSERT INTO citizen_usage (citizen_id, scheme, period, used_dkk, limit_dkk)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (citizen_id, scheme, period) DO UPDATE SET used_dkk = citizen_usage.used_dkk + EXCLUDED.used_dkk
@@ -140,6 +146,50 @@ func (s *Store) ReserveCap(ctx context.Context, tx pgx.Tx, r Reservation) error 
 		return fmt.Errorf("record reservation: %w", err)
 	}
 	return nil
+}
+
+// reserveRolling holds room under a cap on any 12 months in a row: with the reservation, no 12
+// months that include the course's start may hold more than the limit.
+func (s *Store) reserveRolling(ctx context.Context, tx pgx.Tx, r Reservation) error {
+	if r.StartsOn == "" {
+		return fmt.Errorf("reserve %s cap: the course's start is not known", r.Scheme)
+	}
+	used, err := s.RollingUsage(ctx, tx, r.CitizenID, r.Scheme, r.StartsOn)
+	if err != nil {
+		return err
+	}
+	if used+r.AmountDKK > r.LimitDKK {
+		return fmt.Errorf("%w: %s cap of %d kr. in 12 months (%d kr. used around %s)", ErrNoBudget, r.Scheme, r.LimitDKK, used, r.StartsOn)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO reservations (id, decision_id, enrolment_id, citizen_id, scheme, period, starts_on, amount_dkk)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, uuid.New(), r.DecisionID, r.EnrolmentID, r.CitizenID, r.Scheme, r.Period, r.StartsOn, r.AmountDKK)
+	if err != nil {
+		return fmt.Errorf("record reservation: %w", err)
+	}
+	return nil
+}
+
+// RollingUsage is the most the citizen's reservations under a scheme's rolling 12-month cap hold
+// in any 12 months in a row that include startsOn (a date). Such a period holds most when it begins
+// on the first day of a held course or on startsOn, so those are the periods counted. A reservation
+// whose course start is not known counts in every period.
+func (s *Store) RollingUsage(ctx context.Context, q querier, citizenID, scheme, startsOn string) (int64, error) {
+	rows, err := q.Query(ctx, `WITH held AS (
+			SELECT coalesce(starts_on, $3::date) AS d, CASE WHEN status = 'reserved' THEN amount_dkk ELSE paid_dkk END AS amount
+			FROM reservations
+			WHERE citizen_id = $1 AND scheme = $2 AND period = '12m' AND status IN ('reserved', 'paid')
+			AND coalesce(starts_on, $3::date) > $3::date - interval '12 months'
+			AND coalesce(starts_on, $3::date) < $3::date + interval '12 months')
+		SELECT coalesce(max((SELECT sum(h.amount) FROM held h WHERE h.d >= p.d AND h.d < p.d + interval '12 months')), 0)::bigint
+		FROM (SELECT d FROM held WHERE d <= $3::date UNION SELECT $3::date) p`, citizenID, scheme, startsOn)
+	if err != nil {
+		return 0, fmt.Errorf("rolling usage: %w", err)
+	}
+	used, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("rolling usage: %w", err)
+	}
+	return used, nil
 }
 
 // ReleaseReservations returns everything the enrolment's decision holds to its pools and caps.
@@ -165,9 +215,11 @@ func (s *Store) ReleaseReservations(ctx context.Context, tx pgx.Tx, enrolmentID 
 		return fmt.Errorf("release reservations: %w", err)
 	}
 	for _, h := range list {
-		if h.pool != nil {
+		switch {
+		case h.pool != nil:
 			_, err = tx.Exec(ctx, `UPDATE budget_pools SET reserved_dkk = reserved_dkk - $2 WHERE id = $1`, *h.pool, h.amountDKK)
-		} else {
+		case *h.period == rules.PeriodRolling12m: // counted from the reservations
+		default:
 			_, err = tx.Exec(ctx, `UPDATE citizen_usage SET used_dkk = used_dkk - $4
 				WHERE citizen_id = $1 AND scheme = $2 AND period = $3`, *h.citizen, h.scheme, *h.period, h.amountDKK)
 		}
@@ -205,10 +257,12 @@ func (s *Store) PayReservations(ctx context.Context, tx pgx.Tx, enrolmentID uuid
 	}
 	for _, h := range list {
 		paid := int64(float64(h.amount)*share + 0.5)
-		if h.pool != nil {
+		switch {
+		case h.pool != nil:
 			_, err = tx.Exec(ctx, `UPDATE budget_pools SET reserved_dkk = reserved_dkk - $2, paid_dkk = paid_dkk + $3 WHERE id = $1`,
 				*h.pool, h.amount, paid)
-		} else {
+		case *h.period == rules.PeriodRolling12m: // counted from the reservations
+		default:
 			_, err = tx.Exec(ctx, `UPDATE citizen_usage SET used_dkk = used_dkk - $4
 				WHERE citizen_id = $1 AND scheme = $2 AND period = $3`, *h.citizen, h.scheme, *h.period, h.amount-paid)
 		}
