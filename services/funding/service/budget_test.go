@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,8 +118,9 @@ func TestPoolIsNeverOverspentAcrossInstances(t *testing.T) {
 		t.Fatalf("approved %d, rejected %d; want 100 and 400", approved, len(rejected))
 	}
 	var d events.FundingDecided
-	if err := rejected[0].Decode(&d); err != nil || len(d.Summary.Reasons) == 0 {
-		t.Fatalf("a rejection for want of money must say so: %+v", d)
+	if err := rejected[0].Decode(&d); err != nil || len(d.Summary.Reasons) == 0 ||
+		!strings.Contains(strings.Join(d.Summary.ReasonsDA, " "), "budgettet for Omstillingsfonden") {
+		t.Fatalf("a rejection for want of money must say so, in Danish too: %+v", d.Summary)
 	}
 	pools := f.budgets(t, f.admin)
 	if len(pools) != 1 || pools[0].ReservedDKK != 800_000 || pools[0].RemainingDKK != 0 {

@@ -122,7 +122,8 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 	err = func() error {
 		for _, b := range r.Plan.Budgets {
 			if b.Owner == "" {
-				return fmt.Errorf("%w: no pool owner known for %s", store.ErrNoBudget, b.Scheme)
+				nameEN, nameDA := rules.SchemeNames(b.Scheme)
+				return &store.NoRoom{EN: "no budget is known for " + nameEN, DA: "der kendes intet budget for " + nameDA}
 			}
 			if err := s.Store.ReservePool(ctx, sp, store.Reservation{DecisionID: r.ID, EnrolmentID: r.EnrolmentID,
 				Scheme: b.Scheme, Owner: b.Owner, Year: b.Year, AmountDKK: b.AmountDKK}); err != nil {
@@ -141,7 +142,11 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 		if rbErr := sp.Rollback(ctx); rbErr != nil {
 			return fmt.Errorf("rollback savepoint: %w", rbErr)
 		}
-		r.NoBudget(r.Scheme, err.Error(), err.Error())
+		var room *store.NoRoom
+		if !errors.As(err, &room) {
+			room = &store.NoRoom{EN: err.Error(), DA: err.Error()}
+		}
+		r.NoBudget(r.Scheme, room.EN, room.DA)
 		return nil
 	}
 	if err != nil {

@@ -96,7 +96,7 @@ func ruleInfo(scheme, name, ref, en, da string) RuleInfo {
 
 // offeredInfo describes the offered_on_run rule every scheme has.
 func offeredInfo(scheme string) RuleInfo {
-	enName, daName := schemeNames(scheme)
+	enName, daName := SchemeNames(scheme)
 	noteEN, noteDA := offeredNote(scheme)
 	return ruleInfo(scheme, "offered_on_run", "Holdets udbud: de finansieringsformer, uddannelsesstedet har angivet for holdet",
 		fmt.Sprintf("The course run must list %s as a way to fund it.", enName)+noteEN,

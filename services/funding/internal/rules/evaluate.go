@@ -142,7 +142,7 @@ func eligibleOnly(results []SchemeResult) []SchemeResult {
 // offeredRule checks that the course run lists the scheme; every scheme checks this first.
 func offeredRule(scheme string, c Course) RuleResult {
 	const ref = "Holdets udbud: de finansieringsformer, uddannelsesstedet har angivet for holdet"
-	enName, daName := schemeNames(scheme)
+	enName, daName := SchemeNames(scheme)
 	facts := map[string]any{"scheme": scheme, "schemes_on_run": slices.Clone(c.Schemes)}
 	if c.Offers(scheme) {
 		noteEN, noteDA := offeredNote(scheme)
@@ -170,8 +170,8 @@ func offeredNote(scheme string) (en, da string) {
 	return "", ""
 }
 
-// schemeNames returns a scheme's name for English and Danish text.
-func schemeNames(scheme string) (en, da string) {
+// SchemeNames returns a scheme's name for English and Danish text.
+func SchemeNames(scheme string) (en, da string) {
 	switch scheme {
 	case SchemeSelf:
 		return "paying yourself", "egenbetaling"

@@ -74,3 +74,6 @@ func dateFact(d Date) string {
 	}
 	return d.String()
 }
+
+// Kroner formats kroner for English and Danish text: 4700 → "DKK 4,700", "4.700 kr.".
+func Kroner(n int64) (en, da string) { return krEN(n), krDA(n) }

@@ -179,7 +179,7 @@ func (p Plan) explain(fee int64) (en, da string) {
 		d = append(d, fmt.Sprintf("Du betaler desuden et depositum på %s, som du får tilbage.", krDA(p.DepositDKK)))
 	}
 	if p.AllowanceScheme != "" {
-		nEN, nDA := schemeNames(p.AllowanceScheme)
+		nEN, nDA := SchemeNames(p.AllowanceScheme)
 		e = append(e, fmt.Sprintf("%s pays an allowance of %s a week, %s in total.", capitalise(nEN), krEN(p.WeeklyAllowanceDKK), krEN(p.AllowanceTotalDKK)))
 		d = append(d, fmt.Sprintf("%s giver en ydelse på %s om ugen, %s i alt.", capitalise(nDA), krDA(p.WeeklyAllowanceDKK), krDA(p.AllowanceTotalDKK)))
 		if p.EmployerRefundDKK > 0 {
@@ -188,12 +188,12 @@ func (p Plan) explain(fee int64) (en, da string) {
 		}
 	}
 	for _, b := range p.Budgets {
-		nEN, nDA := schemeNames(b.Scheme)
+		nEN, nDA := SchemeNames(b.Scheme)
 		e = append(e, fmt.Sprintf("Before approval, %s must be reserved in the budget for %s held by %s for %d.", krEN(b.AmountDKK), nEN, ownerEN(b.Owner), b.Year))
 		d = append(d, fmt.Sprintf("Før godkendelse skal %s reserveres i budgettet for %s hos %s for %d.", krDA(b.AmountDKK), nDA, ownerDA(b.Owner), b.Year))
 	}
 	for _, c := range p.Caps {
-		nEN, nDA := schemeNames(c.Scheme)
+		nEN, nDA := SchemeNames(c.Scheme)
 		e = append(e, fmt.Sprintf("%s counts towards your limit of %s from %s (period %s).", krEN(c.AmountDKK), krEN(c.LimitDKK), nEN, c.Period))
 		d = append(d, fmt.Sprintf("%s tæller med i din grænse på %s fra %s (periode %s).", krDA(c.AmountDKK), krDA(c.LimitDKK), nDA, c.Period))
 	}
@@ -208,7 +208,7 @@ func payerNames(scheme string) (en, da string) {
 	case SchemeMunicipality:
 		return "the municipality", "kommunen"
 	}
-	return schemeNames(scheme)
+	return SchemeNames(scheme)
 }
 
 func ownerEN(owner string) string {

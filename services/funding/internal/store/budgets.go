@@ -29,6 +29,22 @@ type Pool struct {
 // ErrNoBudget is a reservation the pool or the citizen's cap has no room for.
 var ErrNoBudget = errors.New("no budget left")
 
+// NoRoom is ErrNoBudget with what had no room, said in English and Danish for the decision's reason.
+type NoRoom struct{ EN, DA string }
+
+func (e *NoRoom) Error() string        { return ErrNoBudget.Error() + ": " + e.EN }
+func (e *NoRoom) Is(target error) bool { return target == ErrNoBudget }
+
+// noRoomInPool is a pool without room for amount (or no pool at all).
+func noRoomInPool(scheme string, year int, amount int64) *NoRoom {
+	nameEN, nameDA := rules.SchemeNames(scheme)
+	kEN, kDA := rules.Kroner(amount)
+	return &NoRoom{
+		EN: fmt.Sprintf("the budget of %s for %d has no room for %s", nameEN, year, kEN),
+		DA: fmt.Sprintf("budgettet for %s i %d har ikke plads til %s", nameDA, year, kDA),
+	}
+}
+
 // CreatePool adds a pool, or leaves an existing one for the same scheme, owner and year unchanged.
 func (s *Store) CreatePool(ctx context.Context, p Pool) (Pool, error) {
 	if p.ID == uuid.Nil {
@@ -111,7 +127,7 @@ func (s *Store) ReservePool(ctx context.Context, tx pgx.Tx, r Reservation) error
 		WHERE scheme = $1 AND owner = $2 AND year = $3 AND reserved_dkk + paid_dkk + $4 <= amount_dkk
 		RETURNING id`, r.Scheme, r.Owner, r.Year, r.AmountDKK).Scan(&poolID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%w: %s pool of %s for %d", ErrNoBudget, r.Scheme, r.Owner, r.Year)
+		return noRoomInPool(r.Scheme, r.Year, r.AmountDKK)
 	} else if err != nil {
 		return fmt.Errorf("reserve pool: %w", err)
 	}
@@ -136,7 +152,12 @@ func (s *Store) ReserveCap(ctx context.Context, tx pgx.Tx, r Reservation) error 
 		WHERE citizen_usage.used_dkk + EXCLUDED.used_dkk <= citizen_usage.limit_dkk`,
 		r.CitizenID, r.Scheme, r.Period, r.AmountDKK, r.LimitDKK)
 	if isCheckViolation(err) || (err == nil && tag.RowsAffected() == 0) {
-		return fmt.Errorf("%w: %s cap of %d kr. for %s", ErrNoBudget, r.Scheme, r.LimitDKK, r.Period)
+		nameEN, nameDA := rules.SchemeNames(r.Scheme)
+		limitEN, limitDA := rules.Kroner(r.LimitDKK)
+		return &NoRoom{
+			EN: fmt.Sprintf("your cap of %s a year under %s has no room left in %s", limitEN, nameEN, r.Period),
+			DA: fmt.Sprintf("dit loft på %s om året under %s har ikke mere plads i %s", limitDA, nameDA, r.Period),
+		}
 	} else if err != nil {
 		return fmt.Errorf("reserve cap: %w", err)
 	}
@@ -159,7 +180,13 @@ func (s *Store) reserveRolling(ctx context.Context, tx pgx.Tx, r Reservation) er
 		return err
 	}
 	if used+r.AmountDKK > r.LimitDKK {
-		return fmt.Errorf("%w: %s cap of %d kr. in 12 months (%d kr. used around %s)", ErrNoBudget, r.Scheme, r.LimitDKK, used, r.StartsOn)
+		nameEN, nameDA := rules.SchemeNames(r.Scheme)
+		limitEN, limitDA := rules.Kroner(r.LimitDKK)
+		usedEN, usedDA := rules.Kroner(used)
+		return &NoRoom{
+			EN: fmt.Sprintf("your cap of %s in 12 months under %s: %s is already used in 12 months around %s", limitEN, nameEN, usedEN, r.StartsOn),
+			DA: fmt.Sprintf("dit loft på %s pr. 12 måneder under %s: der er allerede brugt %s i 12 måneder omkring %s", limitDA, nameDA, usedDA, r.StartsOn),
+		}
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO reservations (id, decision_id, enrolment_id, citizen_id, scheme, period, starts_on, amount_dkk)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, uuid.New(), r.DecisionID, r.EnrolmentID, r.CitizenID, r.Scheme, r.Period, r.StartsOn, r.AmountDKK)
