@@ -23,18 +23,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // schema gives a test funding's real schema (its migrations create the audit log like every service's).
 func schema(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	ctx := context.Background()
-	urls := pgtest.NewDatabase(t, "funding")
-	pool, err := pgdb.Connect(ctx, urls["funding"], 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pgdb.Migrate(ctx, pool, os.DirFS("../../migrations"), "funding"); err != nil {
-		t.Fatal(err)
-	}
-	return pool
+	return pgtest.Schema(t, "funding", os.DirFS("../../migrations"), 4)
 }
 
 // The service's own role can append to the audit log, but not change, delete or truncate it; only the

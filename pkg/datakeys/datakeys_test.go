@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"livslang.dk/pkg/datakeys"
-	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/pgtest"
 	"livslang.dk/pkg/pii"
 )
@@ -23,18 +22,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // schema gives a test notification's real schema (its migrations create citizen_keys like every service's).
 func schema(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	ctx := context.Background()
-	urls := pgtest.NewDatabase(t, "notification")
-	pool, err := pgdb.Connect(ctx, urls["notification"], 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pgdb.Migrate(ctx, pool, os.DirFS("../../migrations"), "notification"); err != nil {
-		t.Fatal(err)
-	}
-	return pool
+	return pgtest.Schema(t, "notification", os.DirFS("../../migrations"), 8)
 }
 
 func rawKey() string {

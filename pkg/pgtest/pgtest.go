@@ -7,13 +7,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"livslang.dk/pkg/pgcluster"
+	"livslang.dk/pkg/pgdb"
 )
 
 // adminURL is the superuser URL of the cluster's postgres database, set by Main.
@@ -88,6 +91,23 @@ func NewDatabase(t testing.TB, services ...string) map[string]string {
 		t.Fatalf("pgtest: %v", err)
 	}
 	return urls
+}
+
+// Schema gives a test a new database with one service's schema, migrated with the service's files
+// (its folder in migrations), and a pool of maxConns connections as the service's role, closed in
+// t.Cleanup.
+func Schema(t testing.TB, service string, migrations fs.FS, maxConns int32) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := pgdb.Connect(ctx, NewDatabase(t, service)[service], maxConns)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	if _, err := pgdb.Migrate(ctx, pool, migrations, service); err != nil {
+		t.Fatalf("pgtest: migrate %s: %v", service, err)
+	}
+	return pool
 }
 
 func randomHex() string {

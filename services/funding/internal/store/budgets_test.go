@@ -8,10 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"livslang.dk/migrations"
-	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/pgtest"
 	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
@@ -19,27 +17,13 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-func fundingDB(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	ctx := context.Background()
-	pool, err := pgdb.Connect(ctx, pgtest.NewDatabase(t, "funding")["funding"], 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pgdb.Migrate(ctx, pool, migrations.FS, "funding"); err != nil {
-		t.Fatal(err)
-	}
-	return pool
-}
-
 // Den Kommunale Kompetencefond pays at most 30,000 kr. per employee in any 12 months in a row: the
 // room comes back for a course more than 12 months after the others, a course cannot squeeze in
 // between two that already fill a 12-month period, and a cancellation gives its room back.
 func TestRollingCapCountsEveryTwelveMonthPeriod(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := fundingDB(t)
+	pool := pgtest.Schema(t, "funding", migrations.FS, 4)
 	st := &store.Store{Pool: pool}
 	reserve := func(startsOn string, amount int64) (uuid.UUID, error) {
 		id := uuid.New()
