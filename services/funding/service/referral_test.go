@@ -21,20 +21,7 @@ import (
 // A referral nobody answers expires after its last day: the money goes back and everyone is told.
 func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
 	t.Parallel()
-	f, _ := startFunding(t, 1)
-	start := time.Now().AddDate(0, 1, 0)
-	course := events.CourseFacts{ID: uuid.NewString(), Code: "AMU 47316", Title: "Lagerstyring", Category: "amu",
-		InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 0, 4).Format(time.DateOnly),
-		HoursPerWeek: 37, FeeDKK: 860, Schemes: []string{"self", "municipality"}}
-	f.pool(t, "municipality", "657", start.Year(), 10_000)
-	courseEvent, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, course.ID, time.Now(),
-		events.CourseUpdated{Course: course, Version: 1})
-	profile, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, "lars", time.Now(),
-		events.ProfileUpdated{CitizenID: "lars", CPRIndex: f.cprIndex("0205841457"), Version: 1, Name: "Lars", Email: "l@example.dk",
-			Facts: facts("grundskole")})
-	f.env.Publish(t, courseEvent, courseEvent.ID)
-	f.env.Publish(t, profile, profile.ID)
-	cw := f.env.Token(t, auth.Claims{Subject: "cw", Role: auth.RoleCaseworker, Municipality: "657"})
+	f, course, cw := referralSetup(t, "lars")
 	var ref struct{ ID, Status string }
 	testenv.Eventually(t, 10*time.Second, "referral created", func() bool {
 		r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, map[string]string{"cpr": "0205841457", "course_id": course.ID,
@@ -83,20 +70,7 @@ func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
 // money with no enrolment ever to release it. A retried referral (same Idempotency-Key) is made once.
 func TestReferralWhoseSeatWasCancelledCannotBeAccepted(t *testing.T) {
 	t.Parallel()
-	f, _ := startFunding(t, 1)
-	start := time.Now().AddDate(0, 1, 0)
-	course := events.CourseFacts{ID: uuid.NewString(), Code: "AMU 47316", Title: "Lagerstyring", Category: "amu",
-		InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 0, 4).Format(time.DateOnly),
-		HoursPerWeek: 37, FeeDKK: 860, Schemes: []string{"self", "municipality"}}
-	f.pool(t, "municipality", "657", start.Year(), 10_000)
-	courseEvent, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, course.ID, time.Now(),
-		events.CourseUpdated{Course: course, Version: 1})
-	profile, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, "mona", time.Now(),
-		events.ProfileUpdated{CitizenID: "mona", CPRIndex: f.cprIndex("0205841457"), Version: 1, Name: "Mona", Email: "m@example.dk",
-			Facts: facts("grundskole")})
-	f.env.Publish(t, courseEvent, courseEvent.ID)
-	f.env.Publish(t, profile, profile.ID)
-	cw := f.env.Token(t, auth.Claims{Subject: "cw", Role: auth.RoleCaseworker, Municipality: "657"})
+	f, course, cw := referralSetup(t, "mona")
 	body := map[string]string{"cpr": "0205841457", "course_id": course.ID, "funding": "municipality", "reason": "Lagerjob",
 		"valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)}
 	var ref struct{ ID string }
@@ -132,4 +106,25 @@ func TestReferralWhoseSeatWasCancelledCannotBeAccepted(t *testing.T) {
 	if testenv.MustStatus(t, r, http.StatusConflict); !strings.Contains(r.String(), "was cancelled") {
 		t.Fatalf("accept: %s", r)
 	}
+}
+
+// referralSetup starts funding with an AMU run a month ahead, Herning's municipal pool of 10,000 kr.
+// for its year, and the citizen (CPR 0205841457) known from registration's events; it returns the
+// run and a caseworker's token.
+func referralSetup(t *testing.T, citizen string) (fundingEnv, events.CourseFacts, string) {
+	t.Helper()
+	f, _ := startFunding(t, 1)
+	start := time.Now().AddDate(0, 1, 0)
+	course := events.CourseFacts{ID: uuid.NewString(), Code: "AMU 47316", Title: "Lagerstyring", Category: "amu",
+		InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 0, 4).Format(time.DateOnly),
+		HoursPerWeek: 37, FeeDKK: 860, Schemes: []string{"self", "municipality"}}
+	f.pool(t, "municipality", "657", start.Year(), 10_000)
+	courseEvent, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, course.ID, time.Now(),
+		events.CourseUpdated{Course: course, Version: 1})
+	profile, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, citizen, time.Now(),
+		events.ProfileUpdated{CitizenID: citizen, CPRIndex: f.cprIndex("0205841457"), Version: 1, Name: citizen, Email: citizen + "@example.dk",
+			Facts: facts("grundskole")})
+	f.env.Publish(t, courseEvent, courseEvent.ID)
+	f.env.Publish(t, profile, profile.ID)
+	return f, course, f.env.Token(t, auth.Claims{Subject: "cw", Role: auth.RoleCaseworker, Municipality: "657"})
 }
