@@ -77,7 +77,34 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 	if err := s.record(ctx, tx, &e, enrolment.ByCaseworker, "referred by the municipality: "+r.Reason); err != nil {
 		return err
 	}
-	return s.announce(ctx, tx, e, citizen, enrolment.ByCaseworker, "referred by the municipality")
+	if err := s.announce(ctx, tx, e, citizen, enrolment.ByCaseworker, "referred by the municipality"); err != nil {
+		return err
+	}
+	return s.applyEarlyAnswers(ctx, tx, r.ReferralID)
+}
+
+// applyEarlyAnswers applies the answers to a referral that arrived before it did: acceptance first,
+// then its end.
+func (s *Store) applyEarlyAnswers(ctx context.Context, tx pgx.Tx, referralID string) error {
+	rows, err := tx.Query(ctx, `SELECT event_type, status, note FROM referral_answers WHERE referral_id = $1
+		ORDER BY event_type <> $2, received_at`, referralID, events.TypeReferralAccepted)
+	if err != nil {
+		return fmt.Errorf("early referral answers: %w", err)
+	}
+	type answer struct{ eventType, status, note string }
+	answers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (answer, error) {
+		var a answer
+		return a, r.Scan(&a.eventType, &a.status, &a.note)
+	})
+	if err != nil {
+		return fmt.Errorf("early referral answers: %w", err)
+	}
+	for _, a := range answers {
+		if err := s.ApplyReferral(ctx, tx, a.eventType, events.Referral{ReferralID: referralID, Status: a.status, Note: a.note}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // referralEnrolment locks the enrolment a referral holds.
@@ -95,7 +122,14 @@ func (s *Store) referralEnrolment(ctx context.Context, tx pgx.Tx, referralID str
 func (s *Store) ApplyReferral(ctx context.Context, tx pgx.Tx, eventType string, r events.Referral) error {
 	e, c, err := s.referralEnrolment(ctx, tx, r.ReferralID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // the referral held nothing (the citizen already had an enrolment on the run)
+		// The referral held nothing (the citizen already had an enrolment on the run), or it has not
+		// arrived yet: kept, so that its hold applies the answer.
+		_, err := tx.Exec(ctx, `INSERT INTO referral_answers (referral_id, event_type, status, note) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, r.ReferralID, eventType, r.Status, r.Note)
+		if err != nil {
+			return fmt.Errorf("keep early referral answer: %w", err)
+		}
+		return nil
 	} else if err != nil {
 		return err
 	}

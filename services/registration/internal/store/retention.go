@@ -67,6 +67,10 @@ func (s *Store) RetentionSteps() []retention.Step {
 			})
 			return n, translate("expire exports", err)
 		}},
+		{Name: "referral_answers", Run: func(ctx context.Context, now time.Time) (int64, error) {
+			tag, err := s.pool.Exec(ctx, `DELETE FROM referral_answers WHERE received_at < $1`, now.AddDate(0, 0, -45))
+			return tag.RowsAffected(), translate("delete early referral answers", err)
+		}},
 		{Name: "data_requests", Run: func(ctx context.Context, now time.Time) (int64, error) {
 			tag, err := s.pool.Exec(ctx, `DELETE FROM data_requests WHERE requested_at < $1 AND status <> 'pending'`,
 				s.Retention.DataRequests.Before(now))
