@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,7 +23,10 @@ import (
 func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
 	t.Parallel()
 	f, course, cw := referralSetup(t, "lars")
-	var ref struct{ ID, Status string }
+	var ref struct {
+		ID, Status string
+		Client     struct{ Name, CPR string }
+	}
 	testenv.Eventually(t, 10*time.Second, "referral created", func() bool {
 		r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, map[string]string{"cpr": "0205841457", "course_id": course.ID,
 			"funding": "municipality", "reason": "Lagerjob", "valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)})
@@ -32,6 +36,16 @@ func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
 		r.JSON(t, &ref)
 		return true
 	})
+	if ref.Client.Name != "lars" || ref.Client.CPR != "020584-XXXX" {
+		t.Fatalf("the caseworker sees the client as %+v, want lars, 020584-XXXX", ref.Client)
+	}
+	var list struct {
+		Items []struct{ Client struct{ Name, CPR string } }
+	}
+	testenv.Do(t, http.MethodGet, f.base+"/v1/referrals", cw, nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Client.Name != "lars" || strings.Contains(fmt.Sprint(list), "0205841457") {
+		t.Fatalf("the caseworker's list: %+v", list)
+	}
 	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 860 {
 		t.Fatalf("reserved %d", p[0].ReservedDKK)
 	}

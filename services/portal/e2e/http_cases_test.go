@@ -82,7 +82,7 @@ func TestPortalCasesOverHTTP(t *testing.T) {
 		}
 		id := m[1]
 		mustContain(t, made, "Borgeren med CPR 111288-XXXX er henvist", "Afventer svar", "Henvist", "af sagsbehandleren (cw-herning)",
-			"Excel styrker dine muligheder", "Kommunen betaler")
+			"Excel styrker dine muligheder", "Kommunen betaler", "<dt>Borger</dt><dd>Eva Lund")
 		noCPR(t, made, eva)
 
 		// The course page leads a caseworker to refer to it.
@@ -91,7 +91,7 @@ func TestPortalCasesOverHTTP(t *testing.T) {
 
 		// The list and its filters.
 		list := cw.get("/caseworker/referrals")
-		mustContain(t, list, "/caseworker/referrals/"+id, "Regneark", "Afventer svar")
+		mustContain(t, list, "/caseworker/referrals/"+id, "Regneark", "Afventer svar", "Eva Lund", "111288-XXXX")
 		mustContain(t, cw.get("/caseworker/referrals?status=open&due_before="+day(30)), "/caseworker/referrals/"+id)
 		mustContain(t, cw.get("/caseworker/referrals?status=accepted"), "Ingen henvisninger passer til filteret.")
 		mustContain(t, cw.get("/caseworker/referrals?due_before="+day(3)), "Ingen henvisninger passer til filteret.")

@@ -77,7 +77,7 @@ func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest, ke
 	} else if err != nil {
 		return store.Referral{}, err
 	}
-	ref, err := a.Decisions.CreateReferral(r.Context(), decisions.NewReferral{Citizen: citizen, Course: course, Scheme: req.Funding,
+	ref, err := a.Decisions.CreateReferral(r.Context(), decisions.NewReferral{Citizen: citizen, CPRMasked: number.Masked(), Course: course, Scheme: req.Funding,
 		Reason: req.Reason, ValidUntil: until, Caseworker: claims.Subject, Municipality: claims.Municipality,
 		IdempotencyKey: key, RequestHash: hash})
 	if err != nil {

@@ -27,6 +27,7 @@ var ReferralSchemes = []string{rules.SchemeJobrettetUddannelse, rules.SchemeRegi
 // NewReferral is what a caseworker asks for.
 type NewReferral struct {
 	Citizen      store.Citizen
+	CPRMasked    string // the client's CPR number as the caseworker gave it, masked
 	Course       events.CourseFacts
 	Scheme       string
 	Reason       string
@@ -64,7 +65,7 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 	}
 	ref := store.Referral{ID: uuid.New(), Status: "open", CourseID: uuid.MustParse(n.Course.ID), Funding: n.Scheme,
 		ValidUntil: n.ValidUntil.String(), Reason: n.Reason, Municipality: n.Municipality, CaseworkerID: n.Caseworker,
-		CitizenID: n.Citizen.ID, Course: n.Course, CreatedAt: s.Now().UTC()}
+		CitizenID: n.Citizen.ID, Course: n.Course, CreatedAt: s.Now().UTC(), Client: &store.Client{Name: n.Citizen.Name, CPR: n.CPRMasked}}
 	err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
 		if n.IdempotencyKey != "" {
 			stored, err := idempotency.Claim(ctx, tx, n.Caseworker, n.IdempotencyKey, n.RequestHash)

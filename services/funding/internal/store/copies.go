@@ -18,12 +18,15 @@ import (
 // Citizen is funding's copy of a citizen's facts.
 type Citizen struct {
 	ID        string
+	Name      string // "" until a profile event with the name has arrived
 	Facts     events.ProfileFacts
 	Version   int64
 	UpdatedAt time.Time
 }
 
 func citizenAAD(id string) []byte { return []byte("funding.citizens.facts\x00" + id) }
+
+func citizenNameAAD(id string) []byte { return []byte("funding.citizens.name\x00" + id) }
 
 // SaveCitizen keeps the newest version of a citizen's facts, sealed with their data key; it reports
 // whether this version was newer. An erased citizen's profile (an event that arrives late) is not kept.
@@ -42,10 +45,15 @@ func (s *Store) SaveCitizen(ctx context.Context, tx pgx.Tx, p events.ProfileUpda
 	if err != nil {
 		return false, err
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO citizens (id, cpr_index, municipality, facts_sealed, version) VALUES ($1, $2, $3, $4, $5)
+	name, err := key.Seal([]byte(p.Name), citizenNameAAD(p.CitizenID))
+	if err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO citizens (id, cpr_index, municipality, facts_sealed, name_sealed, version) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (id) DO UPDATE SET cpr_index = EXCLUDED.cpr_index, municipality = EXCLUDED.municipality,
-			facts_sealed = EXCLUDED.facts_sealed, facts = NULL, version = EXCLUDED.version, updated_at = now()
-		WHERE citizens.version < EXCLUDED.version`, p.CitizenID, p.CPRIndex, p.Facts.Municipality, sealed, p.Version)
+			facts_sealed = EXCLUDED.facts_sealed, name_sealed = EXCLUDED.name_sealed, facts = NULL, version = EXCLUDED.version,
+			updated_at = now()
+		WHERE citizens.version < EXCLUDED.version`, p.CitizenID, p.CPRIndex, p.Facts.Municipality, sealed, name, p.Version)
 	if err != nil {
 		return false, fmt.Errorf("save citizen: %w", err)
 	}
@@ -75,7 +83,7 @@ func (s *Store) SaveCourse(ctx context.Context, tx pgx.Tx, c events.CourseUpdate
 	return nil
 }
 
-const citizenQuery = `SELECT id, facts_sealed, version, updated_at,
+const citizenQuery = `SELECT id, facts_sealed, name_sealed, version, updated_at,
 	(SELECT wrapped FROM citizen_keys k WHERE k.citizen_id = citizens.id) FROM citizens`
 
 // GetCitizen returns funding's copy of a citizen by id.
@@ -90,8 +98,8 @@ func (s *Store) CitizenByCPRIndex(ctx context.Context, index string) (Citizen, e
 
 func (s *Store) citizen(ctx context.Context, sql string, arg any) (Citizen, error) {
 	var c Citizen
-	var sealed, wrapped []byte
-	if err := s.Pool.QueryRow(ctx, sql, arg).Scan(&c.ID, &sealed, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
+	var sealed, name, wrapped []byte
+	if err := s.Pool.QueryRow(ctx, sql, arg).Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
 		return Citizen{}, fmt.Errorf("get citizen: %w", pgdb.Translate(err))
 	}
 	key, err := s.Ring.Open(c.ID, wrapped)
@@ -104,6 +112,13 @@ func (s *Store) citizen(ctx context.Context, sql string, arg any) (Citizen, erro
 	}
 	if err := json.Unmarshal(facts, &c.Facts); err != nil {
 		return Citizen{}, fmt.Errorf("decode citizen: %w", err)
+	}
+	if name != nil {
+		raw, err := key.Open(name, citizenNameAAD(c.ID))
+		if err != nil {
+			return Citizen{}, fmt.Errorf("open citizen's name: %w", err)
+		}
+		c.Name = string(raw)
 	}
 	return c, nil
 }

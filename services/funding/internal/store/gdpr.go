@@ -64,6 +64,7 @@ const (
 // Section is funding's part of a citizen's export.
 type Section struct {
 	Service      string               `json:"service"`
+	Name         string               `json:"name,omitempty"`
 	Facts        *events.ProfileFacts `json:"facts"`
 	Decisions    []SectionDecision    `json:"decisions"`
 	Reservations []SectionReservation `json:"reservations"`
@@ -121,7 +122,7 @@ func (s *Store) ExportSection(ctx context.Context, tx pgx.Tx, citizenID string) 
 	c, err := s.citizen(ctx, citizenQuery+` WHERE id = $1`, citizenID)
 	switch {
 	case err == nil:
-		sec.Facts = &c.Facts
+		sec.Name, sec.Facts = c.Name, &c.Facts
 	case !errors.Is(err, pgdb.ErrNotFound):
 		return Section{}, err
 	}

@@ -28,10 +28,18 @@ type Referral struct {
 	Municipality    string              `json:"municipality"`
 	CaseworkerID    string              `json:"caseworker_id"`
 	CitizenID       string              `json:"-"`
+	Client          *Client             `json:"client,omitempty"` // whom the caseworker referred
 	Evaluation      decide.SchemeAnswer `json:"funding_check"`
 	Course          events.CourseFacts  `json:"course"`
 	CreatedAt       time.Time           `json:"created_at"`
 	History         []ReferralEvent     `json:"history"`
+}
+
+// Client is whom a referral is for, as the caseworker knows them: the name from the citizen's
+// profile and the CPR number masked (DDMMYY-XXXX). Referrals made before names were kept have none.
+type Client struct {
+	Name string `json:"name"`
+	CPR  string `json:"cpr"`
 }
 
 // ReferralEvent is one entry in a referral's audit trail.
@@ -55,6 +63,7 @@ const referralColumns = `id, status, course_id, scheme, valid_until::text, enrol
 type referralPersonal struct {
 	Reason     string              `json:"reason"`
 	Evaluation decide.SchemeAnswer `json:"evaluation"`
+	Client     *Client             `json:"client,omitempty"`
 }
 
 func referralAAD(id uuid.UUID) []byte { return []byte("funding.referrals.personal\x00" + id.String()) }
@@ -81,7 +90,7 @@ func (s *Store) scanReferral(row pgx.CollectableRow) (Referral, error) {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return Referral{}, fmt.Errorf("decode referral: %w", err)
 	}
-	r.Reason, r.Evaluation = p.Reason, p.Evaluation
+	r.Reason, r.Evaluation, r.Client = p.Reason, p.Evaluation, p.Client
 	return r, nil
 }
 
@@ -96,7 +105,7 @@ func (s *Store) InsertReferral(ctx context.Context, tx pgx.Tx, r Referral, by Ac
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(referralPersonal{Reason: r.Reason, Evaluation: r.Evaluation})
+	raw, err := json.Marshal(referralPersonal{Reason: r.Reason, Evaluation: r.Evaluation, Client: r.Client})
 	if err != nil {
 		return err
 	}

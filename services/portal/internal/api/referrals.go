@@ -45,10 +45,17 @@ type Referral struct {
 	Reason          string          `json:"reason"`
 	Municipality    string          `json:"municipality"`
 	CaseworkerID    string          `json:"caseworker_id"`
+	Client          *ReferralClient `json:"client"` // nil for referrals made before names were kept
 	FundingCheck    SchemeAnswer    `json:"funding_check"`
 	Course          CourseFacts     `json:"course"`
 	CreatedAt       string          `json:"created_at"`
 	History         []ReferralEvent `json:"history"`
+}
+
+// ReferralClient is whom a referral is for: the name and the masked CPR number (DDMMYY-XXXX).
+type ReferralClient struct {
+	Name string `json:"name"`
+	CPR  string `json:"cpr"`
 }
 
 // ReferralQuery filters a list of referrals.
