@@ -1,13 +1,13 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -16,22 +16,55 @@ import (
 // ErrTooMany is load shed or a rate limit hit: 429 with Retry-After.
 var ErrTooMany = fmt.Errorf("too many requests")
 
-// Shed lets at most inFlight requests run at once; a request that cannot start within wait is
-// answered 429 with Retry-After instead of queueing until it times out.
-func Shed(inFlight int, wait time.Duration, next http.Handler) http.Handler {
-	slots := make(chan struct{}, inFlight)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		defer cancel()
-		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-			next.ServeHTTP(w, r)
-		case <-ctx.Done():
-			w.Header().Set("Retry-After", "1")
-			WriteProblem(w, r, fmt.Errorf("%w: the service is busy; try again in a second", ErrTooMany))
-		}
-	})
+// Shed lets at most inFlight requests run at once and at most maxWaiting wait for one of them. A
+// request that cannot start within wait, or that finds the queue full, is answered 429 with
+// Retry-After instead of queueing until it times out: under a burst far beyond capacity the excess
+// hears at once (not after the wait) and holds no connection, goroutine or buffer meanwhile.
+func Shed(inFlight, maxWaiting int, wait time.Duration, next http.Handler) http.Handler {
+	return &shedder{slots: make(chan struct{}, inFlight), maxWaiting: int64(maxWaiting), wait: wait, next: next}
+}
+
+type shedder struct {
+	slots      chan struct{}
+	queued     atomic.Int64 // requests waiting for a slot
+	maxWaiting int64
+	wait       time.Duration
+	next       http.Handler
+}
+
+func (s *shedder) waiting() int64 { return s.queued.Load() }
+
+func (s *shedder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case s.slots <- struct{}{}: // a free slot: no wait
+		defer func() { <-s.slots }()
+		s.next.ServeHTTP(w, r)
+		return
+	default:
+	}
+	if s.queued.Add(1) > s.maxWaiting {
+		s.queued.Add(-1)
+		s.busy(w, r)
+		return
+	}
+	timer := time.NewTimer(s.wait)
+	defer timer.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		s.queued.Add(-1)
+		defer func() { <-s.slots }()
+		s.next.ServeHTTP(w, r)
+	case <-timer.C:
+		s.queued.Add(-1)
+		s.busy(w, r)
+	case <-r.Context().Done(): // the client has gone
+		s.queued.Add(-1)
+	}
+}
+
+func (s *shedder) busy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "1")
+	WriteProblem(w, r, fmt.Errorf("%w: the service is busy; try again in a second", ErrTooMany))
 }
 
 // Limiter is a token bucket per key (a citizen, a client address).

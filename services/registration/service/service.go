@@ -75,7 +75,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	perCitizen := env.Int("LIVSLANG_REGISTRATION_RATE_PER_CITIZEN", 2)
 	perAddress := env.Int("LIVSLANG_REGISTRATION_RATE_PER_ADDRESS", 500)
-	cfg.Limits = api.Limits{InFlight: env.Int("LIVSLANG_REGISTRATION_MAX_IN_FLIGHT", 64),
+	inFlight := env.Int("LIVSLANG_REGISTRATION_MAX_IN_FLIGHT", 64)
+	cfg.Limits = api.Limits{InFlight: inFlight, MaxWaiting: env.Int("LIVSLANG_REGISTRATION_MAX_WAITING", inFlight),
 		PerCitizen: float64(perCitizen), CitizenBurst: 5 * perCitizen, PerAddress: float64(perAddress), AddrBurst: 2 * perAddress}
 	if cfg.AnswerDefault != "accept" && cfg.AnswerDefault != "reject" {
 		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_ANSWER_DEFAULT: want accept or reject, got %q", cfg.AnswerDefault)

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -26,16 +27,17 @@ type API struct {
 	Limits Limits
 }
 
-// Limits protect enrolment under a rush: at most InFlight requests at once (the rest wait up to a
-// second, then get 429 with Retry-After), and token buckets per citizen and per client address.
+// Limits protect enrolment under a rush: at most InFlight requests at once and MaxWaiting waiting
+// for them (up to a second; the rest get 429 with Retry-After at once), and token buckets per
+// citizen and per client address.
 type Limits struct {
-	InFlight                int
+	InFlight, MaxWaiting    int
 	PerCitizen, PerAddress  float64 // requests per second
 	CitizenBurst, AddrBurst int
 }
 
 // DefaultLimits suit one registration instance on a small machine.
-var DefaultLimits = Limits{InFlight: 64, PerCitizen: 2, CitizenBurst: 10, PerAddress: 500, AddrBurst: 1000}
+var DefaultLimits = Limits{InFlight: 64, MaxWaiting: 64, PerCitizen: 2, CitizenBurst: 10, PerAddress: 500, AddrBurst: 1000}
 
 func (a *API) limited(next http.Handler) http.Handler {
 	l := a.Limits
@@ -50,7 +52,7 @@ func (a *API) limited(next http.Handler) http.Handler {
 		}
 		return "anonymous"
 	}
-	return httpapi.Shed(l.InFlight, time.Second, byAddress.Limit(httpapi.ClientAddress, byCitizen.Limit(citizen, next)))
+	return httpapi.Shed(l.InFlight, cmp.Or(l.MaxWaiting, l.InFlight), time.Second, byAddress.Limit(httpapi.ClientAddress, byCitizen.Limit(citizen, next)))
 }
 
 // list is the envelope of every list response.
