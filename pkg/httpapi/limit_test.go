@@ -47,7 +47,7 @@ func TestShedRefusesAtOnceWhenTheQueueIsFull(t *testing.T) {
 		codes <- rec.Code
 	}
 	go serve()
-	<-started // the first runs
+	<-started  // the first runs
 	go serve() // the second waits for its slot
 	deadline := time.Now().Add(10 * time.Second)
 	for h.(*shedder).waiting() != 1 {
