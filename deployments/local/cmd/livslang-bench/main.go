@@ -75,6 +75,7 @@ func parseFlags(args []string) (params, error) {
 	perf := fs.Bool("perf", true, "profile steady steps with perf when it is installed")
 	rates := fs.String("rates", "", "offered rates of the steady scenario, comma-separated (default 50,100,200,400,800 and up while it keeps up)")
 	citizens := fs.Int("citizens", 0, "citizens to create (default 2,000 quick, 20,000 full)")
+	inFlight := fs.Int("max-in-flight", 0, "registration's LIVSLANG_REGISTRATION_MAX_IN_FLIGHT (and as many waiting) for the run (default 256)")
 	if err := fs.Parse(args); err != nil {
 		return params{}, err
 	}
@@ -85,6 +86,9 @@ func parseFlags(args []string) (params, error) {
 	p.Out, p.Bin, p.Keep, p.Perf = *out, *bin, *keep, *perf
 	if *citizens > 0 {
 		p.Citizens = *citizens
+	}
+	if *inFlight > 0 {
+		p.MaxInFlight = *inFlight
 	}
 	if *rates != "" {
 		p.Rates = nil
