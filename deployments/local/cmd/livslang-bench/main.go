@@ -51,7 +51,7 @@ type params struct {
 
 func defaults(quick bool) params {
 	p := params{Quick: quick, RunsPerInstitution: 5, Rates: []float64{50, 100, 200, 400, 800}, MaxRate: 3200,
-		Idle: 10 * time.Second, BaselineConc: 20, MaxInFlight: 256, Perf: true, Warmup: 3 * time.Second}
+		Idle: 10 * time.Second, BaselineConc: 20, MaxInFlight: 64, Perf: true, Warmup: 3 * time.Second}
 	if quick {
 		p.Citizens, p.StepDur, p.Drain, p.SettleWait, p.FillWait = 2000, 5*time.Second, 5*time.Second, 45*time.Second, 90*time.Second
 		p.BaselineDur, p.PGBenchT = 5*time.Second, 5
@@ -75,7 +75,7 @@ func parseFlags(args []string) (params, error) {
 	perf := fs.Bool("perf", true, "profile steady steps with perf when it is installed")
 	rates := fs.String("rates", "", "offered rates of the steady scenario, comma-separated (default 50,100,200,400,800 and up while it keeps up)")
 	citizens := fs.Int("citizens", 0, "citizens to create (default 2,000 quick, 20,000 full)")
-	inFlight := fs.Int("max-in-flight", 0, "registration's LIVSLANG_REGISTRATION_MAX_IN_FLIGHT (and as many waiting) for the run (default 256)")
+	inFlight := fs.Int("max-in-flight", 0, "registration's LIVSLANG_REGISTRATION_MAX_IN_FLIGHT (and as many waiting) for the run (default 64, as make run has it)")
 	if err := fs.Parse(args); err != nil {
 		return params{}, err
 	}
