@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/textproto"
 	"strings"
 	"sync"
 	"time"
@@ -110,23 +111,16 @@ func (s *smtpSink) serve(c net.Conn) {
 			reply("250 ok")
 		case cmd == "DATA":
 			reply("354 end with .")
-			var data strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" || l == ".\n" {
-					break
-				}
-				data.WriteString(strings.TrimPrefix(l, "."))
+			data, err := io.ReadAll(textproto.NewReader(r).DotReader()) // up to ".", dots unstuffed
+			if err != nil {
+				return
 			}
 			at, mode := time.Now(), s.currentMode() // the server has the whole mail from here on
 			if mode == sinkSlow {
 				time.Sleep(sinkDelay)
 			}
 			id := ""
-			if m, err := mail.ReadMessage(strings.NewReader(data.String())); err == nil {
+			if m, err := mail.ReadMessage(strings.NewReader(string(data))); err == nil {
 				id = strings.Trim(m.Header.Get("Message-Id"), "<>")
 			}
 			s.mu.Lock()
