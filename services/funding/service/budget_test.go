@@ -80,6 +80,19 @@ func request(t *testing.T, citizen, preference string, course events.CourseFacts
 	return e, id
 }
 
+// cancelled is registration's event that the enrolment (of course, or none) was cancelled by the
+// citizen, at version; referralID names the referral whose seat it was, or "".
+func cancelled(t *testing.T, enrolmentID, citizen string, version int64, course events.CourseFacts, referralID string) events.Envelope {
+	t.Helper()
+	e, err := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, enrolmentID, time.Now(),
+		events.Enrolment{EnrolmentID: enrolmentID, Version: version, Status: "cancelled", CitizenID: citizen, Course: course,
+			Cause: "citizen", ReferralID: referralID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func (f fundingEnv) pool(t *testing.T, scheme, owner string, year int, amount int64) {
 	t.Helper()
 	r := testenv.Do(t, http.MethodPost, f.base+"/v1/budgets", f.admin, map[string]any{
@@ -186,13 +199,9 @@ func TestCancellationReturnsTheMoney(t *testing.T) {
 	if p := f.budgets(t, f.admin)[0]; p.ReservedDKK != 9000 {
 		t.Fatalf("reserved %d, want 9000", p.ReservedDKK)
 	}
-	cancelled, err := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, id, time.Now(),
-		events.Enrolment{EnrolmentID: id, Version: 3, Status: "cancelled", CitizenID: "citizen-x", Course: course, Cause: "citizen"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.env.Publish(t, cancelled, cancelled.ID)
-	f.env.Publish(t, cancelled, "again-"+cancelled.ID) // redelivered: released once
+	c := cancelled(t, id, "citizen-x", 3, course, "")
+	f.env.Publish(t, c, c.ID)
+	f.env.Publish(t, c, "again-"+c.ID) // redelivered: released once
 	testenv.Eventually(t, 10*time.Second, "money back in the pool", func() bool {
 		p := f.budgets(t, f.admin)[0]
 		return p.ReservedDKK == 0 && p.RemainingDKK == 50_000
@@ -218,12 +227,8 @@ func TestCancellationBeforeItsRequestReservesNothing(t *testing.T) {
 	year, _ := time.Parse(time.DateOnly, course.StartsOn)
 	f.pool(t, "omstillingsfonden", institution, year.Year(), 50_000)
 	e, id := request(t, "citizen-y", "omstillingsfonden", course, facts("erhvervsuddannelse"))
-	cancelled, err := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, id, time.Now(),
-		events.Enrolment{EnrolmentID: id, Version: 2, Status: "cancelled", CitizenID: "citizen-y", Course: course, Cause: "citizen"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.env.Publish(t, cancelled, cancelled.ID)
+	c := cancelled(t, id, "citizen-y", 2, course, "")
+	f.env.Publish(t, c, c.ID)
 	f.env.Publish(t, e, e.ID)
 	// The same citizen's next request is handled after the first (one citizen's events keep their order).
 	later, _ := request(t, "citizen-y", "omstillingsfonden", akademi(institution, 9000), facts("erhvervsuddannelse"))
@@ -479,9 +484,8 @@ func TestSVUFortyWeeksAcrossEnrolments(t *testing.T) {
 		t.Fatalf("totals %d and %d; want %d (15 weeks) and %d (the 10 weeks left)", got[0].Amounts.TotalDKK, got[2].Amounts.TotalDKK, 15*weekly, 10*weekly)
 	}
 	// Cancelling the first gives its 15 weeks back.
-	cancelled, _ := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, ids[0], time.Now(),
-		events.Enrolment{EnrolmentID: ids[0], Version: 3, Status: "cancelled", CitizenID: "sofie"})
-	f.env.Publish(t, cancelled, cancelled.ID)
+	c := cancelled(t, ids[0], "sofie", 3, events.CourseFacts{}, "")
+	f.env.Publish(t, c, c.ID)
 	again, againID := request(t, "sofie", "svu", course(), profile)
 	testenv.Eventually(t, 10*time.Second, "the cancellation applied", func() bool {
 		var d struct{ Status string }

@@ -104,10 +104,8 @@ func TestReferralWhoseSeatWasCancelledCannotBeAccepted(t *testing.T) {
 	}
 	// registration held a seat for it, and the citizen cancelled that enrolment.
 	held := uuid.NewString()
-	cancelled, _ := events.New("/livslang/registration", events.TypeEnrolmentCancelled, events.SubjectEnrolmentCancelled, held, time.Now(),
-		events.Enrolment{EnrolmentID: held, Version: 2, Status: "cancelled", CitizenID: "mona", Course: course, Cause: "citizen",
-			ReferralID: ref.ID})
-	f.env.Publish(t, cancelled, cancelled.ID)
+	c := cancelled(t, held, "mona", 2, course, ref.ID)
+	f.env.Publish(t, c, c.ID)
 	testenv.Eventually(t, 10*time.Second, "funding sees the cancellation", func() bool {
 		var got struct {
 			EnrolmentStatus string `json:"enrolment_status"`
