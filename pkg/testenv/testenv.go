@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"livslang.dk/pkg/apiclient"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/natsembed"
@@ -219,30 +220,20 @@ func (r Response) JSON(t testing.TB, v any) {
 // Do sends a request; body may be nil, a string (sent as is) or a value (sent as JSON).
 func Do(t testing.TB, method, url, token string, body any, header ...string) Response {
 	t.Helper()
-	var r io.Reader
+	var payload []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = strings.NewReader(b)
+		payload = []byte(b)
 	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
+		var err error
+		if payload, err = json.Marshal(b); err != nil {
 			t.Fatal(err)
 		}
-		r = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, url, r)
+	req, err := apiclient.NewRequest(context.Background(), method, url, token, payload, header...)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

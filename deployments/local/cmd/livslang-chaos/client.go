@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"livslang.dk/pkg/apiclient"
 )
 
 // client calls the services as a real client behind a load balancer would: each service has several
@@ -79,22 +80,9 @@ func (c *client) call(ctx context.Context, service, method, path, token string, 
 }
 
 func (c *client) once(ctx context.Context, base, method, path, token string, payload []byte, header []string) (response, error) {
-	var rd io.Reader
-	if payload != nil {
-		rd = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
+	req, err := apiclient.NewRequest(ctx, method, base+path, token, payload, header...)
 	if err != nil {
 		return response{}, err
-	}
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

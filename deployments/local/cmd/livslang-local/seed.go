@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"livslang.dk/pkg/apiclient"
 	"livslang.dk/pkg/auth"
 )
 
@@ -77,8 +78,10 @@ func seedProfiles(ctx context.Context, idp *auth.DevIssuer, registration string)
 		if err != nil {
 			return created, err
 		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, registration+"/v1/me/profile", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req, err := apiclient.NewRequest(ctx, http.MethodGet, registration+"/v1/me/profile", tok, nil)
+		if err != nil {
+			return created, err
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			return created, err
@@ -87,9 +90,9 @@ func seedProfiles(ctx context.Context, idp *auth.DevIssuer, registration string)
 		if resp.StatusCode == http.StatusOK {
 			continue
 		}
-		req, _ = http.NewRequestWithContext(ctx, http.MethodPut, registration+"/v1/me/profile", bytes.NewReader(u.Profile))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
+		if req, err = apiclient.NewRequest(ctx, http.MethodPut, registration+"/v1/me/profile", tok, u.Profile); err != nil {
+			return created, err
+		}
 		resp, err = client.Do(req)
 		if err != nil {
 			return created, err
