@@ -138,13 +138,9 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 		}
 		return nil
 	}()
-	if errors.Is(err, store.ErrNoBudget) {
+	if room := (*store.NoRoom)(nil); errors.As(err, &room) {
 		if rbErr := sp.Rollback(ctx); rbErr != nil {
 			return fmt.Errorf("rollback savepoint: %w", rbErr)
-		}
-		var room *store.NoRoom
-		if !errors.As(err, &room) {
-			room = &store.NoRoom{EN: err.Error(), DA: err.Error()}
 		}
 		r.NoBudget(r.Scheme, room.EN, room.DA)
 		return nil

@@ -26,7 +26,8 @@ type Pool struct {
 	RemainingDKK int64     `json:"remaining_dkk"`
 }
 
-// ErrNoBudget is a reservation the pool or the citizen's cap has no room for.
+// ErrNoBudget is a reservation the pool or the citizen's cap has no room for; every such error is a
+// *NoRoom.
 var ErrNoBudget = errors.New("no budget left")
 
 // NoRoom is ErrNoBudget with what had no room, said in English and Danish for the decision's reason.
