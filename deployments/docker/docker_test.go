@@ -276,6 +276,14 @@ func TestCompose(t *testing.T) {
 	if !strings.Contains(strings.Join(p.Services["nats"].Command, " "), "--jetstream") {
 		t.Error("nats runs without JetStream")
 	}
+	// JetStream's store is encrypted at rest with a key from .env.
+	if v := p.Services["nats"].Environment["NATS_STORE_KEY"]; v == nil || *v != "xnats_store_key" {
+		t.Error("nats does not get NATS_STORE_KEY from .env")
+	}
+	if conf, err := os.ReadFile("../compose/nats.conf"); err != nil || !bytes.Contains(conf, []byte("cipher: aes")) ||
+		!bytes.Contains(conf, []byte("key: $NATS_STORE_KEY")) {
+		t.Errorf("compose/nats.conf does not encrypt the store with NATS_STORE_KEY (%v)", err)
+	}
 	if cmd := p.Services["bootstrap"].Command; !slices.Contains(cmd, "/bootstrap.sql") {
 		t.Errorf("bootstrap runs %v", cmd)
 	}

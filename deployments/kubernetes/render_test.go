@@ -528,10 +528,16 @@ func TestNATSValues(t *testing.T) {
 						Size    string
 					} `json:"pvc"`
 				} `json:"fileStore"`
+				Merge map[string]string
 			} `json:"jetstream"`
 		}
 		Container struct {
 			Image struct{ Tag string }
+			Env   map[string]struct {
+				ValueFrom struct {
+					SecretKeyRef struct{ Name, Key string } `json:"secretKeyRef"`
+				} `json:"valueFrom"`
+			}
 		}
 	}
 	if err := yaml.Unmarshal(raw, &v); err != nil {
@@ -543,5 +549,13 @@ func TestNATSValues(t *testing.T) {
 	}
 	if strings.Count(v.Container.Image.Tag, ".") < 2 {
 		t.Errorf("NATS image tag %q is not an exact release", v.Container.Image.Tag)
+	}
+	// The store is encrypted at rest with the key from a Secret, never written into the values.
+	js := v.Config.JetStream.Merge
+	if js["cipher"] != "aes" || js["key"] != "<< $NATS_STORE_KEY >>" {
+		t.Errorf("JetStream store not encrypted with $NATS_STORE_KEY: %v", js)
+	}
+	if ref := v.Container.Env["NATS_STORE_KEY"].ValueFrom.SecretKeyRef; ref.Name != "nats-store-key" || ref.Key != "key" {
+		t.Errorf("NATS_STORE_KEY does not come from the Secret nats-store-key: %+v", ref)
 	}
 }

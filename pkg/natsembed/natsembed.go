@@ -1,5 +1,10 @@
 // Package natsembed runs an embedded NATS server with JetStream, alone or as a node of a cluster on
 // loopback, for the local stack, the fault-injection suite and tests.
+//
+// Given a key, JetStream encrypts what it stores on disk (every stream's messages and its consumers'
+// state) with AES-GCM under keys derived from it: the events carry citizens' profile facts, so the
+// streams are personal data at rest like the services' tables. A store written without a key is
+// encrypted when the server first starts with one.
 package natsembed
 
 import (
@@ -10,9 +15,10 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// Start runs a server on host:port (port -1 picks a free one) storing JetStream data under storeDir.
-func Start(host string, port int, storeDir string) (*server.Server, error) {
-	s, err := server.NewServer(&server.Options{
+// Start runs a server on host:port (port -1 picks a free one) storing JetStream data under storeDir,
+// encrypted with storeKey unless it is empty.
+func Start(host string, port int, storeDir, storeKey string) (*server.Server, error) {
+	opts := &server.Options{
 		ServerName: "livslang",
 		Host:       host,
 		Port:       port,
@@ -20,7 +26,9 @@ func Start(host string, port int, storeDir string) (*server.Server, error) {
 		StoreDir:   storeDir,
 		NoSigs:     true,
 		NoLog:      true,
-	})
+	}
+	encrypt(opts, storeKey)
+	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("new nats server: %w", err)
 	}
@@ -39,6 +47,7 @@ type Node struct {
 	ClusterPort int    // route port on 127.0.0.1
 	Peers       []int  // every node's cluster port, this one's included
 	StoreDir    string
+	StoreKey    string `json:"-"` // encrypts the store unless empty (the same on every node); never in JSON
 }
 
 // StartNode runs one server of the JetStream cluster "livslang", routed to its peers. A node that
@@ -49,7 +58,7 @@ func StartNode(n Node) (*server.Server, error) {
 	for _, p := range n.Peers {
 		routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", p)})
 	}
-	s, err := server.NewServer(&server.Options{
+	opts := &server.Options{
 		ServerName: n.Name,
 		Host:       "127.0.0.1",
 		Port:       n.Port,
@@ -59,7 +68,9 @@ func StartNode(n Node) (*server.Server, error) {
 		Routes:     routes,
 		NoSigs:     true,
 		NoLog:      true,
-	})
+	}
+	encrypt(opts, n.StoreKey)
+	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("new nats server %s: %w", n.Name, err)
 	}
@@ -69,4 +80,11 @@ func StartNode(n Node) (*server.Server, error) {
 		return nil, fmt.Errorf("nats server %s not ready on port %d", n.Name, n.Port)
 	}
 	return s, nil
+}
+
+// encrypt makes JetStream encrypt its store with AES-GCM under key (nothing when key is empty).
+func encrypt(opts *server.Options, key string) {
+	if key != "" {
+		opts.JetStreamKey, opts.JetStreamCipher = key, server.AES
+	}
 }

@@ -58,7 +58,7 @@ func setup(t *testing.T) bundle {
 	if _, err := pool.Exec(ctx, schema); err != nil {
 		t.Fatal(err)
 	}
-	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir())
+	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

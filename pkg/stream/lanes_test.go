@@ -29,7 +29,7 @@ func (p noParking) Park(_ context.Context, _, subject string, _ []byte, reason s
 func TestLanesKeepEachCitizensOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir())
+	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func (e *Env) Logs() []ServiceLog {
 func New(t testing.TB, services ...string) *Env {
 	t.Helper()
 	e := &Env{DB: pgtest.NewDatabase(t, services...)}
-	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir())
+	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "testenv-store-key") // encrypted as under make run
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

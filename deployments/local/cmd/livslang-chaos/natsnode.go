@@ -14,6 +14,9 @@ import (
 // (the suite starts itself this way, so that each server is a process it can kill -9).
 const natsNodeCommand = "nats-node"
 
+// natsStoreKeyEnv carries the store key to a node (not its command line, which every process can read).
+const natsStoreKeyEnv = "LIVSLANG_NATS_STORE_KEY"
+
 // natsNodeMain runs the node described by the JSON argument until SIGTERM or SIGINT.
 func natsNodeMain(args []string) int {
 	var n natsembed.Node
@@ -21,6 +24,7 @@ func natsNodeMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: livslang-chaos nats-node '<natsembed.Node as JSON>'")
 		return 2
 	}
+	n.StoreKey = os.Getenv(natsStoreKeyEnv)
 	s, err := natsembed.StartNode(n)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "nats node:", err)

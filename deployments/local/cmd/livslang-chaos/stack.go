@@ -218,11 +218,12 @@ func (st *stack) startNATS(ctx context.Context) error {
 		return err
 	}
 	peers := ports[3:]
+	key := []string{natsStoreKeyEnv + "=" + randomB64(32)} // the streams encrypted at rest, as in production
 	for i := range 3 {
 		n := natsembed.Node{Name: fmt.Sprintf("nats-%d", i+1), Port: ports[i], ClusterPort: peers[i], Peers: peers,
 			StoreDir: filepath.Join(st.dir, "nats", fmt.Sprint(i+1))}
 		arg, _ := json.Marshal(n)
-		pr, err := st.newProc(n.Name, self, []string{natsNodeCommand, string(arg)}, nil, "")
+		pr, err := st.newProc(n.Name, self, []string{natsNodeCommand, string(arg)}, key, "")
 		if err != nil {
 			return err
 		}

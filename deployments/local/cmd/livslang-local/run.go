@@ -72,6 +72,9 @@ type secrets struct {
 	// secrets.json on the next run).
 	FundingPIIKeys      string `json:"funding_pii_keys"`
 	NotificationPIIKeys string `json:"notification_pii_keys"`
+	// The key the embedded NATS encrypts its streams with on disk (added to an older secrets.json on
+	// the next run, which then encrypts the existing store).
+	NATSStoreKey string `json:"nats_store_key"`
 }
 
 func randomB64(n int) string {
@@ -86,7 +89,7 @@ func loadSecrets(path string) (secrets, error) {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return s, fmt.Errorf("read %s: %w", path, err)
 		}
-		if s.FundingPIIKeys != "" && s.NotificationPIIKeys != "" {
+		if s.FundingPIIKeys != "" && s.NotificationPIIKeys != "" && s.NATSStoreKey != "" {
 			return s, nil
 		}
 	} else {
@@ -99,6 +102,9 @@ func loadSecrets(path string) (secrets, error) {
 		if *k == "" {
 			*k = "1:" + randomB64(32)
 		}
+	}
+	if s.NATSStoreKey == "" {
+		s.NATSStoreKey = randomB64(32)
 	}
 	b, _ := json.MarshalIndent(s, "", "  ")
 	return s, os.WriteFile(path, b, 0o600)
@@ -145,7 +151,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	// NATS with JetStream: embedded unless a server is given.
 	natsURL := cfg.NATSURL
 	if natsURL == "" {
-		ns, err := natsembed.Start("127.0.0.1", cfg.NATSPort, filepath.Join(cfg.DataDir, "nats"))
+		ns, err := natsembed.Start("127.0.0.1", cfg.NATSPort, filepath.Join(cfg.DataDir, "nats"), sec.NATSStoreKey)
 		if err != nil {
 			return fmt.Errorf("nats: %w", err)
 		}
