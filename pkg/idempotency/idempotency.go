@@ -17,6 +17,7 @@ import (
 	"net/http"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"livslang.dk/pkg/httpapi"
 )
@@ -53,14 +54,32 @@ func Key(r *http.Request) (string, error) {
 // or the stored response of an earlier request with the same body. A concurrent request with the same
 // key waits for the first to commit. A different body under the same key is ErrUnprocessable.
 func Claim(ctx context.Context, tx pgx.Tx, principal, key string, hash []byte) (*Response, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, principal, key, hash)
-	if err != nil {
+	var claimed bool
+	b := &pgx.Batch{}
+	QueueClaim(b, principal, key, hash, &claimed)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
 	}
-	if tag.RowsAffected() == 1 {
+	if claimed {
 		return nil, nil
 	}
+	return Replay(ctx, tx, principal, key, hash)
+}
+
+// QueueClaim queues Claim's write on b, for a caller that sends it with other statements in one round
+// trip. Once b has been sent, claimed says whether the request is new; if it is not, Replay gives the
+// stored response.
+func QueueClaim(b *pgx.Batch, principal, key string, hash []byte, claimed *bool) {
+	b.Queue(`INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, principal, key, hash).Exec(func(tag pgconn.CommandTag) error {
+		*claimed = tag.RowsAffected() == 1
+		return nil
+	})
+}
+
+// Replay returns the stored response of the earlier request with the key, which a claim found taken:
+// ErrUnprocessable when that request had another body.
+func Replay(ctx context.Context, tx pgx.Tx, principal, key string, hash []byte) (*Response, error) {
 	var stored Response
 	var storedHash []byte
 	if err := tx.QueryRow(ctx, `SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2`,
@@ -75,9 +94,15 @@ func Claim(ctx context.Context, tx pgx.Tx, principal, key string, hash []byte) (
 
 // Complete stores the response of the request that claimed the key.
 func Complete(ctx context.Context, tx pgx.Tx, principal, key string, status int, body []byte) error {
-	if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET status = $3, body = $4 WHERE principal = $1 AND key = $2`,
-		principal, key, status, body); err != nil {
+	b := &pgx.Batch{}
+	QueueComplete(b, principal, key, status, body)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store idempotent response: %w", err)
 	}
 	return nil
+}
+
+// QueueComplete queues Complete's write on b.
+func QueueComplete(b *pgx.Batch, principal, key string, status int, body []byte) {
+	b.Queue(`UPDATE idempotency_keys SET status = $3, body = $4 WHERE principal = $1 AND key = $2`, principal, key, status, body)
 }

@@ -60,6 +60,19 @@ func (r *Relay) publishSpan(ctx context.Context, subject, id string, body []byte
 // event without a traceparent gets the one of the span in ctx (the HTTP request or the consumed
 // event that caused it), so the trace continues through NATS.
 func Enqueue(ctx context.Context, tx pgx.Tx, envs ...events.Envelope) error {
+	b := &pgx.Batch{}
+	if err := Queue(ctx, b, tx, envs...); err != nil || b.Len() == 0 {
+		return err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("write outbox: %w", err)
+	}
+	return nil
+}
+
+// Queue queues Enqueue's writes on b, for a caller that sends them in tx with its other statements in
+// one round trip.
+func Queue(ctx context.Context, b *pgx.Batch, tx pgx.Tx, envs ...events.Envelope) error {
 	traceparent := tracing.TraceParent(ctx)
 	for _, e := range envs {
 		if e.NATSSubject == "" {
@@ -72,18 +85,13 @@ func Enqueue(ctx context.Context, tx pgx.Tx, envs ...events.Envelope) error {
 		if err != nil {
 			return fmt.Errorf("marshal %s: %w", e.Type, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, subject, envelope) VALUES ($1, $2, $3)`,
-			e.ID, e.NATSSubject, body); err != nil {
-			return fmt.Errorf("insert outbox %s: %w", e.Type, err)
-		}
+		b.Queue(`INSERT INTO outbox (event_id, subject, envelope) VALUES ($1, $2, $3)`, e.ID, e.NATSSubject, body)
 	}
 	// A NOTIFY makes the commit take PostgreSQL's cluster-wide notification lock, which serialises
 	// every notifying commit; while this process's relay polls on its own for a while yet, the
 	// commit does without.
 	if len(envs) > 0 && !polling(tx.Conn().Config()).covers(time.Now()) {
-		if _, err := tx.Exec(ctx, `SELECT pg_notify('outbox_' || current_schema(), '')`); err != nil {
-			return fmt.Errorf("notify outbox: %w", err)
-		}
+		b.Queue(`SELECT pg_notify('outbox_' || current_schema(), '')`)
 	}
 	return nil
 }

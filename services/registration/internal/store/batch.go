@@ -76,13 +76,26 @@ func (b *batcher) run(ctx context.Context, jobs []*batchJob) {
 	results := make([]error, len(jobs))
 	var alone []*batchJob
 	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		// Each job in a savepoint of its own; ending one and starting the next is one round trip.
+		next := "SAVEPOINT job"
 		for i, j := range jobs {
-			results[i] = pgx.BeginFunc(ctx, tx, j.fn) // a savepoint, released or rolled back
+			if _, err := tx.Exec(ctx, next); err != nil {
+				return err
+			}
+			results[i] = j.fn(tx)
+			next = "RELEASE SAVEPOINT job; SAVEPOINT job"
+			if results[i] != nil {
+				next = "ROLLBACK TO SAVEPOINT job; " + next // undo only this job
+			}
 			if pgdb.Retryable(results[i]) {
 				alone = append(alone, j)
 			}
 		}
-		return nil
+		if results[len(jobs)-1] != nil {
+			_, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT job")
+			return err
+		}
+		return nil // the commit releases the last savepoint
 	})
 	if err != nil {
 		for _, j := range jobs {

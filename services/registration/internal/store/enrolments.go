@@ -15,6 +15,7 @@ import (
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/idempotency"
+	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/enrolment"
 )
@@ -93,39 +94,64 @@ var ErrNoProfile = fmt.Errorf("%w: create your profile first with PUT /v1/me/pro
 func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond func(Enrolment) (Created, error)) (Created, error) {
 	var out Created
 	err := s.enrolments.do(ctx, n.CourseID.String(), func(tx pgx.Tx) error {
-		replay, err := idempotency.Claim(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
-		if err != nil {
+		// Round trips are what a burst on one run waits for (the run's requests are written one
+		// after another), so the statements go in three pipelined batches, and the seat in between.
+		var (
+			claimed                            bool
+			citizen                            Citizen
+			course                             Course
+			otherRun                           string
+			citizenErr, courseErr, otherRunErr error
+		)
+		reads := &pgx.Batch{}
+		idempotency.QueueClaim(reads, n.CitizenID, n.IdempotencyKey, n.RequestHash, &claimed)
+		// The citizen's row is held until commit, so an erasure either waits for this request or runs first.
+		reads.Queue(citizenQuery+` FOR SHARE OF c`, n.CitizenID).QueryRow(func(row pgx.Row) error {
+			citizen, citizenErr = s.scanCitizen(row)
+			return nil
+		})
+		reads.Queue(`SELECT `+courseColumns+` FROM course_runs c JOIN institutions i ON i.id = c.institution_id
+			WHERE c.id = $1`, n.CourseID).QueryRow(func(row pgx.Row) error {
+			course, courseErr = scanCourse(row)
+			return nil
+		})
+		reads.Queue(seatOnOtherRunQuery, n.CitizenID, n.CourseID).QueryRow(func(row pgx.Row) error {
+			otherRunErr = row.Scan(&otherRun)
+			return nil
+		})
+		if err := tx.SendBatch(ctx, reads).Close(); err != nil {
 			return err
 		}
-		if replay != nil {
+		if !claimed {
+			replay, err := idempotency.Replay(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
+			if err != nil {
+				return err
+			}
 			out = Created{Status: replay.Status, Body: replay.Body}
 			return nil
 		}
-		// Held until commit, so an erasure of the citizen either waits for this request or runs first.
-		citizen, err := s.scanCitizen(tx.QueryRow(ctx, citizenQuery+` FOR SHARE OF c`, n.CitizenID))
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(citizenErr, pgx.ErrNoRows) {
 			if erased, err := s.ring.Erased(ctx, tx, n.CitizenID); err != nil || erased {
 				return cmp.Or(err, datakeys.ErrErased)
 			}
 			return ErrNoProfile
-		} else if err != nil {
-			return err
+		} else if citizenErr != nil {
+			return citizenErr
 		}
-		course, err := scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
-			JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, n.CourseID))
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(courseErr, pgx.ErrNoRows) {
 			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
-		} else if err != nil {
-			return err
+		} else if courseErr != nil {
+			return courseErr
 		}
 		if err := course.Open(s.now()); err != nil {
 			return err
 		}
-		if err := s.oneSeatPerCourse(ctx, tx, n.CitizenID, course); err != nil {
+		if err := seatOnOtherRun(course, otherRun, otherRunErr); err != nil {
 			return err
 		}
 		held := false
 		if !course.InBallot(s.now()) { // in a ballot window everyone waits for the draw
+			var err error
 			if held, err = s.holdSeat(ctx, tx, course.ID); err != nil {
 				return err
 			}
@@ -139,32 +165,34 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 			e.Course.SeatsTaken++
 			holdUntil = s.holdExpiry()
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
+		writes := &pgx.Batch{}
+		writes.Queue(`INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
 				priority_group, priority, hold_expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, e.CitizenID, e.CourseID, e.Status, e.HoldsSeat, e.FundingPreference,
 			e.RequestedAt, e.PriorityGroup, enrolment.Priority(course.PriorityGroups, e.PriorityGroup), holdUntil)
-		if err != nil {
+		if e.Status == enrolment.Waitlisted {
+			writes.Queue(waitlistPositionQuery, e.ID).QueryRow(func(row pgx.Row) error {
+				return row.Scan(&e.WaitlistPosition, &e.AheadWithPriority)
+			})
+		}
+		if err := tx.SendBatch(ctx, writes).Close(); err != nil {
 			if errors.Is(pgdb.Translate(err), pgdb.ErrConflict) {
 				return fmt.Errorf("%w: you already have a live enrolment on this course run", httpapi.ErrConflict)
 			}
-			return err
-		}
-		if err := s.record(ctx, tx, &e, enrolment.ByCitizen, ""); err != nil {
-			return err
+			return fmt.Errorf("write enrolment: %w", err)
 		}
 		e.History = []HistoryEntry{{Status: e.Status, At: e.RequestedAt, Cause: enrolment.ByCitizen}}
-		if e.Status == enrolment.Waitlisted {
-			if e.WaitlistPosition, e.AheadWithPriority, err = waitlistPosition(ctx, tx, e.ID); err != nil {
-				return err
-			}
-		}
-		if err := s.announce(ctx, tx, e, citizen, enrolment.ByCitizen, ""); err != nil {
-			return err
-		}
+		var err error
 		if out, err = respond(e); err != nil {
 			return err
 		}
-		return idempotency.Complete(ctx, tx, n.CitizenID, n.IdempotencyKey, out.Status, out.Body)
+		rest := &pgx.Batch{}
+		s.queueRecord(rest, &e, enrolment.ByCitizen, "")
+		if err := s.queueAnnounce(ctx, tx, rest, e, citizen, enrolment.ByCitizen, ""); err != nil {
+			return err
+		}
+		idempotency.QueueComplete(rest, n.CitizenID, n.IdempotencyKey, out.Status, out.Body)
+		return sendEvent(ctx, tx, rest)
 	})
 	return out, translate("create enrolment", err)
 }
@@ -181,13 +209,19 @@ func (s *Store) holdSeat(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bo
 
 // record appends the enrolment's current state to its history.
 func (s *Store) record(ctx context.Context, tx pgx.Tx, e *Enrolment, cause enrolment.Cause, reason string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO enrolment_history (enrolment_id, seq, status, at, cause, reason)
-		VALUES ($1, (SELECT count(*) + 1 FROM enrolment_history WHERE enrolment_id = $1), $2, $3, $4, $5)`,
-		e.ID, e.Status, s.now(), cause, reason)
-	if err != nil {
+	b := &pgx.Batch{}
+	s.queueRecord(b, e, cause, reason)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	return nil
+}
+
+// queueRecord queues record's write on b.
+func (s *Store) queueRecord(b *pgx.Batch, e *Enrolment, cause enrolment.Cause, reason string) {
+	b.Queue(`INSERT INTO enrolment_history (enrolment_id, seq, status, at, cause, reason)
+		VALUES ($1, (SELECT count(*) + 1 FROM enrolment_history WHERE enrolment_id = $1), $2, $3, $4, $5)`,
+		e.ID, e.Status, s.now(), cause, reason)
 }
 
 var statusEvents = map[enrolment.Status][2]string{
@@ -204,15 +238,44 @@ var statusEvents = map[enrolment.Status][2]string{
 
 // announce emits the event of the enrolment's current state, with the facts consumers need.
 func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) error {
+	b := &pgx.Batch{}
+	if err := s.queueAnnounce(ctx, tx, b, e, citizen, cause, reason); err != nil {
+		return err
+	}
+	return sendEvent(ctx, tx, b)
+}
+
+// queueAnnounce queues announce's writes on b.
+func (s *Store) queueAnnounce(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) error {
 	ev, ok := statusEvents[e.Status]
 	if !ok {
 		return nil
 	}
-	return s.emit(ctx, tx, e, citizen, ev[0], ev[1], cause, reason)
+	return s.queueEmit(ctx, tx, b, e, citizen, ev[0], ev[1], cause, reason)
 }
 
 // emit publishes an enrolment event and appends it to the institution's feed.
-func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, eventType, subject string, cause enrolment.Cause, reason string) (err error) {
+func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citizen, eventType, subject string, cause enrolment.Cause, reason string) error {
+	b := &pgx.Batch{}
+	if err := s.queueEmit(ctx, tx, b, e, citizen, eventType, subject, cause, reason); err != nil {
+		return err
+	}
+	return sendEvent(ctx, tx, b)
+}
+
+// sendEvent sends the writes of an enrolment event.
+func sendEvent(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("write enrolment event: %w", err)
+	}
+	return nil
+}
+
+// queueEmit queues emit's writes (outbox and feed) on b; tx is only read (a waiting-list position).
+func (s *Store) queueEmit(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolment, citizen Citizen, eventType, subject string, cause enrolment.Cause, reason string) (err error) {
 	data := events.Enrolment{
 		EnrolmentID: e.ID.String(), Version: e.Version, Status: string(e.Status), CitizenID: e.CitizenID,
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
@@ -228,12 +291,22 @@ func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citize
 		}
 		data.WaitlistPosition = e.WaitlistPosition
 	}
-	env, err := s.publish(ctx, tx, eventType, subject, e.ID.String(), data)
+	env, err := events.New(Source, eventType, subject, e.ID.String(), s.now(), data)
 	if err != nil {
 		return err
 	}
-	return appendFeed(ctx, tx, e.Course.InstitutionID, env, data)
+	if err := outbox.Queue(ctx, b, tx, env); err != nil {
+		return err
+	}
+	return queueFeed(b, e.Course.InstitutionID, env, data)
 }
+
+// waitlistPositionQuery answers waitlistPosition for enrolment $1.
+const waitlistPositionQuery = `SELECT count(*), count(*) FILTER (WHERE w.priority > e.priority)
+	FROM enrolments w, enrolments e
+	WHERE e.id = $1 AND w.course_id = e.course_id AND w.status = 'waitlisted'
+	AND (w.priority > e.priority OR (w.priority = e.priority AND
+		(coalesce(w.draw_rank, 2147483647), w.requested_at, w.id) <= (coalesce(e.draw_rank, 2147483647), e.requested_at, e.id)))`
 
 // waitlistPosition is the enrolment's 1-based place in the order the list is served (priority group,
 // then the draw where there was one, then time of request), and how many of those ahead are there
@@ -241,12 +314,7 @@ func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citize
 func waitlistPosition(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, id uuid.UUID) (position, aheadWithPriority int, err error) {
-	err = q.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE w.priority > e.priority)
-		FROM enrolments w, enrolments e
-		WHERE e.id = $1 AND w.course_id = e.course_id AND w.status = 'waitlisted'
-		AND (w.priority > e.priority OR (w.priority = e.priority AND
-			(coalesce(w.draw_rank, 2147483647), w.requested_at, w.id) <= (coalesce(e.draw_rank, 2147483647), e.requested_at, e.id)))`,
-		id).Scan(&position, &aheadWithPriority)
+	err = q.QueryRow(ctx, waitlistPositionQuery, id).Scan(&position, &aheadWithPriority)
 	if err != nil {
 		return 0, 0, fmt.Errorf("waitlist position: %w", err)
 	}
@@ -417,14 +485,16 @@ func (s *Store) request(ctx context.Context, tx pgx.Tx, e *Enrolment, c Citizen,
 	return s.move(ctx, tx, e, c, enrolment.Pending, cause, reason)
 }
 
-// oneSeatPerCourse refuses a request while the citizen holds a seat on another run of the same course
-// (same institution and code).
-func (s *Store) oneSeatPerCourse(ctx context.Context, tx pgx.Tx, citizenID string, course Course) error {
-	var other string
-	err := tx.QueryRow(ctx, `SELECT c.id::text FROM enrolments e JOIN course_runs c ON c.id = e.course_id
-		WHERE e.citizen_id = $1 AND e.holds_seat AND c.institution_id = $2 AND c.code = $3 AND c.id <> $4
-			AND e.status IN ('pending', 'offered', 'confirmed') LIMIT 1`,
-		citizenID, course.InstitutionID, course.Code, course.ID).Scan(&other)
+// seatOnOtherRunQuery finds a seat the citizen ($1) holds on another run of the same course as run $2
+// (same institution and code): one seat per course.
+const seatOnOtherRunQuery = `SELECT c.id::text FROM course_runs this
+	JOIN course_runs c ON c.institution_id = this.institution_id AND c.code = this.code AND c.id <> this.id
+	JOIN enrolments e ON e.course_id = c.id
+	WHERE this.id = $2 AND e.citizen_id = $1 AND e.holds_seat AND e.status IN ('pending', 'offered', 'confirmed') LIMIT 1`
+
+// seatOnOtherRun refuses a request on course while the citizen holds a seat on another run of it,
+// from seatOnOtherRunQuery's answer (the run's id, or pgx.ErrNoRows).
+func seatOnOtherRun(course Course, other string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	} else if err != nil {

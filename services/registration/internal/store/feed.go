@@ -13,31 +13,28 @@ import (
 	"livslang.dk/pkg/httpapi"
 )
 
-// appendFeed adds an enrolment event to the institution's feed with the next sequence number. The
-// head row's lock, held to commit, orders the institution's writers, so sequence order is commit
-// order and a reader paging by sequence sees no gaps.
-func appendFeed(ctx context.Context, tx pgx.Tx, institution uuid.UUID, env events.Envelope, data events.Enrolment) error {
-	var seq int64
-	err := tx.QueryRow(ctx, `INSERT INTO institution_feed_heads (institution_id, seq) VALUES ($1, 1)
-		ON CONFLICT (institution_id) DO UPDATE SET seq = institution_feed_heads.seq + 1 RETURNING seq`, institution).Scan(&seq)
-	if err != nil {
-		return fmt.Errorf("next feed sequence: %w", err)
-	}
-	doc, err := feedDocument(env, data, seq)
+// queueFeed queues on b the write that adds an enrolment event to the institution's feed with the
+// next sequence number. The head row's lock, held to commit, orders the institution's writers, so
+// sequence order is commit order and a reader paging by sequence sees no gaps. One statement takes the
+// number and writes the record: the document is stored without its closing brace and PostgreSQL
+// appends the "sequence" attribute it has just taken.
+func queueFeed(b *pgx.Batch, institution uuid.UUID, env events.Envelope, data events.Enrolment) error {
+	doc, err := feedDocument(env, data)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO institution_feed (institution_id, seq, event_id, envelope) VALUES ($1, $2, $3, $4)`,
-		institution, seq, env.ID, doc); err != nil {
-		return fmt.Errorf("append feed: %w", err)
-	}
+	b.Queue(`WITH head AS (INSERT INTO institution_feed_heads (institution_id, seq) VALUES ($1, 1)
+			ON CONFLICT (institution_id) DO UPDATE SET seq = institution_feed_heads.seq + 1 RETURNING seq)
+		INSERT INTO institution_feed (institution_id, seq, event_id, envelope)
+		SELECT $1, head.seq, $2, $3::bytea || convert_to(',"sequence":"' || head.seq || '"}', 'UTF8') FROM head`,
+		institution, env.ID, doc[:len(doc)-1])
 	return nil
 }
 
-// feedDocument is the CloudEvent with the feed position as the "sequence" extension attribute. The
-// institution gets what it needs of the enrolment, not the citizen's profile facts (birth date,
-// education, employment, benefits) that funding uses.
-func feedDocument(env events.Envelope, data events.Enrolment, seq int64) ([]byte, error) {
+// feedDocument is the CloudEvent as the feed shows it, but for the "sequence" extension attribute
+// (the feed position) that queueFeed adds. The institution gets what it needs of the enrolment, not
+// the citizen's profile facts (birth date, education, employment, benefits) that funding uses.
+func feedDocument(env events.Envelope, data events.Enrolment) ([]byte, error) {
 	var err error
 	env.Data, err = json.Marshal(struct {
 		events.Enrolment
@@ -46,10 +43,11 @@ func feedDocument(env events.Envelope, data events.Enrolment, seq int64) ([]byte
 	if err != nil {
 		return nil, fmt.Errorf("marshal feed data: %w", err)
 	}
-	return json.Marshal(struct {
-		events.Envelope
-		Sequence string `json:"sequence"`
-	}{env, strconv.FormatInt(seq, 10)})
+	doc, err := json.Marshal(env)
+	if err != nil {
+		return nil, fmt.Errorf("marshal feed record: %w", err)
+	}
+	return doc, nil
 }
 
 // FeedPage is one page of an institution's feed.
