@@ -192,7 +192,7 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 			return err
 		}
 		idempotency.QueueComplete(rest, n.CitizenID, n.IdempotencyKey, out.Status, out.Body)
-		return sendEvent(ctx, tx, rest)
+		return send(ctx, tx, rest, "write enrolment history, event and response")
 	})
 	return out, translate("create enrolment", err)
 }
@@ -211,10 +211,7 @@ func (s *Store) holdSeat(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bo
 func (s *Store) record(ctx context.Context, tx pgx.Tx, e *Enrolment, cause enrolment.Cause, reason string) error {
 	b := &pgx.Batch{}
 	s.queueRecord(b, e, cause, reason)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("record history: %w", err)
-	}
-	return nil
+	return send(ctx, tx, b, "record history")
 }
 
 // queueRecord queues record's write on b.
@@ -242,7 +239,7 @@ func (s *Store) announce(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Ci
 	if err := s.queueAnnounce(ctx, tx, b, e, citizen, cause, reason); err != nil {
 		return err
 	}
-	return sendEvent(ctx, tx, b)
+	return send(ctx, tx, b, "write enrolment event")
 }
 
 // queueAnnounce queues announce's writes on b.
@@ -260,16 +257,16 @@ func (s *Store) emit(ctx context.Context, tx pgx.Tx, e Enrolment, citizen Citize
 	if err := s.queueEmit(ctx, tx, b, e, citizen, eventType, subject, cause, reason); err != nil {
 		return err
 	}
-	return sendEvent(ctx, tx, b)
+	return send(ctx, tx, b, "write enrolment event")
 }
 
-// sendEvent sends the writes of an enrolment event.
-func sendEvent(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
+// send sends the statements queued on b in one round trip; what names them in an error.
+func send(ctx context.Context, tx pgx.Tx, b *pgx.Batch, what string) error {
 	if b.Len() == 0 {
 		return nil
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("write enrolment event: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
