@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -693,7 +695,8 @@ func (c *checker) consumed(ctx context.Context) (check, error) {
 }
 
 // notifications checks that every event that should tell a citizen made one e-mail, sent and
-// received; and that nothing was received twice other than a send a killed instance could not record.
+// received, and every decision also one Digital Post letter, sent and in the letters' folder; and
+// that no e-mail was received twice other than a send a killed instance could not record.
 func (c *checker) notifications(ctx context.Context, s *state, rep *report) (check, error) {
 	k := check{Name: "every notification that should exist exists exactly once, and was sent once"}
 	type ev struct {
@@ -710,24 +713,44 @@ func (c *checker) notifications(ctx context.Context, s *state, rep *report) (che
 	if err != nil {
 		return k, err
 	}
-	emails := map[string][]messageRow{} // event id → e-mails
+	byChannel := map[string]map[string][]messageRow{"email": {}, "digital_post": {}} // channel → event id → messages
 	for _, m := range s.messages {
-		if m.Channel == "email" {
-			emails[m.EventID] = append(emails[m.EventID], m)
+		if byEvent := byChannel[m.Channel]; byEvent != nil {
+			byEvent[m.EventID] = append(byEvent[m.EventID], m)
+		}
+		switch m.Channel {
+		case "email":
+			rep.Notifications.Emails++
+		case "digital_post":
+			rep.Notifications.DigitalPost++
 		}
 	}
 	missing, duplicated := 0, 0
-	for _, e := range evs {
-		if !tellsCitizen(e.typ, e.referral, e.cause) {
-			continue
-		}
-		switch n := len(emails[e.id]); {
+	expect := func(e ev, channel, what string) {
+		switch n := len(byChannel[channel][e.id]); {
 		case n == 0:
 			missing++
-			k.fail("no e-mail for %s %s to %s", e.typ, e.id, e.citizen)
+			k.fail("no %s for %s %s to %s", what, e.typ, e.id, e.citizen)
 		case n > 1:
 			duplicated++
-			k.fail("%d e-mails for %s %s", n, e.typ, e.id)
+			k.fail("%d %ss for %s %s", n, what, e.typ, e.id)
+		}
+	}
+	for _, e := range evs {
+		if tellsCitizen(e.typ, e.referral, e.cause) {
+			expect(e, "email", "e-mail")
+		}
+		if isDecision(e.typ, e.cause) {
+			expect(e, "digital_post", "Digital Post letter")
+		}
+	}
+	for _, m := range s.messages {
+		if m.Channel != "digital_post" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(c.st.digitalPostDir(), m.ID+".xml")); m.Status != "sent" || err != nil {
+			missing++
+			k.fail("Digital Post letter %s is %s, its file: %v", m.ID, m.Status, err)
 		}
 	}
 	// Sent once: the sink got each e-mail; a second copy is only allowed when an instance of
@@ -783,6 +806,12 @@ func tellsCitizen(typ, referral, cause string) bool {
 		return referral == "" || cause != "caseworker"
 	}
 	return false
+}
+
+// isDecision is notification's rule (policy.IsDecision) for which of these events are a public
+// authority's decision and so also go by Digital Post: a referral, and a rejection funding made.
+func isDecision(typ, cause string) bool {
+	return typ == "livslang.referral.created.v1" || (typ == "livslang.enrolment.rejected.v1" && cause == "funding")
 }
 
 // webhooks checks that every enrolment event of the workload's institutions has one delivery per

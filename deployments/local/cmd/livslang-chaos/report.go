@@ -38,7 +38,12 @@ type report struct {
 	// NotificationsResent are e-mails received twice with the same Message-ID because an instance
 	// was killed between sending and recording (mailboxes that deduplicate by Message-ID show one).
 	NotificationsResent int `json:"notifications_resent_after_crash"`
-	Webhooks            int `json:"webhooks"`
+	// Notifications counts the messages checked: e-mails and Digital Post letters.
+	Notifications struct {
+		Emails      int `json:"emails"`
+		DigitalPost int `json:"digital_post"`
+	} `json:"notifications"`
+	Webhooks int `json:"webhooks"`
 	// WebhooksResent are repeated requests with the same webhook-id (receivers deduplicate by it).
 	WebhooksResent int `json:"webhooks_resent"`
 	// InFlightAtKill counts per service the events written before a kill -9 of one of its
@@ -152,6 +157,7 @@ func (r *report) markdown(w io.Writer) {
 		{"no final answer (client gave up)", r.Unknown}, {"**lost**", r.Lost}, {"**duplicated**", r.Duplicated},
 		{"oversold seats", r.Oversold}, {"overspent pools", r.Overspent}, {"citizen caps exceeded", r.CapsExceeded},
 		{"notifications missing", r.NotificationsMissing}, {"notifications duplicated", r.NotificationsDuplicated},
+		{"e-mails / Digital Post letters checked", fmt.Sprintf("%d / %d", r.Notifications.Emails, r.Notifications.DigitalPost)},
 		{"e-mails resent after a crash (same Message-ID)", r.NotificationsResent},
 		{"events written before a kill -9 of their service and published after it", fmt.Sprint(r.InFlightAtKill)},
 		{"webhook deliveries checked", r.Webhooks}, {"webhooks resent (same webhook-id)", r.WebhooksResent},

@@ -149,7 +149,7 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 		"LIVSLANG_WEBHOOK_RETRY_SCHEDULE=1s,2s,4s",
 		"LIVSLANG_SMS_QUIET_HOURS=off",
 		"LIVSLANG_SMS_FILE=" + filepath.Join(dir, "notification", "sms.jsonl"),
-		"LIVSLANG_DIGITAL_POST_DIR=" + filepath.Join(dir, "notification", "digital-post"),
+		"LIVSLANG_DIGITAL_POST_DIR=" + st.digitalPostDir(),
 	}
 	for _, svc := range serviceNames {
 		up := strings.ToUpper(svc)
@@ -396,4 +396,10 @@ func freePorts(n int) ([]int, error) {
 		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return out, nil
+}
+
+// digitalPostDir is where notification's development Digital Post provider writes its letters, one
+// <message id>.xml each.
+func (st *stack) digitalPostDir() string {
+	return filepath.Join(st.dir, "notification", "digital-post")
 }
