@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"livslang.dk/pkg/natsembed"
+	"livslang.dk/pkg/testenv"
 )
 
 // With a key the stream's messages are not on disk in the clear; a store written without one is
@@ -54,16 +54,7 @@ func withServer(t *testing.T, dir, key string, f func(jetstream.JetStream)) {
 		s.Shutdown()
 		s.WaitForShutdown()
 	}()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f(js)
+	f(testenv.JetStream(t, s.ClientURL()))
 }
 
 func publish(t *testing.T, js jetstream.JetStream, data []byte) {

@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/natsembed"
 	"livslang.dk/pkg/stream"
+	"livslang.dk/pkg/testenv"
 )
 
 type noParking struct{ t *testing.T }
@@ -34,15 +33,7 @@ func TestLanesKeepEachCitizensOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ns.Shutdown()
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testenv.JetStream(t, ns.ClientURL())
 	if err := stream.EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}

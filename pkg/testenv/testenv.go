@@ -38,6 +38,7 @@ type Env struct {
 	Issuer    *auth.DevIssuer
 
 	mu   sync.Mutex
+	js   jetstream.JetStream // the test's own connection to NATSURL (Publish, Events); an Env made by hand connects when first needed
 	logs []ServiceLog
 	keys map[string]string // service → its LIVSLANG_<NAME>_PII_KEYS unless the test names them
 }
@@ -69,6 +70,7 @@ func New(t testing.TB, services ...string) *Env {
 	}
 	t.Cleanup(ns.Shutdown)
 	e.NATSURL = ns.ClientURL()
+	e.js = JetStream(t, e.NATSURL) // open for the whole test, whichever subtest uses it first
 	idp := httptest.NewUnstartedServer(nil)
 	e.IssuerURL = "http://" + idp.Listener.Addr().String()
 	if e.Issuer, err = auth.NewDevIssuer(e.IssuerURL); err != nil {
@@ -267,29 +269,46 @@ func MustStatus(t testing.TB, r Response, status int) {
 // String formats a response for failure messages.
 func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
+// JetStream connects the test to the NATS server (or the cluster's servers, comma-separated) at url;
+// the connection is closed when the test ends.
+func JetStream(t testing.TB, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return js
+}
+
+// jetStream is the test's connection to NATSURL.
+func (e *Env) jetStream(t testing.TB) jetstream.JetStream {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.js == nil {
+		e.js = JetStream(t, e.NATSURL)
+	}
+	return e.js
+}
+
 // Publish puts an event straight onto JetStream (as another service's outbox relay would), with
 // msgID as Nats-Msg-Id; a new msgID lets a test redeliver the same event past deduplication.
 func (e *Env) Publish(t testing.TB, env events.Envelope, msgID string) {
 	t.Helper()
-	nc, err := nats.Connect(e.NATSURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := stream.EnsureStreams(ctx, js); err != nil {
+	if err := stream.EnsureStreams(ctx, e.jetStream(t)); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := json.Marshal(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.Publish(ctx, env.NATSSubject, raw, jetstream.WithMsgID(msgID)); err != nil {
+	if _, err := e.jetStream(t).Publish(ctx, env.NATSSubject, raw, jetstream.WithMsgID(msgID)); err != nil {
 		t.Fatalf("publish %s: %v", env.Type, err)
 	}
 }
@@ -297,18 +316,9 @@ func (e *Env) Publish(t testing.TB, env events.Envelope, msgID string) {
 // Events returns the events stored on a stream subject, oldest first.
 func (e *Env) Events(t testing.TB, streamName, subject string) []events.Envelope {
 	t.Helper()
-	nc, err := nats.Connect(e.NATSURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := js.Stream(ctx, streamName)
+	st, err := e.jetStream(t).Stream(ctx, streamName)
 	if err != nil {
 		return nil
 	}

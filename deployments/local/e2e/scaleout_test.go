@@ -24,8 +24,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -81,15 +79,7 @@ func natsCluster(t *testing.T, n int) ([]*server.Server, []string) {
 		}
 		urls[i] = s.ClientURL()
 	}
-	nc, err := nats.Connect(strings.Join(urls, ","))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testenv.JetStream(t, strings.Join(urls, ","))
 	testenv.Eventually(t, 30*time.Second, "the JetStream cluster elects a meta leader", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -421,12 +411,7 @@ func TestScaleOutGivesTheSameResults(t *testing.T) {
 	t.Logf("outcome: %+v", scaled)
 
 	// Every stream is replicated on the three servers.
-	nc, err := nats.Connect(strings.Join(urls, ","))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := testenv.JetStream(t, strings.Join(urls, ","))
 	for name := range events.StreamSubjects {
 		st, err := js.Stream(context.Background(), name)
 		if err != nil {
