@@ -528,8 +528,10 @@ func TestNATSValues(t *testing.T) {
 						Size    string
 					} `json:"pvc"`
 				} `json:"fileStore"`
-				Merge map[string]string
 			} `json:"jetstream"`
+			Merge struct {
+				JetStream map[string]string `json:"jetstream"`
+			}
 		}
 		Container struct {
 			Image struct{ Tag string }
@@ -551,7 +553,7 @@ func TestNATSValues(t *testing.T) {
 		t.Errorf("NATS image tag %q is not an exact release", v.Container.Image.Tag)
 	}
 	// The store is encrypted at rest with the key from a Secret, never written into the values.
-	js := v.Config.JetStream.Merge
+	js := v.Config.Merge.JetStream
 	if js["cipher"] != "aes" || js["key"] != "<< $NATS_STORE_KEY >>" {
 		t.Errorf("JetStream store not encrypted with $NATS_STORE_KEY: %v", js)
 	}
