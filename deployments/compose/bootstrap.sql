@@ -23,3 +23,5 @@ CREATE SCHEMA IF NOT EXISTS notification AUTHORIZATION livslang_notification;
 ALTER SCHEMA registration OWNER TO livslang_registration;
 ALTER SCHEMA funding OWNER TO livslang_funding;
 ALTER SCHEMA notification OWNER TO livslang_notification;
+-- The audit logs' definitions are the database administrator's (pkg/pgcluster/auditguard.sql).
+\i /auditguard.sql

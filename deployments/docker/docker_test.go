@@ -316,4 +316,12 @@ func TestCompose(t *testing.T) {
 			t.Errorf("bootstrap.sql makes no schema for %s", name)
 		}
 	}
+	// The audit guard (pkg/pgcluster/auditguard.sql) is mounted and run after the schemas.
+	mounted := false
+	for _, v := range p.Services["bootstrap"].Volumes {
+		mounted = mounted || (v.Target == "/auditguard.sql" && strings.HasSuffix(filepath.ToSlash(v.Source), "pkg/pgcluster/auditguard.sql"))
+	}
+	if !mounted || !strings.Contains(string(sql), "\\i /auditguard.sql") {
+		t.Error("the Compose bootstrap does not run pkg/pgcluster/auditguard.sql")
+	}
 }

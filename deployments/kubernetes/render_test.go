@@ -421,6 +421,14 @@ func checkPostgres(t *testing.T, r rendered) {
 	if c.Spec.Bootstrap.InitDB.Database != "livslang" || !strings.Contains(sql, "REVOKE ALL ON SCHEMA public FROM PUBLIC") {
 		t.Errorf("Cluster bootstrap: database %q, SQL:\n%s", c.Spec.Bootstrap.InitDB.Database, sql)
 	}
+	// The audit guard, word for word as make run and the tests install it.
+	guard, err := os.ReadFile("../../pkg/pgcluster/auditguard.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(c.Spec.Bootstrap.InitDB.PostInitApplicationSQL, string(guard)) {
+		t.Error("the Cluster's postInitApplicationSQL does not hold pkg/pgcluster/auditguard.sql as it is")
+	}
 	roles := map[string]string{}
 	for _, role := range c.Spec.Managed.Roles {
 		if role.Login && role.Ensure == "present" {

@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgcluster"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/pgtest"
 	"livslang.dk/pkg/testenv"
@@ -67,6 +69,73 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	_ = audit.Record(ctx, pool, audit.By(caseworker, "citizen-a", audit.Read, "decision", "d-1", "again"))
 	if _, err := pool.Exec(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Fatal("a delete after the purge went through")
+	}
+}
+
+// The service's role owns its schema, yet after the migration that created the audit log it cannot
+// change the log's definition: not disable, drop or out-run its guard, not replace the guard function,
+// not rename or drop the table (pkg/pgcluster's audit guard). Its other DDL goes on as before.
+func TestAuditLogsDefinitionIsTheAdministrators(t *testing.T) {
+	t.Parallel()
+	pool := schema(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`,
+		`ALTER TABLE audit_log DISABLE TRIGGER USER`,
+		`DROP TRIGGER audit_log_append_only ON audit_log`,
+		`ALTER TRIGGER audit_log_append_only ON audit_log RENAME TO gone`,
+		`CREATE OR REPLACE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+		`CREATE FUNCTION drop_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+		 CREATE TRIGGER a_first BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION drop_it()`,
+		`CREATE RULE swallow AS ON INSERT TO audit_log DO INSTEAD NOTHING`,
+		`ALTER FUNCTION audit_log_guard() RENAME TO renamed_guard`,
+		`ALTER TABLE audit_log RENAME TO old_entries`,
+		`ALTER TABLE audit_log ALTER COLUMN purpose DROP NOT NULL`,
+		`DROP INDEX audit_log_citizen`,
+		`DROP FUNCTION audit_log_guard() CASCADE`,
+		`DROP TABLE audit_log`,
+		`DROP SCHEMA funding CASCADE`,
+	} {
+		_, err := pool.Exec(ctx, sql)
+		if err == nil || !pgdb.IsCode(err, "42501") {
+			t.Errorf("%s: %v, want permission denied (42501)", sql, err)
+		}
+	}
+	// The guard still works: an entry cannot be changed.
+	if err := audit.Record(ctx, pool, audit.By(auth.Claims{Subject: "a", Role: auth.RoleAdmin}, "citizen-a", audit.Read, "profile", "", "support")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE audit_log SET purpose = 'nothing to see'`); !pgdb.IsCode(err, "42501") {
+		t.Fatalf("update after the attempts: %v, want refused", err)
+	}
+	// An audit log made before the guard existed is guarded once the bootstrap has run again.
+	admin, err := pgx.ParseConfig(pgtest.AdminURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin.Database = pool.Config().ConnConfig.Database
+	conn, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DELETE FROM livslang_guard.guarded; DELETE FROM livslang_guard.creating`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `COMMENT ON TABLE audit_log IS 'unguarded'`); err != nil {
+		t.Fatalf("without its guard rows the table should be open (else this part proves nothing): %v", err)
+	}
+	if _, err := conn.Exec(ctx, pgcluster.AuditGuardSQL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`); !pgdb.IsCode(err, "42501") {
+		t.Fatalf("after the bootstrap ran again: %v, want refused", err)
+	}
+	for _, sql := range []string{`CREATE TABLE scratch (id int)`, `ALTER TABLE scratch ADD COLUMN note text`,
+		`CREATE INDEX scratch_note ON scratch (note)`, `DROP TABLE scratch`} {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			t.Errorf("%s: %v (other DDL must go on)", sql, err)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package pgcluster
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +12,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// AuditGuardSQL makes the audit logs' definitions the database administrator's (auditguard.sql):
+// Bootstrap runs it in the service database; the Compose bootstrap and the Kubernetes cluster run the
+// same text.
+//
+//go:embed auditguard.sql
+var AuditGuardSQL string
+
 // bootstrapLock is the advisory lock key serializing Bootstrap calls on a cluster ("livslang").
 const bootstrapLock int64 = 0x6c6976736c616e67
 
@@ -19,7 +27,8 @@ var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 // Bootstrap creates database db (if missing) and, for each service name, a login role livslang_<svc>
 // with the given password and a schema <svc> owned by that role. Each role can use its own schema and
 // nothing else: REVOKE ALL ON DATABASE db FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE db TO each role;
-// REVOKE ALL ON SCHEMA public FROM PUBLIC. Idempotent; safe when many tests call it concurrently
+// REVOKE ALL ON SCHEMA public FROM PUBLIC; and AuditGuardSQL, so a service's role can create its
+// audit log but never afterwards alter, replace or drop it or its guard. Idempotent; safe when many tests call it concurrently
 // (role and grant changes are serialized with an advisory lock, since roles are cluster-wide and concurrent
 // CREATE ROLE/GRANT can fail with "tuple concurrently updated"). Returns each service's URL:
 // postgres://livslang_<svc>:<password>@<admin host:port>/<db>?sslmode=disable&search_path=<svc>
@@ -115,6 +124,9 @@ func Bootstrap(ctx context.Context, adminURL, db string, services []string, pass
 		if _, err := dbConn.Exec(ctx, sql); err != nil {
 			return nil, fmt.Errorf("bootstrap %s: %s: %w", db, sql, err)
 		}
+	}
+	if _, err := dbConn.Exec(ctx, AuditGuardSQL); err != nil { // several statements: the simple protocol
+		return nil, fmt.Errorf("bootstrap %s: audit guard: %w", db, err)
 	}
 	return urls, nil
 }
