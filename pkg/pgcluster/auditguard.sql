@@ -22,7 +22,7 @@ INSERT INTO livslang_guard.guarded
         WHERE c.relname = 'audit_log' AND c.relkind = 'r' AND NOT t.tgisinternal
     ON CONFLICT DO NOTHING;
 
--- guarded says whether DDL on an object touches an audit log: one of its objects, or a new trigger,
+-- is_guarded says whether DDL on an object touches an audit log: one of its objects, or a new trigger,
 -- rule, policy or index on its table.
 CREATE OR REPLACE FUNCTION livslang_guard.is_guarded(cls oid, obj oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
@@ -36,14 +36,19 @@ LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
             END))
 $$;
 
+-- exempt says whether this transaction may change audit logs' definitions: a superuser's, or the one
+-- that created an audit log.
+CREATE OR REPLACE FUNCTION livslang_guard.exempt() RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog AS $$
+    SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
+        OR EXISTS (SELECT 1 FROM livslang_guard.creating WHERE xid = pg_current_xact_id())
+$$;
+
 CREATE OR REPLACE FUNCTION livslang_guard.audit_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     c record;
 BEGIN
-    IF (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
-        RETURN;
-    END IF;
     IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands()
                WHERE command_tag = 'CREATE TABLE' AND object_identity LIKE '%.audit\_log') THEN
         INSERT INTO livslang_guard.creating VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
@@ -52,6 +57,8 @@ BEGIN
         INSERT INTO livslang_guard.guarded
             SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE object_identity LIKE '%audit\_log%'
             ON CONFLICT DO NOTHING;
+    END IF;
+    IF livslang_guard.exempt() THEN
         RETURN;
     END IF;
     FOR c IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
@@ -68,8 +75,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     d record;
 BEGIN
-    IF (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
-        OR EXISTS (SELECT 1 FROM livslang_guard.creating WHERE xid = pg_current_xact_id()) THEN
+    IF livslang_guard.exempt() THEN
         RETURN;
     END IF;
     FOR d IN SELECT * FROM pg_event_trigger_dropped_objects() o
