@@ -37,10 +37,12 @@ type Env struct {
 	IssuerURL string
 	Issuer    *auth.DevIssuer
 
-	mu   sync.Mutex
-	js   jetstream.JetStream // the test's own connection to NATSURL (Publish, Events); an Env made by hand connects when first needed
-	logs []ServiceLog
-	keys map[string]string // service → its LIVSLANG_<NAME>_PII_KEYS unless the test names them
+	mu    sync.Mutex
+	owner testing.TB          // the test New was called for: its connections close when it ends
+	js    jetstream.JetStream // the test's own connection (Publish, Events), to jsURL
+	jsURL string
+	logs  []ServiceLog
+	keys  map[string]string // service → its LIVSLANG_<NAME>_PII_KEYS unless the test names them
 }
 
 // ServiceLog is the log of a service Start started, every line it wrote so far.
@@ -69,8 +71,7 @@ func New(t testing.TB, services ...string) *Env {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(ns.Shutdown)
-	e.NATSURL = ns.ClientURL()
-	e.js = JetStream(t, e.NATSURL) // open for the whole test, whichever subtest uses it first
+	e.NATSURL, e.owner = ns.ClientURL(), t
 	idp := httptest.NewUnstartedServer(nil)
 	e.IssuerURL = "http://" + idp.Listener.Addr().String()
 	if e.Issuer, err = auth.NewDevIssuer(e.IssuerURL); err != nil {
@@ -285,12 +286,17 @@ func JetStream(t testing.TB, url string) jetstream.JetStream {
 	return js
 }
 
-// jetStream is the test's connection to NATSURL.
+// jetStream is the test's connection to NATSURL, made when first needed and again when a test points
+// NATSURL elsewhere (at a cluster); it stays open until the test that made the Env ends.
 func (e *Env) jetStream(t testing.TB) jetstream.JetStream {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.js == nil {
-		e.js = JetStream(t, e.NATSURL)
+	if e.js == nil || e.jsURL != e.NATSURL {
+		owner := e.owner
+		if owner == nil { // an Env made by hand
+			owner = t
+		}
+		e.js, e.jsURL = JetStream(owner, e.NATSURL), e.NATSURL
 	}
 	return e.js
 }
