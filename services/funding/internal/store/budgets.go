@@ -205,11 +205,11 @@ func (s *Store) RollingUsage(ctx context.Context, q querier, citizenID, scheme, 
 	rows, err := q.Query(ctx, `WITH held AS (
 			SELECT coalesce(starts_on, $3::date) AS d, CASE WHEN status = 'reserved' THEN amount_dkk ELSE paid_dkk END AS amount
 			FROM reservations
-			WHERE citizen_id = $1 AND scheme = $2 AND period = '12m' AND status IN ('reserved', 'paid')
+			WHERE citizen_id = $1 AND scheme = $2 AND period = $4 AND status IN ('reserved', 'paid')
 			AND coalesce(starts_on, $3::date) > $3::date - interval '12 months'
 			AND coalesce(starts_on, $3::date) < $3::date + interval '12 months')
 		SELECT coalesce(max((SELECT sum(h.amount) FROM held h WHERE h.d >= p.d AND h.d < p.d + interval '12 months')), 0)::bigint
-		FROM (SELECT d FROM held WHERE d <= $3::date UNION SELECT $3::date) p`, citizenID, scheme, startsOn)
+		FROM (SELECT d FROM held WHERE d <= $3::date UNION SELECT $3::date) p`, citizenID, scheme, startsOn, rules.PeriodRolling12m)
 	if err != nil {
 		return 0, fmt.Errorf("rolling usage: %w", err)
 	}
