@@ -4,6 +4,8 @@ package pgcluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -63,6 +65,12 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if c.bin, err = FindBinaries(); err != nil {
 		return nil, err
 	}
+	if os.Geteuid() == 0 {
+		// PostgreSQL refuses to run as root: it runs as the postgres OS user, which must reach the folder.
+		if err := c.useOSUser(ctx); err != nil {
+			return nil, err
+		}
+	}
 	sock := filepath.Join(c.dir, "sock")
 	if len(sock) > maxSocketDir {
 		if sock, err = os.MkdirTemp("/tmp", "livslang-pg-"); err != nil {
@@ -76,8 +84,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err := os.Chmod(sock, 0o755); err != nil {
 		return nil, c.cleanup(fmt.Errorf("chmod socket folder: %w", err))
 	}
-	if os.Geteuid() == 0 {
-		// PostgreSQL refuses to run as root.
+	if c.osUser != "" {
 		if err := c.prepareOSUser(ctx); err != nil {
 			return nil, c.cleanup(err)
 		}
@@ -190,34 +197,83 @@ func (c *Cluster) cleanup(err error) error {
 	return err
 }
 
-// prepareOSUser makes sure the postgres OS user exists, can reach the cluster and socket folders and owns them.
-func (c *Cluster) prepareOSUser(ctx context.Context) error {
+// RelocationRoot holds the clusters whose own folder the postgres OS user cannot reach (a clone in
+// root's home, which is drwx------): each in a folder named for the path it stands in for.
+const RelocationRoot = "/var/lib/livslang"
+
+// locationFile, in a cluster folder that was relocated, names the folder the cluster really lives in.
+const locationFile = "LOCATION"
+
+// Dir is the folder the cluster's data, socket and log are in: Options.Dir, or the folder under
+// RelocationRoot that stands in for it when the postgres OS user cannot reach Options.Dir.
+func (c *Cluster) Dir() string { return c.dir }
+
+// useOSUser makes sure the postgres OS user exists and can reach the cluster folder. When a parent
+// of the folder is closed to it, the cluster moves to a folder under RelocationRoot named for the
+// folder's path, and the folder keeps a LOCATION file naming it. A relocated cluster whose folder has
+// no LOCATION file (the folder was wiped, as by make clean) is stale and starts afresh.
+func (c *Cluster) useOSUser(ctx context.Context) error {
 	c.osUser = "postgres"
-	u, err := user.Lookup(c.osUser)
-	var unknown user.UnknownUserError
-	if errors.As(err, &unknown) {
+	if _, err := user.Lookup(c.osUser); err != nil {
+		var unknown user.UnknownUserError
+		if !errors.As(err, &unknown) {
+			return fmt.Errorf("look up OS user %s: %w", c.osUser, err)
+		}
 		if out, err := exec.CommandContext(ctx, "useradd", "--system", "--no-create-home", c.osUser).CombinedOutput(); err != nil {
 			return fmt.Errorf("create OS user %s: %w\n%s", c.osUser, err, out)
 		}
-		u, err = user.Lookup(c.osUser)
 	}
+	if c.reachable(ctx, filepath.Dir(c.dir)) == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(c.dir))
+	moved := filepath.Join(RelocationRoot, filepath.Base(c.dir)+"-"+hex.EncodeToString(sum[:6]))
+	marker := filepath.Join(c.dir, locationFile)
+	if _, err := os.Stat(marker); errors.Is(err, os.ErrNotExist) {
+		if err := os.RemoveAll(moved); err != nil {
+			return fmt.Errorf("remove stale relocated cluster %s: %w", moved, err)
+		}
+	}
+	if err := os.MkdirAll(moved, 0o700); err != nil {
+		return fmt.Errorf("create relocated cluster folder: %w", err)
+	}
+	if err := os.Chmod(RelocationRoot, 0o755); err != nil {
+		return fmt.Errorf("open %s to the postgres OS user: %w", RelocationRoot, err)
+	}
+	if p := c.reachable(ctx, RelocationRoot); p != "" {
+		return fmt.Errorf("folder %s is not traversable by OS user %s, which PostgreSQL runs as when started by root", p, c.osUser)
+	}
+	if err := os.WriteFile(marker, []byte(moved+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", marker, err)
+	}
+	c.log.Info("cluster folder closed to the postgres OS user: cluster relocated",
+		zap.String("dir", c.dir), zap.String("relocated", moved))
+	c.dir = moved
+	return nil
+}
+
+// reachable returns the first folder from dir up to / that the postgres OS user cannot traverse, or "".
+func (c *Cluster) reachable(ctx context.Context, dir string) string {
+	for p := dir; ; p = filepath.Dir(p) {
+		if exec.CommandContext(ctx, "runuser", "-u", c.osUser, "--", "test", "-x", p).Run() != nil {
+			return p
+		}
+		if p == filepath.Dir(p) {
+			return ""
+		}
+	}
+}
+
+// prepareOSUser makes the postgres OS user own the cluster and socket folders (useOSUser made sure
+// it can reach the cluster folder; the socket folder is under /tmp).
+func (c *Cluster) prepareOSUser(ctx context.Context) error {
+	u, err := user.Lookup(c.osUser)
 	if err != nil {
 		return fmt.Errorf("look up OS user %s: %w", c.osUser, err)
 	}
-	parents := []string{filepath.Dir(c.dir)}
 	if c.tmpSock != "" {
-		parents = append(parents, filepath.Dir(c.tmpSock))
-	}
-	for _, p := range parents {
-		for ; ; p = filepath.Dir(p) {
-			if exec.CommandContext(ctx, "runuser", "-u", c.osUser, "--", "test", "-x", p).Run() != nil {
-				return fmt.Errorf("folder %s is not traversable by OS user %s, which PostgreSQL runs as "+
-					"when started by root: use a cluster folder whose parents all have the x bit for others "+
-					"(e.g. chmod 0755 %s)", p, c.osUser, p)
-			}
-			if p == filepath.Dir(p) {
-				break
-			}
+		if p := c.reachable(ctx, filepath.Dir(c.tmpSock)); p != "" {
+			return fmt.Errorf("folder %s is not traversable by OS user %s, which PostgreSQL runs as when started by root", p, c.osUser)
 		}
 	}
 	uid, _ := strconv.Atoi(u.Uid)

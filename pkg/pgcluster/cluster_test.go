@@ -106,3 +106,52 @@ func TestFindBinaries(t *testing.T) {
 	require.NoError(t, err)
 	assert.FileExists(t, filepath.Join(dir, "pg_ctl"))
 }
+
+// A cluster folder whose parent is closed to the postgres OS user (a clone in root's home, which is
+// drwx------) is kept under RelocationRoot instead; wiping the folder (make clean) starts it afresh.
+func TestClosedFolderIsRelocated(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root runs PostgreSQL as another OS user")
+	}
+	t.Parallel()
+	ctx := t.Context()
+	home, err := os.MkdirTemp("", "pgcluster-home-") // 0700, like /root
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(home) })
+	dir := filepath.Join(home, "clone", ".data", "postgres")
+
+	c := start(t, pgcluster.Options{Dir: dir})
+	moved := c.Dir()
+	t.Cleanup(func() { os.RemoveAll(moved) })
+	assert.True(t, strings.HasPrefix(moved, pgcluster.RelocationRoot+"/"), "relocated to %s", moved)
+	location, err := os.ReadFile(filepath.Join(dir, "LOCATION"))
+	require.NoError(t, err)
+	assert.Equal(t, moved, strings.TrimSpace(string(location)))
+	conn, err := pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `CREATE TABLE kept (v text)`)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+	require.NoError(t, c.Stop())
+
+	// Started again: the same relocated cluster, with its data.
+	c = start(t, pgcluster.Options{Dir: dir})
+	assert.Equal(t, moved, c.Dir())
+	conn, err = pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'kept'`).Scan(&n))
+	assert.Equal(t, 1, n)
+	require.NoError(t, conn.Close(ctx))
+	require.NoError(t, c.Stop())
+
+	// The folder wiped: the stale relocated cluster is not taken for it.
+	require.NoError(t, os.RemoveAll(filepath.Join(home, "clone")))
+	c = start(t, pgcluster.Options{Dir: dir})
+	defer func() { require.NoError(t, c.Stop()) }()
+	conn, err = pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'kept'`).Scan(&n))
+	assert.Equal(t, 0, n)
+}

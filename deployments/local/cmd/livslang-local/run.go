@@ -134,14 +134,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 
 	// PostgreSQL: the private cluster unless a server is given.
-	adminURL := cfg.DatabaseURL
+	adminURL, pgDir := cfg.DatabaseURL, ""
 	if adminURL == "" {
 		cluster, err := pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(cfg.DataDir, "postgres"), Port: cfg.PGPort, Fsync: true, Log: log})
 		if err != nil {
 			return fmt.Errorf("postgres: %w", err)
 		}
 		defer cluster.Stop() //nolint:errcheck
-		adminURL = cluster.AdminURL("postgres")
+		adminURL, pgDir = cluster.AdminURL("postgres"), cluster.Dir()
 	}
 	dbURLs, err := pgcluster.Bootstrap(ctx, adminURL, "livslang", services, func(svc string) string { return sec.DBPasswords[svc] })
 	if err != nil {
@@ -251,7 +251,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("seed demo profiles: %w", err)
 	}
-	printTable(stdout, cfg, idpURL, natsURL, adminURL == cfg.DatabaseURL, n, time.Since(started))
+	printTable(stdout, cfg, idpURL, natsURL, pgDir, n, time.Since(started))
 
 	select {
 	case <-ctx.Done():

@@ -3,15 +3,21 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 )
 
-func printTable(w io.Writer, cfg config, idpURL, natsURL string, externalDB bool, profiles int, took time.Duration) {
+// printTable prints where everything is; pgDir is the private cluster's folder ("" for the server in
+// LIVSLANG_DATABASE_URL), which is not under the data folder when the postgres OS user cannot reach it.
+func printTable(w io.Writer, cfg config, idpURL, natsURL, pgDir string, profiles int, took time.Duration) {
 	url := func(name string) string { return fmt.Sprintf("http://127.0.0.1:%d", cfg.Ports[name]) }
-	db := fmt.Sprintf("postgres://127.0.0.1:%d/livslang (private cluster in %s/postgres)", cfg.PGPort, cfg.DataDir)
-	if externalDB {
+	db := fmt.Sprintf("postgres://127.0.0.1:%d/livslang (private cluster in %s)", cfg.PGPort, pgDir)
+	if pgDir != filepath.Join(cfg.DataDir, "postgres") {
+		db += " (the postgres OS user cannot reach " + cfg.DataDir + ")"
+	}
+	if pgDir == "" {
 		db = "the server in LIVSLANG_DATABASE_URL, database livslang"
 	}
 	var b strings.Builder
