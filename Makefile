@@ -97,7 +97,8 @@ vet: ## go vet every module
 	@for m in $(MODULES); do (cd $$m && go vet ./...) || exit 1; done
 	@for m in $(DEPLOY_MODULES); do (cd $$m && GOWORK=off go vet ./...) || exit 1; done
 
-clean: ## stop nothing, wipe the local data (.data) and binaries
+clean: ## stop nothing, wipe the local data (.data, and the cluster kept for it under /var/lib/livslang) and binaries
+	@moved=$$(cat .data/postgres/LOCATION 2>/dev/null); case "$$moved" in /var/lib/livslang/?*) rm -rf "$$moved";; esac
 	rm -rf .data $(BIN)
 
 .PHONY: help build run test lint bench bench-quick chaos vet clean verify-deploy images fuzz
