@@ -269,3 +269,26 @@ func TestPlaintextProfilesAreSealed(t *testing.T) {
 		t.Fatalf("after sealing: %+v", p)
 	}
 }
+
+// A retried erasure (the same Idempotency-Key and body) answers as the first time, 202 with the same
+// request, although the erasure deleted the citizen's other stored answers; a new key answers 409.
+func TestErasureRetryAnswersAsTheFirstTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id, tok := b.citizenWithID(t, "0101801234")
+	url := b.base + "/v1/me/data-requests"
+	course := b.course(t, 5)
+	testenv.MustStatus(t, b.enrol(t, tok, course, "enrol-1"), http.StatusAccepted)
+
+	first := testenv.Do(t, http.MethodPost, url, tok, map[string]string{"kind": "erasure"}, "Idempotency-Key", "erase-1")
+	testenv.MustStatus(t, first, http.StatusAccepted)
+	again := testenv.Do(t, http.MethodPost, url, tok, map[string]string{"kind": "erasure"}, "Idempotency-Key", "erase-1")
+	if again.Status != http.StatusAccepted || string(again.Body) != string(first.Body) {
+		t.Fatalf("the retry: %s, want the first answer %s", again, first)
+	}
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, url, tok, map[string]string{"kind": "erasure"}, "Idempotency-Key", "erase-2"),
+		http.StatusConflict)
+	if n := count(t, b.pool, `SELECT count(*) FROM idempotency_keys WHERE principal = $1 AND key <> 'erase-1'`, id); n != 0 {
+		t.Fatalf("%d of the citizen's other stored answers kept after the erasure", n)
+	}
+}

@@ -114,7 +114,7 @@ func (s *Store) RequestData(ctx context.Context, n NewDataRequest, respond func(
 			return err
 		}
 		if r.Kind == events.DataErasure {
-			report, err := s.erase(ctx, tx, r)
+			report, err := s.erase(ctx, tx, r, n.IdempotencyKey)
 			if err != nil {
 				return err
 			}

@@ -33,8 +33,10 @@ const erasureReason = "the citizen's data was erased at their request"
 // part out); then everything is deleted except completed and withdrawn enrolments, which document
 // funding's payouts and are kept without the citizen's id; their id is removed from institutions'
 // feed entries; the citizen's data key is destroyed, so no copy of anything sealed with it, in a
-// backup or anywhere else, can be read again. It reports what it deleted and what it kept, and why.
-func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest) (events.ErasureReport, error) {
+// backup or anywhere else, can be read again. The stored answer to the erasure's own Idempotency-Key
+// (key) stays, so a retry of the request answers as the first time. It reports what it deleted and
+// what it kept, and why.
+func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest, key string) (events.ErasureReport, error) {
 	var report events.ErasureReport
 	deleted := func(what string, n int64) {
 		report.Deleted = append(report.Deleted, events.Deleted{What: what, Count: n})
@@ -93,7 +95,7 @@ func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest) (events.Era
 		return report, fmt.Errorf("delete exports: %w", err)
 	}
 	deleted("earlier exports of your data", tag.RowsAffected())
-	tag, err = tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE principal = $1`, r.CitizenID)
+	tag, err = tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE principal = $1 AND key <> $2`, r.CitizenID, key)
 	if err != nil {
 		return report, fmt.Errorf("delete idempotency keys: %w", err)
 	}
@@ -123,7 +125,8 @@ func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest) (events.Era
 			LegalBasis: accountingBasis, Until: date(until)},
 		{What: "audit log entries about your data", Count: entries, Why: "who read or changed your data, when and why",
 			LegalBasis: auditBasis, Until: date(s.Retention.Audit.After(now))},
-		{What: "this erasure request and each service's report", Count: 1, Why: "to show that your request was carried out",
+		{What: "this erasure request and each service's report", Count: 1, Why: "to show that your request was carried out " +
+			"(the stored answer to the request itself stays until the idempotency keys' retention, so a retry answers as the first time)",
 			LegalBasis: requestBasis, Until: date(s.Retention.DataRequests.After(now))},
 	} {
 		report.Keep(k)
