@@ -110,8 +110,10 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 			citizen, citizenErr = s.scanCitizen(row)
 			return nil
 		})
+		// The run's row is held until commit (the lock holdSeat takes anyway), so a cancellation either
+		// waits for this request, and then cancels it, or commits first and this request sees it.
 		reads.Queue(`SELECT `+courseColumns+` FROM course_runs c JOIN institutions i ON i.id = c.institution_id
-			WHERE c.id = $1`, n.CourseID).QueryRow(func(row pgx.Row) error {
+			WHERE c.id = $1 FOR NO KEY UPDATE OF c`, n.CourseID).QueryRow(func(row pgx.Row) error {
 			course, courseErr = scanCourse(row)
 			return nil
 		})
@@ -197,10 +199,10 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 	return out, translate("create enrolment", err)
 }
 
-// holdSeat takes one seat if the run has one free.
+// holdSeat takes one seat if the run has one free; a cancelled run has none.
 func (s *Store) holdSeat(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bool, error) {
 	tag, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken + 1
-		WHERE id = $1 AND seats_taken < seats_total`, courseID)
+		WHERE id = $1 AND seats_taken < seats_total AND status = 'published'`, courseID)
 	if err != nil {
 		return false, fmt.Errorf("hold seat: %w", err)
 	}

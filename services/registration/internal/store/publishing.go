@@ -130,7 +130,10 @@ func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution stri
 }
 
 // CancelCourse cancels a run: every live enrolment on it is cancelled with the reason (funding
-// releases what it held, and everyone is told through the events), and the run takes no more.
+// releases what it held, and everyone is told through the events), and the run takes no more: a
+// request holds the run's row from its read of the run to its commit, and holdSeat gives no seat on
+// a cancelled run. Cancelling a cancelled run again keeps its reason and version but still ends
+// whatever live enrolment is on it.
 func (s *Store) CancelCourse(ctx context.Context, id uuid.UUID, institution, reason string) (Course, error) {
 	var out Course
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -141,13 +144,15 @@ func (s *Store) CancelCourse(ctx context.Context, id uuid.UUID, institution, rea
 		if institution != "" && c.InstitutionID.String() != institution {
 			return pgdb.ErrNotFound
 		}
-		if c.Status == "cancelled" {
-			out = c
-			return nil
+		// Cancelling again changes nothing of the run, but still ends any live enrolment on it.
+		again := c.Status == "cancelled"
+		if again {
+			reason = c.CancelReason
 		}
 		if _, err := tx.Exec(ctx, `UPDATE course_runs SET status = 'cancelled', cancel_reason = $2, seats_taken = 0,
-				version = version + 1, updated_at = now() WHERE id = $1`, id, reason); err != nil {
-			return err
+				version = version + CASE WHEN status = 'cancelled' THEN 0 ELSE 1 END,
+				updated_at = CASE WHEN status = 'cancelled' THEN updated_at ELSE now() END WHERE id = $1`, id, reason); err != nil {
+			return fmt.Errorf("cancel run: %w", err)
 		}
 		rows, err := tx.Query(ctx, `SELECT id FROM enrolments WHERE course_id = $1
 			AND status IN ('pending', 'waitlisted', 'offered', 'confirmed') ORDER BY requested_at FOR UPDATE`, id)
@@ -167,6 +172,11 @@ func (s *Store) CancelCourse(ctx context.Context, id uuid.UUID, institution, rea
 			if err := s.move(ctx, tx, &e, citizen, enrolment.Cancelled, enrolment.ByInstitution, "the course run was cancelled: "+reason); err != nil {
 				return err
 			}
+		}
+		if again {
+			c.SeatsTaken = 0
+			out = c
+			return nil
 		}
 		out, err = s.announceCourse(ctx, tx, id)
 		return err

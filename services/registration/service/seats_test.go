@@ -1,0 +1,150 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgdb"
+	"livslang.dk/services/registration/internal/enrolment"
+	"livslang.dk/services/registration/internal/store"
+)
+
+// racers are citizens with profiles for the store-level race tests, and two stores on one pool of
+// their own: two instances of the service, each with its own batcher.
+type racers struct {
+	ids    []string
+	stores [2]*store.Store
+	pool   *pgxpool.Pool
+}
+
+func (b bundle) racers(t *testing.T, n int) racers {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := pgdb.Connect(ctx, b.env.DB["registration"], 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	r := racers{pool: pool, stores: [2]*store.Store{store.New(pool, b.keys, time.Now), store.New(pool, b.keys, time.Now)}}
+	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		id := fmt.Sprintf("racer-%03d-%s", i, uuid.NewString()[:8])
+		number, _ := cprFor(i)
+		if _, err := b.st.SaveProfile(ctx, id, "657", number, enrolment.Profile{Name: "Racer", Email: "racer@example.dk", Language: "da",
+			Education: "gymnasial", EduYear: 2000, Employment: "employed", EmployerCVR: "12345678", Since: &since, Benefits: "none"}); err != nil {
+			t.Fatal(err)
+		}
+		r.ids = append(r.ids, id)
+	}
+	return r
+}
+
+// enrol asks for a seat on run for citizen i through store (0 or 1) and returns the store's error.
+func (r racers) enrol(i, st int, run uuid.UUID) error {
+	_, err := r.stores[st].CreateEnrolment(context.Background(), store.NewEnrolment{CitizenID: r.ids[i], CourseID: run,
+		FundingPreference: "self", IdempotencyKey: uuid.NewString(), RequestHash: []byte("h")},
+		func(e store.Enrolment) (store.Created, error) { return store.Created{Status: http.StatusAccepted, Body: []byte(e.ID.String())}, nil })
+	return err
+}
+
+// refused reports whether err is one of the answers a caller may get for a request the rules refuse.
+func refused(err error) bool {
+	return errors.Is(err, httpapi.ErrConflict) || errors.Is(err, httpapi.ErrUnprocessable)
+}
+
+// A run being cancelled while citizens ask for seats on it, through two instances: whatever the
+// interleaving, once the cancellation has committed the run has no live enrolment and no seat taken,
+// and every request was either taken before the cancellation (and cancelled by it) or refused.
+func TestCancelledRunNeverGainsASeatHolder(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.racers(t, 6)
+	ctx := context.Background()
+	const rounds = 80
+	failed := 0
+	for round := range rounds {
+		run := b.course(t, 3)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, len(r.ids))
+		for i := range r.ids {
+			wg.Go(func() {
+				<-start
+				errs[i] = r.enrol(i, i%2, run)
+			})
+		}
+		var cancelErr error
+		wg.Go(func() {
+			<-start
+			time.Sleep(time.Duration(round%8) * 250 * time.Microsecond) // spread the cancellation over the requests' lifetimes
+			_, cancelErr = r.stores[round%2].CancelCourse(ctx, run, "", "too few participants")
+		})
+		close(start)
+		wg.Wait()
+		if cancelErr != nil {
+			t.Fatalf("round %d: cancel: %v", round, cancelErr)
+		}
+		for i, err := range errs {
+			if err != nil && !refused(err) {
+				t.Fatalf("round %d: request %d: %v", round, i, err)
+			}
+		}
+		var live, holders, taken int
+		if err := b.pool.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM enrolments WHERE course_id = $1 AND status IN ('pending', 'waitlisted', 'offered', 'confirmed', 'started')),
+				(SELECT count(*) FROM enrolments WHERE course_id = $1 AND holds_seat),
+				seats_taken FROM course_runs WHERE id = $1`, run).Scan(&live, &holders, &taken); err != nil {
+			t.Fatal(err)
+		}
+		if live != 0 || holders != 0 || taken != 0 {
+			failed++
+			t.Errorf("round %d: the cancelled run has %d live enrolments, %d seat holders, %d seats taken", round, live, holders, taken)
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d rounds left a cancelled run with enrolments", failed, rounds)
+	}
+}
+
+// A live enrolment on a cancelled run (as one that slipped in before requests locked the run could
+// be) is cancelled by cancelling the run again, which keeps the run's reason and version.
+func TestCancellingARunAgainEndsWhatIsLiveOnIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.racers(t, 1)
+	ctx := context.Background()
+	run := b.course(t, 3)
+	first, err := b.st.CancelCourse(ctx, run, "", "too few participants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.pool.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference)
+		VALUES ($1, $2, $3, 'pending', true, 'self')`, uuid.New(), r.ids[0], run); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.pool.Exec(ctx, `UPDATE course_runs SET seats_taken = 1 WHERE id = $1`, run); err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.st.CancelCourse(ctx, run, "", "another reason")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Version != first.Version || again.CancelReason != "too few participants" || again.SeatsTaken != 0 {
+		t.Fatalf("cancelled again: version %d (was %d), reason %q, %d seats taken", again.Version, first.Version, again.CancelReason, again.SeatsTaken)
+	}
+	if n := count(t, b.pool, `SELECT count(*) FROM enrolments WHERE course_id = $1 AND (status <> 'cancelled' OR holds_seat)`, run); n != 0 {
+		t.Fatalf("%d enrolments still live on the run", n)
+	}
+	if n := count(t, b.pool, `SELECT seats_taken FROM course_runs WHERE id = $1`, run); n != 0 {
+		t.Fatalf("%d seats taken on the cancelled run", n)
+	}
+}
