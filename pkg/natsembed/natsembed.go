@@ -9,7 +9,9 @@ package natsembed
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -40,34 +42,52 @@ func Start(host string, port int, storeDir, storeKey string) (*server.Server, er
 	return s, nil
 }
 
-// Node is one server of a JetStream cluster on loopback.
+// Node is one server of a JetStream cluster, on loopback unless Host and PeerHosts say otherwise.
 type Node struct {
 	Name        string // unique in the cluster
-	Port        int    // client port on 127.0.0.1
-	ClusterPort int    // route port on 127.0.0.1
+	Port        int    // client port on Host
+	ClusterPort int    // route port on Host
 	Peers       []int  // every node's cluster port, this one's included
 	StoreDir    string
 	StoreKey    string `json:"-"` // encrypts the store unless empty (the same on every node); never in JSON
+	// Host is the address the node listens on (default 127.0.0.1), and PeerHosts the address of each
+	// of Peers, in the same order (default 127.0.0.1 each): the fault-injection suite runs each node
+	// in a network namespace of its own.
+	Host      string   `json:",omitempty"`
+	PeerHosts []string `json:",omitempty"`
+	// MonitorPort, if not 0, serves the monitoring endpoints (/varz, /jsz, …) on Host.
+	MonitorPort int `json:",omitempty"`
 }
 
 // StartNode runs one server of the JetStream cluster "livslang", routed to its peers. A node that
 // restarts on the same store rejoins the cluster and catches up. It returns once the server accepts
 // connections (the cluster may still be electing its leaders).
 func StartNode(n Node) (*server.Server, error) {
+	host := n.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
 	var routes []*url.URL
-	for _, p := range n.Peers {
-		routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+	for i, p := range n.Peers {
+		peer := "127.0.0.1"
+		if i < len(n.PeerHosts) && n.PeerHosts[i] != "" {
+			peer = n.PeerHosts[i]
+		}
+		routes = append(routes, &url.URL{Scheme: "nats-route", Host: net.JoinHostPort(peer, strconv.Itoa(p))})
 	}
 	opts := &server.Options{
 		ServerName: n.Name,
-		Host:       "127.0.0.1",
+		Host:       host,
 		Port:       n.Port,
 		JetStream:  true,
 		StoreDir:   n.StoreDir,
-		Cluster:    server.ClusterOpts{Name: "livslang", Host: "127.0.0.1", Port: n.ClusterPort},
+		Cluster:    server.ClusterOpts{Name: "livslang", Host: host, Port: n.ClusterPort},
 		Routes:     routes,
 		NoSigs:     true,
 		NoLog:      true,
+	}
+	if n.MonitorPort != 0 {
+		opts.HTTPHost, opts.HTTPPort = host, n.MonitorPort
 	}
 	encrypt(opts, n.StoreKey)
 	s, err := server.NewServer(opts)

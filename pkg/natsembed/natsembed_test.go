@@ -3,9 +3,14 @@ package natsembed_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,4 +104,59 @@ func onDisk(t *testing.T, dir string, s []byte) bool {
 		t.Fatal(err)
 	}
 	return found
+}
+
+// Nodes listen on the address they are given and route to their peers' addresses, and the
+// monitoring endpoint names the cluster's meta leader (the chaos suite partitions it by that).
+func TestNodesOnGivenAddressesElectALeader(t *testing.T) {
+	ports := freePorts(t, 9)
+	// 127.0.0.1 and 127.0.0.2..3 are all loopback; each node has an address of its own.
+	hosts := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}
+	var monitors []string
+	for i := range 3 {
+		s, err := natsembed.StartNode(natsembed.Node{Name: fmt.Sprintf("n%d", i+1), Host: hosts[i], Port: ports[i], ClusterPort: ports[3+i],
+			Peers: ports[3:6], PeerHosts: hosts, MonitorPort: ports[6+i], StoreDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Shutdown)
+		if got := s.ClientURL(); !strings.Contains(got, hosts[i]) {
+			t.Errorf("node %d listens on %s, want %s", i+1, got, hosts[i])
+		}
+		monitors = append(monitors, fmt.Sprintf("http://%s:%d/jsz", hosts[i], ports[6+i]))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var jsz struct {
+			Meta struct {
+				Leader string `json:"leader"`
+			} `json:"meta_cluster"`
+		}
+		resp, err := http.Get(monitors[2])
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&jsz)
+			resp.Body.Close()
+		}
+		if err == nil && jsz.Meta.Leader != "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no meta leader on %s after 30s: %v", monitors[2], err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// freePorts returns n distinct ports free on 127.0.0.1.
+func freePorts(t *testing.T, n int) []int {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
 }

@@ -31,6 +31,12 @@ type Options struct {
 	Log   *zap.Logger // may be nil
 	// Settings are more server settings (name=value), such as track_commit_timestamp=on.
 	Settings []string
+	// Listen are more addresses to listen on beside 127.0.0.1 (the fault-injection suite's bridge
+	// address, which services in network namespaces reach it by).
+	Listen []string
+	// HBA are more pg_hba.conf lines, such as "host all all 10.231.0.128/25 scram-sha-256" for the
+	// clients on those addresses (the cluster trusts only local and loopback connections otherwise).
+	HBA []string
 }
 
 // Cluster is a running private PostgreSQL server. Its superuser is "postgres", trusted without password.
@@ -102,6 +108,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	} else if err != nil {
 		return nil, c.cleanup(fmt.Errorf("check data folder: %w", err))
 	}
+	if err := addHBA(filepath.Join(data, "pg_hba.conf"), o.HBA); err != nil {
+		return nil, c.cleanup(err)
+	}
 	if c.command(ctx, "pg_ctl", "-D", data, "status").Run() == nil {
 		c.log.Info("stopping postgres left running", zap.String("dir", c.dir))
 		if out, err := c.command(ctx, "pg_ctl", "-D", data, "-m", "fast", "-w", "stop").CombinedOutput(); err != nil {
@@ -114,7 +123,8 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 			return nil, c.cleanup(err)
 		}
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=300", c.port, shellQuote(sock))
+	listen := strings.Join(append([]string{"127.0.0.1"}, o.Listen...), ",")
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=%s -c max_connections=300", c.port, shellQuote(sock), shellQuote(listen))
 	if !o.Fsync {
 		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}
@@ -131,6 +141,36 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	c.log.Info("postgres started", zap.String("dir", c.dir), zap.Int("port", c.port),
 		zap.Duration("took", time.Since(began)))
 	return c, nil
+}
+
+// addHBA appends the lines pg_hba.conf does not have yet (so a restart on the same data adds nothing).
+func addHBA(path string, lines []string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read pg_hba.conf: %w", err)
+	}
+	have := strings.Split(string(b), "\n")
+	var add strings.Builder
+	for _, l := range lines {
+		if !slices.Contains(have, l) {
+			add.WriteString(l + "\n")
+		}
+	}
+	if add.Len() == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("open pg_hba.conf: %w", err)
+	}
+	if _, err := f.WriteString(add.String()); err != nil {
+		f.Close()
+		return fmt.Errorf("write pg_hba.conf: %w", err)
+	}
+	return f.Close()
 }
 
 // start runs pg_ctl start on the cluster's data with its options.

@@ -1,6 +1,9 @@
 package pgcluster_test
 
 import (
+	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,4 +157,47 @@ func TestClosedFolderIsRelocated(t *testing.T) {
 	defer conn.Close(ctx)
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'kept'`).Scan(&n))
 	assert.Equal(t, 0, n)
+}
+
+// Options.Listen and Options.HBA let clients on other addresses in: the fault-injection suite's
+// services in network namespaces reach Postgres on a bridge address, with a password.
+func TestListenOnMoreAddresses(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := clusterDir(t)
+	o := pgcluster.Options{Dir: dir, Listen: []string{"127.0.0.2"}, HBA: []string{"host all all 127.0.0.2/32 scram-sha-256"}}
+	c := start(t, o)
+	conn, err := pgx.Connect(ctx, c.AdminURL("postgres"))
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `CREATE ROLE visitor LOGIN PASSWORD 'secret'`)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+	url := fmt.Sprintf("postgres://visitor:secret@127.0.0.2:%d/postgres?sslmode=disable", c.Port())
+	conn, err = connectFrom(ctx, "127.0.0.2", url)
+	require.NoError(t, err, "a client on the other address with its password")
+	require.NoError(t, conn.Close(ctx))
+	_, err = connectFrom(ctx, "127.0.0.2", strings.Replace(url, "secret", "wrong", 1))
+	require.Error(t, err, "the other address is not trusted without a password")
+	require.NoError(t, c.Stop())
+
+	c = start(t, o) // a restart on the same data adds no line twice
+	defer func() { require.NoError(t, c.Stop()) }()
+	hba, err := os.ReadFile(filepath.Join(c.Dir(), "data", "pg_hba.conf"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(string(hba), o.HBA[0]))
+	url = fmt.Sprintf("postgres://visitor:secret@127.0.0.2:%d/postgres?sslmode=disable", c.Port())
+	conn, err = connectFrom(ctx, "127.0.0.2", url)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+}
+
+// connectFrom connects from the local address src (a client on another host, as Postgres sees it).
+func connectFrom(ctx context.Context, src, url string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	cfg.DialFunc = d.DialContext
+	return pgx.ConnectConfig(ctx, cfg)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,8 @@ func binaries(t *testing.T) string {
 }
 
 // TestShortChaosRun is `make chaos` in short: a minute of every kind of fault under load, with a
-// fixed seed, and every invariant must hold.
+// fixed seed, and every invariant must hold. Where the machine allows network namespaces (as root)
+// the partitions are among the faults; elsewhere the report must say why they were skipped.
 func TestShortChaosRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole stack and injects faults for a minute")
@@ -49,6 +51,7 @@ func TestShortChaosRun(t *testing.T) {
 		NotificationsMissing                                int `json:"notifications_missing"`
 		NotificationsDuplicated                             int `json:"notifications_duplicated"`
 		Faults                                              map[string]int
+		NetworkFaults                                       string `json:"network_faults"`
 		SettleS                                             float64 `json:"settle_s"`
 		Checks                                              []check
 	}
@@ -59,7 +62,19 @@ func TestShortChaosRun(t *testing.T) {
 		rep.NotificationsMissing != 0 || rep.NotificationsDuplicated != 0 || rep.SettleS <= 0 {
 		t.Errorf("report: %s", b)
 	}
-	for _, kind := range append(processFaults, sinkFaults...) {
+	kinds := append(slices.Clone(processFaults), sinkFaults...)
+	switch {
+	case rep.NetworkFaults == "on":
+		kinds = append(kinds, networkFaults...)
+	case strings.HasPrefix(rep.NetworkFaults, "skipped: "):
+		t.Log("network faults " + rep.NetworkFaults)
+		if _, skipped := setupNetwork(t.Context()); skipped == "" {
+			t.Errorf("network faults %s, yet this machine allows network namespaces", rep.NetworkFaults)
+		}
+	default:
+		t.Errorf("the report does not say whether the network faults ran: network_faults %q", rep.NetworkFaults)
+	}
+	for _, kind := range kinds {
 		if rep.Faults[kind] == 0 {
 			t.Errorf("fault %s was not injected", kind)
 		}

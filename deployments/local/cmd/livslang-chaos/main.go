@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -31,6 +32,7 @@ type params struct {
 	Citizens  int
 	Workers   int
 	Keep      bool
+	NetNS     bool // network namespaces and the network faults, where the machine allows them
 }
 
 func parseFlags(args []string) (params, error) {
@@ -44,11 +46,12 @@ func parseFlags(args []string) (params, error) {
 	citizens := fs.Int("citizens", 0, "citizens in the workload (default 60, plus 10 a minute of -duration)")
 	workers := fs.Int("workers", 6, "concurrent clients")
 	keep := fs.Bool("keep", false, "keep the temporary data folder (Postgres, NATS)")
+	netns := fs.Bool("netns", true, "run the NATS servers and the instances of registration and funding in network namespaces and partition them (as root, where namespaces are allowed; skipped otherwise)")
 	if err := fs.Parse(args); err != nil {
 		return params{}, err
 	}
 	p := params{Out: *out, Duration: *duration, Settle: *settle, Seed: *seed, Instances: *instances, Citizens: *citizens,
-		Workers: *workers, Keep: *keep}
+		Workers: *workers, Keep: *keep, NetNS: *netns}
 	if p.Out == "" {
 		return p, errors.New("-out is required")
 	}
@@ -112,6 +115,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		}
 	}()
 	rep.StartupS = r1(time.Since(began).Seconds())
+	if st.net != nil {
+		rep.NetworkFaults = "on"
+		say("network faults on: %s", strings.Join(networkFaults, ", "))
+	} else {
+		rep.NetworkFaults = "skipped: " + st.netSkipped
+		say("network faults skipped: %s", st.netSkipped)
+	}
 
 	h := newHistory()
 	w := newWorkload(st, h, p)

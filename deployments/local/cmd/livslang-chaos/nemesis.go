@@ -161,7 +161,11 @@ func (n *nemesis) run(ctx context.Context, until time.Time) {
 	go func() { n.sinks(sinkCtx, until); close(sinksDone) }()
 	defer func() { stopSinks(); <-sinksDone }()
 
-	first := slices.Clone(processFaults)
+	kinds := slices.Clone(processFaults)
+	if n.st.net != nil {
+		kinds = append(kinds, networkFaults...)
+	}
+	first := slices.Clone(kinds)
 	n.mu.Lock()
 	n.rng.Shuffle(len(first), func(i, j int) { first[i], first[j] = first[j], first[i] })
 	n.mu.Unlock()
@@ -173,7 +177,7 @@ func (n *nemesis) run(ctx context.Context, until time.Time) {
 		if i < len(first) {
 			kind = first[i]
 		} else {
-			kind = n.pick(processFaults)
+			kind = n.pick(kinds)
 		}
 		n.inject(ctx, kind)
 		gap := n.between(time.Second, 3*time.Second)
@@ -254,6 +258,12 @@ func (n *nemesis) inject(ctx context.Context, kind string) {
 		err = n.publishPoison(ctx, kind)
 	case "rolling-restart":
 		n.rollingRestart(ctx)
+	case "partition_nats_minority":
+		err = n.partitionNATS(ctx, false)
+	case "partition_nats_leader":
+		err = n.partitionNATS(ctx, true)
+	case "cut_postgres":
+		err = n.cutPostgres(ctx)
 	}
 	if err != nil {
 		n.failed(kind, err)

@@ -52,7 +52,9 @@ type report struct {
 	PoisonMessages int            `json:"poison_messages"`
 	Parked         int            `json:"parked"`
 
-	Faults map[string]int `json:"faults"`
+	// NetworkFaults is "on" when the network faults ran (networkFaults), else "skipped: <reason>".
+	NetworkFaults string         `json:"network_faults"`
+	Faults        map[string]int `json:"faults"`
 	// RecoveryS is, per kind of fault, the longest time from its end to the next write answered 2xx.
 	RecoveryS map[string]float64 `json:"recovery_s"`
 	HealS     float64            `json:"heal_s"`
@@ -114,7 +116,11 @@ func (r *report) failures() []string {
 	if !r.Settled {
 		out = append(out, "the system did not settle")
 	}
-	for _, k := range append(slices.Clone(processFaults), sinkFaults...) {
+	kinds := append(slices.Clone(processFaults), sinkFaults...)
+	if r.NetworkFaults == "on" {
+		kinds = append(kinds, networkFaults...)
+	}
+	for _, k := range kinds {
 		if r.Faults[k] == 0 {
 			out = append(out, "fault "+k+" never injected")
 		}
@@ -181,7 +187,7 @@ func (r *report) markdown(w io.Writer) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n## Faults injected\n\n| fault | times | longest from its end to the next write answered 2xx (s) |\n| --- | --- | --- |\n")
+	fmt.Fprintf(w, "\n## Faults injected\n\nNetwork faults (%s): %s.\n\n| fault | times | longest from its end to the next write answered 2xx (s) |\n| --- | --- | --- |\n", strings.Join(networkFaults, ", "), r.NetworkFaults)
 	for _, k := range slices.Sorted(maps.Keys(r.Faults)) {
 		rec := "–"
 		if v, ok := r.RecoveryS[k]; ok {
@@ -219,6 +225,9 @@ func (r *report) summary(w io.Writer) {
 	fmt.Fprintf(w, "\nattempted %d, acknowledged %d, lost %d, duplicated %d, oversold %d, overspent %d, notifications missing %d / duplicated %d; settled in %.1f s\n",
 		r.Attempted, r.Acknowledged, r.Lost, r.Duplicated, r.Oversold, r.Overspent, r.NotificationsMissing, r.NotificationsDuplicated, r.SettleS)
 	fmt.Fprintf(w, "faults: %v\n", r.Faults)
+	if r.NetworkFaults != "on" {
+		fmt.Fprintf(w, "network faults %s\n", r.NetworkFaults)
+	}
 	for _, c := range r.Checks {
 		mark := "ok  "
 		if c.Violations > 0 {

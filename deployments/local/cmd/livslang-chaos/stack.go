@@ -10,8 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +28,12 @@ import (
 )
 
 var serviceNames = []string{"registration", "funding", "notification"}
+
+// namespacedServices run each instance in a network namespace of its own when the network faults
+// are on, so that cut_postgres can cut one off from Postgres. notification stays in the root
+// namespace: the SMTP sink and the webhook receiver are on loopback, the only plain-http address
+// webhooks may call.
+var namespacedServices = []string{"registration", "funding"}
 
 // natsReplicas is how many copies of each stream the three-node cluster keeps.
 const natsReplicas = 3
@@ -48,6 +56,13 @@ type stack struct {
 
 	nats     []*proc
 	natsURLs []string
+	// With the network faults (net not nil): each NATS server's monitoring URL and the root end of
+	// its link, and the root end of each namespaced instance's link to Postgres.
+	net          *network
+	netSkipped   string // why there is no net
+	natsMonitors []string
+	natsLinks    []string
+	pgLinks      map[*proc]string
 
 	idp    *auth.DevIssuer
 	idpURL string
@@ -69,7 +84,8 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 	if err := os.Chmod(dir, 0o755); err != nil { // the postgres OS user must reach it when we are root
 		return nil, err
 	}
-	st = &stack{dir: dir, logDir: filepath.Join(p.Out, "logs"), services: map[string][]*proc{}, instances: map[string][]string{}}
+	st = &stack{dir: dir, logDir: filepath.Join(p.Out, "logs"), services: map[string][]*proc{}, instances: map[string][]string{},
+		pgLinks: map[*proc]string{}}
 	defer func() {
 		if err != nil {
 			st.stop(p.Keep)
@@ -79,10 +95,19 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 		return st, err
 	}
 
-	say("postgres")
+	st.netSkipped = "turned off (-netns=false)"
+	if p.NetNS {
+		st.net, st.netSkipped = setupNetwork(ctx)
+	}
 	// Commit timestamps let the checker see in which order transactions became visible.
-	st.pg, err = pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(dir, "postgres"), Fsync: true,
-		Settings: []string{"track_commit_timestamp=on"}})
+	pgOpts := pgcluster.Options{Dir: filepath.Join(dir, "postgres"), Fsync: true, Settings: []string{"track_commit_timestamp=on"}}
+	if st.net != nil {
+		say("network namespaces on 10.231.%d.0/24: one per NATS server and per instance of %s", st.net.subnet, strings.Join(namespacedServices, " and "))
+		// The namespaced instances reach Postgres on its bridge, with their passwords.
+		pgOpts.Listen, pgOpts.HBA = []string{st.net.pgHostAddr()}, []string{"host all all " + st.net.pgNet() + " scram-sha-256"}
+	}
+	say("postgres")
+	st.pg, err = pgcluster.Start(ctx, pgOpts)
 	if err != nil {
 		return st, fmt.Errorf("postgres: %w", err)
 	}
@@ -109,11 +134,15 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 	if err != nil {
 		return st, err
 	}
-	st.idpURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	host := "127.0.0.1" // the identity provider's, which the namespaced instances reach on the bridge
+	if st.net != nil {
+		host = st.net.hostAddr()
+	}
+	st.idpURL = fmt.Sprintf("http://%s:%d", host, port)
 	if st.idp, err = auth.NewDevIssuer(st.idpURL); err != nil {
 		return st, err
 	}
-	st.idpSrv = &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Handler: st.idp.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	st.idpSrv = &http.Server{Addr: net.JoinHostPort(host, fmt.Sprint(port)), Handler: st.idp.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	idpLn, err := net.Listen("tcp", st.idpSrv.Addr)
 	if err != nil {
 		return st, err
@@ -158,16 +187,30 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 			if err != nil {
 				return st, err
 			}
-			base := fmt.Sprintf("http://127.0.0.1:%d", port)
+			name := fmt.Sprintf("%s-%d", svc, i+1)
+			addr, dbURL := "127.0.0.1", dbURLs[svc]
+			var part *netPart
+			if st.net != nil && slices.Contains(namespacedServices, svc) {
+				if part, err = st.net.add(ctx, name, true); err != nil {
+					return st, err
+				}
+				addr = part.addr
+				if dbURL, err = withHost(dbURL, st.net.pgHostAddr()); err != nil {
+					return st, err
+				}
+			}
+			base := fmt.Sprintf("http://%s:%d", addr, port)
 			env := append([]string{
-				fmt.Sprintf("LIVSLANG_%s_ADDR=127.0.0.1:%d", up, port),
-				fmt.Sprintf("LIVSLANG_%s_DATABASE_URL=%s", up, dbURLs[svc]),
+				fmt.Sprintf("LIVSLANG_%s_ADDR=%s:%d", up, addr, port),
+				fmt.Sprintf("LIVSLANG_%s_DATABASE_URL=%s", up, dbURL),
 				fmt.Sprintf("LIVSLANG_%s_DB_MAX_CONNS=10", up),
 			}, common...)
-			name := fmt.Sprintf("%s-%d", svc, i+1)
-			pr, err := st.newProc(name, filepath.Join(p.Bin, svc), nil, env, base+"/readyz")
+			pr, err := st.newProc(name, filepath.Join(p.Bin, svc), nil, env, base+"/readyz", part)
 			if err != nil {
 				return st, err
+			}
+			if part != nil {
+				st.pgLinks[pr] = part.pgLink
 			}
 			// One at a time: the first start migrates and seeds.
 			if err := pr.start(ctx, 90*time.Second); err != nil {
@@ -181,10 +224,14 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 	return st, nil
 }
 
-// newProc makes a process whose output goes to <out>/logs/<name>.log.
-func (st *stack) newProc(name, path string, args, env []string, ready string) (*proc, error) {
+// newProc makes a process whose output goes to <out>/logs/<name>.log, in the part's network
+// namespace unless part is nil.
+func (st *stack) newProc(name, path string, args, env []string, ready string, part *netPart) (*proc, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%s: %s not built (run make build): %w", name, path, err)
+	}
+	if part != nil {
+		path, args = part.command(path, args)
 	}
 	log, err := openLog(filepath.Join(st.logDir, name+".log"))
 	if err != nil {
@@ -213,17 +260,28 @@ func (st *stack) startNATS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ports, err := freePorts(6)
+	ports, err := freePorts(9)
 	if err != nil {
 		return err
 	}
-	peers := ports[3:]
+	peers := ports[3:6]
+	// Each server in a namespace of its own when the network faults are on, else all on loopback.
+	hosts, parts := []string{"127.0.0.1", "127.0.0.1", "127.0.0.1"}, make([]*netPart, 3)
+	if st.net != nil {
+		for i := range 3 {
+			if parts[i], err = st.net.add(ctx, fmt.Sprintf("nats%d", i+1), false); err != nil {
+				return err
+			}
+			hosts[i] = parts[i].addr
+			st.natsLinks = append(st.natsLinks, parts[i].link)
+		}
+	}
 	key := []string{natsStoreKeyEnv + "=" + randomB64(32)} // the streams encrypted at rest, as in production
 	for i := range 3 {
 		n := natsembed.Node{Name: fmt.Sprintf("nats-%d", i+1), Port: ports[i], ClusterPort: peers[i], Peers: peers,
-			StoreDir: filepath.Join(st.dir, "nats", fmt.Sprint(i+1))}
+			StoreDir: filepath.Join(st.dir, "nats", fmt.Sprint(i+1)), Host: hosts[i], PeerHosts: hosts, MonitorPort: ports[6+i]}
 		arg, _ := json.Marshal(n)
-		pr, err := st.newProc(n.Name, self, []string{natsNodeCommand, string(arg)}, key, "")
+		pr, err := st.newProc(n.Name, self, []string{natsNodeCommand, string(arg)}, key, "", parts[i])
 		if err != nil {
 			return err
 		}
@@ -231,7 +289,8 @@ func (st *stack) startNATS(ctx context.Context) error {
 			return err
 		}
 		st.nats = append(st.nats, pr)
-		st.natsURLs = append(st.natsURLs, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
+		st.natsURLs = append(st.natsURLs, fmt.Sprintf("nats://%s:%d", hosts[i], ports[i]))
+		st.natsMonitors = append(st.natsMonitors, fmt.Sprintf("http://%s:%d", hosts[i], ports[6+i]))
 	}
 	return st.waitJetStream(ctx, time.Minute, true)
 }
@@ -304,6 +363,11 @@ func (st *stack) all() []*proc {
 // heal starts whatever is down and waits until every part is back: Postgres, NATS, and every
 // instance (restarted with its crash points off).
 func (st *stack) heal(ctx context.Context) error {
+	if st.net != nil {
+		if err := st.net.healAll(ctx); err != nil {
+			return err
+		}
+	}
 	if err := st.pgUp(ctx); err != nil {
 		return err
 	}
@@ -362,12 +426,25 @@ func (st *stack) stop(keep bool) {
 	if st.pg != nil {
 		_ = st.pg.Stop()
 	}
+	if st.net != nil {
+		st.net.teardown()
+	}
 	for _, l := range st.logs {
 		l.Close()
 	}
 	if !keep {
 		os.RemoveAll(st.dir)
 	}
+}
+
+// withHost is the database URL u with its host replaced (the port kept).
+func withHost(u, host string) (string, error) {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("database url: %w", err)
+	}
+	parsed.Host = net.JoinHostPort(host, parsed.Port())
+	return parsed.String(), nil
 }
 
 func randomB64(n int) string {
