@@ -61,6 +61,28 @@ func refused(err error) bool {
 	return errors.Is(err, httpapi.ErrConflict) || errors.Is(err, httpapi.ErrUnprocessable)
 }
 
+// siblings makes n runs of one course (same institution and code), starting a week apart.
+func (b bundle) siblings(t *testing.T, n, seats int) []uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	inst := uuid.New()
+	if err := b.st.UpsertInstitution(ctx, store.Institution{ID: inst, Name: "Herningsholm Erhvervsskole", ShortName: "Herningsholm", Kind: "erhvervsskole"}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	for i := range n {
+		id := uuid.New()
+		start := time.Now().AddDate(0, 1, 7*i).Truncate(24 * time.Hour)
+		if _, err := b.st.CreateCourse(ctx, store.Course{ID: id, InstitutionID: inst, Code: "AMU 40116", Title: "Svejsning",
+			TitleEN: "Welding", Category: "amu", StartsOn: start, EndsOn: start.AddDate(0, 0, 4), HoursPerWeek: 37,
+			FeeDKK: 1040, Schemes: []string{"self", "veu"}, SeatsTotal: seats, Location: "Lillelundvej 13, Herning"}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // A run being cancelled while citizens ask for seats on it, through two instances: whatever the
 // interleaving, once the cancellation has committed the run has no live enrolment and no seat taken,
 // and every request was either taken before the cancellation (and cancelled by it) or refused.
@@ -146,5 +168,85 @@ func TestCancellingARunAgainEndsWhatIsLiveOnIt(t *testing.T) {
 	}
 	if n := count(t, b.pool, `SELECT seats_taken FROM course_runs WHERE id = $1`, run); n != 0 {
 		t.Fatalf("%d seats taken on the cancelled run", n)
+	}
+}
+
+// One seat per course, with each citizen asking for two runs of it at once through two instances,
+// many rounds: every citizen ends with one seat, and the other request is refused (409).
+func TestOneSeatPerCourseUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const citizens, rounds = 20, 40
+	r := b.racers(t, citizens)
+	twice := 0
+	for round := range rounds {
+		runs := b.siblings(t, 2, 1000)
+		errs := make([][2]error, citizens)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range citizens {
+			for j := range 2 {
+				wg.Go(func() {
+					<-start
+					errs[i][j] = r.enrol(i, (i+j+round)%2, runs[j])
+				})
+			}
+		}
+		close(start)
+		wg.Wait()
+		for i, e := range errs {
+			for _, err := range e {
+				if err != nil && !errors.Is(err, httpapi.ErrConflict) {
+					t.Fatalf("round %d, citizen %d: %v", round, i, err)
+				}
+			}
+		}
+		n := count(t, b.pool, `SELECT count(*) FROM (SELECT citizen_id FROM enrolments WHERE course_id = ANY($1) AND holds_seat
+			GROUP BY citizen_id HAVING count(*) > 1) twice`, runs)
+		twice += n
+		if held := count(t, b.pool, `SELECT count(DISTINCT citizen_id) FROM enrolments WHERE course_id = ANY($1) AND holds_seat`, runs); held != citizens {
+			t.Fatalf("round %d: %d citizens hold a seat, want all %d", round, held, citizens)
+		}
+	}
+	if twice > 0 {
+		t.Fatalf("%d times (of %d citizens in %d rounds) a citizen held a seat on both runs of the course", twice, citizens, rounds)
+	}
+}
+
+// Promotion from a waiting list keeps the rule: a citizen waiting on a full run who meanwhile got a
+// seat on another run of the course is passed over (and keeps their place), and the next in line
+// gets the freed seat.
+func TestPromotionKeepsOneSeatPerCourse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.racers(t, 3)
+	ctx := context.Background()
+	runs := b.siblings(t, 2, 1)
+	holder, both, next := 0, 1, 2
+	for _, step := range []struct{ who, run int }{{holder, 0}, {both, 0}, {next, 0}, {both, 1}} {
+		if err := r.enrol(step.who, 0, runs[step.run]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var held uuid.UUID
+	if err := b.pool.QueryRow(ctx, `SELECT id FROM enrolments WHERE citizen_id = $1`, r.ids[holder]).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.st.Cancel(ctx, held, r.ids[holder], enrolment.ByCitizen, ""); err != nil {
+		t.Fatal(err)
+	}
+	status := func(who, run int) (st string, seat bool) {
+		t.Helper()
+		if err := b.pool.QueryRow(ctx, `SELECT status, holds_seat FROM enrolments WHERE citizen_id = $1 AND course_id = $2`,
+			r.ids[who], runs[run]).Scan(&st, &seat); err != nil {
+			t.Fatal(err)
+		}
+		return st, seat
+	}
+	if st, seat := status(both, 0); st != "waitlisted" || seat {
+		t.Fatalf("the citizen with a seat on the other run: %s, holds a seat %v; want waitlisted, passed over", st, seat)
+	}
+	if st, seat := status(next, 0); st != "offered" || !seat {
+		t.Fatalf("the next in line: %s, holds a seat %v; want the freed seat offered", st, seat)
 	}
 }

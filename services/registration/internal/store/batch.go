@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -25,8 +26,19 @@ type batcher struct {
 }
 
 type batchJob struct {
-	fn   func(pgx.Tx) error
+	fn   func(tx pgx.Tx, batched bool) error
 	done chan error
+}
+
+// errRunAlone is a job's answer when a row it needs is locked by another transaction: waiting for
+// it while the batch holds the rows of its other jobs could deadlock with another batch (a citizen
+// asking for two runs at once, each in a batch with a second such citizen), so the job runs again
+// alone once its batch has committed.
+var errRunAlone = errors.New("batch: run the job alone")
+
+// alone runs j in a transaction of its own.
+func (b *batcher) alone(ctx context.Context, j *batchJob) error {
+	return pgdb.Tx(ctx, b.pool, func(tx pgx.Tx) error { return j.fn(tx, false) })
 }
 
 func newBatcher(pool *pgxpool.Pool, max int) *batcher {
@@ -35,8 +47,9 @@ func newBatcher(pool *pgxpool.Pool, max int) *batcher {
 
 // do runs fn in a transaction shared with other writes of key and returns once that transaction has
 // committed (nil) or fn's own error. fn must only use its transaction; its results are valid only
-// when do returns nil.
-func (b *batcher) do(ctx context.Context, key string, fn func(pgx.Tx) error) error {
+// when do returns nil. batched tells fn it shares the transaction: it then takes the rows that are
+// not the key's without waiting (NOWAIT) and answers errRunAlone when one is taken.
+func (b *batcher) do(ctx context.Context, key string, fn func(tx pgx.Tx, batched bool) error) error {
 	j := &batchJob{fn: fn, done: make(chan error, 1)}
 	b.mu.Lock()
 	q, running := b.queues[key]
@@ -70,7 +83,7 @@ func (b *batcher) work(ctx context.Context, key string) {
 // serialization failure) and every job of a transaction that cannot commit run again alone.
 func (b *batcher) run(ctx context.Context, jobs []*batchJob) {
 	if len(jobs) == 1 {
-		jobs[0].done <- pgdb.Tx(ctx, b.pool, jobs[0].fn)
+		jobs[0].done <- b.alone(ctx, jobs[0])
 		return
 	}
 	results := make([]error, len(jobs))
@@ -82,12 +95,12 @@ func (b *batcher) run(ctx context.Context, jobs []*batchJob) {
 			if _, err := tx.Exec(ctx, next); err != nil {
 				return err
 			}
-			results[i] = j.fn(tx)
+			results[i] = j.fn(tx, true)
 			next = "RELEASE SAVEPOINT job; SAVEPOINT job"
 			if results[i] != nil {
 				next = "ROLLBACK TO SAVEPOINT job; " + next // undo only this job
 			}
-			if pgdb.Retryable(results[i]) {
+			if pgdb.Retryable(results[i]) || errors.Is(results[i], errRunAlone) {
 				alone = append(alone, j)
 			}
 		}
@@ -99,16 +112,16 @@ func (b *batcher) run(ctx context.Context, jobs []*batchJob) {
 	})
 	if err != nil {
 		for _, j := range jobs {
-			j.done <- pgdb.Tx(ctx, b.pool, j.fn)
+			j.done <- b.alone(ctx, j)
 		}
 		return
 	}
 	for i, j := range jobs {
-		if !pgdb.Retryable(results[i]) {
+		if !pgdb.Retryable(results[i]) && !errors.Is(results[i], errRunAlone) {
 			j.done <- results[i]
 		}
 	}
 	for _, j := range alone {
-		j.done <- pgdb.Tx(ctx, b.pool, j.fn)
+		j.done <- b.alone(ctx, j)
 	}
 }

@@ -93,7 +93,7 @@ var ErrNoProfile = fmt.Errorf("%w: create your profile first with PUT /v1/me/pro
 // the idempotency key; a repeated key with the same request returns the stored response.
 func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond func(Enrolment) (Created, error)) (Created, error) {
 	var out Created
-	err := s.enrolments.do(ctx, n.CourseID.String(), func(tx pgx.Tx) error {
+	err := s.enrolments.do(ctx, n.CourseID.String(), func(tx pgx.Tx, batched bool) error {
 		// Round trips are what a burst on one run waits for (the run's requests are written one
 		// after another), so the statements go in three pipelined batches, and the seat in between.
 		var (
@@ -105,11 +105,6 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 		)
 		reads := &pgx.Batch{}
 		idempotency.QueueClaim(reads, n.CitizenID, n.IdempotencyKey, n.RequestHash, &claimed)
-		// The citizen's row is held until commit, so an erasure either waits for this request or runs first.
-		reads.Queue(citizenQuery+` FOR SHARE OF c`, n.CitizenID).QueryRow(func(row pgx.Row) error {
-			citizen, citizenErr = s.scanCitizen(row)
-			return nil
-		})
 		// The run's row is held until commit (the lock holdSeat takes anyway), so a cancellation either
 		// waits for this request, and then cancels it, or commits first and this request sees it.
 		reads.Queue(`SELECT `+courseColumns+` FROM course_runs c JOIN institutions i ON i.id = c.institution_id
@@ -117,11 +112,25 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 			course, courseErr = scanCourse(row)
 			return nil
 		})
+		// The citizen's row is held until commit too (run first, then citizen, the order every seat
+		// is given in): an erasure either waits for this request or runs first, and a request for
+		// another run of the course waits for this one and then sees its seat (one seat per course).
+		// In a batch it is taken without waiting, and a busy row sends the request on alone.
+		lockCitizen := ` FOR NO KEY UPDATE OF c`
+		if batched {
+			lockCitizen += ` NOWAIT`
+		}
+		reads.Queue(citizenQuery+lockCitizen, n.CitizenID).QueryRow(func(row pgx.Row) error {
+			citizen, citizenErr = s.scanCitizen(row)
+			return nil
+		})
 		reads.Queue(seatOnOtherRunQuery, n.CitizenID, n.CourseID).QueryRow(func(row pgx.Row) error {
 			otherRunErr = row.Scan(&otherRun)
 			return nil
 		})
-		if err := tx.SendBatch(ctx, reads).Close(); err != nil {
+		if err := tx.SendBatch(ctx, reads).Close(); batched && (pgdb.IsCode(err, lockNotAvailable) || pgdb.IsCode(citizenErr, lockNotAvailable)) {
+			return errRunAlone
+		} else if err != nil {
 			return err
 		}
 		if !claimed {
@@ -198,6 +207,9 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment, respond fun
 	})
 	return out, translate("create enrolment", err)
 }
+
+// lockNotAvailable is the SQLSTATE of a NOWAIT lock that another transaction holds.
+const lockNotAvailable = "55P03"
 
 // holdSeat takes one seat if the run has one free; a cancelled run has none.
 func (s *Store) holdSeat(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bool, error) {
@@ -430,16 +442,55 @@ func (s *Store) release(ctx context.Context, tx pgx.Tx, e *Enrolment) error {
 	return err
 }
 
-// promote gives a free seat on the run to the first on its waiting list, who goes through funding
-// like any new request. It reports whether anyone was promoted.
-func (s *Store) promote(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bool, error) {
-	var next uuid.UUID
-	err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'
-		ORDER BY priority DESC, draw_rank NULLS LAST, requested_at, id LIMIT 1 FOR UPDATE`, courseID).Scan(&next)
+// nextInLine locks the first on the run's waiting list (priority group, draw, time of request) who
+// may take a seat on it, and their citizen's row: one who holds a seat on another run of the course
+// is passed over and keeps their place. ok is false when nobody may.
+func (s *Store) nextInLine(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (next uuid.UUID, ok bool, err error) {
+	passed := []uuid.UUID{}
+	for {
+		var citizenID string
+		err := tx.QueryRow(ctx, `SELECT id, citizen_id FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'
+			AND id <> ALL($2) ORDER BY priority DESC, draw_rank NULLS LAST, requested_at, id LIMIT 1 FOR UPDATE`,
+			courseID, passed).Scan(&next, &citizenID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return uuid.Nil, false, nil
+		} else if err != nil {
+			return uuid.Nil, false, fmt.Errorf("next on waiting list: %w", err)
+		}
+		elsewhere, err := s.seatElsewhere(ctx, tx, citizenID, courseID)
+		if err != nil {
+			return uuid.Nil, false, err
+		}
+		if !elsewhere {
+			return next, true, nil
+		}
+		passed = append(passed, next)
+	}
+}
+
+// seatElsewhere locks the citizen's row, which every request and promotion that gives the citizen a
+// seat holds to its commit, and reports whether they hold a seat on another run of the course run
+// courseID belongs to (one seat per course).
+func (s *Store) seatElsewhere(ctx context.Context, tx pgx.Tx, citizenID string, courseID uuid.UUID) (bool, error) {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM citizens WHERE id = $1 FOR NO KEY UPDATE`, citizenID); err != nil {
+		return false, fmt.Errorf("lock citizen: %w", err)
+	}
+	var other string
+	err := tx.QueryRow(ctx, seatOnOtherRunQuery, citizenID, courseID).Scan(&other)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	} else if err != nil {
-		return false, fmt.Errorf("next on waiting list: %w", err)
+		return false, fmt.Errorf("check held seats: %w", err)
+	}
+	return true, nil
+}
+
+// promote gives a free seat on the run to the first on its waiting list who may take it (see
+// nextInLine), who goes through funding like any new request. It reports whether anyone was promoted.
+func (s *Store) promote(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) (bool, error) {
+	next, ok, err := s.nextInLine(ctx, tx, courseID)
+	if err != nil || !ok {
+		return false, err
 	}
 	held, err := s.holdSeat(ctx, tx, courseID)
 	if err != nil || !held {

@@ -48,9 +48,16 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 	} else if err != nil { // e.g. the database cut the connection: retried, not parked
 		return fmt.Errorf("referral's citizen: %w", err)
 	}
-	held, err := s.holdSeat(ctx, tx, courseID)
+	// A citizen who holds a seat on another run of the course waits in the referral group instead.
+	elsewhere, err := s.seatElsewhere(ctx, tx, r.CitizenID, courseID)
 	if err != nil {
 		return err
+	}
+	held := false
+	if !elsewhere {
+		if held, err = s.holdSeat(ctx, tx, courseID); err != nil {
+			return err
+		}
 	}
 	e := Enrolment{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: courseID, Status: enrolment.Waitlisted, HoldsSeat: held,
 		FundingPreference: r.Scheme, RequestedAt: s.now(), Version: 1, Course: course, PriorityGroup: enrolment.GroupReferral,

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -158,12 +157,8 @@ func (s *Store) draw(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) error {
 	}
 	// The winners take the free seats at once: they asked in the window and need no offer.
 	for free := c.SeatsTotal - c.SeatsTaken; free > 0; free-- {
-		var next uuid.UUID
-		err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'
-			ORDER BY priority DESC, draw_rank NULLS LAST, requested_at, id LIMIT 1`, courseID).Scan(&next)
-		if errors.Is(err, pgx.ErrNoRows) {
-			break
-		} else if err != nil {
+		next, ok, err := s.nextInLine(ctx, tx, courseID)
+		if err != nil || !ok {
 			return err
 		}
 		held, err := s.holdSeat(ctx, tx, courseID)
