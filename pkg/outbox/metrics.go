@@ -14,12 +14,15 @@ import (
 //	livslang_outbox_publish_failures_total          relay batches that stopped at a failed publish
 //	livslang_outbox_backlog                         committed events not yet published (read at scrape)
 //	livslang_outbox_oldest_unsent_age_seconds       age of the oldest of those, 0 when none (read at scrape)
+//	livslang_outbox_relay_leading                   1 while this instance's relay holds the lock and relays, else 0
 //
 // The backlog gauges are read from the service's outbox table, so every instance reports the same
-// value: aggregate with max.
+// value: aggregate with max. Summed over the instances, livslang_outbox_relay_leading is 1 (0 for
+// longer than a takeover means no relay runs).
 type Metrics struct {
 	publishedC *prometheus.CounterVec
 	failures   prometheus.Counter
+	leader     prometheus.Gauge
 }
 
 // NewMetrics registers the outbox metrics of service on reg; the backlog is read from pool.
@@ -30,8 +33,10 @@ func NewMetrics(reg prometheus.Registerer, service string, pool *pgxpool.Pool) *
 			Help: "Outbox events published to JetStream and acknowledged, by NATS subject.", ConstLabels: l}, []string{"subject"}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "livslang_outbox_publish_failures_total",
 			Help: "Relay batches that stopped at a publish JetStream did not acknowledge (retried).", ConstLabels: l}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "livslang_outbox_relay_leading",
+			Help: "1 while this instance's outbox relay holds the service's relay lock and publishes, 0 while it stands by.", ConstLabels: l}),
 	}
-	reg.MustRegister(m.publishedC, m.failures, &backlog{pool: pool,
+	reg.MustRegister(m.publishedC, m.failures, m.leader, &backlog{pool: pool,
 		count: prometheus.NewDesc("livslang_outbox_backlog", "Committed outbox events not yet published.", nil, l),
 		age: prometheus.NewDesc("livslang_outbox_oldest_unsent_age_seconds",
 			"Seconds since the oldest unpublished outbox event was committed (0 when none).", nil, l),
@@ -42,6 +47,16 @@ func NewMetrics(reg prometheus.Registerer, service string, pool *pgxpool.Pool) *
 func (m *Metrics) published(subject string) {
 	if m != nil {
 		m.publishedC.WithLabelValues(subject).Inc()
+	}
+}
+
+func (m *Metrics) leading(on bool) {
+	if m != nil {
+		v := 0.0
+		if on {
+			v = 1
+		}
+		m.leader.Set(v)
 	}
 }
 

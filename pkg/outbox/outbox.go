@@ -1,6 +1,12 @@
 // Package outbox writes events in the same Postgres transaction as the domain change and relays them
 // to JetStream in order, with the event id as Nats-Msg-Id so a re-sent event is dropped as a duplicate.
 //
+// The stream holds a service's events in the order of its outbox (seq): one relay per service
+// publishes at a time (it holds a session-level advisory lock; the relays of the other instances
+// stand by), and within a batch each event is published on condition that the stream's last event
+// is the one before it (Nats-Expected-Last-Msg-Id), so when one is lost nothing after it is stored
+// before it is sent again.
+//
 // Each service's schema has the table:
 //
 //	CREATE TABLE outbox (seq bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE, subject text NOT NULL,
@@ -123,7 +129,7 @@ func polling(c *pgx.ConnConfig) *pollWindow {
 	return w.(*pollWindow)
 }
 
-// Relay publishes committed outbox rows to JetStream.
+// Relay publishes committed outbox rows to JetStream, one relay per service at a time.
 type Relay struct {
 	Pool      *pgxpool.Pool
 	JS        jetstream.JetStream
@@ -133,12 +139,41 @@ type Relay struct {
 	Retention time.Duration     // sent rows older than this are deleted; default 24h
 	Metrics   *Metrics          // nil: no metrics
 	Tracing   *tracing.Provider // nil: no spans; trace context is still copied into the headers
+	// Standby is how often a relay that stands by (another instance's relay holds the lock) tries
+	// to take over; default 1s.
+	Standby time.Duration
 	// BeforePublish, if set, runs after a batch of committed rows is claimed and before it is
 	// published (the fault-injection suite crashes the process there).
 	BeforePublish func()
 }
 
-// Run relays until ctx is done.
+const (
+	// batchTimeout bounds one batch (claim, publish, mark): a relay cut off from Postgres gives up
+	// its session, and with it the lock, rather than hang.
+	batchTimeout = 30 * time.Second
+	// ackTimeout bounds the wait for a batch's acknowledgements.
+	ackTimeout = 10 * time.Second
+)
+
+// lockSession are the settings of the relay's own session. The server ends the session of a relay
+// it cannot reach, and so frees the lock for another instance: idle, after 5 s and three
+// unanswered keepalive probes 2 s apart (about 11 s); with data unacknowledged, after 10 s; idle in
+// a batch's transaction (claim done, publishing; at most ackTimeout), after 20 s.
+var lockSession = map[string]string{
+	"application_name":                    "livslang-outbox-relay",
+	"tcp_keepalives_idle":                 "5",
+	"tcp_keepalives_interval":             "2",
+	"tcp_keepalives_count":                "3",
+	"tcp_user_timeout":                    "10000",
+	"idle_in_transaction_session_timeout": "20s",
+}
+
+// relayLock is the relay's advisory lock, one per schema (the two-key form, a key space apart from
+// the one-key locks of migrations and funding's citizens).
+const relayLock = `hashtext('livslang.outbox_relay'), hashtext(current_schema())`
+
+// Run relays until ctx is done: it stands by until it holds the service's relay lock, then relays
+// on that session until ctx is done or the session is lost, and stands by again.
 func (r *Relay) Run(ctx context.Context) error {
 	if r.BatchSize == 0 {
 		r.BatchSize = 500
@@ -149,16 +184,95 @@ func (r *Relay) Run(ctx context.Context) error {
 	if r.Retention == 0 {
 		r.Retention = 24 * time.Hour
 	}
+	if r.Standby == 0 {
+		r.Standby = time.Second
+	}
 	wake := make(chan struct{}, 1)
 	go r.listen(ctx, wake)
+	for {
+		conn := r.lead(ctx)
+		if conn == nil {
+			return nil
+		}
+		r.Metrics.leading(true)
+		r.Log.Info("outbox relay holds the lock; relaying")
+		err := r.relay(ctx, conn, wake)
+		r.Metrics.leading(false)
+		_ = conn.Close(context.WithoutCancel(ctx)) // ends the session, and so frees the lock
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.Log.Warn("outbox relay lost its session; standing by", zap.Error(err))
+	}
+}
+
+// lead waits until this relay holds the relay lock and returns the session that holds it (nil when
+// ctx is done first). The session is its own connection, outside the pool.
+func (r *Relay) lead(ctx context.Context) *pgx.Conn {
+	var conn *pgx.Conn
+	warned := false
+	for {
+		err := func() error {
+			if conn == nil {
+				cfg := r.Pool.Config().ConnConfig.Copy()
+				for k, v := range lockSession {
+					cfg.RuntimeParams[k] = v
+				}
+				c, err := pgx.ConnectConfig(ctx, cfg)
+				if err != nil {
+					return fmt.Errorf("connect: %w", err)
+				}
+				conn = c
+			}
+			var held bool
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+relayLock+`)`).Scan(&held); err != nil {
+				_ = conn.Close(context.WithoutCancel(ctx))
+				conn = nil
+				return fmt.Errorf("try relay lock: %w", err)
+			}
+			if !held {
+				return errStandby
+			}
+			return nil
+		}()
+		if err == nil {
+			return conn
+		}
+		if ctx.Err() != nil {
+			if conn != nil {
+				_ = conn.Close(context.WithoutCancel(ctx))
+			}
+			return nil
+		}
+		if !errors.Is(err, errStandby) && !warned {
+			r.Log.Warn("outbox relay cannot reach its database; retrying", zap.Error(err))
+			warned = true
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(r.Standby):
+		}
+	}
+}
+
+var errStandby = errors.New("another instance's relay holds the lock")
+
+// relay publishes batches on conn, the session that holds the lock, until ctx is done or conn fails.
+func (r *Relay) relay(ctx context.Context, conn *pgx.Conn, wake <-chan struct{}) error {
 	window := polling(r.Pool.Config().ConnConfig)
 	lastPrune := time.Time{}
 	for {
-		n, err := r.RelayOnce(ctx)
+		n, err := r.relayOnce(ctx, conn)
 		if n > 0 {
 			window.until.Store(time.Now().Add(busyFor).UnixNano())
 		}
-		if err != nil && ctx.Err() == nil {
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if conn.IsClosed() || !alive(ctx, conn) {
+				return err
+			}
 			r.Log.Warn("outbox relay batch failed", zap.Error(err))
 		}
 		if time.Since(lastPrune) > time.Hour {
@@ -181,6 +295,13 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// alive reports whether the session still answers (and so still holds the lock).
+func alive(ctx context.Context, conn *pgx.Conn) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return conn.Ping(ctx) == nil
 }
 
 // listen turns NOTIFY on the schema's outbox channel into wake-ups, reconnecting on failure.
@@ -221,21 +342,25 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 	}
 }
 
-// RelayOnce publishes one batch of unsent rows, oldest first, and marks those JetStream acknowledged.
-// Rows are locked while they are published, so several relay instances never send the same batch.
-func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
-	if r.BatchSize == 0 {
-		r.BatchSize = 500
-	}
+// relayOnce publishes one batch of unsent rows in seq order on conn, the session that holds the
+// relay lock, and marks those JetStream acknowledged. Each row after the first is published on
+// condition that the stream's last message is the row before it, and the batch stops at the first
+// row that is not acknowledged: what follows a lost row is refused by the server, so the stream
+// never holds a row before one that precedes it, and the next batch starts with the lost row.
+func (r *Relay) relayOnce(ctx context.Context, conn *pgx.Conn) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	defer cancel()
 	sent := 0
-	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		// Marking rows sent need not wait for the WAL flush: if a crash loses the mark, the rows
 		// are sent again and JetStream drops them as duplicates (Nats-Msg-Id).
 		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return fmt.Errorf("outbox relay: %w", err)
 		}
+		// FOR UPDATE without SKIP LOCKED: a relay never skips rows another holds (only a relay of
+		// an older version, without the lock, could), which would reorder them.
 		rows, err := tx.Query(ctx, `SELECT seq, event_id::text, subject, envelope FROM outbox
-			WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, r.BatchSize)
+			WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE`, r.BatchSize)
 		if err != nil {
 			return fmt.Errorf("claim outbox rows: %w", err)
 		}
@@ -268,8 +393,11 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		for i, x := range batch {
 			header := nats.Header{}
 			spans = append(spans, r.publishSpan(ctx, x.subject, x.id, x.body, header))
-			f, err := r.JS.PublishMsgAsync(&nats.Msg{Subject: x.subject, Data: x.body, Header: header},
-				jetstream.WithMsgID(x.id))
+			opts := []jetstream.PublishOpt{jetstream.WithMsgID(x.id)}
+			if i > 0 {
+				opts = append(opts, jetstream.WithExpectLastMsgID(batch[i-1].id))
+			}
+			f, err := r.JS.PublishMsgAsync(&nats.Msg{Subject: x.subject, Data: x.body, Header: header}, opts...)
 			if err != nil {
 				spans[i].RecordError(err)
 				spans[i].SetStatus(codes.Error, err.Error())
@@ -280,7 +408,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		}
 		var acked []int64
 		var pubErr error
-		timeout := time.After(10 * time.Second)
+		timeout := time.After(ackTimeout)
 	wait:
 		for i, f := range futures {
 			select {
@@ -309,10 +437,12 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		}
 		sent = len(acked)
 		if pubErr != nil {
-			// Commit what was acknowledged; the rest is retried (deduplication covers repeats).
+			// Commit what was acknowledged; the rest is retried, from the first row not acknowledged
+			// (deduplication covers repeats).
 			r.Log.Warn("outbox publish failed; will retry", zap.Error(pubErr), zap.Int("acked", sent), zap.Int("batch", len(batch)))
 		}
 		return nil
 	})
 	return sent, err
 }
+

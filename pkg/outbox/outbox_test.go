@@ -40,12 +40,13 @@ CREATE TABLE parked_messages (id bigserial PRIMARY KEY, consumer text NOT NULL, 
 CREATE TABLE applied (event_id uuid PRIMARY KEY, times integer NOT NULL DEFAULT 1);`
 
 type bundle struct {
-	pool *pgxpool.Pool
-	js   jetstream.JetStream
-	url  string
+	pool  *pgxpool.Pool
+	js    jetstream.JetStream
+	url   string
+	dbURL string
 }
 
-func setup(t *testing.T) bundle {
+func setup(t testing.TB) bundle {
 	t.Helper()
 	ctx := context.Background()
 	urls := pgtest.NewDatabase(t, "svc")
@@ -66,10 +67,10 @@ func setup(t *testing.T) bundle {
 	if err := stream.EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	return bundle{pool: pool, js: js, url: ns.ClientURL()}
+	return bundle{pool: pool, js: js, url: ns.ClientURL(), dbURL: urls["svc"]}
 }
 
-func event(t *testing.T, n int) events.Envelope {
+func event(t testing.TB, n int) events.Envelope {
 	e, err := events.New("/test", events.TypeCourseUpdated, events.SubjectCourseUpdated, fmt.Sprint(n), time.Now(), map[string]int{"n": n})
 	if err != nil {
 		t.Fatal(err)
