@@ -140,3 +140,107 @@ func referralSetup(t *testing.T, citizen string) (fundingEnv, events.CourseFacts
 	f.env.Publish(t, profile, profile.ID)
 	return f, course, f.env.Token(t, auth.Claims{Subject: "cw", Role: auth.RoleCaseworker, Municipality: "657"})
 }
+
+// Every reservation a referral makes ends. A retried bulk referral (no Idempotency-Key per client)
+// is refused for a citizen who already has a live referral to the run (409), so the money is reserved
+// once; and when the referral's enrolment ends without becoming a course (registration could hold
+// nothing for it: the run was cancelled, or the citizen was enrolled already), the money goes back at
+// once, whether the referral was open or already accepted, and it can no longer be accepted.
+func TestReferralReservationEndsWithItsEnrolment(t *testing.T) {
+	t.Parallel()
+	f, course, cw := referralSetup(t, "nora")
+	bulk := map[string]any{"cprs": []string{"0205841457"}, "course_id": course.ID, "funding": "municipality", "reason": "Lagerjob",
+		"valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)}
+	var first struct {
+		Created int
+		Results []struct {
+			Status   int
+			Detail   string
+			Referral struct{ ID string }
+		}
+	}
+	testenv.Eventually(t, 10*time.Second, "referral created", func() bool {
+		r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/bulk", cw, bulk)
+		r.JSON(t, &first)
+		return r.Status == http.StatusOK && first.Created == 1
+	})
+	ref := first.Results[0].Referral.ID
+	var retry = first
+	r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/bulk", cw, bulk)
+	testenv.MustStatus(t, r, http.StatusOK)
+	r.JSON(t, &retry)
+	if retry.Created != 0 || retry.Results[0].Status != http.StatusConflict || !strings.Contains(retry.Results[0].Detail, ref) {
+		t.Fatalf("the retried bulk referral: %s", r)
+	}
+	single := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, map[string]string{"cpr": "0205841457", "course_id": course.ID,
+		"funding": "municipality", "reason": "Lagerjob", "valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)})
+	if single.Status != http.StatusConflict || single.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("a second referral to the run: %s", single)
+	}
+	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 860 {
+		t.Fatalf("reserved %d, want 860 (once)", p[0].ReservedDKK)
+	}
+
+	// registration could hold nothing for the referral and says so: an enrolment that ends at once.
+	c := cancelled(t, uuid.NewString(), "nora", 1, course, ref)
+	f.env.Publish(t, c, c.ID)
+	testenv.Eventually(t, 10*time.Second, "the open referral's money back", func() bool {
+		return f.budgets(t, f.admin)[0].ReservedDKK == 0
+	})
+	nora := f.env.Token(t, auth.Claims{Subject: "nora", Role: auth.RoleCitizen, CPR: "0205841457"})
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/"+ref+"/accept", nora, nil), http.StatusConflict)
+
+	// The referral no longer lives, so the citizen can be referred to the run again; this time the
+	// citizen accepts before the end arrives, and the money goes back all the same.
+	var again struct{ ID string }
+	r = testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, map[string]string{"cpr": "0205841457", "course_id": course.ID,
+		"funding": "municipality", "reason": "Lagerjob", "valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)})
+	testenv.MustStatus(t, r, http.StatusCreated)
+	r.JSON(t, &again)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/"+again.ID+"/accept", nora, nil), http.StatusOK)
+	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 860 {
+		t.Fatalf("reserved %d for the accepted referral, want 860", p[0].ReservedDKK)
+	}
+	c = cancelled(t, uuid.NewString(), "nora", 1, course, again.ID)
+	f.env.Publish(t, c, c.ID)
+	testenv.Eventually(t, 10*time.Second, "the accepted referral's money back", func() bool {
+		return f.budgets(t, f.admin)[0].ReservedDKK == 0
+	})
+}
+
+// An accepted referral that waited for a seat that never came free ends when its run starts: the
+// money goes back and the expiry is announced (registration then cancels the waiting enrolment).
+func TestAcceptedReferralWithoutASeatEndsWhenTheRunStarts(t *testing.T) {
+	t.Parallel()
+	f, course, cw := referralSetup(t, "olga")
+	var ref struct{ ID string }
+	testenv.Eventually(t, 10*time.Second, "referral created", func() bool {
+		r := testenv.Do(t, http.MethodPost, f.base+"/v1/referrals", cw, map[string]string{"cpr": "0205841457", "course_id": course.ID,
+			"funding": "municipality", "reason": "Lagerjob", "valid_until": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)})
+		r.JSON(t, &ref)
+		return r.Status == http.StatusCreated
+	})
+	olga := f.env.Token(t, auth.Claims{Subject: "olga", Role: auth.RoleCitizen, CPR: "0205841457"})
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/"+ref.ID+"/accept", olga, nil), http.StatusOK)
+	db, err := pgdb.Connect(context.Background(), f.env.DB["funding"], 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := func(days int) *decisions.Service {
+		now := func() time.Time { return time.Now().AddDate(0, 0, days) }
+		return &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: now, Ring: ring(t, f.env)}, Rates: rules.DefaultRates(), Now: now}
+	}
+	if n, err := at(10).ExpireReferrals(context.Background()); err != nil || n != 0 {
+		t.Fatalf("before the run starts: expired %d, %v", n, err)
+	}
+	if n, err := at(40).ExpireReferrals(context.Background()); err != nil || n != 1 {
+		t.Fatalf("after the run started: expired %d, %v", n, err)
+	}
+	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 0 {
+		t.Fatalf("still reserved %d", p[0].ReservedDKK)
+	}
+	testenv.Eventually(t, 10*time.Second, "expiry announced", func() bool {
+		return len(f.env.Events(t, events.StreamFunding, events.ReferralSubject("expired"))) == 1
+	})
+}

@@ -52,7 +52,9 @@ func (b bundle) racers(t *testing.T, n int) racers {
 func (r racers) enrol(i, st int, run uuid.UUID) error {
 	_, err := r.stores[st].CreateEnrolment(context.Background(), store.NewEnrolment{CitizenID: r.ids[i], CourseID: run,
 		FundingPreference: "self", IdempotencyKey: uuid.NewString(), RequestHash: []byte("h")},
-		func(e store.Enrolment) (store.Created, error) { return store.Created{Status: http.StatusAccepted, Body: []byte(e.ID.String())}, nil })
+		func(e store.Enrolment) (store.Created, error) {
+			return store.Created{Status: http.StatusAccepted, Body: []byte(e.ID.String())}, nil
+		})
 	return err
 }
 

@@ -248,13 +248,15 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 			return fmt.Errorf("%w: referral_id", events.ErrMalformed)
 		}
 		if affectsFunding(e.Type) {
-			// An accepted referral's money moves to its enrolment when funding sees the request;
-			// if the enrolment ended first (the events overtook each other), it goes back now.
+			// A referral's money moves to its enrolment when funding sees the request; if the
+			// enrolment ended first (the events overtook each other, or registration could hold
+			// nothing for the referral and ended it at once), it goes back now, whether the
+			// referral is still open (it can no longer be accepted) or accepted already.
 			r, err := s.Store.LockReferral(ctx, tx, refID)
 			if err != nil && !errors.Is(err, pgdb.ErrNotFound) {
 				return err
 			}
-			if err == nil && r.Status == "accepted" {
+			if err == nil && (r.Status == "accepted" || r.Status == "open") {
 				if err := s.Store.ReleaseReservations(ctx, tx, refID); err != nil {
 					return err
 				}

@@ -79,6 +79,14 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 		if err := lockCitizen(ctx, tx, n.Citizen.ID); err != nil {
 			return err
 		}
+		// One live referral per citizen and run: a second (a retried bulk referral, which has no
+		// Idempotency-Key per client) would reserve the money twice for one seat.
+		if live, ok, err := s.Store.LiveReferral(ctx, tx, n.Citizen.ID, ref.CourseID); err != nil {
+			return err
+		} else if ok {
+			return fmt.Errorf("%w: the citizen already has a live referral to this course run (referral %s); withdraw it first to refer again",
+				httpapi.ErrConflict, live)
+		}
 		req := events.Enrolment{EnrolmentID: ref.ID.String(), CitizenID: n.Citizen.ID, Course: n.Course, Profile: n.Citizen.Facts,
 			FundingPreference: n.Scheme}
 		f, err := decide.Facts(req)
@@ -181,22 +189,34 @@ func (s *Service) AnswerReferral(ctx context.Context, a Answer) (store.Referral,
 	return s.Store.GetReferral(ctx, a.ReferralID)
 }
 
-// ExpireReferrals ends open referrals whose answer date has passed and gives back what they held.
+// ExpireReferrals ends open referrals whose answer date has passed, and accepted ones whose run
+// started before a seat came free for them, and gives back what they held (registration cancels
+// the enrolment that waited when it sees the expiry).
 func (s *Service) ExpireReferrals(ctx context.Context) (int, error) {
-	ids, err := s.Store.DueReferrals(ctx, rules.DateOf(s.Now()).String())
+	today := rules.DateOf(s.Now())
+	ids, err := s.Store.DueReferrals(ctx, today.String())
 	if err != nil {
 		return 0, err
 	}
 	for _, id := range ids {
 		err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
 			r, err := s.Store.LockReferral(ctx, tx, id)
-			if err != nil || r.Status != "open" {
+			if err != nil {
 				return err
+			}
+			var note string
+			switch start, _ := rules.ParseDate(r.Course.StartsOn); {
+			case r.Status == "open":
+				note = "the citizen did not answer by " + r.ValidUntil
+			case r.Status == "accepted" && !today.Before(start):
+				note = "the course run started on " + r.Course.StartsOn + " before a seat came free for the referral"
+			default:
+				return nil // answered meanwhile
 			}
 			if err := s.Store.ReleaseReservations(ctx, tx, r.ID); err != nil {
 				return err
 			}
-			return s.Store.SetReferralStatus(ctx, tx, &r, "expired", store.Actor{Role: "system"}, "the citizen did not answer by "+r.ValidUntil)
+			return s.Store.SetReferralStatus(ctx, tx, &r, "expired", store.Actor{Role: "system"}, note)
 		})
 		if err != nil {
 			return 0, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -225,9 +226,32 @@ func (s *Store) Referrals(ctx context.Context, f ReferralFilter) ([]Referral, er
 	return list, nil
 }
 
-// DueReferrals are open referrals whose answer date has passed on day (YYYY-MM-DD).
+// endedEnrolment is the SQL list of enrolment states a referral's enrolment never leaves.
+const endedEnrolment = `('cancelled', 'rejected', 'withdrawn', 'completed')`
+
+// LiveReferral finds the citizen's live referral to the run, if any: open, or accepted, and its
+// enrolment (if registration has told of one) not ended. Call it under the citizen's lock.
+func (s *Store) LiveReferral(ctx context.Context, tx pgx.Tx, citizenID string, courseID uuid.UUID) (uuid.UUID, bool, error) {
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT id FROM referrals WHERE citizen_id = $1 AND course_id = $2 AND status IN ('open', 'accepted')
+		AND enrolment_status NOT IN `+endedEnrolment+` LIMIT 1`, citizenID, courseID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, false, nil
+	} else if err != nil {
+		return uuid.Nil, false, fmt.Errorf("live referral: %w", err)
+	}
+	return id, true, nil
+}
+
+// DueReferrals are the referrals to end on day (YYYY-MM-DD): open ones whose answer date has
+// passed, and accepted ones whose run has started while their money was still held for them (they
+// waited for a seat that never came free, so no enrolment took the money over).
 func (s *Store) DueReferrals(ctx context.Context, day string) ([]uuid.UUID, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id FROM referrals WHERE status = 'open' AND valid_until < $1::date LIMIT 100`, day)
+	rows, err := s.Pool.Query(ctx, `SELECT id FROM referrals WHERE status = 'open' AND valid_until < $1::date
+		UNION ALL
+		SELECT r.id FROM referrals r WHERE r.status = 'accepted' AND (r.course->>'starts_on')::date <= $1::date
+			AND EXISTS (SELECT 1 FROM reservations v WHERE v.enrolment_id = r.id AND v.status = 'reserved')
+		LIMIT 100`, day)
 	if err != nil {
 		return nil, fmt.Errorf("due referrals: %w", err)
 	}

@@ -15,7 +15,10 @@ import (
 
 // HoldForReferral holds a seat for a new referral: the citizen is offered it until the referral's
 // last day, ahead of self-enrolled requests; on a full run the referral waits in the referral
-// priority group. A citizen who already has a live enrolment on the run keeps it.
+// priority group. A citizen who already has a live enrolment on the run keeps it, and on a
+// cancelled run nothing can be held: the referral then gets an enrolment that is cancelled at once,
+// announced like any other, so funding gives back the money the referral reserved and no longer
+// lets the citizen accept it.
 func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referral) error {
 	refID, err := uuid.Parse(r.ReferralID)
 	if err != nil {
@@ -36,8 +39,12 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 	} else if err != nil {
 		return err
 	}
-	if course.Status == "cancelled" {
-		return nil // the run was cancelled: nothing to hold (funding releases the referral when it expires)
+	var held bool
+	switch err := tx.QueryRow(ctx, `SELECT true FROM enrolments WHERE referral_id = $1`, refID).Scan(&held); {
+	case err == nil:
+		return nil // this referral held before (a redelivery)
+	case !errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("referral's enrolment: %w", err)
 	}
 	citizen, err := s.citizen(ctx, tx, r.CitizenID)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -48,12 +55,14 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 	} else if err != nil { // e.g. the database cut the connection: retried, not parked
 		return fmt.Errorf("referral's citizen: %w", err)
 	}
+	if course.Status == "cancelled" {
+		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, "the course run was cancelled: "+course.CancelReason)
+	}
 	// A citizen who holds a seat on another run of the course waits in the referral group instead.
 	elsewhere, err := s.seatElsewhere(ctx, tx, r.CitizenID, courseID)
 	if err != nil {
 		return err
 	}
-	held := false
 	if !elsewhere {
 		if held, err = s.holdSeat(ctx, tx, courseID); err != nil {
 			return err
@@ -74,12 +83,13 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 	if err != nil {
 		return fmt.Errorf("hold seat for referral: %w", err)
 	}
-	if tag.RowsAffected() == 0 { // a live enrolment on the run already, or this referral held before
+	if tag.RowsAffected() == 0 { // a live enrolment on the run already
 		if held {
-			_, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, courseID)
-			return err
+			if _, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, courseID); err != nil {
+				return fmt.Errorf("give back the referral's seat: %w", err)
+			}
 		}
-		return nil
+		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, "the citizen already has an enrolment on this course run")
 	}
 	if err := s.record(ctx, tx, &e, enrolment.ByCaseworker, "referred by the municipality: "+r.Reason); err != nil {
 		return err
@@ -88,6 +98,24 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 		return err
 	}
 	return s.applyEarlyAnswers(ctx, tx, r.ReferralID)
+}
+
+// endUnheldReferral records, for a referral that could hold nothing, an enrolment that is cancelled
+// at once (by the system, with the reason), and announces it: the referral's money goes back.
+func (s *Store) endUnheldReferral(ctx context.Context, tx pgx.Tx, r events.Referral, refID uuid.UUID, course Course, citizen Citizen, reason string) error {
+	e := Enrolment{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: course.ID, Status: enrolment.Cancelled, FundingPreference: r.Scheme,
+		RequestedAt: s.now(), Version: 1, Course: course, PriorityGroup: enrolment.GroupReferral, ReferralID: r.ReferralID}
+	if _, err := tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
+			priority_group, priority, referral_id)
+		VALUES ($1, $2, $3, $4, false, $5, $6, $7, $8, $9)`,
+		e.ID, e.CitizenID, e.CourseID, e.Status, e.FundingPreference, e.RequestedAt, e.PriorityGroup,
+		enrolment.Priority(course.PriorityGroups, e.PriorityGroup), refID); err != nil {
+		return fmt.Errorf("record the referral's ended enrolment: %w", err)
+	}
+	if err := s.record(ctx, tx, &e, enrolment.BySystem, reason); err != nil {
+		return err
+	}
+	return s.announce(ctx, tx, e, citizen, enrolment.BySystem, reason)
 }
 
 // applyEarlyAnswers applies the answers to a referral that arrived before it did: acceptance first,
