@@ -57,6 +57,8 @@ type Node struct {
 	PeerHosts []string `json:",omitempty"`
 	// MonitorPort, if not 0, serves the monitoring endpoints (/varz, /jsz, …) on Host.
 	MonitorPort int `json:",omitempty"`
+	// Log writes the server's log (notices, warnings and errors, with times) to standard error.
+	Log bool `json:",omitempty"`
 }
 
 // StartNode runs one server of the JetStream cluster "livslang", routed to its peers. A node that
@@ -84,7 +86,8 @@ func StartNode(n Node) (*server.Server, error) {
 		Cluster:    server.ClusterOpts{Name: "livslang", Host: host, Port: n.ClusterPort},
 		Routes:     routes,
 		NoSigs:     true,
-		NoLog:      true,
+		NoLog:      !n.Log,
+		Logtime:    true,
 	}
 	if n.MonitorPort != 0 {
 		opts.HTTPHost, opts.HTTPPort = host, n.MonitorPort
@@ -93,6 +96,9 @@ func StartNode(n Node) (*server.Server, error) {
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("new nats server %s: %w", n.Name, err)
+	}
+	if n.Log {
+		s.ConfigureLogger()
 	}
 	go s.Start()
 	if !s.ReadyForConnections(10 * time.Second) {

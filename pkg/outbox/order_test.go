@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/stream"
 	"livslang.dk/pkg/testenv"
 )
 
@@ -56,8 +59,98 @@ type lostFuture struct {
 }
 
 func (f lostFuture) Ok() <-chan *jetstream.PubAck { return nil }
-func (f lostFuture) Err() <-chan error           { return f.err }
-func (f lostFuture) Msg() *nats.Msg              { return f.msg }
+func (f lostFuture) Err() <-chan error            { return f.err }
+func (f lostFuture) Msg() *nats.Msg               { return f.msg }
+
+// foreignJS is the real JetStream connection, except that just before the relay's third publish
+// something else (an operator, another tool) publishes an event of its own, without a Nats-Msg-Id,
+// on the same stream.
+type foreignJS struct {
+	jetstream.JetStream
+	mu      sync.Mutex
+	calls   int
+	foreign []byte
+	err     error
+}
+
+func (j *foreignJS) PublishMsgAsync(m *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
+	j.mu.Lock()
+	j.calls++
+	if j.calls == 3 {
+		_, j.err = j.JetStream.Publish(context.Background(), m.Subject, j.foreign)
+	}
+	j.mu.Unlock()
+	return j.JetStream.PublishMsgAsync(m, opts...)
+}
+
+// On a three-server cluster, with an event of someone else's landing in the middle of a batch, the
+// relay's condition on the order is checked where it can be: nats-server checks an expected last
+// message id on every replica as it applies the message, and a replica that finds another last id
+// stops the stream for good (the chaos run lost REGISTRATION's leader so). The stream keeps its
+// leader and its replicas and takes every event of the outbox, once.
+func TestRelayKeepsAClusteredStreamAlive(t *testing.T) {
+	t.Parallel()
+	_, urls := testenv.NATSCluster(t, 3)
+	b := setupOn(t, strings.Join(urls, ","), stream.WithReplicas(3))
+	ctx := context.Background()
+	foreign, err := json.Marshal(event(t, -1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueue := func(from, k int) {
+		t.Helper()
+		err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+			envs := make([]events.Envelope, k)
+			for i := range envs {
+				envs[i] = event(t, from+i)
+			}
+			return outbox.Enqueue(ctx, tx, envs...)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	enqueue(0, 10) // one batch, with the foreign event published before its third row
+	js := &foreignJS{JetStream: b.js, foreign: foreign}
+	r := &outbox.Relay{Pool: b.pool, JS: js, Log: zap.NewNop(), Poll: 20 * time.Millisecond, BatchSize: 10}
+	run(t, r.Run)
+	testenv.Eventually(t, 20*time.Second, "the first batch sent", func() bool {
+		return count(t, b.pool, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`) == 0
+	})
+	if js.err != nil {
+		t.Fatalf("publish the foreign event: %v", js.err)
+	}
+	enqueue(10, 10)
+	testenv.Eventually(t, 20*time.Second, "the events after it sent", func() bool {
+		return count(t, b.pool, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`) == 0
+	})
+	testenv.Eventually(t, 20*time.Second, "the stream led, its three replicas current and holding all 21 events", func() bool {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		s, err := b.js.Stream(cctx, events.StreamRegistration)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(cctx)
+		if err != nil || info.Cluster == nil || info.Cluster.Leader == "" || len(info.Cluster.Replicas) != 2 || info.State.Msgs != 21 {
+			return false
+		}
+		for _, p := range info.Cluster.Replicas {
+			if !p.Current || p.Offline {
+				return false
+			}
+		}
+		return true
+	})
+	foreignEvent, _ := events.Parse(foreign)
+	got := slices.DeleteFunc(streamOrder(t, b.js), func(id string) bool { return id == foreignEvent.ID })
+	want := outboxOrder(t, b.pool)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("the stream holds the outbox's events\n%v, want each once:\n%v", got, want)
+	}
+}
 
 // streamOrder returns the event ids on the REGISTRATION stream, oldest first.
 func streamOrder(t *testing.T, js jetstream.JetStream) []string {

@@ -3,9 +3,11 @@
 //
 // The stream holds a service's events in the order of its outbox (seq): one relay per service
 // publishes at a time (it holds a session-level advisory lock; the relays of the other instances
-// stand by), and within a batch each event is published on condition that the stream's last event
-// is the one before it (Nats-Expected-Last-Msg-Id), so when one is lost nothing after it is stored
-// before it is sent again.
+// stand by), and within a batch each event after the first is published on condition that the
+// stream's last sequence is the one the event before it got (Nats-Expected-Last-Sequence), so when
+// one is lost nothing after it is stored before it is sent again. (Not Nats-Expected-Last-Msg-Id:
+// every replica checks that one as it applies the message, and a replica that finds another last id
+// stops the stream; see docs/architecture.md, "Outbox".)
 //
 // Each service's schema has the table:
 //
@@ -343,10 +345,11 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 }
 
 // relayOnce publishes one batch of unsent rows in seq order on conn, the session that holds the
-// relay lock, and marks those JetStream acknowledged. Each row after the first is published on
-// condition that the stream's last message is the row before it, and the batch stops at the first
-// row that is not acknowledged: what follows a lost row is refused by the server, so the stream
-// never holds a row before one that precedes it, and the next batch starts with the lost row.
+// relay lock, and marks those JetStream acknowledged. The first row goes alone; each row after it is
+// published on condition that the stream's last sequence is the one the row before it got, and the
+// batch stops at the first row that is not acknowledged: what follows a lost row is refused by the
+// server, so the stream never holds a row before one that precedes it, and the next batch starts
+// with the lost row.
 func (r *Relay) relayOnce(ctx context.Context, conn *pgx.Conn) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
 	defer cancel()
@@ -383,51 +386,71 @@ func (r *Relay) relayOnce(ctx context.Context, conn *pgx.Conn) (int, error) {
 		if r.BeforePublish != nil {
 			r.BeforePublish()
 		}
-		futures := make([]jetstream.PubAckFuture, len(batch))
 		spans := make([]trace.Span, 0, len(batch))
 		defer func() {
 			for _, s := range spans {
 				s.End()
 			}
 		}()
-		for i, x := range batch {
+		publish := func(i int, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
+			x := batch[i]
 			header := nats.Header{}
 			spans = append(spans, r.publishSpan(ctx, x.subject, x.id, x.body, header))
-			opts := []jetstream.PublishOpt{jetstream.WithMsgID(x.id)}
-			if i > 0 {
-				opts = append(opts, jetstream.WithExpectLastMsgID(batch[i-1].id))
-			}
-			f, err := r.JS.PublishMsgAsync(&nats.Msg{Subject: x.subject, Data: x.body, Header: header}, opts...)
+			f, err := r.JS.PublishMsgAsync(&nats.Msg{Subject: x.subject, Data: x.body, Header: header},
+				append(opts, jetstream.WithMsgID(x.id))...)
 			if err != nil {
 				spans[i].RecordError(err)
 				spans[i].SetStatus(codes.Error, err.Error())
-				futures = futures[:i]
-				break
 			}
-			futures[i] = f
+			return f, err
 		}
 		var acked []int64
-		var pubErr error
 		timeout := time.After(ackTimeout)
-	wait:
-		for i, f := range futures {
+		// await waits for row i's acknowledgement and returns it.
+		await := func(i int, f jetstream.PubAckFuture) (*jetstream.PubAck, error) {
 			select {
-			case <-f.Ok():
+			case ack := <-f.Ok():
 				acked = append(acked, batch[i].seq)
 				r.Metrics.published(batch[i].subject)
+				return ack, nil
 			case err := <-f.Err():
-				pubErr = err
 				spans[i].RecordError(err)
 				spans[i].SetStatus(codes.Error, err.Error())
-				break wait // keep order: stop at the first failure
+				return nil, err
 			case <-timeout:
-				pubErr = errors.New("timed out waiting for JetStream acks")
-				break wait
+				return nil, errors.New("timed out waiting for JetStream acks")
 			case <-ctx.Done():
-				return ctx.Err()
+				return nil, ctx.Err()
 			}
 		}
-		if pubErr != nil || len(futures) < len(batch) {
+		// The first row goes alone: every row before it is stored, so it needs no condition, and
+		// its sequence (the original's, if the server drops it as a duplicate) anchors the others.
+		var pubErr error
+		if f, err := publish(0); err != nil {
+			pubErr = err
+		} else if ack, err := await(0, f); err != nil {
+			pubErr = err
+		} else {
+			futures := make([]jetstream.PubAckFuture, 0, len(batch)-1)
+			for i := 1; i < len(batch); i++ {
+				f, err := publish(i, jetstream.WithExpectLastSequence(ack.Sequence+uint64(i-1)))
+				if err != nil {
+					pubErr = err
+					break
+				}
+				futures = append(futures, f)
+			}
+			for i, f := range futures {
+				if _, err := await(i+1, f); err != nil {
+					pubErr = err // keep order: stop at the first failure
+					break
+				}
+			}
+		}
+		if pubErr != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if pubErr != nil {
 			r.Metrics.failed()
 		}
 		if len(acked) > 0 {
@@ -445,4 +468,3 @@ func (r *Relay) relayOnce(ctx context.Context, conn *pgx.Conn) (int, error) {
 	})
 	return sent, err
 }
-

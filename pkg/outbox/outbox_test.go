@@ -46,7 +46,20 @@ type bundle struct {
 	dbURL string
 }
 
+// setup makes a database with the messaging tables and starts one NATS server with the streams.
 func setup(t testing.TB) bundle {
+	t.Helper()
+	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	return setupOn(t, ns.ClientURL())
+}
+
+// setupOn makes a database with the messaging tables and the streams on the NATS server (or the
+// cluster's servers, comma-separated) at natsURL, with as many replicas as opts say.
+func setupOn(t testing.TB, natsURL string, opts ...stream.StreamOption) bundle {
 	t.Helper()
 	ctx := context.Background()
 	urls := pgtest.NewDatabase(t, "svc")
@@ -58,16 +71,11 @@ func setup(t testing.TB) bundle {
 	if _, err := pool.Exec(ctx, schema); err != nil {
 		t.Fatal(err)
 	}
-	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "")
-	if err != nil {
+	js := testenv.JetStream(t, natsURL)
+	if err := stream.EnsureStreams(ctx, js, opts...); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(ns.Shutdown)
-	js := testenv.JetStream(t, ns.ClientURL())
-	if err := stream.EnsureStreams(ctx, js); err != nil {
-		t.Fatal(err)
-	}
-	return bundle{pool: pool, js: js, url: ns.ClientURL(), dbURL: urls["svc"]}
+	return bundle{pool: pool, js: js, url: natsURL, dbURL: urls["svc"]}
 }
 
 func event(t testing.TB, n int) events.Envelope {

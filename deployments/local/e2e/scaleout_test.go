@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,7 +21,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats-server/v2/server"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -34,60 +31,6 @@ import (
 	notification "livslang.dk/services/notification/service"
 	registration "livslang.dk/services/registration/service"
 )
-
-// natsCluster starts a JetStream cluster of n embedded servers routed to each other on loopback and
-// returns the servers and their client URLs, once the cluster has a meta leader.
-func natsCluster(t *testing.T, n int) ([]*server.Server, []string) {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-	}
-	var routes []*url.URL
-	for _, p := range ports {
-		routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", p)})
-	}
-	servers := make([]*server.Server, n)
-	urls := make([]string, n)
-	for i := range n {
-		s, err := server.NewServer(&server.Options{
-			ServerName: fmt.Sprintf("livslang-%d", i+1),
-			Host:       "127.0.0.1",
-			Port:       -1,
-			JetStream:  true,
-			StoreDir:   t.TempDir(),
-			Cluster:    server.ClusterOpts{Name: "livslang", Host: "127.0.0.1", Port: ports[i]},
-			Routes:     routes,
-			NoSigs:     true,
-			NoLog:      true,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go s.Start()
-		t.Cleanup(s.Shutdown)
-		servers[i] = s
-	}
-	for i, s := range servers {
-		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatalf("nats server %d not ready", i+1)
-		}
-		urls[i] = s.ClientURL()
-	}
-	js := testenv.JetStream(t, strings.Join(urls, ","))
-	testenv.Eventually(t, 30*time.Second, "the JetStream cluster elects a meta leader", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err := js.AccountInfo(ctx)
-		return err == nil
-	})
-	return servers, urls
-}
 
 // collector is a fake OpenTelemetry collector receiving OTLP/HTTP protobuf spans.
 type collector struct {
@@ -377,7 +320,7 @@ func TestScaleOutGivesTheSameResults(t *testing.T) {
 	t.Logf("one instance each, one NATS server: %s", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
-	servers, urls := natsCluster(t, 3)
+	servers, urls := testenv.NATSCluster(t, 3)
 	otel := startCollector(t)
 	two := startDeployment(t, 2, urls, map[string]string{
 		"LIVSLANG_NATS_REPLICAS":      "3",

@@ -51,7 +51,7 @@ func TestShortChaosRun(t *testing.T) {
 		NotificationsMissing                                int `json:"notifications_missing"`
 		NotificationsDuplicated                             int `json:"notifications_duplicated"`
 		Faults                                              map[string]int
-		NetworkFaults                                       string `json:"network_faults"`
+		NetworkFaults                                       string  `json:"network_faults"`
 		SettleS                                             float64 `json:"settle_s"`
 		Checks                                              []check
 	}
@@ -91,7 +91,7 @@ func TestShortChaosRun(t *testing.T) {
 			t.Errorf("%s: %d violations: %s", c.Name, c.Violations, strings.Join(c.Examples, "; "))
 		}
 	}
-	if len(rep.Checks) < 18 {
+	if len(rep.Checks) < 19 {
 		t.Errorf("%d checks ran", len(rep.Checks))
 	}
 }

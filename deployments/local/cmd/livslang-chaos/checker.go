@@ -345,7 +345,7 @@ func (c *checker) check(ctx context.Context, rep *report) error {
 	var recovery check
 	rep.RecoveryS, recovery = recoveries(ended, ops)
 	rep.Checks = []check{lost, dup, seats, pools, caps, leaks, order, consumed, notes, hooks, feed, outbox, poison, profiles,
-		c.backpressure(stats), validRequests(ops), recovery, c.shutdowns(stats)}
+		c.backpressure(stats), validRequests(ops), recovery, c.shutdowns(stats), c.natsWrites()}
 	c.n.mu.Lock()
 	rep.NemesisErrors = slices.Clone(c.n.failures)
 	kills := slices.Clone(c.n.kills)
@@ -1070,6 +1070,26 @@ func (c *checker) shutdowns(s httpStats) check {
 	}
 	if s.Rolling5xx > 0 {
 		k.fail("%d requests answered 5xx during the rolling restart", s.Rolling5xx)
+	}
+	return k
+}
+
+// natsWrites checks the NATS servers' logs: no server stopped a stream or consumer because it could
+// not apply what its Raft group had agreed ("critical write error"), which leaves the group short of
+// a replica, or without a leader, until an operator steps in.
+func (c *checker) natsWrites() check {
+	k := check{Name: "no NATS server stopped a stream or consumer (critical write error)"}
+	for _, n := range c.st.nats {
+		b, err := os.ReadFile(filepath.Join(c.st.logDir, n.name+".log"))
+		if err != nil {
+			k.fail("%s: %v", n.name, err)
+			continue
+		}
+		for line := range strings.Lines(string(b)) {
+			if strings.Contains(line, "critical write error") {
+				k.fail("%s: %s", n.name, strings.TrimSpace(line))
+			}
+		}
 	}
 	return k
 }

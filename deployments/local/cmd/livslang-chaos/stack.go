@@ -279,7 +279,7 @@ func (st *stack) startNATS(ctx context.Context) error {
 	key := []string{natsStoreKeyEnv + "=" + randomB64(32)} // the streams encrypted at rest, as in production
 	for i := range 3 {
 		n := natsembed.Node{Name: fmt.Sprintf("nats-%d", i+1), Port: ports[i], ClusterPort: peers[i], Peers: peers,
-			StoreDir: filepath.Join(st.dir, "nats", fmt.Sprint(i+1)), Host: hosts[i], PeerHosts: hosts, MonitorPort: ports[6+i]}
+			StoreDir: filepath.Join(st.dir, "nats", fmt.Sprint(i+1)), Host: hosts[i], PeerHosts: hosts, MonitorPort: ports[6+i], Log: true}
 		arg, _ := json.Marshal(n)
 		pr, err := st.newProc(n.Name, self, []string{natsNodeCommand, string(arg)}, key, "", parts[i])
 		if err != nil {
