@@ -102,7 +102,7 @@ func newStack(t *testing.T, at time.Time, extra map[string]string, opts service.
 	s.sms, s.post = filepath.Join(dir, "sms.jsonl"), filepath.Join(dir, "digital-post")
 	s.vars = map[string]string{"LIVSLANG_SMTP_ADDR": s.smtp.Addr, "LIVSLANG_SMS_FILE": s.sms, "LIVSLANG_DIGITAL_POST_DIR": s.post,
 		"LIVSLANG_PORTAL_URL": "https://livslang.herning.dk", "LIVSLANG_WEBHOOK_RETRY_SCHEDULE": "20ms,50ms,100ms",
-		"LIVSLANG_NOTIFICATION_PII_KEYS": s.env.SealingKeys("notification")}
+		"LIVSLANG_WEBHOOK_ALLOW_LOOPBACK": "true", "LIVSLANG_NOTIFICATION_PII_KEYS": s.env.SealingKeys("notification")}
 	for k, v := range extra {
 		s.vars[k] = v
 	}

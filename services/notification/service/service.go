@@ -81,6 +81,9 @@ type WebhookConfig struct {
 	// Lease is how long a delivery being sent is held before another worker may take it, so a
 	// crashed worker's deliveries are sent again (LIVSLANG_WEBHOOK_LEASE, default 2m; longer than Timeout).
 	Lease time.Duration
+	// AllowLoopback lets endpoints be on this machine (LIVSLANG_WEBHOOK_ALLOW_LOOPBACK, default false:
+	// only development, where the receivers run beside the services, sets it).
+	AllowLoopback bool
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -123,6 +126,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Concurrency:   positive("LIVSLANG_WEBHOOK_CONCURRENCY", 16),
 			PerEndpoint:   positive("LIVSLANG_WEBHOOK_PER_ENDPOINT", 2),
 			Lease:         duration("LIVSLANG_WEBHOOK_LEASE", "2m"),
+			AllowLoopback: env.Bool("LIVSLANG_WEBHOOK_ALLOW_LOOPBACK", false),
 		},
 	}
 	if cfg.Webhooks.Lease <= cfg.Webhooks.Timeout {
@@ -285,7 +289,8 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		beforeRecord = func(store.Message) error { svc.Crash(service.CrashBeforeRecord); return nil }
 	}
 	wh := cfg.Webhooks
-	svc.Go((&webhooks.Worker{Store: st, Log: svc.Log, Now: now, Timeout: wh.Timeout, Concurrency: wh.Concurrency,
+	targets := webhooks.Targets{AllowLoopback: wh.AllowLoopback}
+	svc.Go((&webhooks.Worker{Store: st, Log: svc.Log, Now: now, Timeout: wh.Timeout, Concurrency: wh.Concurrency, Targets: targets,
 		PerEndpoint: wh.PerEndpoint, Lease: wh.Lease, Policy: webhooks.Policy{Schedule: wh.Schedule, GiveUpAfter: wh.GiveUpAfter}}).Run)
 	svc.Go((&sender.Sender{Store: st, Log: svc.Log, PortalURL: cfg.PortalURL, Quiet: cfg.QuietHours, Lease: cfg.SendLease,
 		BeforeRecord: beforeRecord,
@@ -296,5 +301,5 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 				SenderLabel: cfg.DigitalPostSenderName, Now: now},
 		}}).Run)
 	svc.Go(n.RunReminders(svc.Log, 200*time.Millisecond))
-	return svc.Serve(ctx, (&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap}).Routes())
+	return svc.Serve(ctx, (&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap, Targets: targets}).Routes())
 }

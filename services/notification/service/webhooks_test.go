@@ -207,6 +207,47 @@ func TestWebhookIsSignedAndDeliveredOncePerEvent(t *testing.T) {
 	}
 }
 
+// Outside development (LIVSLANG_WEBHOOK_ALLOW_LOOPBACK unset) an endpoint on this machine is refused
+// when it registers, and one registered before is refused when a delivery dials it: nothing reaches
+// it, and the delivery log gives a generic reason, never the dial error.
+func TestProductionRefusesLoopbackWebhooks(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, "notification")
+	vars := map[string]string{"LIVSLANG_WEBHOOK_RETRY_SCHEDULE": "20ms,50ms,100ms"}
+	dev, stopDev := env.StartStoppable(t, "notification", service.Run, vars)
+	inst := uuid.NewString()
+	token := staff(t, env, inst)
+	recv := newReceiver(t, always(http.StatusOK))
+	ep := register(t, dev, token, inst, recv.URL, "*") // allowed in development
+	stopDev()
+
+	prod := env.Start(t, "notification", service.Run, map[string]string{"LIVSLANG_WEBHOOK_RETRY_SCHEDULE": "20ms,50ms,100ms",
+		"LIVSLANG_WEBHOOK_ALLOW_LOOPBACK": "false"})
+	for _, url := range []string{recv.URL, "https://127.0.0.1:8443/hook", "http://localhost:5432/", "https://[::1]/",
+		"https://169.254.169.254/latest", "https://[64:ff9b::a9fe:a9fe]/"} {
+		r := testenv.Do(t, http.MethodPost, prod+"/v1/institutions/"+inst+"/webhooks", token,
+			map[string]any{"url": url, "event_types": []string{"*"}})
+		var p httpapi.Problem
+		if r.JSON(t, &p); r.Status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "url" {
+			t.Errorf("register %s: %s, want 400 naming the url", url, r)
+		}
+	}
+	event := confirmedFor(t, inst)
+	env.Publish(t, event, event.ID)
+	testenv.Eventually(t, 15*time.Second, "the delivery given up after its retries", func() bool {
+		l := deliveries(t, prod, token, inst, ep.ID)
+		return len(l.Items) == 1 && len(l.Items[0].Attempts) >= 2
+	})
+	for _, a := range deliveries(t, prod, token, inst, ep.ID).Items[0].Attempts {
+		if a.Error != "the endpoint's address is not allowed (loopback, private or reserved)" || a.StatusCode != nil {
+			t.Errorf("attempt %+v, want the generic reason", a)
+		}
+	}
+	if n := recv.count(); n != 0 {
+		t.Fatalf("the loopback endpoint received %d requests", n)
+	}
+}
+
 func TestWebhookRetriesWithTheSameID(t *testing.T) {
 	t.Parallel()
 	env, base := startNotification(t, nil)

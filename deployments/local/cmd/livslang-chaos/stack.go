@@ -176,6 +176,7 @@ func startStack(ctx context.Context, p params, say func(string, ...any)) (st *st
 		"LIVSLANG_WEBHOOK_TIMEOUT=5s",
 		"LIVSLANG_WEBHOOK_LEASE=15s",
 		"LIVSLANG_WEBHOOK_RETRY_SCHEDULE=1s,2s,4s",
+		"LIVSLANG_WEBHOOK_ALLOW_LOOPBACK=true", // the webhook receiver runs on this machine
 		"LIVSLANG_SMS_QUIET_HOURS=off",
 		"LIVSLANG_SMS_FILE=" + filepath.Join(dir, "notification", "sms.jsonl"),
 		"LIVSLANG_DIGITAL_POST_DIR=" + st.digitalPostDir(),

@@ -206,6 +206,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		"LIVSLANG_CPR_INDEX_KEY=" + sec.IndexKey,
 		"LIVSLANG_REGISTRATION_SEED_DEMO=true",
 		"LIVSLANG_FUNDING_SEED_DEMO=true",
+		"LIVSLANG_WEBHOOK_ALLOW_LOOPBACK=true", // development: an institution's test receiver may run here
 	}
 	for _, svc := range services {
 		up := strings.ToUpper(svc)

@@ -10,6 +10,7 @@ import (
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/notification/internal/store"
+	"livslang.dk/services/notification/internal/webhooks"
 )
 
 // API serves notification's endpoints.
@@ -18,6 +19,8 @@ type API struct {
 	Log   *zap.Logger
 	// SecretOverlap is how long a webhook endpoint's old secret keeps signing after a rotation.
 	SecretOverlap time.Duration
+	// Targets is where a webhook endpoint may point.
+	Targets webhooks.Targets
 }
 
 type notificationJSON struct {

@@ -2,9 +2,7 @@ package api
 
 import (
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,10 +44,10 @@ type webhookRequest struct {
 	EventTypes []string `json:"event_types"`
 }
 
-// validate checks the configuration field by field.
-func (req webhookRequest) validate() error {
+// validate checks the configuration field by field, the URL against where endpoints may point.
+func (req webhookRequest) validate(targets webhooks.Targets) error {
 	v := &httpapi.ValidationError{}
-	if msg := checkWebhookURL(req.URL); msg != "" {
+	if msg := targets.CheckURL(req.URL); msg != "" {
 		v.Add("url", "%s", msg)
 	}
 	if len(req.EventTypes) == 0 {
@@ -72,7 +70,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := req.validate(); err != nil {
+	if err := req.validate(a.Targets); err != nil {
 		return err
 	}
 	slices.Sort(req.EventTypes)
@@ -82,38 +80,6 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+e.ID.String())
 	return httpapi.WriteJSON(w, http.StatusCreated, toWebhookJSON(e))
-}
-
-// checkWebhookURL explains what is wrong with a webhook URL, or returns "": it must be absolute https,
-// or http to this machine (for development).
-func checkWebhookURL(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case raw == "":
-		return "is required"
-	case len(raw) > 2000:
-		return "is longer than 2000 characters"
-	case err != nil || !u.IsAbs() || u.Hostname() == "" || u.Opaque != "":
-		return "must be an absolute https URL"
-	case u.User != nil:
-		return "must not carry a user name or password"
-	case u.Scheme == "https":
-		return ""
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-		return ""
-	case u.Scheme == "http":
-		return "must use https (http only to localhost)"
-	default:
-		return "must be an absolute https URL"
-	}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {

@@ -3,14 +3,11 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"maps"
 	"net"
 	"net/http"
-	"net/netip"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,31 +30,9 @@ type Worker struct {
 	PerEndpoint int           // default 2
 	Poll        time.Duration // how often to look for due deliveries when idle; default 200ms
 	Lease       time.Duration // how long a claimed delivery is held before another worker may take it; default 2m
+	// Targets is where the default Client may connect (a Client given is used as it is).
+	Targets Targets
 }
-
-// refusePrivate refuses to connect a webhook to a private, link-local (cloud metadata), shared,
-// unspecified or multicast address, whatever name resolved to it, so an endpoint's URL cannot make
-// notification call into the network it runs in. Loopback stays allowed, as the URL check allows
-// http to this machine for development.
-func refusePrivate(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("webhook target %q: %w", host, err)
-	}
-	ip = ip.Unmap()
-	if ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() ||
-		sharedAddressSpace.Contains(ip) {
-		return fmt.Errorf("webhook target %s: a private or reserved address is not allowed", ip)
-	}
-	return nil
-}
-
-// sharedAddressSpace is carrier-grade NAT space (RFC 6598), private in practice.
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
 
 func (w *Worker) defaults() {
 	if w.Timeout == 0 {
@@ -65,7 +40,8 @@ func (w *Worker) defaults() {
 	}
 	if w.Client == nil {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.DialContext = (&net.Dialer{Timeout: w.Timeout, Control: refusePrivate}).DialContext
+		transport.Proxy = nil // HTTP(S)_PROXY would carry deliveries past the address check
+		transport.DialContext = (&net.Dialer{Timeout: w.Timeout, Control: w.Targets.control}).DialContext
 		w.Client = &http.Client{
 			Transport:     transport,
 			Timeout:       w.Timeout,
@@ -145,7 +121,7 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) deliver(ctx context.Context, d store.Delivery) {
 	log := w.Log.With(zap.String("delivery_id", d.ID.String()), zap.String("endpoint_id", d.EndpointID.String()),
 		zap.String("event_type", d.EventType), zap.Int("attempt", d.Attempts+1))
-	a := w.send(ctx, d)
+	a, cause := w.send(ctx, d)
 	// What happened is recorded even when the worker is stopping meanwhile.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -167,22 +143,24 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) {
 	case o.Status == "succeeded":
 		log.Info("webhook delivered", fields...)
 	default:
-		log.Info("webhook attempt failed", append(fields, zap.String("error", a.Error))...)
+		log.Info("webhook attempt failed", append(fields, zap.String("error", a.Error), zap.NamedError("cause", cause))...)
 	}
 }
 
-// send posts the delivery's payload with the Standard Webhooks headers, signed now.
-func (w *Worker) send(ctx context.Context, d store.Delivery) store.Attempt {
-	a := store.Attempt{At: w.Now().UTC()}
+// send posts the delivery's payload with the Standard Webhooks headers, signed now. A failed attempt
+// says in the delivery log what kind of failure it was; the error itself (cause) goes only to the
+// service's own log.
+func (w *Worker) send(ctx context.Context, d store.Delivery) (a store.Attempt, cause error) {
+	a = store.Attempt{At: w.Now().UTC()}
 	headers, err := Headers(d.Secrets, d.ID.String(), a.At, d.Payload)
 	if err != nil {
-		a.Error = err.Error()
-		return a
+		a.Error = "the delivery could not be signed"
+		return a, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
 	if err != nil {
-		a.Error = err.Error()
-		return a
+		a.Error = "the endpoint's URL is not valid"
+		return a, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Livslang-Webhooks/1")
@@ -192,8 +170,8 @@ func (w *Worker) send(ctx context.Context, d store.Delivery) store.Attempt {
 	start := time.Now()
 	resp, err := w.Client.Do(req)
 	if err != nil {
-		a.Latency, a.Error = time.Since(start), err.Error()
-		return a
+		a.Latency, a.Error = time.Since(start), reason(err)
+		return a, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -201,7 +179,7 @@ func (w *Worker) send(ctx context.Context, d store.Delivery) store.Attempt {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		a.Error = "HTTP " + resp.Status
 	}
-	return a
+	return a, nil
 }
 
 // outcome: 2xx delivered; 410 Gone disables the endpoint; anything else is retried by the policy.
