@@ -179,6 +179,100 @@ func TestCSVImportIsAllOrNothingAndExports(t *testing.T) {
 	testenv.MustStatus(t, testenv.Do(t, http.MethodGet, b.base+"/v1/institutions/"+inst.String()+"/courses.csv", otherStaff, nil), http.StatusNotFound)
 }
 
+// An import holds at most 1,000 runs and says so; growing a run by import serves its waiting list as
+// PATCH does; a cancelled run is not changed by an import or a publish, and the import names its line.
+func TestCSVImportIsBoundedServesWaitingListsAndKeepsCancelledRuns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst, staff := b.institution(t)
+	url := b.base + "/v1/institutions/" + inst.String() + "/courses/import"
+	start := time.Now().AddDate(0, 1, 0)
+	d := func(days int) string { return start.AddDate(0, 0, days).Format(time.DateOnly) }
+	const header = "code;title;category;starts_on;ends_on;hours_per_week;fee_dkk;seats_total;schemes\n"
+	many := func(n int) string {
+		var sb strings.Builder
+		sb.WriteString(header)
+		for i := range n {
+			fmt.Fprintf(&sb, "AMU %d;Gaffeltruck;amu;%s;%s;37;1040;16;self\n", 10000+i, d(i%200), d(i%200+4))
+		}
+		return sb.String()
+	}
+	var problem struct {
+		Detail string
+		Errors []struct{ Field, Message string }
+	}
+	r := testenv.Do(t, http.MethodPost, url, staff, many(1001), "Content-Type", "text/csv")
+	testenv.MustStatus(t, r, http.StatusBadRequest)
+	r.JSON(t, &problem)
+	if len(problem.Errors) != 1 || !strings.Contains(problem.Errors[0].Message, "at most 1000 runs per import, and this file has 1001") {
+		t.Fatalf("an import of 1,001 runs: %s", r)
+	}
+	if n := count(t, b.pool, `SELECT count(*) FROM course_runs WHERE institution_id = $1`, inst); n != 0 {
+		t.Fatalf("a refused import stored %d runs", n)
+	}
+	began := time.Now()
+	r = testenv.Do(t, http.MethodPost, url, staff, many(1000), "Content-Type", "text/csv")
+	testenv.MustStatus(t, r, http.StatusOK)
+	t.Logf("1,000 runs imported in %v", time.Since(began).Round(time.Millisecond))
+
+	// One seat, taken; the second citizen waits. An import that grows the run gives her the seat.
+	one := header + fmt.Sprintf("LED 1;Ledelse;akademi;%s;%s;8;9800;1;self\n", d(30), d(60)) +
+		fmt.Sprintf("LED 2;Ledelse 2;akademi;%s;%s;8;9800;5;self\n", d(30), d(60))
+	r = testenv.Do(t, http.MethodPost, url, staff, one, "Content-Type", "text/csv")
+	testenv.MustStatus(t, r, http.StatusOK)
+	var result struct {
+		Items []struct{ ID, Code string }
+	}
+	r.JSON(t, &result)
+	run := uuid.MustParse(result.Items[0].ID)
+	first, second := b.citizen(t, 21), b.citizen(t, 22)
+	var e1, e2 struct{ ID, Status string }
+	b.enrol(t, first, run, "i1").JSON(t, &e1)
+	b.enrol(t, second, run, "i2").JSON(t, &e2)
+	if e2.Status != "waitlisted" {
+		t.Fatalf("the second citizen is %s, want waitlisted", e2.Status)
+	}
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, url, staff, strings.Replace(one, ";9800;1;", ";9800;2;", 1), "Content-Type", "text/csv"), http.StatusOK)
+	var status struct{ Status string }
+	testenv.Do(t, http.MethodGet, b.base+"/v1/enrolments/"+e2.ID, second, nil).JSON(t, &status)
+	if status.Status != "offered" {
+		t.Fatalf("after an import grew the run, the waiting citizen is %s, want offered", status.Status)
+	}
+
+	// Cancelled, the run stays as it was: the import is refused naming its line, and so is a publish.
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, b.base+"/v1/courses/"+run.String()+"/cancel", staff,
+		map[string]string{"reason": "underviseren er syg"}), http.StatusOK)
+	changed := strings.Replace(strings.Replace(one, ";9800;1;", ";9800;9;", 1), ";9800;5;", ";9800;7;", 1)
+	r = testenv.Do(t, http.MethodPost, url, staff, changed, "Content-Type", "text/csv")
+	testenv.MustStatus(t, r, http.StatusUnprocessableEntity)
+	var report struct {
+		Rejected []struct {
+			Line   int
+			Code   string
+			Errors []struct{ Field, Message string }
+		}
+	}
+	r.JSON(t, &report)
+	if len(report.Rejected) != 1 || report.Rejected[0].Line != 2 || report.Rejected[0].Code != "LED 1" ||
+		!strings.Contains(report.Rejected[0].Errors[0].Message, "cancelled") {
+		t.Fatalf("an import changing a cancelled run: %s", r)
+	}
+	var seats struct {
+		Status     string
+		SeatsTotal int `json:"seats_total"`
+	}
+	testenv.Do(t, http.MethodGet, b.base+"/v1/courses/"+run.String(), "", nil).JSON(t, &seats)
+	if seats.Status != "cancelled" || seats.SeatsTotal != 2 {
+		t.Fatalf("the cancelled run after the refused import: %+v", seats)
+	}
+	if n := count(t, b.pool, `SELECT seats_total FROM course_runs WHERE institution_id = $1 AND code = 'LED 2'`, inst); n != 5 {
+		t.Fatalf("the refused import changed the other run to %d seats", n)
+	}
+	body := runBody("LED 1", 9)
+	body["starts_on"], body["ends_on"] = d(30), d(60)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, b.base+"/v1/institutions/"+inst.String()+"/courses", staff, body), http.StatusConflict)
+}
+
 // The feed pages every change, in order, with no gaps or duplicates, while enrolments change at once.
 func TestFeedUnderConcurrentWrites(t *testing.T) {
 	t.Parallel()

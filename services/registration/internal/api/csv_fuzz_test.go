@@ -15,9 +15,12 @@ func FuzzParseCourseCSV(f *testing.F) {
 	f.Add("")
 	inst := uuid.New()
 	f.Fuzz(func(t *testing.T, body string) {
-		runs, bad, err := parseCourseCSV([]byte(body), inst)
+		runs, lines, bad, err := parseCourseCSV([]byte(body), inst)
 		if err != nil {
 			return
+		}
+		if len(runs) > maxImportRuns || len(lines) != len(runs) {
+			t.Fatalf("%d runs on %d lines accepted", len(runs), len(lines))
 		}
 		for _, c := range runs {
 			if c.Code == "" || c.SeatsTotal < 1 || c.EndsOn.Before(c.StartsOn) || c.InstitutionID != inst {

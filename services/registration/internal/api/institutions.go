@@ -290,6 +290,10 @@ func date(t time.Time) string { return t.Format(time.DateOnly) }
 var csvColumns = []string{"code", "title", "title_en", "category", "starts_on", "ends_on", "hours_per_week", "fee_dkk",
 	"seats_total", "schemes", "location", "min_participants", "enrolment_deadline", "description", "description_en"}
 
+// maxImportRuns is how many runs one import may hold: one transaction writes them all, and it must
+// end well within the request's deadline (about 2 s for 1,000 runs).
+const maxImportRuns = 1000
+
 var csvRequired = []string{"code", "title", "category", "starts_on", "ends_on", "hours_per_week", "fee_dkk", "seats_total"}
 
 // lineError is one rejected CSV line.
@@ -311,19 +315,22 @@ func (a *API) importCourses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "at most 4 MiB"}}}
 	}
-	runs, bad, err := parseCourseCSV(body, inst)
+	runs, lines, bad, err := parseCourseCSV(body, inst)
 	if err != nil {
 		return err
 	}
 	if len(bad) > 0 {
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(http.StatusUnprocessableEntity)
-		return jsonEncode(w, map[string]any{
-			"type": "https://livslang.dk/problems/csv-import", "title": "Some lines are not valid; nothing was imported",
-			"status": http.StatusUnprocessableEntity, "rejected": bad, "lines": len(runs) + len(bad),
-		})
+		return writeRejectedLines(w, bad, len(runs)+len(bad))
 	}
 	stored, created, err := a.Store.ImportCourses(r.Context(), runs)
+	var cancelled *store.CancelledRunsError
+	if errors.As(err, &cancelled) {
+		for _, i := range cancelled.Runs {
+			bad = append(bad, lineError{Line: lines[i], Code: runs[i].Code, Errors: []httpapi.FieldError{{Field: "starts_on",
+				Message: "the run with this code and start is cancelled and cannot be changed; publish it with another start date"}}})
+		}
+		return writeRejectedLines(w, bad, len(runs))
+	}
 	if err != nil {
 		return err
 	}
@@ -335,9 +342,20 @@ func (a *API) importCourses(w http.ResponseWriter, r *http.Request) error {
 		"updated": len(stored) - created, "items": items})
 }
 
-// parseCourseCSV reads a header line and runs; "," or ";" separates fields (Danish spreadsheets use
-// ";"), and "|" separates schemes in their cell. Every line is checked; all bad lines are reported.
-func parseCourseCSV(body []byte, inst uuid.UUID) ([]store.Course, []lineError, error) {
+// writeRejectedLines answers an import refused for some of its lines.
+func writeRejectedLines(w http.ResponseWriter, bad []lineError, lines int) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	return jsonEncode(w, map[string]any{
+		"type": "https://livslang.dk/problems/csv-import", "title": "Some lines are not valid; nothing was imported",
+		"status": http.StatusUnprocessableEntity, "rejected": bad, "lines": lines,
+	})
+}
+
+// parseCourseCSV reads a header line and at most maxImportRuns runs; "," or ";" separates fields
+// (Danish spreadsheets use ";"), and "|" separates schemes in their cell. Every line is checked; all
+// bad lines are reported. lines holds each run's line number.
+func parseCourseCSV(body []byte, inst uuid.UUID) (runs []store.Course, lines []int, bad []lineError, err error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // a BOM from spreadsheets
 	first, _, _ := bytes.Cut(body, []byte("\n"))
 	rd := csv.NewReader(bytes.NewReader(body))
@@ -347,7 +365,7 @@ func parseCourseCSV(body []byte, inst uuid.UUID) ([]store.Course, []lineError, e
 	rd.FieldsPerRecord = -1
 	header, err := rd.Read()
 	if err != nil {
-		return nil, nil, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "no header line"}}}
+		return nil, nil, nil, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "no header line"}}}
 	}
 	index := map[string]int{}
 	for i, h := range header {
@@ -360,15 +378,24 @@ func parseCourseCSV(body []byte, inst uuid.UUID) ([]store.Course, []lineError, e
 		}
 	}
 	if err := v.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var runs []store.Course
-	var bad []lineError
 	seen := map[string]int{}
 	for line := 2; ; line++ {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if line-1 > maxImportRuns {
+			n := line - 1 // the runs read so far; count the rest to say how many there are
+			for {
+				if _, err := rd.Read(); errors.Is(err, io.EOF) {
+					break
+				}
+				n++
+			}
+			return nil, nil, nil, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body",
+				Message: fmt.Sprintf("at most %d runs per import, and this file has %d; split it into files of %d runs or fewer", maxImportRuns, n, maxImportRuns)}}}
 		}
 		if err != nil {
 			bad = append(bad, lineError{Line: line, Errors: []httpapi.FieldError{{Field: "line", Message: err.Error()}}})
@@ -407,12 +434,12 @@ func parseCourseCSV(body []byte, inst uuid.UUID) ([]store.Course, []lineError, e
 			continue
 		}
 		seen[key] = line
-		runs = append(runs, c)
+		runs, lines = append(runs, c), append(lines, line)
 	}
 	if len(runs)+len(bad) == 0 {
-		return nil, nil, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "no runs after the header"}}}
+		return nil, nil, nil, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "body", Message: "no runs after the header"}}}
 	}
-	return runs, bad, nil
+	return runs, lines, bad, nil
 }
 
 func (a *API) exportCourses(w http.ResponseWriter, r *http.Request) error {

@@ -14,11 +14,17 @@ import (
 	"livslang.dk/services/registration/internal/enrolment"
 )
 
-// insertCourse writes a new run, or (same institution, code and start) updates the one there,
-// keeping its seats taken; it announces the run. It returns the stored run and whether it was new.
+// ErrRunCancelled is why a cancelled run cannot be changed (published again, imported, patched).
+var ErrRunCancelled = fmt.Errorf("%w: the run is cancelled, and a cancelled run cannot be changed; publish it with another start date", httpapi.ErrConflict)
+
+// upsertCourse writes a new run, or (same institution, code and start) updates the one there,
+// keeping its seats taken and serving its waiting list from the seats it gains; it announces the
+// run. It returns the stored run and whether it was new. A cancelled run is not changed
+// (ErrRunCancelled).
 func (s *Store) upsertCourse(ctx context.Context, tx pgx.Tx, c Course) (Course, bool, error) {
 	var id uuid.UUID
 	var inserted bool
+	var free int
 	err := tx.QueryRow(ctx, `INSERT INTO course_runs (id, institution_id, code, title, title_en, category, starts_on,
 			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en,
 			min_participants, enrolment_deadline, offer_hours, priority_groups, opens_at, ballot_minutes)
@@ -30,18 +36,38 @@ func (s *Store) upsertCourse(ctx context.Context, tx pgx.Tx, c Course) (Course, 
 			min_participants = EXCLUDED.min_participants, enrolment_deadline = EXCLUDED.enrolment_deadline,
 			offer_hours = EXCLUDED.offer_hours, priority_groups = EXCLUDED.priority_groups, opens_at = EXCLUDED.opens_at,
 			ballot_minutes = EXCLUDED.ballot_minutes, version = course_runs.version + 1, updated_at = now()
-		RETURNING id, xmax = 0`,
+		WHERE course_runs.status <> 'cancelled'
+		RETURNING id, xmax = 0, seats_total - seats_taken`,
 		c.ID, c.InstitutionID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek, c.FeeDKK,
 		c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline,
-		c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes).Scan(&id, &inserted)
+		c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes).Scan(&id, &inserted, &free)
 	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) { // the run there is cancelled: the update's condition refused it
+			return Course{}, false, ErrRunCancelled
+		}
 		if isCheck(err) {
 			return Course{}, false, fmt.Errorf("%w: seats_total cannot be below the seats already taken", httpapi.ErrConflict)
 		}
 		return Course{}, false, err
 	}
+	if !inserted {
+		if err := s.serveWaitingList(ctx, tx, id, free); err != nil {
+			return Course{}, false, err
+		}
+	}
 	stored, err := s.announceCourse(ctx, tx, id)
 	return stored, inserted, err
+}
+
+// serveWaitingList gives up to free seats of the run to those waiting for it, in their order.
+func (s *Store) serveWaitingList(ctx context.Context, tx pgx.Tx, courseID uuid.UUID, free int) error {
+	for ; free > 0; free-- {
+		promoted, err := s.promote(ctx, tx, courseID)
+		if err != nil || !promoted {
+			return err
+		}
+	}
+	return nil
 }
 
 // announceCourse reads the run back and publishes it.
@@ -69,9 +95,6 @@ func (s *Store) PublishCourse(ctx context.Context, c Course) (Course, bool, erro
 		out, created, err = s.upsertCourse(ctx, tx, c)
 		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = pgdb.ErrNotFound
-	}
 	return out, created, translate("publish course", err)
 }
 
@@ -94,7 +117,7 @@ func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution stri
 			return pgdb.ErrNotFound
 		}
 		if c.Status == "cancelled" {
-			return fmt.Errorf("%w: the run is cancelled", httpapi.ErrConflict)
+			return ErrRunCancelled
 		}
 		if err := change(&c); err != nil {
 			return err
@@ -114,14 +137,8 @@ func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution stri
 		if err != nil {
 			return err
 		}
-		for free := c.SeatsTotal - c.SeatsTaken; free > 0; free-- {
-			promoted, err := s.promote(ctx, tx, c.ID)
-			if err != nil {
-				return err
-			}
-			if !promoted {
-				break
-			}
+		if err := s.serveWaitingList(ctx, tx, c.ID, c.SeatsTotal-c.SeatsTaken); err != nil {
+			return err
 		}
 		out, err = s.announceCourse(ctx, tx, c.ID)
 		return err
@@ -184,16 +201,35 @@ func (s *Store) CancelCourse(ctx context.Context, id uuid.UUID, institution, rea
 	return out, translate("cancel course", err)
 }
 
+// CancelledRunsError is an import refused because some of its runs are cancelled: Runs are their
+// indexes in the import.
+type CancelledRunsError struct{ Runs []int }
+
+func (e *CancelledRunsError) Error() string {
+	return fmt.Sprintf("%d runs of the import are cancelled", len(e.Runs))
+}
+
+// Unwrap makes errors.Is(e, ErrRunCancelled) true.
+func (e *CancelledRunsError) Unwrap() error { return ErrRunCancelled }
+
 // ImportCourses publishes every run in one transaction: all or nothing. It returns the stored runs
-// and how many were new.
+// and how many were new; a run that exists and is cancelled refuses the whole import with a
+// *CancelledRunsError naming every such run.
 func (s *Store) ImportCourses(ctx context.Context, runs []Course) ([]Course, int, error) {
 	var out []Course
 	created := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		out, created = nil, 0
-		for _, c := range runs {
+		cancelled := &CancelledRunsError{}
+		for i, c := range runs {
+			// A cancelled run changes nothing (its update's condition is false) and leaves the
+			// transaction usable, so the import goes on to name every cancelled run at once.
 			stored, isNew, err := s.upsertCourse(ctx, tx, c)
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrRunCancelled):
+				cancelled.Runs = append(cancelled.Runs, i)
+				continue
+			case err != nil:
 				return fmt.Errorf("%s %s: %w", c.Code, date(c.StartsOn), err)
 			}
 			if isNew {
@@ -201,8 +237,15 @@ func (s *Store) ImportCourses(ctx context.Context, runs []Course) ([]Course, int
 			}
 			out = append(out, stored)
 		}
+		if len(cancelled.Runs) > 0 {
+			return cancelled
+		}
 		return nil
 	})
+	var ce *CancelledRunsError
+	if errors.As(err, &ce) {
+		return nil, 0, ce
+	}
 	return out, created, translate("import courses", err)
 }
 
