@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -355,6 +356,68 @@ func TestFeedUnderConcurrentWrites(t *testing.T) {
 	if time.Since(start) < 900*time.Millisecond {
 		t.Fatalf("long poll returned after %s with nothing new", time.Since(start))
 	}
+}
+
+// Long polls of a feed wake when the feed grows (soon, not at their timeout), and one caller may have
+// only four waiting at once: the fifth is 429 with Retry-After, while another caller still waits.
+func TestFeedLongPollsWakeOnAChangeAndAreBoundedPerCaller(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst, staff := b.institution(t)
+	feed := b.base + "/v1/institutions/" + inst.String() + "/feed"
+	r := testenv.Do(t, http.MethodPost, b.base+"/v1/institutions/"+inst.String()+"/courses", staff, runBody("LP-1", 10))
+	testenv.MustStatus(t, r, http.StatusCreated)
+	var run struct{ ID string }
+	r.JSON(t, &run)
+
+	type answer struct {
+		r    testenv.Response
+		took time.Duration
+	}
+	answers := make(chan answer, 5)
+	poll := func(token string) {
+		start := time.Now()
+		r := testenv.Do(t, http.MethodGet, feed+"?wait=20", token, nil)
+		answers <- answer{r, time.Since(start)}
+	}
+	for range 4 {
+		go poll(staff)
+	}
+	colleague := b.env.Token(t, auth.Claims{Subject: "staff-colleague-" + uuid.NewString()[:8], Role: auth.RoleInstitution, InstitutionID: inst.String()})
+	go poll(colleague)
+	testenv.Eventually(t, 10*time.Second, "five polls waiting", func() bool {
+		return pollsWaiting(t, b) == 5
+	})
+	fifth := testenv.Do(t, http.MethodGet, feed+"?wait=20", staff, nil)
+	testenv.MustStatus(t, fifth, http.StatusTooManyRequests)
+	if fifth.Header.Get("Retry-After") == "" || !strings.Contains(string(fifth.Body), "at most 4") {
+		t.Fatalf("the fifth poll of one caller: %s (Retry-After %q)", fifth, fifth.Header.Get("Retry-After"))
+	}
+
+	start := time.Now()
+	b.enrol(t, b.citizen(t, 31), uuid.MustParse(run.ID), "lp")
+	for range 5 {
+		a := <-answers
+		testenv.MustStatus(t, a.r, http.StatusOK)
+		var page struct{ Items []json.RawMessage }
+		a.r.JSON(t, &page)
+		if len(page.Items) == 0 || a.took > 10*time.Second {
+			t.Fatalf("a poll answered %d records after %v", len(page.Items), a.took)
+		}
+	}
+	t.Logf("five polls answered %v after the enrolment", time.Since(start).Round(time.Millisecond))
+}
+
+// pollsWaiting reads livslang_feed_polls_waiting from the instance's /metrics.
+func pollsWaiting(t *testing.T, b bundle) int {
+	r := testenv.Do(t, http.MethodGet, b.base+"/metrics", "", nil)
+	for line := range strings.Lines(string(r.Body)) {
+		if v, ok := strings.CutPrefix(line, "livslang_feed_polls_waiting "); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return -1
 }
 
 // approve confirms an enrolment as funding would.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"livslang.dk/migrations"
@@ -21,6 +22,7 @@ import (
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/registration/internal/api"
 	"livslang.dk/services/registration/internal/demo"
+	"livslang.dk/services/registration/internal/feedwatch"
 	"livslang.dk/services/registration/internal/store"
 )
 
@@ -174,5 +176,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			},
 		})
 	}
-	return svc.Serve(ctx, (&api.API{Store: st, Pool: svc.Pool, Log: svc.Log, Limits: cfg.Limits}).Routes())
+	feeds := &feedwatch.Watcher{Heads: st.FeedHeads, Log: svc.Log}
+	svc.Metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "livslang_feed_polls_waiting",
+		Help: "Long polls of institution feeds (wait=N) waiting on this instance for their feed to grow."},
+		func() float64 { return float64(feeds.Waiting()) }))
+	svc.Go(feeds.Run)
+	return svc.Serve(ctx, (&api.API{Store: st, Pool: svc.Pool, Log: svc.Log, Limits: cfg.Limits, Feeds: feeds}).Routes())
 }

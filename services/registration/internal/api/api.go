@@ -16,6 +16,7 @@ import (
 
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
+	"livslang.dk/services/registration/internal/feedwatch"
 	"livslang.dk/services/registration/internal/store"
 )
 
@@ -25,6 +26,7 @@ type API struct {
 	Pool   *pgxpool.Pool // for the shared audit log handler (GET /v1/me/audit)
 	Log    *zap.Logger
 	Limits Limits
+	Feeds  *feedwatch.Watcher // wakes the feed's long polls
 }
 
 // Limits protect enrolment under a rush: at most InFlight requests at once and MaxWaiting waiting

