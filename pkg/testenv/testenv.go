@@ -155,6 +155,8 @@ func (e *Env) StartStoppable(t testing.TB, name string, run RunFunc, extra map[s
 		"LIVSLANG_NATS_URL":                e.NATSURL,
 		"LIVSLANG_ISSUER_URL":              e.IssuerURL,
 		"LIVSLANG_" + up + "_PII_KEYS":     e.SealingKeys(name),
+		// Every portal of the environment opens the others' sessions.
+		"LIVSLANG_PORTAL_SESSION_KEYS": e.SealingKeys("portal-session"),
 		// A test is development: its webhook receivers run on this machine.
 		"LIVSLANG_WEBHOOK_ALLOW_LOOPBACK": "true",
 	}

@@ -121,7 +121,21 @@ func (b *tab) open(path string) int {
 // follow clicks a link or a submit button and waits for the next page.
 func (b *tab) follow(sel string) int {
 	b.t.Helper()
+	b.present(sel)
 	return b.navigate("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// present fails, showing the page, unless the page has an element sel within 20 s (a click on a
+// missing element would otherwise wait for the journey's whole deadline and say nothing).
+func (b *tab) present(sel string) {
+	b.t.Helper()
+	q, _ := json.Marshal(sel)
+	js := fmt.Sprintf(`document.querySelector(%s) !== null ? "yes" : "no"`, q)
+	for deadline := time.Now().Add(20 * time.Second); b.eval(js) != "yes"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: %s has no %s:\n%s", b.name, b.location(), sel, b.text("main"))
+		}
+	}
 }
 
 func (b *tab) text(sel string) string {

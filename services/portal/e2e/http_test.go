@@ -81,7 +81,12 @@ var (
 // signIn signs in as the demo user through the identity provider's page.
 func (c *client) signIn(key string) page {
 	c.t.Helper()
-	idp := c.get("/login")
+	return c.finishSignIn(c.get("/login"), key)
+}
+
+// finishSignIn picks the demo user on the identity provider's page /login led to.
+func (c *client) finishSignIn(idp page, key string) page {
+	c.t.Helper()
 	if idp.Status != http.StatusOK || !strings.Contains(idp.Body, `value="`+key+`"`) {
 		c.t.Fatalf("sign-in page %d %s:\n%s", idp.Status, idp.URL, idp.Body)
 	}

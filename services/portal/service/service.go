@@ -1,5 +1,5 @@
 // Package service wires the portal together: configuration, the API and OIDC clients, the session
-// store and the web handlers, with /healthz, /readyz and /metrics. cmd/portal calls Run.
+// sealer and the web handlers, with /healthz, /readyz and /metrics. cmd/portal calls Run.
 package service
 
 import (
@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -36,7 +35,8 @@ type Config struct {
 	FundingURL      string // LIVSLANG_FUNDING_URL, default http://127.0.0.1:8082
 	NotificationURL string // LIVSLANG_NOTIFICATION_URL, default http://127.0.0.1:8083
 	SessionIdle     time.Duration
-	Debug           bool // LIVSLANG_DEBUG
+	SessionKeys     string // LIVSLANG_PORTAL_SESSION_KEYS, required: id:base64key[,...], the first seals sessions
+	Debug           bool   // LIVSLANG_DEBUG
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -50,6 +50,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		FundingURL:      strings.TrimRight(env.URL("LIVSLANG_FUNDING_URL", "http://127.0.0.1:8082"), "/"),
 		NotificationURL: strings.TrimRight(env.URL("LIVSLANG_NOTIFICATION_URL", "http://127.0.0.1:8083"), "/"),
 		SessionIdle:     time.Duration(env.Int("LIVSLANG_PORTAL_SESSION_IDLE_MINUTES", 30)) * time.Minute,
+		SessionKeys:     env.Required("LIVSLANG_PORTAL_SESSION_KEYS"),
 		Debug:           env.Bool("LIVSLANG_DEBUG", false),
 	}
 	cfg.PublicURL = strings.TrimRight(env.URL("LIVSLANG_PORTAL_URL", "http://"+cfg.Addr), "/")
@@ -66,10 +67,13 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	sessions, err := session.NewSealer(cfg.SessionKeys, cfg.SessionIdle)
+	if err != nil {
+		return fmt.Errorf("configuration: LIVSLANG_PORTAL_SESSION_KEYS: %w", err)
+	}
 	log := logging.New("portal", stdout, cfg.Debug)
 	public, _ := url.Parse(cfg.PublicURL)
 	client := &http.Client{Timeout: 35 * time.Second}
-	sessions := session.NewStore(cfg.SessionIdle)
 	srv := &web.Server{
 		Log:      log,
 		API:      &api.Client{Registration: cfg.RegistrationURL, Funding: cfg.FundingURL, Notification: cfg.NotificationURL, HTTP: client},
@@ -100,12 +104,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		sessions.Janitor(ctx, time.Minute)
-	}()
 	errc := make(chan error, 1)
 	go func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -123,7 +121,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	defer stop()
 	_ = hs.Shutdown(shutdownCtx)
 	cancel()
-	wg.Wait()
 	log.Info("service stopped")
 	return runErr
 }

@@ -75,6 +75,9 @@ type secrets struct {
 	// The key the embedded NATS encrypts its streams with on disk (added to an older secrets.json on
 	// the next run, which then encrypts the existing store).
 	NATSStoreKey string `json:"nats_store_key"`
+	// The keys the portal seals its sessions into their cookies with (added to an older
+	// secrets.json on the next run).
+	PortalSessionKeys string `json:"portal_session_keys"`
 }
 
 func randomB64(n int) string {
@@ -89,7 +92,7 @@ func loadSecrets(path string) (secrets, error) {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return s, fmt.Errorf("read %s: %w", path, err)
 		}
-		if s.FundingPIIKeys != "" && s.NotificationPIIKeys != "" && s.NATSStoreKey != "" {
+		if s.FundingPIIKeys != "" && s.NotificationPIIKeys != "" && s.NATSStoreKey != "" && s.PortalSessionKeys != "" {
 			return s, nil
 		}
 	} else {
@@ -98,7 +101,7 @@ func loadSecrets(path string) (secrets, error) {
 			s.DBPasswords[svc] = strings.NewReplacer("+", "", "/", "", "=", "").Replace(randomB64(18))
 		}
 	}
-	for _, k := range []*string{&s.FundingPIIKeys, &s.NotificationPIIKeys} {
+	for _, k := range []*string{&s.FundingPIIKeys, &s.NotificationPIIKeys, &s.PortalSessionKeys} {
 		if *k == "" {
 			*k = "1:" + randomB64(32)
 		}
@@ -236,6 +239,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	// The portal calls the three APIs with the signed-in user's token.
 	portal, err := startProcess("portal", filepath.Join(cfg.BinDir, "portal"), nil, []string{
 		fmt.Sprintf("LIVSLANG_PORTAL_ADDR=127.0.0.1:%d", cfg.Ports["portal"]),
+		"LIVSLANG_PORTAL_SESSION_KEYS=" + sec.PortalSessionKeys,
 		"LIVSLANG_ISSUER_URL=" + idpURL,
 		fmt.Sprintf("LIVSLANG_REGISTRATION_URL=http://127.0.0.1:%d", cfg.Ports["registration"]),
 		fmt.Sprintf("LIVSLANG_FUNDING_URL=http://127.0.0.1:%d", cfg.Ports["funding"]),

@@ -59,12 +59,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("%w: identity provider: %w", api.ErrUnavailable, err)
 	}
-	if st := stateOf(r); st.sess != nil {
-		s.Sessions.Delete(st.sess.ID)
-	}
-	sess := s.Sessions.New(15 * time.Minute)
-	s.Sessions.Update(sess.ID, func(x *session.Session) { x.Login = login })
-	s.setSessionCookie(w, sess.ID, 15*time.Minute)
+	// The sign-in travels in the browser's cookie (sealed), not in this process: the callback may
+	// reach another instance, and a flood of sign-ins costs no memory.
+	s.startSession(r, 15*time.Minute).Login = login
 	return redirect(w, r, to)
 }
 
@@ -114,14 +111,10 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	s.Sessions.Delete(st.sess.ID) // a new id after signing in: no session fixation
-	maxAge := time.Until(expires)
-	sess := s.Sessions.New(maxAge)
-	s.Sessions.Update(sess.ID, func(x *session.Session) {
-		x.User = user
-		x.Flash = &session.Flash{Kind: "success", Key: "flash.signed_in"}
-	})
-	s.setSessionCookie(w, sess.ID, maxAge)
+	// A new session (and CSRF token) after signing in: no session fixation.
+	sess := s.startSession(r, expires.Sub(s.Now()))
+	sess.User = user
+	sess.Flash = &session.Flash{Kind: "success", Key: "flash.signed_in"}
 	back := login.Back
 	if back == "" || back == "/" {
 		back = home(user.Role)
@@ -131,9 +124,6 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) error {
 
 // logout ends the session.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if st := stateOf(r); st.sess != nil {
-		s.Sessions.Delete(st.sess.ID)
-	}
-	s.clearSessionCookie(w)
+	s.endSession(r)
 	return redirect(w, r, "/?signed_out=1")
 }

@@ -76,7 +76,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 		saved, err := s.API.SaveProfile(r.Context(), s.token(r), p)
 		if err == nil {
 			if saved.Name != "" {
-				s.Sessions.Update(stateOf(r).sess.ID, func(x *sessionT) { x.User.Name = saved.Name })
+				s.updateSession(r, func(x *sessionT) { x.User.Name = saved.Name })
 			}
 			s.flash(r, "success", "flash.profile_saved")
 			return redirect(w, r, "/me/profile")

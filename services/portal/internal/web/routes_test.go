@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -55,7 +56,11 @@ func TestPageAccessMatrix(t *testing.T) {
 		"POST /institution/webhooks/{id}/rotate": instPost, "POST /institution/webhooks/{id}/delete": instPost,
 		"POST /institution/webhooks/{id}/replay": instPost, "GET /institution/{file}": inst,
 	}
-	s := &Server{Log: zap.NewNop(), Sessions: session.NewStore(time.Hour)}
+	sealer, err := session.NewSealer("1:"+base64.StdEncoding.EncodeToString(make([]byte, 32)), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Log: zap.NewNop(), Sessions: sealer}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +77,14 @@ func TestPageAccessMatrix(t *testing.T) {
 	mux := http.NewServeMux()
 	s.register(mux, pages)
 	h := s.Middleware(mux)
-	sessions := [5]*session.Session{}
+	sessions, cookies := [5]*session.Session{}, [5]string{}
 	for i, role := range []string{auth.RoleCitizen, auth.RoleCaseworker, auth.RoleInstitution, auth.RoleAdmin} {
 		sess := s.Sessions.New(time.Hour)
-		s.Sessions.Update(sess.ID, func(x *session.Session) { x.User = &session.User{Subject: "u", Role: role, Token: "t"} })
-		sessions[i+1] = &sess
+		sess.User = &session.User{Subject: "u", Role: role, Token: "t"}
+		if cookies[i+1], err = s.Sessions.Seal(sess); err != nil {
+			t.Fatal(err)
+		}
+		sessions[i+1] = sess
 	}
 	path := strings.NewReplacer("{$}", "", "{id}", "x", "{answer}", "accept", "{action}", "accept", "{lang}", "en", "{file}", "courses.csv")
 	for _, p := range pages {
@@ -89,7 +97,7 @@ func TestPageAccessMatrix(t *testing.T) {
 			req := httptest.NewRequest(method, path.Replace(pattern), strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if sess != nil {
-				req.AddCookie(&http.Cookie{Name: s.sessionCookie(), Value: sess.ID})
+				req.AddCookie(&http.Cookie{Name: s.sessionCookie(), Value: cookies[col]})
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)

@@ -39,7 +39,7 @@ type Server struct {
 	API      *api.Client
 	OIDC     *oidc.Client
 	Verifier *auth.Verifier
-	Sessions *session.Store
+	Sessions *session.Sealer
 	// Secure is true when browsers reach the portal over https: cookies are then Secure and the
 	// session cookie is a __Host- cookie.
 	Secure bool
@@ -245,7 +245,9 @@ func (s *Server) register(mux *http.ServeMux, pages []page) {
 // state is what the middleware learnt about a request.
 type state struct {
 	sess *session.Session // nil: no session
-	lang i18n.Lang
+	// sessionChanged: the response writes the session's cookie again (clears it when sess is nil).
+	sessionChanged bool
+	lang           i18n.Lang
 	// langChosen is true when the browser chose a language (the cookie is set).
 	langChosen bool
 }
@@ -257,6 +259,67 @@ func stateOf(r *http.Request) *state {
 		return st
 	}
 	return &state{lang: i18n.DA}
+}
+
+// startSession gives the browser a new session (a new CSRF token too), replacing any it had.
+func (s *Server) startSession(r *http.Request, maxAge time.Duration) *session.Session {
+	st := stateOf(r)
+	st.sess, st.sessionChanged = s.Sessions.New(maxAge), true
+	return st.sess
+}
+
+// endSession ends the browser's session: its cookie is cleared.
+func (s *Server) endSession(r *http.Request) {
+	st := stateOf(r)
+	st.sess, st.sessionChanged = nil, true
+}
+
+// updateSession changes the browser's session, if it has one; the response carries it.
+func (s *Server) updateSession(r *http.Request, f func(*session.Session)) {
+	if st := stateOf(r); st.sess != nil {
+		f(st.sess)
+		st.sessionChanged = true
+	}
+}
+
+// sessionWriter writes the session's cookie, when the handler changed the session, just before the
+// response's header goes out.
+type sessionWriter struct {
+	http.ResponseWriter
+	s       *Server
+	st      *state
+	written bool
+}
+
+func (w *sessionWriter) WriteHeader(code int) {
+	w.commit()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	w.commit()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *sessionWriter) commit() {
+	if w.written || !w.st.sessionChanged {
+		w.written = true
+		return
+	}
+	w.written = true
+	if w.st.sess == nil {
+		w.s.clearSessionCookie(w.ResponseWriter)
+		return
+	}
+	value, err := w.s.Sessions.Seal(w.st.sess)
+	if err != nil {
+		// The browser keeps the cookie it has; only this change is lost.
+		w.s.Log.Error("session not saved", zap.Error(err))
+		return
+	}
+	w.s.setSessionCookie(w.ResponseWriter, value, w.st.sess.Expires.Sub(w.s.Sessions.Now()))
 }
 
 func (s *Server) user(r *http.Request) *session.User {
@@ -288,11 +351,15 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 			}
 		}
 		if c, err := r.Cookie(s.sessionCookie()); err == nil {
-			if sess, ok := s.Sessions.Get(c.Value); ok {
-				st.sess = &sess
+			if sess, ok := s.Sessions.Open(c.Value); ok {
+				st.sess = sess
+				if s.Sessions.Stale(sess) { // the idle clock restarts
+					sess.Seen, st.sessionChanged = s.Sessions.Now(), true
+				}
 			}
 		}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		w = &sessionWriter{ResponseWriter: w, s: s, st: st}
 		if st.sess != nil && st.sess.User != nil {
 			w.Header().Set("Cache-Control", "no-store")
 		}
@@ -376,9 +443,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case status == http.StatusUnauthorized:
 		// The token expired or was refused: sign in again.
-		if st := stateOf(r); st.sess != nil {
-			s.Sessions.Delete(st.sess.ID)
-		}
+		s.endSession(r)
 		back := ""
 		if r.Method == http.MethodGet {
 			back = r.URL.RequestURI()
@@ -439,7 +504,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if st.sess != nil {
 		p.User, p.CSRF = st.sess.User, st.sess.CSRF
-		if f := s.Sessions.TakeFlash(st.sess.ID); f != nil {
+		if f := st.sess.TakeFlash(); f != nil {
+			st.sessionChanged = true
 			p.Flash = &FlashView{Kind: f.Kind, Text: p.L.T(f.Key, f.Args...)}
 		}
 	}
@@ -458,9 +524,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // flash shows a message on the next page.
 func (s *Server) flash(r *http.Request, kind, key string, args ...any) {
-	if st := stateOf(r); st.sess != nil {
-		s.Sessions.Update(st.sess.ID, func(sess *session.Session) { sess.Flash = &session.Flash{Kind: kind, Key: key, Args: args} })
-	}
+	s.updateSession(r, func(sess *session.Session) { sess.Flash = &session.Flash{Kind: kind, Key: key, Args: args} })
 }
 
 func redirect(w http.ResponseWriter, r *http.Request, to string) error {

@@ -120,11 +120,9 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 
 // showSecret keeps a secret in the session until the endpoint's page shows it, once.
 func (s *Server) showSecret(r *http.Request, id, secret, note string) {
-	if st := stateOf(r); st.sess != nil {
-		s.Sessions.Update(st.sess.ID, func(x *session.Session) {
-			x.Secret = &session.Secret{For: id, Value: secret, Note: note, Expires: s.Now().Add(secretShown)}
-		})
-	}
+	s.updateSession(r, func(x *session.Session) {
+		x.Secret = &session.Secret{For: id, Value: secret, Note: note, Expires: s.Now().Add(secretShown)}
+	})
 }
 
 // ownWebhook finds the endpoint among the institution's own; another's is not found.
@@ -177,10 +175,11 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, f *Form, 
 	if after != "" {
 		data["First"] = "/institution/webhooks/" + wh.ID + "#deliveries-title"
 	}
-	if st := stateOf(r); st.sess != nil && r.Method == http.MethodGet {
-		if sec := s.Sessions.TakeSecret(st.sess.ID, wh.ID); sec != nil {
+	if st := stateOf(r); st.sess != nil && st.sess.Secret != nil && r.Method == http.MethodGet {
+		if sec := st.sess.TakeSecret(wh.ID, s.Now()); sec != nil {
 			data["Secret"], data["SecretNote"] = sec.Value, sec.Note
 		}
+		st.sessionChanged = true
 	}
 	if f == nil {
 		f = &Form{}
