@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -127,13 +126,4 @@ func (l *Limiter) Limit(key func(*http.Request) string, next http.Handler) http.
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// ClientAddress is the request's remote IP address (without the port).
-func ClientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"livslang.dk/pkg/httpapi"
 )
 
 // Config is what every service reads from the environment (prefix LIVSLANG_, then the service name).
@@ -31,8 +33,12 @@ type Config struct {
 	// (LIVSLANG_RATE_PER_CALLER, default 50, bursts of twice that): a signed-in caller by its token's
 	// subject, anyone else by client address. Over it: 429 with Retry-After.
 	RatePerCaller int
-	Debug         bool  // LIVSLANG_DEBUG
-	MaxConns      int32 // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
+	// TrustedProxies may say whom they forward for (LIVSLANG_TRUSTED_PROXIES, addresses and CIDR
+	// ranges, default none): the ingress, and the portal, whose calls for a visitor carry the
+	// visitor's address. Rate limits by address then count the client, not the proxy.
+	TrustedProxies httpapi.Proxies
+	Debug          bool  // LIVSLANG_DEBUG
+	MaxConns       int32 // LIVSLANG_<NAME>_DB_MAX_CONNS, default 20
 	// PprofAddr serves net/http/pprof on its own listener when set (LIVSLANG_<NAME>_PPROF_ADDR, e.g.
 	// 127.0.0.1:6061); never on the API's address, and off by default.
 	PprofAddr string
@@ -149,6 +155,15 @@ func (e *Env) Float(name string, def float64) float64 {
 	return f
 }
 
+// Proxies reads a list of trusted proxies (httpapi.ParseProxies); unset is none.
+func (e *Env) Proxies(name string) httpapi.Proxies {
+	p, err := httpapi.ParseProxies(e.Getenv(name))
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+	}
+	return p
+}
+
 // Err joins the recorded errors.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 
@@ -170,6 +185,7 @@ func Load(env *Env, name string, port int) Config {
 		ConsumerLanes: env.Int("LIVSLANG_"+up+"_CONSUMER_LANES", 4),
 		getenv:        env.Getenv,
 	}
+	cfg.TrustedProxies = env.Proxies("LIVSLANG_TRUSTED_PROXIES")
 	if cfg.ClockSkew < 0 || cfg.ClockSkew > 5*time.Minute {
 		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_TOKEN_CLOCK_SKEW: want 0s to 5m, got %s", cfg.ClockSkew))
 	}

@@ -313,7 +313,7 @@ func (s *Service) Serve(ctx context.Context, routes []auth.Route) error {
 	}
 	srv := &http.Server{
 		Handler: s.Tracing.Handler(s.Metrics.InstrumentRoutes(mux, httpapi.LimitBodies(httpapi.MaxRequestBody,
-			httpapi.Deadline(requestDeadline, s.Verifier.Middleware(s.perCaller(mux)))))),
+			httpapi.WithClient(s.Config.TrustedProxies, httpapi.Deadline(requestDeadline, s.Verifier.Middleware(s.perCaller(mux))))))),
 		MaxHeaderBytes:    64 << 10,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

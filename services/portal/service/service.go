@@ -35,8 +35,9 @@ type Config struct {
 	FundingURL      string // LIVSLANG_FUNDING_URL, default http://127.0.0.1:8082
 	NotificationURL string // LIVSLANG_NOTIFICATION_URL, default http://127.0.0.1:8083
 	SessionIdle     time.Duration
-	SessionKeys     string // LIVSLANG_PORTAL_SESSION_KEYS, required: id:base64key[,...], the first seals sessions
-	Debug           bool   // LIVSLANG_DEBUG
+	TrustedProxies  httpapi.Proxies // LIVSLANG_TRUSTED_PROXIES: the ingress in front of the portal
+	SessionKeys     string          // LIVSLANG_PORTAL_SESSION_KEYS, required: id:base64key[,...], the first seals sessions
+	Debug           bool            // LIVSLANG_DEBUG
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -51,6 +52,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		NotificationURL: strings.TrimRight(env.URL("LIVSLANG_NOTIFICATION_URL", "http://127.0.0.1:8083"), "/"),
 		SessionIdle:     time.Duration(env.Int("LIVSLANG_PORTAL_SESSION_IDLE_MINUTES", 30)) * time.Minute,
 		SessionKeys:     env.Required("LIVSLANG_PORTAL_SESSION_KEYS"),
+		TrustedProxies:  env.Proxies("LIVSLANG_TRUSTED_PROXIES"),
 		Debug:           env.Bool("LIVSLANG_DEBUG", false),
 	}
 	cfg.PublicURL = strings.TrimRight(env.URL("LIVSLANG_PORTAL_URL", "http://"+cfg.Addr), "/")
@@ -95,7 +97,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	hs := &http.Server{
-		Handler:           metrics.InstrumentRoutes(mux, httpapi.LimitBodies(httpapi.MaxRequestBody, srv.Middleware(mux))),
+		Handler: metrics.InstrumentRoutes(mux, httpapi.LimitBodies(httpapi.MaxRequestBody,
+			httpapi.WithClient(cfg.TrustedProxies, srv.Middleware(mux)))),
 		MaxHeaderBytes:    64 << 10,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,

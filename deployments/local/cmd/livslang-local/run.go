@@ -210,6 +210,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		"LIVSLANG_REGISTRATION_SEED_DEMO=true",
 		"LIVSLANG_FUNDING_SEED_DEMO=true",
 		"LIVSLANG_WEBHOOK_ALLOW_LOOPBACK=true", // development: an institution's test receiver may run here
+		// The portal runs here: its calls for a visitor name the visitor, so each is limited alone.
+		"LIVSLANG_TRUSTED_PROXIES=127.0.0.1,::1",
 	}
 	for _, svc := range services {
 		up := strings.ToUpper(svc)

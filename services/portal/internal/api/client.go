@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"livslang.dk/pkg/httpapi"
 )
 
 // Client calls the three APIs.
@@ -102,6 +104,10 @@ func (c *Client) send(ctx context.Context, rq request) (*http.Response, error) {
 	}
 	for k, v := range rq.header {
 		req.Header.Set(k, v)
+	}
+	if visitor, ok := httpapi.ClientOf(ctx); ok {
+		// The APIs limit anonymous calls by address: the visitor's, when they trust the portal.
+		req.Header.Set("X-Forwarded-For", visitor)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
