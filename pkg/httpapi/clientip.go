@@ -33,7 +33,7 @@ func ParseProxies(s string) (Proxies, error) {
 		if err != nil {
 			return nil, fmt.Errorf("trusted proxy %q: want an address or a CIDR range", part)
 		}
-		if p.Addr().Is4In6() {
+		if p.Addr().Is4In6() && p.Bits() >= 96 { // ::ffff:10.0.0.0/104 is 10.0.0.0/8
 			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 		}
 		out = append(out, p.Masked())

@@ -48,6 +48,15 @@ func TestClientIsTheFirstAddressNoTrustedProxyOwns(t *testing.T) {
 			t.Errorf("%s without trusted proxies: not the remote address", c.name)
 		}
 	}
+	mapped, err := ParseProxies("::ffff:10.0.0.0/104")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr, r.Header["X-Forwarded-For"] = "10.1.2.3:5000", []string{"198.51.100.7"}
+	if got := mapped.Client(r); got != "198.51.100.7" {
+		t.Errorf("an IPv4-mapped range does not trust its IPv4 proxy: %q", got)
+	}
 	for _, bad := range []string{"10.0.0.0/33", "example.com", "10.0.0.1/"} {
 		if _, err := ParseProxies(bad); err == nil {
 			t.Errorf("%q parsed", bad)

@@ -105,8 +105,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -123,7 +121,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer stop()
 	_ = hs.Shutdown(shutdownCtx)
-	cancel()
 	log.Info("service stopped")
 	return runErr
 }

@@ -304,12 +304,14 @@ func (w *sessionWriter) Write(b []byte) (int, error) {
 func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *sessionWriter) commit() {
-	if w.written || !w.st.sessionChanged {
-		w.written = true
+	if w.written {
 		return
 	}
 	w.written = true
-	if w.st.sess == nil {
+	switch {
+	case !w.st.sessionChanged:
+		return
+	case w.st.sess == nil:
 		w.s.clearSessionCookie(w.ResponseWriter)
 		return
 	}

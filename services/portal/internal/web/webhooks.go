@@ -176,10 +176,11 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, f *Form, 
 		data["First"] = "/institution/webhooks/" + wh.ID + "#deliveries-title"
 	}
 	if st := stateOf(r); st.sess != nil && st.sess.Secret != nil && r.Method == http.MethodGet {
-		if sec := st.sess.TakeSecret(wh.ID, s.Now()); sec != nil {
-			data["Secret"], data["SecretNote"] = sec.Value, sec.Note
-		}
-		st.sessionChanged = true
+		s.updateSession(r, func(x *session.Session) {
+			if sec := x.TakeSecret(wh.ID, s.Now()); sec != nil {
+				data["Secret"], data["SecretNote"] = sec.Value, sec.Note
+			}
+		})
 	}
 	if f == nil {
 		f = &Form{}
