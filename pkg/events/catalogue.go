@@ -159,6 +159,10 @@ type Enrolment struct {
 	// schemes that pay by the hour pro rata.
 	AttendedHours float64 `json:"attended_hours,omitempty"`
 	PlannedHours  float64 `json:"planned_hours,omitempty"`
+	// Erasure is true on the cancellations and withdrawals that end a citizen's enrolments for the
+	// erasure of their data: whatever order a consumer sees them in with the erasure's own request,
+	// it tells the citizen nothing of them.
+	Erasure bool `json:"erasure,omitempty"`
 }
 
 // FundingSummary is what registration and notification keep of a funding decision.

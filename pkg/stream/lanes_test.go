@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/events"
@@ -21,6 +22,88 @@ type noParking struct{ t *testing.T }
 func (p noParking) Park(_ context.Context, _, subject string, _ []byte, reason string, _ int) error {
 	p.t.Errorf("parked %s: %s", subject, reason)
 	return nil
+}
+
+// publishProfiles publishes n profile events of one citizen, numbered from 0.
+func publishProfiles(ctx context.Context, t *testing.T, js jetstream.JetStream, citizen string, n int) {
+	t.Helper()
+	for i := range n {
+		e, err := events.New("test", events.TypeProfileUpdated, events.SubjectProfileUpdated, "x", time.Now(),
+			map[string]any{"citizen_id": citizen, "n": i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(ctx, e.NATSSubject, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A message that waits in its lane behind slow ones, or whose handler runs past the ack wait, is
+// reported in progress and never delivered a second time meanwhile (to this instance or another).
+func TestMessagesHeldPastTheAckWaitAreNotRedelivered(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Shutdown()
+	js := testenv.JetStream(t, ns.ClientURL())
+	if err := stream.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	publishProfiles(ctx, t, js, "citizen-slow", n)
+	var mu sync.Mutex
+	calls := map[string]int{}
+	handled := 0
+	done := make(chan struct{})
+	c := stream.Consumer{
+		Stream: events.StreamRegistration, Durable: "held-test", Subjects: []string{events.SubjectProfileUpdated},
+		Lanes: 2, AckWait: time.Second, Log: zap.NewNop(), Parker: noParking{t},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			mu.Lock()
+			calls[e.ID]++
+			first := handled == 0
+			mu.Unlock()
+			work := 400 * time.Millisecond // n of them: the last waits about 3 ack waits in its lane
+			if first {
+				work = 1500 * time.Millisecond // longer than the ack wait itself
+			}
+			select {
+			case <-time.After(work):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if handled++; handled == n {
+				close(done)
+			}
+			return nil
+		},
+	}
+	go c.Run(ctx, js) //nolint:errcheck
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the events were not all handled")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, k := range calls {
+		if k != 1 {
+			t.Errorf("event %s handled %d times", id, k)
+		}
+	}
+	if len(calls) != n || handled != n {
+		t.Errorf("%d events handled %d times, want %d once each", len(calls), handled, n)
+	}
 }
 
 // With several lanes, different citizens' events are handled at the same time while each citizen's

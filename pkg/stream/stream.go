@@ -4,6 +4,7 @@
 package stream
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -104,10 +105,17 @@ type Consumer struct {
 	Log     *zap.Logger
 	Metrics *Metrics          // nil: no metrics
 	Tracing *tracing.Provider // nil: no spans
-	// Lanes is how many messages are handled at once (default 1). Messages of one citizen (the
-	// data's citizen_id, else the event's subject) always go to the same lane, in stream order, so
-	// a citizen's events are never reordered; different citizens' events may be.
+	// Lanes is how many messages an instance handles at once (default 1). Messages of one citizen
+	// (the data's citizen_id, else the event's subject) go to the same lane and are handled one at a
+	// time in the order this instance received them. That is not a promise of stream order: another
+	// instance, a redelivery (a nak, a crash, a lost ack) or a retry after NakWithDelay can put a
+	// citizen's events in another order, so handlers must not depend on it (docs/architecture.md,
+	// "Delivery and order").
 	Lanes int
+	// AckWait is how long the server waits for an answer to a delivery before it redelivers the
+	// message (default 30 s). A message is reported in progress every third of it while this
+	// instance holds it, waiting in a lane or being handled.
+	AckWait time.Duration
 	// BeforeAck, if set, runs after the handler succeeded and before the message is acknowledged
 	// (the fault-injection suite crashes the process there).
 	BeforeAck func()
@@ -127,11 +135,12 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = 10
 	}
+	ackWait := cmp.Or(c.AckWait, 30*time.Second)
 	cons, err := js.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
 		Durable:        c.Durable,
 		FilterSubjects: c.Subjects,
 		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        30 * time.Second,
+		AckWait:        ackWait,
 		MaxDeliver:     -1, // the handler wrapper parks after c.MaxDeliver; the server must keep redelivering until then
 		MaxAckPending:  1000,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
@@ -139,7 +148,7 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	if err != nil {
 		return fmt.Errorf("create consumer %s: %w", c.Durable, err)
 	}
-	handle, stop := c.lanes(ctx)
+	handle, stop := c.lanes(ctx, ackWait)
 	defer stop()
 	cc, err := cons.Consume(handle, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		if ctx.Err() == nil {
@@ -158,35 +167,143 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	return nil
 }
 
-// lanes returns the message callback: with one lane it handles the message itself; with more it
-// passes the message to the lane of its citizen, waiting while that lane is full. stop waits for
-// the lanes to finish what they hold.
-func (c Consumer) lanes(ctx context.Context) (handle func(jetstream.Msg), stop func()) {
-	if c.Lanes <= 1 {
-		return func(msg jetstream.Msg) { c.handle(ctx, msg) }, func() {}
+// lanes returns the message callback, which never blocks: it queues the message on the lane of its
+// citizen, and each lane handles its queue in arrival order. Every message held (queued or being
+// handled) is reported in progress to the server while it is held, so it is not redelivered to
+// another instance meanwhile, however long it waits. stop waits for the lanes to finish what they
+// hold (a consumer that is stopping hands it back).
+func (c Consumer) lanes(ctx context.Context, ackWait time.Duration) (handle func(jetstream.Msg), stop func()) {
+	d := &dispatcher{lanes: make([]lane, max(c.Lanes, 1)), held: map[jetstream.Msg]time.Time{}}
+	for i := range d.lanes {
+		d.lanes[i].wake = make(chan struct{}, 1)
 	}
-	lanes := make([]chan jetstream.Msg, c.Lanes)
 	var wg sync.WaitGroup
-	for i := range lanes {
-		lanes[i] = make(chan jetstream.Msg, 16)
+	for i := range d.lanes {
 		wg.Go(func() {
-			for msg := range lanes[i] {
+			for {
+				msg, ok := d.next(i)
+				if !ok {
+					return
+				}
 				c.handle(ctx, msg)
+				d.done(msg)
 			}
 		})
 	}
+	keep := make(chan struct{})
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		d.keepInProgress(keep, ackWait/3)
+	}()
 	handle = func(msg jetstream.Msg) {
 		h := fnv.New32a()
 		h.Write([]byte(laneKey(msg.Data())))
-		lanes[h.Sum32()%uint32(len(lanes))] <- msg
+		d.add(int(h.Sum32()%uint32(len(d.lanes))), msg)
 	}
 	stop = func() {
-		for _, l := range lanes {
-			close(l)
-		}
+		d.close()
 		wg.Wait()
+		close(keep)
+		<-kept
 	}
 	return handle, stop
+}
+
+// dispatcher holds the messages a consumer was delivered until a lane has handled them.
+type dispatcher struct {
+	mu     sync.Mutex
+	lanes  []lane
+	held   map[jetstream.Msg]time.Time // when each held message was last known to the server as in progress
+	closed bool
+}
+
+type lane struct {
+	queue []jetstream.Msg
+	wake  chan struct{} // one pending wake-up at most
+}
+
+// add queues msg on lane i; one that comes after the lanes have stopped is handed back at once.
+func (d *dispatcher) add(i int, msg jetstream.Msg) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		_ = msg.Nak()
+		return
+	}
+	d.lanes[i].queue = append(d.lanes[i].queue, msg)
+	d.held[msg] = time.Now()
+	d.mu.Unlock()
+	select {
+	case d.lanes[i].wake <- struct{}{}:
+	default:
+	}
+}
+
+// next is lane i's next message; false once the dispatcher is closed and the lane's queue empty.
+func (d *dispatcher) next(i int) (jetstream.Msg, bool) {
+	l := &d.lanes[i]
+	for {
+		d.mu.Lock()
+		if len(l.queue) > 0 {
+			msg := l.queue[0]
+			l.queue[0] = nil
+			l.queue = l.queue[1:]
+			d.mu.Unlock()
+			return msg, true
+		}
+		closed := d.closed
+		d.mu.Unlock()
+		if closed {
+			return nil, false
+		}
+		<-l.wake
+	}
+}
+
+func (d *dispatcher) done(msg jetstream.Msg) {
+	d.mu.Lock()
+	delete(d.held, msg)
+	d.mu.Unlock()
+}
+
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	for i := range d.lanes {
+		select {
+		case d.lanes[i].wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// keepInProgress tells the server, every period until stop is closed, that each message held for at
+// least a period is still being worked on, which restarts its ack wait.
+func (d *dispatcher) keepInProgress(stop <-chan struct{}, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		var due []jetstream.Msg
+		d.mu.Lock()
+		for msg, since := range d.held {
+			if now.Sub(since) >= period {
+				due = append(due, msg)
+				d.held[msg] = now
+			}
+		}
+		d.mu.Unlock()
+		for _, msg := range due {
+			_ = msg.InProgress() // a lost one costs a redelivery, which the inbox makes harmless
+		}
+	}
 }
 
 // laneKey is whom an event is about: the citizen_id of its data, else its subject ("" when the
@@ -229,8 +346,8 @@ func (c Consumer) watchLag(ctx context.Context, cons jetstream.Consumer) {
 	}
 }
 
-// handlerTimeout bounds one handler call, well inside the ack wait (30 s) so a slow one is retried
-// rather than handled twice at once.
+// handlerTimeout bounds one handler call: one that hangs is given up and retried (the message stays
+// in progress while it runs, so no other instance gets it meanwhile).
 const handlerTimeout = 20 * time.Second
 
 // handle runs the handler on one message and acks, naks or parks it. A message that arrives while the

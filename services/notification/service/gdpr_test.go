@@ -123,3 +123,26 @@ func TestErasureAndRetention(t *testing.T) {
 		t.Fatalf("%d messages left", n)
 	}
 }
+
+// The cancellations an erasure makes follow its request on the stream, but a redelivery or another
+// instance can hand one over first: it tells the citizen nothing, in either order.
+func TestAnErasuresCancellationThatOvertakesItsRequestTellsNobody(t *testing.T) {
+	t.Parallel()
+	at := cph("2027-01-04 10:00:00")
+	s := newStack(t, at, nil, service.Options{})
+	course := newRun()
+	eva := s.citizen(t, "Eva Holm", "eva@example.dk", "+4520000003", "da")
+	e := newEnrolment(eva, course)
+	s.publish(t, e.event(t, events.TypeEnrolmentWaitlisted, "waitlisted", "citizen", "", at))
+	testenv.Eventually(t, 15*time.Second, "the waiting-list mail sent", func() bool { return s.settled(t, eva, 1) })
+
+	e.Erasure = true
+	cancelled := e.event(t, events.TypeEnrolmentCancelled, "cancelled", "citizen", "the citizen's data was erased at their request", at)
+	s.publish(t, cancelled)
+	testenv.Eventually(t, 15*time.Second, "the cancellation applied", func() bool {
+		return s.count(t, `SELECT count(*) FROM inbox WHERE consumer = 'notification-registration' AND event_id = $1`, cancelled.ID) == 1
+	})
+	if n := s.count(t, `SELECT count(*) FROM messages WHERE recipient_id = $1`, eva); n != 1 {
+		t.Fatalf("%d messages to Eva, want only the waiting-list mail", n)
+	}
+}

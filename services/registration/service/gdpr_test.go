@@ -291,4 +291,19 @@ func TestErasureRetryAnswersAsTheFirstTime(t *testing.T) {
 	if n := count(t, b.pool, `SELECT count(*) FROM idempotency_keys WHERE principal = $1 AND key <> 'erase-1'`, id); n != 0 {
 		t.Fatalf("%d of the citizen's other stored answers kept after the erasure", n)
 	}
+	// The cancellation the erasure made says so, whatever order its consumers see it in.
+	var cancelled events.Enrolment
+	testenv.Eventually(t, 10*time.Second, "the erasure's cancellation published", func() bool {
+		for _, e := range b.env.Events(t, events.StreamRegistration, events.SubjectEnrolmentCancelled) {
+			var en events.Enrolment
+			if e.Decode(&en) == nil && en.CitizenID == id {
+				cancelled = en
+				return true
+			}
+		}
+		return false
+	})
+	if !cancelled.Erasure {
+		t.Fatalf("the erasure's cancellation %+v does not say it is one", cancelled)
+	}
 }

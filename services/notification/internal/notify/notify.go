@@ -62,8 +62,13 @@ func kindFor(eventType string, e events.Enrolment) (string, bool) {
 }
 
 // OnEnrolment applies an enrolment event in tx. Notification needs none of the citizen's profile
-// facts in it and keeps none; an event about an erased citizen is not kept at all.
+// facts in it and keeps none; an event about an erased citizen is not kept at all, and neither is one
+// that ends an enrolment for the citizen's erasure, when it comes before the erasure's request (which
+// removes what notification holds of them).
 func (n *Notifier) OnEnrolment(ctx context.Context, tx pgx.Tx, e events.Envelope, en events.Enrolment) error {
+	if en.Erasure {
+		return nil
+	}
 	if erased, err := n.Store.Ring.Erased(ctx, tx, en.CitizenID); err != nil || erased {
 		return err
 	}

@@ -292,7 +292,7 @@ func (s *Store) queueEmit(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolm
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
 		Cause: string(cause), Reason: reason, Funding: e.Funding,
 		AttendedHours: e.AttendedHours, PlannedHours: e.Course.PlannedHours(), OfferExpiresAt: e.OfferExpiresAt,
-		ReferralID: e.ReferralID,
+		ReferralID: e.ReferralID, Erasure: citizen.Erasing,
 	}
 	if e.Status == enrolment.Waitlisted {
 		if e.WaitlistPosition == 0 {

@@ -140,6 +140,7 @@ func (s *Store) endForErasure(ctx context.Context, tx pgx.Tx, id uuid.UUID) erro
 	if err != nil {
 		return err
 	}
+	c.Erasing = true
 	switch {
 	case e.Status == enrolment.Started:
 		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(hours), 0)::float8 FROM attendance a WHERE enrolment_id = $1

@@ -27,6 +27,9 @@ type Citizen struct {
 	Profile      enrolment.Profile
 	Version      int64
 	UpdatedAt    time.Time
+	// Erasing is set (never stored) while the citizen's data is being erased: the events that end
+	// their enrolments say so.
+	Erasing bool
 }
 
 // Facts is what funding needs of the citizen.
