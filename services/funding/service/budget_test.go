@@ -230,7 +230,7 @@ func TestCancellationBeforeItsRequestReservesNothing(t *testing.T) {
 	c := cancelled(t, id, "citizen-y", 2, course, "")
 	f.env.Publish(t, c, c.ID)
 	f.env.Publish(t, e, e.ID)
-	// The same citizen's next request is handled after the first (one citizen's events keep their order).
+	// The same citizen's next request (one instance: handled after the first, in its lane).
 	later, _ := request(t, "citizen-y", "omstillingsfonden", akademi(institution, 9000), facts("erhvervsuddannelse"))
 	f.env.Publish(t, later, later.ID)
 	testenv.Eventually(t, 10*time.Second, "the later request decided", func() bool {
@@ -504,5 +504,82 @@ func TestSVUFortyWeeksAcrossEnrolments(t *testing.T) {
 	})
 	if d.Outcome != "approved" || d.Amounts.TotalDKK != 15*weekly {
 		t.Fatalf("after the cancellation: %+v", d)
+	}
+}
+
+// A citizen's events can reach funding in any order (two instances, redeliveries): an enrolment
+// request, its cancellation and the citizen's next request, each delivered twice, in every one of
+// their six orders (one citizen each). Whatever the order, the cancelled enrolment holds nothing,
+// the next one holds its fee once, every enrolment is decided at most once, and the pool holds
+// exactly the sum of what is reserved.
+func TestEveryOrderOfACitizensEventsEndsWithTheSameMoney(t *testing.T) {
+	t.Parallel()
+	f, _ := startFunding(t, 2)
+	institution := uuid.NewString()
+	course := akademi(institution, 3000)
+	year, _ := time.Parse(time.DateOnly, course.StartsOn)
+	f.pool(t, "omstillingsfonden", institution, year.Year(), 100_000)
+	orders := [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
+	var first, next []string
+	for i, order := range orders {
+		citizen := fmt.Sprintf("citizen-order-%d", i)
+		reqA, a := request(t, citizen, "omstillingsfonden", course, facts("erhvervsuddannelse"))
+		reqB, b := request(t, citizen, "omstillingsfonden", course, facts("erhvervsuddannelse"))
+		list := []events.Envelope{reqA, cancelled(t, a, citizen, 2, course, ""), reqB}
+		for _, k := range order {
+			f.env.Publish(t, list[k], list[k].ID)
+		}
+		for _, k := range order { // each delivered again
+			f.env.Publish(t, list[k], "again-"+list[k].ID)
+		}
+		first, next = append(first, a), append(next, b)
+	}
+	pool, err := pgdb.Connect(context.Background(), f.env.DB["funding"], 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	// held is what the enrolment holds in pools (poolsOnly) or in pools and the citizen's caps.
+	held := func(enrolment string, poolsOnly bool) int64 {
+		var n int64
+		if err := pool.QueryRow(context.Background(), `SELECT coalesce(sum(amount_dkk), 0) FROM reservations
+			WHERE enrolment_id = $1 AND status = 'reserved' AND (pool_id IS NOT NULL OR NOT $2)`, enrolment, poolsOnly).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	decisions := func() map[string]int {
+		out := map[string]int{}
+		for _, e := range f.env.Events(t, events.StreamFunding, "livslang.funding.decision.>") {
+			var d events.FundingDecided
+			if err := e.Decode(&d); err != nil {
+				t.Fatal(err)
+			}
+			out[d.EnrolmentID]++
+		}
+		return out
+	}
+	testenv.Eventually(t, 30*time.Second, "every next request decided and every cancellation applied", func() bool {
+		d := decisions()
+		for i := range orders {
+			if d[next[i]] == 0 || held(first[i], false) != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	d := decisions()
+	var total int64
+	for i, order := range orders {
+		if n := held(next[i], true); n != 3000 {
+			t.Errorf("order %v: the next enrolment holds %d kr., want 3000", order, n)
+		}
+		if d[first[i]] > 1 || d[next[i]] != 1 {
+			t.Errorf("order %v: decided %d and %d times, want at most once and once", order, d[first[i]], d[next[i]])
+		}
+		total += held(next[i], true)
+	}
+	if p := f.budgets(t, f.admin)[0]; p.ReservedDKK != total || p.RemainingDKK != 100_000-total {
+		t.Fatalf("pool %+v, want %d reserved", p, total)
 	}
 }

@@ -98,8 +98,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	svc.Consume(stream.Consumer{
 		Stream:  events.StreamRegistration,
 		Durable: consumer,
-		// Data requests come through the same consumer, in order with the citizen's other events: the
-		// erasure is applied before the cancellations registration makes for it.
+		// Data requests come through the same consumer, in the citizen's lane; nothing here relies on
+		// the order (docs/architecture.md, "Delivery and order"): after an erasure nothing of the
+		// citizen is kept, and its cancellations release like any other.
 		Subjects: []string{"livslang.registration.enrolment.>", events.SubjectProfileUpdated, events.SubjectCourseUpdated,
 			events.SubjectDataRequestRequested},
 		Types: append([]string{events.TypeProfileUpdated, events.TypeCourseUpdated, events.TypeDataRequestRequested},

@@ -206,9 +206,9 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	n := &notify.Notifier{Store: st, AnswerDays: cfg.AnswerDays}
 
 	// Registration's events: profiles (the recipients), enrolments (messages, the state reminders
-	// depend on), runs (changed dates) and citizens' data requests (in order with the citizen's other
-	// events: an erasure is applied before the cancellations registration makes for it, so no
-	// cancellation mail goes to the address being erased).
+	// depend on), runs (changed dates) and citizens' data requests. The cancellations an erasure makes
+	// say so and send nothing, whether they come before or after the erasure's request, so no
+	// cancellation mail goes to the address being erased.
 	const consumer = "notification-registration"
 	svc.Consume(stream.Consumer{
 		Stream:  events.StreamRegistration,
