@@ -2,7 +2,6 @@ package stream_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -11,9 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/natsembed"
 	"livslang.dk/pkg/stream"
-	"livslang.dk/pkg/testenv"
 )
 
 // benchConsumer measures a consumer with 4 lanes handling b.N events of 64 citizens, from its start
@@ -22,23 +19,10 @@ import (
 func benchConsumer(b *testing.B, work time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ns, err := natsembed.Start("127.0.0.1", -1, b.TempDir(), "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ns.Shutdown()
-	js := testenv.JetStream(b, ns.ClientURL())
-	if err := stream.EnsureStreams(ctx, js); err != nil {
-		b.Fatal(err)
-	}
+	js := startStreams(ctx, b)
 	for i := range b.N {
-		e, err := events.New("test", events.TypeProfileUpdated, events.SubjectProfileUpdated, "x", time.Now(),
-			map[string]any{"citizen_id": fmt.Sprintf("citizen-%d", i%64), "n": i})
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, _ := json.Marshal(e)
-		if _, err := js.PublishAsync(e.NATSSubject, body); err != nil {
+		subject, body := profileEvent(b, fmt.Sprintf("citizen-%d", i%64), i)
+		if _, err := js.PublishAsync(subject, body); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -24,20 +24,42 @@ func (p noParking) Park(_ context.Context, _, subject string, _ []byte, reason s
 	return nil
 }
 
+// startStreams starts a NATS server for the test alone and creates the streams on it.
+func startStreams(ctx context.Context, tb testing.TB) jetstream.JetStream {
+	tb.Helper()
+	ns, err := natsembed.Start("127.0.0.1", -1, tb.TempDir(), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(ns.Shutdown)
+	js := testenv.JetStream(tb, ns.ClientURL())
+	if err := stream.EnsureStreams(ctx, js); err != nil {
+		tb.Fatal(err)
+	}
+	return js
+}
+
+// profileEvent is the n-th profile event of a citizen, as published.
+func profileEvent(tb testing.TB, citizen string, n int) (subject string, body []byte) {
+	tb.Helper()
+	e, err := events.New("test", events.TypeProfileUpdated, events.SubjectProfileUpdated, "x", time.Now(),
+		map[string]any{"citizen_id": citizen, "n": n})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	body, err = json.Marshal(e)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e.NATSSubject, body
+}
+
 // publishProfiles publishes n profile events of one citizen, numbered from 0.
 func publishProfiles(ctx context.Context, t *testing.T, js jetstream.JetStream, citizen string, n int) {
 	t.Helper()
 	for i := range n {
-		e, err := events.New("test", events.TypeProfileUpdated, events.SubjectProfileUpdated, "x", time.Now(),
-			map[string]any{"citizen_id": citizen, "n": i})
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := json.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := js.Publish(ctx, e.NATSSubject, body); err != nil {
+		subject, body := profileEvent(t, citizen, i)
+		if _, err := js.Publish(ctx, subject, body); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,15 +70,7 @@ func publishProfiles(ctx context.Context, t *testing.T, js jetstream.JetStream, 
 func TestMessagesHeldPastTheAckWaitAreNotRedelivered(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Shutdown()
-	js := testenv.JetStream(t, ns.ClientURL())
-	if err := stream.EnsureStreams(ctx, js); err != nil {
-		t.Fatal(err)
-	}
+	js := startStreams(ctx, t)
 	const n = 8
 	publishProfiles(ctx, t, js, "citizen-slow", n)
 	var mu sync.Mutex
@@ -111,28 +125,12 @@ func TestMessagesHeldPastTheAckWaitAreNotRedelivered(t *testing.T) {
 func TestLanesKeepEachCitizensOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ns, err := natsembed.Start("127.0.0.1", -1, t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Shutdown()
-	js := testenv.JetStream(t, ns.ClientURL())
-	if err := stream.EnsureStreams(ctx, js); err != nil {
-		t.Fatal(err)
-	}
+	js := startStreams(ctx, t)
 	const citizens, perCitizen = 8, 40
 	for i := range perCitizen {
 		for c := range citizens {
-			e, err := events.New("test", events.TypeProfileUpdated, events.SubjectProfileUpdated, "x", time.Now(),
-				map[string]any{"citizen_id": fmt.Sprintf("citizen-%d", c), "n": i})
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := json.Marshal(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := js.Publish(ctx, e.NATSSubject, body); err != nil {
+			subject, body := profileEvent(t, fmt.Sprintf("citizen-%d", c), i)
+			if _, err := js.Publish(ctx, subject, body); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -169,10 +169,12 @@ func TestTooYoungForSVU(t *testing.T) {
 	if !found {
 		t.Fatalf("the age rule is not the reason: %+v", d.Rules)
 	}
-	published := env.Events(t, events.StreamFunding, events.SubjectFundingRejected)
-	if len(published) != 1 {
-		t.Fatalf("%d rejection events", len(published))
-	}
+	// The decision is visible once committed; its event follows through the outbox relay.
+	var published []events.Envelope
+	testenv.Eventually(t, 10*time.Second, "one rejection event published", func() bool {
+		published = env.Events(t, events.StreamFunding, events.SubjectFundingRejected)
+		return len(published) == 1
+	})
 	var got events.FundingDecided
 	if err := published[0].Decode(&got); err != nil || len(got.Summary.Reasons) == 0 || len(got.Summary.ReasonsDA) == 0 {
 		t.Fatalf("rejection event carries no reasons: %+v %v", got, err)
