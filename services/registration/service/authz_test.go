@@ -117,6 +117,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "GET /v1/institutions/{id}/enrolments.csv", Call: testenv.Path(institution + "/enrolments.csv"), Want: institutionOrAdmin(ok)},
 		{Route: "GET /v1/institutions/{id}/feed", Call: testenv.Path(institution + "/feed"), Want: institutionOrAdmin(ok)},
 		{Route: "GET /v1/institutions/{id}/demand", Call: testenv.Path(institution + "/demand"), Want: institutionOrAdmin(ok)},
+		{Route: "GET /v1/institutions/{id}/synonyms", Call: testenv.Path(institution + "/synonyms"), Want: institutionOrAdmin(ok)},
+		{Route: "POST /v1/institutions/{id}/synonyms", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: institution + "/synonyms", Body: map[string]string{"term": "ord-" + uuid.NewString()[:8], "means": "svejsning"}}
+		}, Want: institutionOrAdmin(created)},
+		{Route: "DELETE /v1/institutions/{id}/synonyms/{term}", Call: testenv.Path(institution + "/synonyms/svejsekursus"), Want: institutionOrAdmin(http.StatusNoContent)},
 		{Route: "PATCH /v1/courses/{id}", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/courses/" + course, Body: map[string]any{"description": "Med certifikat"}}
 		}, Want: institutionOrAdmin(ok)},

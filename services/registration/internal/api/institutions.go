@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -23,6 +24,7 @@ import (
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/enrolment"
 	"livslang.dk/services/registration/internal/feedwatch"
+	"livslang.dk/services/registration/internal/search"
 	"livslang.dk/services/registration/internal/store"
 )
 
@@ -686,3 +688,91 @@ func (a *API) demand(w http.ResponseWriter, r *http.Request) error {
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "next": ""})
 }
+
+// synonymJSON is a word people search for and what the catalogue calls it; shared is Livslang's
+// own list, which every institution's search uses and none changes.
+type synonymJSON struct {
+	Term      string    `json:"term"`
+	Means     string    `json:"means"`
+	Shared    bool      `json:"shared"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toSynonymJSON(s store.Synonym) synonymJSON {
+	return synonymJSON{Term: s.Term, Means: s.Means, Shared: s.Institution == nil, CreatedAt: s.CreatedAt}
+}
+
+// synonyms lists the shared synonyms and the institution's own.
+func (a *API) synonyms(w http.ResponseWriter, r *http.Request) error {
+	inst, err := a.institutionScope(r)
+	if err != nil {
+		return err
+	}
+	list, err := a.Store.Synonyms(r.Context(), inst)
+	if err != nil {
+		return err
+	}
+	out := make([]synonymJSON, 0, len(list))
+	for _, s := range list {
+		out = append(out, toSynonymJSON(s))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// addSynonym adds one to the institution's list: 201 the first time, 200 when it is there already.
+func (a *API) addSynonym(w http.ResponseWriter, r *http.Request) error {
+	inst, err := a.institutionScope(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Term  string `json:"term"`
+		Means string `json:"means"`
+	}
+	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	term, means := phrase(in.Term), phrase(in.Means)
+	v := &httpapi.ValidationError{}
+	for _, f := range []struct{ name, typed, folded string }{{"term", in.Term, term}, {"means", in.Means, means}} {
+		if n := strings.Count(f.folded, " ") + 1; f.folded == "" || n > 4 || utf8.RuneCountInString(f.typed) > 80 {
+			v.Add(f.name, "one to four words, at most 80 characters")
+		}
+	}
+	if term != "" && term == means {
+		v.Add("means", "the same words as term")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	s, created, err := a.Store.AddSynonym(r.Context(), inst, term, means)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return httpapi.WriteJSON(w, status, toSynonymJSON(s))
+}
+
+// removeSynonym removes the institution's own synonyms of a term (?means= one of them): 204, also
+// when there were none.
+func (a *API) removeSynonym(w http.ResponseWriter, r *http.Request) error {
+	inst, err := a.institutionScope(r)
+	if err != nil {
+		return err
+	}
+	term, means := phrase(r.PathValue("term")), phrase(r.URL.Query().Get("means"))
+	if term == "" {
+		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "term", Message: "a word"}}}
+	}
+	if err := a.Store.RemoveSynonym(r.Context(), inst, term, means); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// phrase is what was typed as search compares it: its words folded, one space apart.
+func phrase(typed string) string { return strings.Join(search.Words(typed), " ") }

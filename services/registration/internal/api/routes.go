@@ -48,6 +48,9 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "GET /v1/institutions/{id}/enrolments.csv", Access: staffOrAdmn, Handler: h(a.exportEnrolments)},
 		{Pattern: "GET /v1/institutions/{id}/feed", Access: staffOrAdmn, Handler: h(a.feed)},
 		{Pattern: "GET /v1/institutions/{id}/demand", Access: staffOrAdmn, Handler: h(a.demand)},
+		{Pattern: "GET /v1/institutions/{id}/synonyms", Access: staffOrAdmn, Handler: h(a.synonyms)},
+		{Pattern: "POST /v1/institutions/{id}/synonyms", Access: staffOrAdmn, Handler: h(a.addSynonym)},
+		{Pattern: "DELETE /v1/institutions/{id}/synonyms/{term}", Access: staffOrAdmn, Handler: h(a.removeSynonym)},
 		{Pattern: "PATCH /v1/courses/{id}", Access: staffOrAdmn, Handler: h(a.patchCourse)},
 		{Pattern: "POST /v1/courses/{id}/cancel", Access: staffOrAdmn, Handler: h(a.cancelCourse)},
 		// Answering and following an enrolment: the course's own staff only (ownStaff).

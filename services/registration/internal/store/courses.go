@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,28 +149,40 @@ type CoursePage struct {
 	Next  string
 }
 
-func encodeCursor(c Course) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(date(c.StartsOn) + "|" + c.ID.String()))
+// A cursor is where a page ended: the last run's start and id, and for a search its rank first.
+func encodeCursor(rank int, c Course) string {
+	s := date(c.StartsOn) + "|" + c.ID.String()
+	if rank > 0 {
+		s = strconv.Itoa(rank) + "|" + s
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
-func decodeCursor(s string) (time.Time, uuid.UUID, error) {
+func decodeCursor(s string) (rank int, day time.Time, id uuid.UUID, err error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return time.Time{}, uuid.Nil, err
+		return 0, time.Time{}, uuid.Nil, err
 	}
-	d, id, ok := strings.Cut(string(raw), "|")
-	if !ok {
-		return time.Time{}, uuid.Nil, fmt.Errorf("bad cursor")
+	parts := strings.Split(string(raw), "|")
+	if len(parts) == 3 {
+		if rank, err = strconv.Atoi(parts[0]); err != nil || rank < 1 {
+			return 0, time.Time{}, uuid.Nil, fmt.Errorf("bad cursor rank")
+		}
+		parts = parts[1:]
 	}
-	day, err := time.Parse(time.DateOnly, d)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
+	if len(parts) != 2 {
+		return 0, time.Time{}, uuid.Nil, fmt.Errorf("bad cursor")
 	}
-	u, err := uuid.Parse(id)
-	return day, u, err
+	if day, err = time.Parse(time.DateOnly, parts[0]); err != nil {
+		return 0, time.Time{}, uuid.Nil, err
+	}
+	id, err = uuid.Parse(parts[1])
+	return rank, day, id, err
 }
 
-// ListCourses returns runs by start date, then id, with keyset pagination.
+// ListCourses returns runs by start date, then id, with keyset pagination. A search (Query) ranks
+// them first: all its words in a title as typed or by their stems (3), in any spelling in a title
+// (2), anywhere (1); within a rank the nearest start comes first.
 func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, error) {
 	where := []string{"true"}
 	var args []any
@@ -177,12 +190,18 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
+	rank := "0"
 	if f.Query != "" {
-		q := arg(f.Query)
-		like := arg("%" + f.Query + "%")
-		where = append(where, fmt.Sprintf(`(c.search @@ websearch_to_tsquery('danish', %s) OR
-			c.search @@ websearch_to_tsquery('english', %s) OR c.title ILIKE %s OR c.title_en ILIKE %s OR c.code ILIKE %s)`,
-			q, q, like, like, like))
+		q, err := s.searchQuery(ctx, f.Query)
+		if err != nil {
+			return CoursePage{}, err
+		}
+		if q.Empty() { // nothing but punctuation: nothing can match it
+			return CoursePage{Items: []Course{}}, nil
+		}
+		where = append(where, "c.search_words @@ "+arg(q.Any)+"::tsquery")
+		rank = fmt.Sprintf("CASE WHEN c.search_words @@ %s::tsquery THEN 3 WHEN c.search_words @@ %s::tsquery THEN 2 ELSE 1 END",
+			arg(q.Exact), arg(q.Title))
 	}
 	if f.Category != "" {
 		where = append(where, "c.category = "+arg(f.Category))
@@ -199,30 +218,50 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	if !f.WithCancelled {
 		where = append(where, "c.status = 'published'")
 	}
+	after := "true"
 	if f.After != "" {
-		day, id, err := decodeCursor(f.After)
-		if err != nil {
-			return CoursePage{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "after", Message: "not a cursor from this API"}}}
+		r, day, id, err := decodeCursor(f.After)
+		if err != nil || (r > 0) != (f.Query != "") {
+			return CoursePage{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "after", Message: "not a cursor from this API for this query"}}}
 		}
-		where = append(where, fmt.Sprintf("(c.starts_on, c.id) > (%s, %s)", arg(day), arg(id)))
+		after = fmt.Sprintf("(rank < %[1]s OR (rank = %[1]s AND (start_key, id_key) > (%[2]s, %[3]s)))", arg(r), arg(day), arg(id))
 	}
 	limit := arg(f.Limit + 1)
-	rows, err := s.pool.Query(ctx, `SELECT `+courseColumns+` FROM course_runs c JOIN institutions i ON i.id = c.institution_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY c.starts_on, c.id LIMIT `+limit, args...)
+	rows, err := s.pool.Query(ctx, `SELECT * FROM (SELECT `+rank+` AS rank, c.starts_on AS start_key, c.id AS id_key, `+courseColumns+`
+		FROM course_runs c JOIN institutions i ON i.id = c.institution_id WHERE `+strings.Join(where, " AND ")+`) found
+		WHERE `+after+` ORDER BY rank DESC, start_key, id_key LIMIT `+limit, args...)
 	if err != nil {
 		return CoursePage{}, translate("list courses", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Course, error) { return scanCourse(r) })
+	var ranks []int
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Course, error) {
+		var (
+			rank  int
+			start time.Time
+			id    uuid.UUID
+		)
+		c, err := scanCourse(prefixedRow{r, []any{&rank, &start, &id}})
+		ranks = append(ranks, rank)
+		return c, err
+	})
 	if err != nil {
 		return CoursePage{}, translate("list courses", err)
 	}
 	page := CoursePage{Items: items}
 	if len(items) > f.Limit {
 		page.Items = items[:f.Limit]
-		page.Next = encodeCursor(page.Items[f.Limit-1])
+		page.Next = encodeCursor(ranks[f.Limit-1], page.Items[f.Limit-1])
 	}
 	return page, nil
 }
+
+// prefixedRow scans a row whose first columns go to dest ahead of what the caller scans.
+type prefixedRow struct {
+	pgx.Row
+	dest []any
+}
+
+func (p prefixedRow) Scan(dest ...any) error { return p.Row.Scan(append(p.dest, dest...)...) }
 
 // GetCourse returns one run.
 func (s *Store) GetCourse(ctx context.Context, id uuid.UUID) (Course, error) {
