@@ -30,10 +30,15 @@ type response struct {
 	header http.Header
 }
 
-// call sends a JSON request (body may be nil) with a bearer token and extra header pairs.
+// call sends a request with a bearer token and extra header pairs: body is nil, bytes sent as they
+// are (with a Content-Type pair), or a value sent as JSON.
 func call(ctx context.Context, method, url, token string, body any, header ...string) (response, error) {
 	var payload []byte
-	if body != nil {
+	switch v := body.(type) {
+	case nil:
+	case []byte:
+		payload = v
+	default:
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return response{}, err

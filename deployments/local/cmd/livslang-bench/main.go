@@ -44,6 +44,8 @@ type params struct {
 	RushN, RushSeats   int
 	RushWindow         time.Duration
 	FeedTarget         int
+	SearchRuns         int // how many runs the catalogue holds for the search scenario
+	SearchQueries      int
 	FundRoom           int
 	FundRequests       int
 	MaxInFlight        int
@@ -57,11 +59,13 @@ func defaults(quick bool) params {
 		p.BaselineDur, p.PGBenchT = 5*time.Second, 5
 		p.RushN, p.RushSeats, p.RushWindow = 2000, 50, time.Second
 		p.FeedTarget, p.FundRoom, p.FundRequests = 10000, 50, 500
+		p.SearchRuns, p.SearchQueries = 3000, 1000
 	} else {
 		p.Citizens, p.StepDur, p.Drain, p.SettleWait, p.FillWait = 20000, 15*time.Second, 15*time.Second, 120*time.Second, 600*time.Second
 		p.BaselineDur, p.PGBenchT = 20*time.Second, 20
 		p.RushN, p.RushSeats, p.RushWindow = 20000, 500, 10*time.Second
 		p.FeedTarget, p.FundRoom, p.FundRequests = 100000, 200, 2000
+		p.SearchRuns, p.SearchQueries = 10000, 4000
 	}
 	return p
 }
@@ -214,6 +218,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		{"funding", func() error { b.settle(ctx, "funding", p.SettleWait); return b.funding(ctx) }},
 		{"baseline", func() error { b.settle(ctx, "baseline", p.SettleWait); return b.baseline(ctx) }},
 		{"pgbench", func() error { return b.pgbench(ctx, pgBin) }},
+		{"search", func() error { b.settle(ctx, "search", p.SettleWait); return b.search(ctx) }},
 		// Last: filling the feed leaves a long queue of e-mails behind.
 		{"feed", func() error { b.settle(ctx, "feed", p.SettleWait); return b.feed(ctx, 0) }},
 	}

@@ -28,6 +28,7 @@ type Report struct {
 	Rush      Rush              `json:"rush"`
 	Feed      Feed              `json:"feed"`
 	Funding   Funding           `json:"funding"`
+	Search    Search            `json:"search"`
 	Memory    map[string]Memory `json:"memory"`
 	Phases    []Phase           `json:"phases"`
 	Targets   []Target          `json:"targets"`
@@ -187,6 +188,19 @@ type Rush struct {
 	WaitlistInversions int     `json:"waitlist_inversions"`
 	VsBaseline         float64 `json:"vs_baseline"`
 	VsPGBench          float64 `json:"vs_pgbench"`
+}
+
+// Search is GET /v1/courses?q= over a catalogue of Runs runs, from Clients clients at once.
+type Search struct {
+	Runs        int     `json:"runs"`
+	Clients     int     `json:"clients"`
+	Queries     int     `json:"queries"`
+	Typed       string  `json:"typed"` // the queries, in turn
+	Seconds     float64 `json:"seconds"`
+	QueriesPerS float64 `json:"queries_per_s"`
+	P50Ms       float64 `json:"p50_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+	Empty       int     `json:"empty"` // searches that found nothing
 }
 
 // Feed is one institution reading its feed from the start.
@@ -352,6 +366,9 @@ func (r *Report) checkTargets() {
 	add("rush oversold", "rush.oversold", float64(r.Rush.Oversold), "==", 0)
 	add("feed records per second", "feed.records_per_s", r.Feed.RecordsPerS, ">=", 20000)
 	add("funding overspent", "funding.overspent", float64(r.Funding.Overspent), "==", 0)
+	if r.Search.Queries > 0 { // a run that did not get this far has no figure to judge
+		add("search p99 over the catalogue", "search.p99_ms", r.Search.P99Ms, "<", 100)
+	}
 	for _, svc := range memoryServices {
 		m, ok := r.Memory[svc]
 		if !ok {
@@ -417,6 +434,8 @@ func (r *Report) table(w io.Writer, markdown bool) {
 		row{"feed", fmt.Sprintf("records/s (%d records, %d pages)", r.Feed.Records, r.Feed.Pages), f(r.Feed.RecordsPerS), "≥ 20000", x(r.Feed.RecordsPerS, base), x(r.Feed.RecordsPerS, pg), met("feed.records_per_s")},
 		row{"funding", fmt.Sprintf("decisions/s (%d requests, room for %d)", r.Funding.Requests, r.Funding.Room), f(r.Funding.DecisionsPerS), "", x(r.Funding.DecisionsPerS, base), x(r.Funding.DecisionsPerS, pg), ""},
 		row{"funding", fmt.Sprintf("overspent kr. (approved %d, rejected %d, undecided %d)", r.Funding.Approved, r.Funding.Rejected, r.Funding.Undecided), fmt.Sprintf("%d", r.Funding.Overspent), "0", "", "", met("funding.overspent")},
+		row{"search", fmt.Sprintf("p50 / p99 ms of GET /v1/courses?q= over %d runs, %d clients (%.0f searches/s, %d found nothing)", r.Search.Runs, r.Search.Clients, r.Search.QueriesPerS, r.Search.Empty),
+			fmt.Sprintf("%.1f / %.1f", r.Search.P50Ms, r.Search.P99Ms), "p99 < 100", "", "", met("search.p99_ms")},
 	)
 	names := make([]string, 0, len(r.Memory))
 	for name := range r.Memory {
