@@ -224,7 +224,11 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 		if err != nil || (r > 0) != (f.Query != "") {
 			return CoursePage{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "after", Message: "not a cursor from this API for this query"}}}
 		}
-		after = fmt.Sprintf("(rank < %[1]s OR (rank = %[1]s AND (start_key, id_key) > (%[2]s, %[3]s)))", arg(r), arg(day), arg(id))
+		if r > 0 {
+			after = fmt.Sprintf("(rank < %[1]s OR (rank = %[1]s AND (start_key, id_key) > (%[2]s, %[3]s)))", arg(r), arg(day), arg(id))
+		} else { // the catalogue in order, as its index serves it
+			after = fmt.Sprintf("(start_key, id_key) > (%s, %s)", arg(day), arg(id))
+		}
 	}
 	limit := arg(f.Limit + 1)
 	rows, err := s.pool.Query(ctx, `SELECT * FROM (SELECT `+rank+` AS rank, c.starts_on AS start_key, c.id AS id_key, `+courseColumns+`
