@@ -3,16 +3,17 @@
 --
 -- search_fold is the form words are compared in: lower case, accents dropped, and æ ø å with their
 -- two-letter spellings (ae oe aa) each one plain letter, so "Førstehjælp", "foerstehjaelp" and
--- "forstehjaelp" are one word. Case is folded for ASCII and the letters listed, whatever the
+-- "forstehjaelp" are one word. Folding a folded word changes nothing (an a is never left before an
+-- a or e, nor an o before an e), so a folded term can be checked, stored and compared as it is. Case is folded for ASCII and the letters listed, whatever the
 -- database's locale (COLLATE "C"), so Go can fold alike: internal/search.Fold is this function in
 -- Go (TestFoldIsTheSameInGoAndPostgres holds them equal).
 CREATE FUNCTION search_fold(s text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN replace(replace(replace(
+    RETURN regexp_replace(regexp_replace(
         translate(lower(s COLLATE "C"),
             'æøåäöüéèêëáàâíìîóòôúùûýÿñçÆØÅÄÖÜÉÈÊËÁÀÂÍÌÎÓÒÔÚÙÛÝŸÑÇ',
             'aoaaoueeeeaaaiiiooouuuyyncaoaaoueeeeaaaiiiooouuuyync'),
-        'aa', 'a'), 'ae', 'a'), 'oe', 'o');
+        'a[ae]+', 'a', 'g'), 'oe+', 'o', 'g');
 
 -- search_grams is a word's trigrams as pg_trgm counts them (two spaces before, one after).
 CREATE FUNCTION search_grams(w text) RETURNS text[]

@@ -732,7 +732,7 @@ func (a *API) addSynonym(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	term, means := phrase(in.Term), phrase(in.Means)
+	term, means := search.Phrase(in.Term), search.Phrase(in.Means)
 	v := &httpapi.ValidationError{}
 	for _, f := range []struct{ name, typed, folded string }{{"term", in.Term, term}, {"means", in.Means, means}} {
 		if n := strings.Count(f.folded, " ") + 1; f.folded == "" || n > 4 || utf8.RuneCountInString(f.typed) > 80 {
@@ -763,7 +763,7 @@ func (a *API) removeSynonym(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	term, means := phrase(r.PathValue("term")), phrase(r.URL.Query().Get("means"))
+	term, means := search.Phrase(r.PathValue("term")), search.Phrase(r.URL.Query().Get("means"))
 	if term == "" {
 		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "term", Message: "a word"}}}
 	}
@@ -773,6 +773,3 @@ func (a *API) removeSynonym(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
-// phrase is what was typed as search compares it: its words folded, one space apart.
-func phrase(typed string) string { return strings.Join(search.Words(typed), " ") }

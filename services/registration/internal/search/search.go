@@ -10,6 +10,7 @@
 package search
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -39,12 +40,16 @@ func Fold(s string) string {
 			b[i] = c + 'a' - 'A'
 		}
 	}
-	s = string(b)
-	for _, pair := range [][2]string{{"aa", "a"}, {"ae", "a"}, {"oe", "o"}} {
-		s = strings.ReplaceAll(s, pair[0], pair[1])
-	}
-	return s
+	return oe.ReplaceAllString(aa.ReplaceAllString(string(b), "a"), "o")
 }
+
+// aa and oe are the two-letter spellings Fold makes one letter, taken whole ("aaa" is one a), so
+// that folding a folded word changes nothing.
+var aa, oe = regexp.MustCompile(`a[ae]+`), regexp.MustCompile(`oe+`)
+
+// Phrase is what was typed as search compares it: its words folded, one space apart (how a
+// synonym is stored).
+func Phrase(typed string) string { return strings.Join(Words(typed), " ") }
 
 // Words are the folded words of a query, each once, in their order, at most MaxWords: runs of
 // letters and digits, so nothing else reaches a query.

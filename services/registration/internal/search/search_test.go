@@ -7,17 +7,21 @@ import (
 
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
-		"Førstehjælp":   "forstehjalp",
-		"FOERSTEHJAELP": "forstehjalp",
-		"forstehjaelp":  "forstehjalp",
-		"Håndværker":    "handvarker",
-		"Haandværker":   "handvarker",
-		"ÆØÅ":           "aoa",
-		"Café Über":     "cafe uber",
-		"MAG-kantsømme": "mag-kantsomme",
+		"Førstehjælp":    "forstehjalp",
+		"FOERSTEHJAELP":  "forstehjalp",
+		"forstehjaelp":   "forstehjalp",
+		"Håndværker":     "handvarker",
+		"Haandværker":    "handvarker",
+		"ÆØÅ":            "aoa",
+		"Café Über":      "cafe uber",
+		"MAG-kantsømme":  "mag-kantsomme",
+		"baaaad aee oee": "bad a o",
 	} {
 		if got := Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
+		if got := Fold(want); got != want {
+			t.Errorf("Fold(%q) = %q: a folded word changed", want, got)
 		}
 	}
 }

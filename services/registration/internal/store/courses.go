@@ -218,33 +218,27 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	if !f.WithCancelled {
 		where = append(where, "c.status = 'published'")
 	}
-	after := "true"
 	if f.After != "" {
 		r, day, id, err := decodeCursor(f.After)
 		if err != nil || (r > 0) != (f.Query != "") {
 			return CoursePage{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "after", Message: "not a cursor from this API for this query"}}}
 		}
 		if r > 0 {
-			after = fmt.Sprintf("(rank < %[1]s OR (rank = %[1]s AND (start_key, id_key) > (%[2]s, %[3]s)))", arg(r), arg(day), arg(id))
+			where = append(where, fmt.Sprintf("(%[1]s < %[2]s OR (%[1]s = %[2]s AND (c.starts_on, c.id) > (%[3]s, %[4]s)))", rank, arg(r), arg(day), arg(id)))
 		} else { // the catalogue in order, as its index serves it
-			after = fmt.Sprintf("(start_key, id_key) > (%s, %s)", arg(day), arg(id))
+			where = append(where, fmt.Sprintf("(c.starts_on, c.id) > (%s, %s)", arg(day), arg(id)))
 		}
 	}
 	limit := arg(f.Limit + 1)
-	rows, err := s.pool.Query(ctx, `SELECT * FROM (SELECT `+rank+` AS rank, c.starts_on AS start_key, c.id AS id_key, `+courseColumns+`
-		FROM course_runs c JOIN institutions i ON i.id = c.institution_id WHERE `+strings.Join(where, " AND ")+`) found
-		WHERE `+after+` ORDER BY rank DESC, start_key, id_key LIMIT `+limit, args...)
+	rows, err := s.pool.Query(ctx, `SELECT `+rank+` AS rank, `+courseColumns+` FROM course_runs c JOIN institutions i ON i.id = c.institution_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY rank DESC, c.starts_on, c.id LIMIT `+limit, args...)
 	if err != nil {
 		return CoursePage{}, translate("list courses", err)
 	}
 	var ranks []int
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Course, error) {
-		var (
-			rank  int
-			start time.Time
-			id    uuid.UUID
-		)
-		c, err := scanCourse(prefixedRow{r, []any{&rank, &start, &id}})
+		var rank int
+		c, err := scanCourse(prefixedRow{r, &rank})
 		ranks = append(ranks, rank)
 		return c, err
 	})
@@ -259,13 +253,13 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	return page, nil
 }
 
-// prefixedRow scans a row whose first columns go to dest ahead of what the caller scans.
+// prefixedRow scans a row whose first column goes to first, ahead of what the caller scans.
 type prefixedRow struct {
 	pgx.Row
-	dest []any
+	first any
 }
 
-func (p prefixedRow) Scan(dest ...any) error { return p.Row.Scan(append(p.dest, dest...)...) }
+func (p prefixedRow) Scan(dest ...any) error { return p.Row.Scan(append([]any{p.first}, dest...)...) }
 
 // GetCourse returns one run.
 func (s *Store) GetCourse(ctx context.Context, id uuid.UUID) (Course, error) {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,20 +16,18 @@ import (
 // start: similar trigrams, as pg_trgm counts them) or a part of, and its synonyms; word 0 is the
 // query as a whole ($2), for synonyms of several words.
 const expandSQL = `
-WITH w AS (SELECT word, i::int FROM unnest($1::text[]) WITH ORDINALITY u(word, i)),
+WITH w AS (SELECT word, i::int, search_grams(word) g, search_inner_grams(word) ig FROM unnest($1::text[]) WITH ORDINALITY u(word, i)),
 l AS (SELECT w.*, coalesce(ts_lexize('danish_stem', word), '{}') da, coalesce(ts_lexize('english_stem', word), '{}') en FROM w)
 SELECT i, 'stop', '' FROM l WHERE cardinality(da) = 0 AND cardinality(en) = 0
 UNION ALL SELECT i, 'stem', s FROM l, unnest(da || en) s
 UNION ALL SELECT w.i, 'near', v.word FROM w CROSS JOIN LATERAL (
-    SELECT v.word, greatest(search_similarity(v.grams, search_grams(w.word)),
-            search_similarity(search_grams(left(v.word, length(w.word) + 1)), search_grams(w.word))) sim
+    SELECT v.word, greatest(search_similarity(v.grams, w.g), search_similarity(search_grams(left(v.word, length(w.word) + 1)), w.g)) sim
     FROM search_vocabulary v
-    WHERE length(w.word) >= 4 AND v.grams && search_grams(w.word) AND v.word <> w.word
+    WHERE length(w.word) >= 4 AND v.grams && w.g AND v.word <> w.word
     ORDER BY sim DESC, v.word LIMIT 3) v WHERE v.sim >= 0.5
 UNION ALL SELECT w.i, 'part', v.word FROM w CROSS JOIN LATERAL (
     SELECT v.word FROM search_vocabulary v
-    WHERE length(w.word) >= 4 AND v.grams @> search_inner_grams(w.word) AND v.word <> w.word
-      AND strpos(v.word, w.word) > 1
+    WHERE length(w.word) >= 4 AND v.grams @> w.ig AND v.word <> w.word AND strpos(v.word, w.word) > 1
     ORDER BY length(v.word), v.word LIMIT 20) v
 UNION ALL SELECT DISTINCT w.i, 'synonym', s.means FROM w JOIN search_synonyms s ON s.term = w.word
 UNION ALL SELECT DISTINCT 0, 'synonym', s.means FROM search_synonyms s WHERE s.term = $2 AND cardinality($1::text[]) > 1`
@@ -46,7 +43,7 @@ func (s *Store) searchQuery(ctx context.Context, typed string) (search.Query, er
 		exp[i].Word = w
 	}
 	var whole []string
-	rows, err := s.pool.Query(ctx, expandSQL, words, strings.Join(words, " "))
+	rows, err := s.pool.Query(ctx, expandSQL, words, search.Phrase(typed))
 	if err != nil {
 		return search.Query{}, fmt.Errorf("expand search: %w", err)
 	}
@@ -100,9 +97,10 @@ func (s *Store) Synonyms(ctx context.Context, institution uuid.UUID) ([]Synonym,
 	return list, translate("list synonyms", err)
 }
 
-// AddSynonym adds an institution's synonym (folded); adding one it has is not an error.
+// AddSynonym adds an institution's synonym, term and means as search.Phrase gives them; adding one
+// it has is not an error.
 func (s *Store) AddSynonym(ctx context.Context, institution uuid.UUID, term, means string) (Synonym, bool, error) {
-	syn := Synonym{Term: search.Fold(term), Means: search.Fold(means), Institution: &institution}
+	syn := Synonym{Term: term, Means: means, Institution: &institution}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO search_synonyms (term, means, institution_id) VALUES ($1, $2, $3)
 		ON CONFLICT DO NOTHING`, syn.Term, syn.Means, institution)
 	if err != nil {
@@ -113,10 +111,10 @@ func (s *Store) AddSynonym(ctx context.Context, institution uuid.UUID, term, mea
 	return syn, tag.RowsAffected() == 1, translate("add synonym", err)
 }
 
-// RemoveSynonym removes an institution's own synonyms of a term (all of them when means is ""), and
-// is done when there are none; the shared list is not theirs to change.
+// RemoveSynonym removes an institution's own synonyms of a term (all of them when means is ""), both
+// as search.Phrase gives them, and is done when there are none; the shared list is not theirs to change.
 func (s *Store) RemoveSynonym(ctx context.Context, institution uuid.UUID, term, means string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM search_synonyms WHERE institution_id = $1 AND term = $2 AND ($3 = '' OR means = $3)`,
-		institution, search.Fold(term), search.Fold(means))
+		institution, term, means)
 	return translate("remove synonym", err)
 }
