@@ -88,7 +88,55 @@ func TestAuthorizationMatrix(t *testing.T) {
 	institutionOnly := func(own int) testenv.Want {
 		return testenv.Want{no, forbidden, forbidden, forbidden, forbidden, own, gone, forbidden}
 	}
+	// A completed enrolment with its credential, a self-reported education and a share link of the citizen.
+	done := enrolment()
+	b.approve(t, callers[testenv.Citizen], done)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, b.base+"/v1/enrolments/"+done+"/outcome", staff,
+		map[string]any{"outcome": "completed", "attended_hours": 10}), http.StatusOK)
+	var creds struct{ Items []struct{ ID string } }
+	testenv.Do(t, http.MethodGet, b.base+"/v1/me/credentials", callers[testenv.Citizen], nil).JSON(t, &creds)
+	if len(creds.Items) != 1 {
+		t.Fatalf("the citizen's credentials: %+v", creds)
+	}
+	credential := "/v1/me/credentials/" + creds.Items[0].ID
+	var entry, share struct{ ID string }
+	testenv.Do(t, http.MethodPost, b.base+"/v1/me/learning-record/entries", callers[testenv.Citizen], map[string]any{"level": "gymnasial",
+		"name": "HF", "year": 2001}, "Idempotency-Key", "authz").JSON(t, &entry)
+	testenv.Do(t, http.MethodPost, b.base+credential+"/shares", callers[testenv.Citizen], map[string]any{}, "Idempotency-Key", "authz").JSON(t, &share)
+	withKey := func(path string, body any) func(*testing.T, int) testenv.Request {
+		return func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: path, Body: body, Header: []string{"Idempotency-Key", uuid.NewString()}}
+		}
+	}
 	cases := []testenv.Case{
+		// Certificates: verification is public; a citizen's record and credentials are their own.
+		{Route: "GET /.well-known/jwks.json", Call: testenv.Path("/.well-known/jwks.json"), Want: testenv.All(ok)},
+		{Route: "GET /v1/verify", Call: testenv.Path("/v1/verify?credential=x.y.z"), Want: testenv.All(ok)},
+		{Route: "POST /v1/verify", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/verify", Body: map[string]string{"credential": "x.y.z"}}
+		}, Want: testenv.All(ok)},
+		{Route: "GET /v1/credentials/{id}/status", Call: testenv.Path("/v1/credentials/" + creds.Items[0].ID + "/status"), Want: testenv.All(ok)},
+		{Route: "GET /v1/issuers/{id}", Call: testenv.Path("/v1/issuers/" + inst.String()), Want: testenv.All(ok)},
+		{Route: "GET /v1/shared/{token}", Call: testenv.Path("/v1/shared/unknown"), Want: testenv.All(gone)},
+		{Route: "GET /v1/me/learning-record", Call: testenv.Path("/v1/me/learning-record"), Want: citizens(ok, ok)},
+		{Route: "POST /v1/me/learning-record/entries", Call: withKey("/v1/me/learning-record/entries",
+			map[string]any{"level": "gymnasial", "name": "HF", "year": 2001}), Want: citizens(created, created)},
+		{Route: "PUT /v1/me/learning-record/entries/{id}", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/me/learning-record/entries/" + entry.ID, Body: map[string]any{"level": "gymnasial", "name": "HF", "year": 2002}}
+		}, Want: citizens(ok, gone)},
+		{Route: "DELETE /v1/me/learning-record/entries/{id}", Call: testenv.Path("/v1/me/learning-record/entries/" + uuid.NewString()),
+			Want: citizens(http.StatusNoContent, http.StatusNoContent)},
+		{Route: "GET /v1/me/credentials", Call: testenv.Path("/v1/me/credentials"), Want: citizens(ok, ok)},
+		{Route: "GET /v1/me/credentials/{id}", Call: testenv.Path(credential), Want: citizens(ok, gone)},
+		{Route: "POST /v1/me/credentials/{id}/shares", Call: withKey(credential+"/shares", map[string]any{}), Want: citizens(created, gone)},
+		{Route: "GET /v1/me/credentials/{id}/shares", Call: testenv.Path(credential + "/shares"), Want: citizens(ok, gone)},
+		{Route: "DELETE /v1/me/credentials/{id}/shares/{share}", Call: testenv.Path(credential + "/shares/" + share.ID),
+			Want: citizens(http.StatusNoContent, gone)},
+		{Route: "POST /v1/admin/signing-keys", Call: testenv.Path("/v1/admin/signing-keys"),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, created}},
+		// A pending enrolment has no credential: its own staff get past authorization to 404.
+		{Route: "POST /v1/enrolments/{id}/credential/revoke", Call: onEnrolment("/credential/revoke", map[string]string{"reason": "rettet"}),
+			Want: institutionOnly(gone)},
 		{Route: "GET /healthz", Call: testenv.Path("/healthz"), Want: testenv.All(ok)},
 		{Route: "GET /readyz", Call: testenv.Path("/readyz"), Want: testenv.All(ok)},
 		{Route: "GET /metrics", Call: testenv.Path("/metrics"), Want: testenv.All(ok)},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,6 +50,10 @@ type Config struct {
 	// shared periods of the messaging tables and the audit log (LIVSLANG_RETAIN_*).
 	Retention store.Retention
 	Shared    retention.Shared
+	// Issuing: certificates name registration by LIVSLANG_REGISTRATION_PUBLIC_URL (default
+	// http://<addr>), share links point at LIVSLANG_PORTAL_URL, and a signing key signs for
+	// LIVSLANG_REGISTRATION_SIGNING_KEY_DAYS (default 90) before the next takes over.
+	Issuing store.CredentialPolicy
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -71,6 +76,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Exports:         retention.Env(env, "LIVSLANG_REGISTRATION_RETAIN_EXPORTS", "7d"),
 		DataRequests:    retention.Env(env, "LIVSLANG_REGISTRATION_RETAIN_DATA_REQUESTS", "3y"),
 		Audit:           cfg.Shared.Audit,
+	}
+	cfg.Issuing = store.CredentialPolicy{
+		BaseURL:   strings.TrimRight(env.URL("LIVSLANG_REGISTRATION_PUBLIC_URL", "http://"+cfg.HTTPAddr), "/"),
+		PortalURL: strings.TrimRight(env.URL("LIVSLANG_PORTAL_URL", "http://127.0.0.1:8080"), "/"),
+		KeyDays:   env.Int("LIVSLANG_REGISTRATION_SIGNING_KEY_DAYS", 90),
+	}
+	if cfg.Issuing.KeyDays < 1 || cfg.Issuing.KeyDays > 3650 {
+		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_SIGNING_KEY_DAYS: want 1 to 3650, got %d", cfg.Issuing.KeyDays)
 	}
 	if cfg.Retention.CompletedYears < 1 {
 		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_RETAIN_COMPLETED_YEARS: want at least 1, got %d", cfg.Retention.CompletedYears)
@@ -107,6 +120,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	st.Answer = store.AnswerPolicy{Days: cfg.AnswerDays, Default: cfg.AnswerDefault}
 	st.HoldHours = cfg.HoldHours
 	st.Retention = cfg.Retention
+	st.Issuing = cfg.Issuing
 	n, err := st.SealLegacyProfiles(ctx)
 	if err != nil {
 		return err

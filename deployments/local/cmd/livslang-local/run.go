@@ -219,6 +219,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			fmt.Sprintf("LIVSLANG_%s_ADDR=127.0.0.1:%d", up, cfg.Ports[svc]),
 			fmt.Sprintf("LIVSLANG_%s_DATABASE_URL=%s", up, dbURLs[svc]),
 		}, common...)
+		if svc == "registration" { // share links of certificates point at the portal
+			env = append(env, fmt.Sprintf("LIVSLANG_PORTAL_URL=http://127.0.0.1:%d", cfg.Ports["portal"]))
+		}
 		if svc == "notification" { // the development SMS and Digital Post providers write here; links point at the portal
 			env = append(env, "LIVSLANG_SMS_FILE="+smsFile(cfg), "LIVSLANG_DIGITAL_POST_DIR="+digitalPostDir(cfg),
 				fmt.Sprintf("LIVSLANG_PORTAL_URL=http://127.0.0.1:%d", cfg.Ports["portal"]))

@@ -96,6 +96,9 @@ type courseJSON struct {
 	PriorityGroups    []string        `json:"priority_groups"`
 	OpensAt           *string         `json:"opens_at"`
 	BallotMinutes     int             `json:"ballot_minutes"`
+	ECTS              *float64        `json:"ects"`
+	Skills            []string        `json:"skills"`
+	CertificateMonths int             `json:"certificate_months"`
 	Version           int64           `json:"version"`
 }
 
@@ -113,6 +116,7 @@ func toCourseJSON(c store.Course) courseJSON {
 		SeatsAvailable: c.SeatsAvailable(), Location: c.Location, Description: c.Description, DescriptionEN: c.DescriptionEN,
 		Status: c.Status, CancelReason: c.CancelReason, MinParticipants: c.MinParticipants, Version: c.Version,
 		OfferHours: c.OfferHours, PriorityGroups: c.PriorityGroups, BallotMinutes: c.BallotMinutes,
+		ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths,
 	}
 	if c.OpensAt != nil {
 		s := c.OpensAt.UTC().Format(time.RFC3339)

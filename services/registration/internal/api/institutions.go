@@ -50,6 +50,10 @@ type courseInput struct {
 	PriorityGroups []string `json:"priority_groups"`
 	OpensAt        string   `json:"opens_at"`
 	BallotMinutes  int      `json:"ballot_minutes"`
+	// What the course gives (optional): ECTS points, skills, and how long its certificate holds.
+	ECTS              *float64 `json:"ects"`
+	Skills            []string `json:"skills"`
+	CertificateMonths int      `json:"certificate_months"`
 }
 
 var schemeCodes = []string{"svu", "veu", "jobrettet_uddannelse", "regional_pulje", "omstillingsfonden", "kompetencefond",
@@ -139,6 +143,27 @@ func (in courseInput) course(institution uuid.UUID) (store.Course, error) {
 	if c.BallotMinutes < 0 || c.BallotMinutes > 24*60 || (c.BallotMinutes > 0 && c.OpensAt == nil) {
 		v.Add("ballot_minutes", "must be from 0 to 1440, and needs opens_at")
 	}
+	c.ECTS, c.CertificateMonths = in.ECTS, in.CertificateMonths
+	if c.ECTS != nil && (*c.ECTS <= 0 || *c.ECTS > 300) {
+		v.Add("ects", "must be more than 0 and at most 300 (leave it out when the course gives none)")
+	}
+	if c.CertificateMonths < 0 || c.CertificateMonths > 240 {
+		v.Add("certificate_months", "must be from 0 (the certificate does not expire) to 240")
+	}
+	if len(in.Skills) > 20 {
+		v.Add("skills", "at most 20")
+	}
+	c.Skills = []string{}
+	for _, s := range in.Skills {
+		s = strings.TrimSpace(s)
+		if s == "" || utf8.RuneCountInString(s) > 80 {
+			v.Add("skills", "each skill is 1 to 80 characters")
+			break
+		}
+		if !slices.Contains(c.Skills, s) {
+			c.Skills = append(c.Skills, s)
+		}
+	}
 	return c, v.Err()
 }
 
@@ -188,6 +213,9 @@ type coursePatch struct {
 	PriorityGroups    *[]string `json:"priority_groups"`
 	OpensAt           *string   `json:"opens_at"`
 	BallotMinutes     *int      `json:"ballot_minutes"`
+	ECTS              *float64  `json:"ects"` // 0 removes the ECTS points
+	Skills            *[]string `json:"skills"`
+	CertificateMonths *int      `json:"certificate_months"`
 }
 
 func set[T any](dst *T, src *T) {
@@ -211,7 +239,8 @@ func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
 		in := courseInput{Code: c.Code, Title: c.Title, TitleEN: c.TitleEN, Category: c.Category, Schemes: c.Schemes,
 			Location: c.Location, StartsOn: date(c.StartsOn), EndsOn: date(c.EndsOn), HoursPerWeek: c.HoursPerWeek,
 			FeeDKK: c.FeeDKK, SeatsTotal: c.SeatsTotal, MinParticipants: c.MinParticipants, Description: c.Description,
-			DescriptionEN: c.DescriptionEN, OfferHours: &offer, PriorityGroups: c.PriorityGroups, BallotMinutes: c.BallotMinutes}
+			DescriptionEN: c.DescriptionEN, OfferHours: &offer, PriorityGroups: c.PriorityGroups, BallotMinutes: c.BallotMinutes,
+			ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths}
 		if c.OpensAt != nil {
 			in.OpensAt = c.OpensAt.Format(time.RFC3339)
 		}
@@ -239,6 +268,14 @@ func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
 		set(&in.PriorityGroups, p.PriorityGroups)
 		set(&in.OpensAt, p.OpensAt)
 		set(&in.BallotMinutes, p.BallotMinutes)
+		if p.ECTS != nil {
+			in.ECTS = p.ECTS
+			if *p.ECTS == 0 {
+				in.ECTS = nil
+			}
+		}
+		set(&in.Skills, p.Skills)
+		set(&in.CertificateMonths, p.CertificateMonths)
 		updated, err := in.course(c.InstitutionID)
 		if err != nil {
 			return err

@@ -31,6 +31,25 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "GET /v1/courses", Access: auth.Public, Handler: h(a.listCourses)},
 		{Pattern: "GET /v1/courses/{id}", Access: auth.Public, Handler: h(a.getCourse)},
 		{Pattern: "GET /v1/courses/{id}/ballot", Access: auth.Public, Handler: h(a.ballot)},
+		// Certificates anyone can verify: the signing keys, verification, revocation status, issuers, share links.
+		{Pattern: "GET /.well-known/jwks.json", Access: auth.Public, Handler: h(a.jwks)},
+		{Pattern: "GET /v1/verify", Access: auth.Public, Handler: h(a.verify)},
+		{Pattern: "POST /v1/verify", Access: auth.Public, Handler: h(a.verify)},
+		{Pattern: "GET /v1/credentials/{id}/status", Access: auth.Public, Handler: h(a.credentialStatus)},
+		{Pattern: "GET /v1/issuers/{id}", Access: auth.Public, Handler: h(a.issuerProfile)},
+		{Pattern: "GET /v1/shared/{token}", Access: auth.Public, Handler: h(a.shared)},
+		// A citizen's learning record and certificates (their own only).
+		{Pattern: "GET /v1/me/learning-record", Access: citizen, Handler: h(a.learningRecord)},
+		{Pattern: "POST /v1/me/learning-record/entries", Access: citizen, Handler: h(a.addEducation)},
+		{Pattern: "PUT /v1/me/learning-record/entries/{id}", Access: citizen, Handler: h(a.putEducation)},
+		{Pattern: "DELETE /v1/me/learning-record/entries/{id}", Access: citizen, Handler: h(a.deleteEducation)},
+		{Pattern: "GET /v1/me/credentials", Access: citizen, Handler: h(a.myCredentials)},
+		{Pattern: "GET /v1/me/credentials/{id}", Access: citizen, Handler: h(a.myCredential)},
+		{Pattern: "POST /v1/me/credentials/{id}/shares", Access: citizen, Handler: h(a.shareCredential)},
+		{Pattern: "GET /v1/me/credentials/{id}/shares", Access: citizen, Handler: h(a.credentialShares)},
+		{Pattern: "DELETE /v1/me/credentials/{id}/shares/{share}", Access: citizen, Handler: h(a.revokeShare)},
+		// Rotating the key that signs credentials: an administrator.
+		{Pattern: "POST /v1/admin/signing-keys", Access: auth.Roles(auth.RoleAdmin), Handler: h(a.rotateSigningKey)},
 		// A citizen's own profile and enrolments.
 		{Pattern: "GET /v1/me/profile", Access: citizen, Handler: h(a.getProfile)},
 		{Pattern: "PUT /v1/me/profile", Access: citizen, Handler: h(a.putProfile)},
@@ -58,6 +77,7 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "POST /v1/enrolments/{id}/reject", Access: staff, Handler: h(a.rejectEnrolment)},
 		{Pattern: "POST /v1/enrolments/{id}/attendance", Access: staff, Handler: h(a.reportAttendance)},
 		{Pattern: "POST /v1/enrolments/{id}/outcome", Access: staff, Handler: h(a.reportOutcome)},
+		{Pattern: "POST /v1/enrolments/{id}/credential/revoke", Access: staff, Handler: h(a.revokeCredential)},
 		// A citizen's data requests (their own only, GetDataRequest) and who read or changed their data.
 		{Pattern: "POST /v1/me/data-requests", Access: citizen, Handler: h(a.createDataRequest)},
 		{Pattern: "GET /v1/me/data-requests", Access: citizen, Handler: h(a.listDataRequests)},

@@ -28,21 +28,24 @@ type file struct {
 		Email     string    `json:"email"`
 	} `json:"institutions"`
 	Courses []struct {
-		ID              uuid.UUID `json:"id"`
-		InstitutionID   uuid.UUID `json:"institution_id"`
-		Code            string    `json:"code"`
-		Title           string    `json:"title"`
-		TitleEN         string    `json:"title_en"`
-		Category        string    `json:"category"`
-		StartOffsetDays int       `json:"start_offset_days"`
-		DurationDays    int       `json:"duration_days"`
-		HoursPerWeek    float64   `json:"hours_per_week"`
-		FeeDKK          int64     `json:"fee_dkk"`
-		Schemes         []string  `json:"schemes"`
-		SeatsTotal      int       `json:"seats_total"`
-		Location        string    `json:"location"`
-		Description     string    `json:"description"`
-		DescriptionEN   string    `json:"description_en"`
+		ID                uuid.UUID `json:"id"`
+		InstitutionID     uuid.UUID `json:"institution_id"`
+		Code              string    `json:"code"`
+		Title             string    `json:"title"`
+		TitleEN           string    `json:"title_en"`
+		Category          string    `json:"category"`
+		StartOffsetDays   int       `json:"start_offset_days"`
+		DurationDays      int       `json:"duration_days"`
+		HoursPerWeek      float64   `json:"hours_per_week"`
+		FeeDKK            int64     `json:"fee_dkk"`
+		Schemes           []string  `json:"schemes"`
+		SeatsTotal        int       `json:"seats_total"`
+		Location          string    `json:"location"`
+		Description       string    `json:"description"`
+		DescriptionEN     string    `json:"description_en"`
+		ECTS              *float64  `json:"ects"`
+		Skills            []string  `json:"skills"`
+		CertificateMonths int       `json:"certificate_months"`
 	} `json:"courses"`
 }
 
@@ -69,7 +72,7 @@ func Seed(ctx context.Context, s *store.Store, today time.Time) (int, error) {
 			Title: c.Title, TitleEN: c.TitleEN, Category: c.Category, StartsOn: start,
 			EndsOn: start.AddDate(0, 0, max(c.DurationDays-1, 0)), HoursPerWeek: c.HoursPerWeek, FeeDKK: c.FeeDKK,
 			Schemes: c.Schemes, SeatsTotal: c.SeatsTotal, Location: c.Location, Description: c.Description,
-			DescriptionEN: c.DescriptionEN})
+			DescriptionEN: c.DescriptionEN, ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths})
 		if err != nil {
 			return created, fmt.Errorf("seed course %s: %w", c.Code, err)
 		}

@@ -61,6 +61,11 @@ type Course struct {
 	BallotMinutes int
 	BallotSeed    *string
 	BallotDrawnAt *time.Time
+	// What the course gives: ECTS points (higher education), the skills it teaches, and how many
+	// months its certificate holds (0: it does not expire).
+	ECTS              *float64
+	Skills            []string
+	CertificateMonths int
 }
 
 // PlannedHours is the run's teaching hours: hours per week over its weeks (days / 7, rounded up).
@@ -85,14 +90,16 @@ func (c Course) Facts() events.CourseFacts {
 const courseColumns = `c.id, c.institution_id, i.name, c.code, c.title, c.title_en, c.category, c.starts_on, c.ends_on,
 	c.hours_per_week::float8, c.fee_dkk, c.schemes, c.seats_total, c.seats_taken, c.location, c.description,
 	c.description_en, c.version, c.status, c.cancel_reason, c.min_participants, c.enrolment_deadline,
-	c.offer_hours, c.priority_groups, c.opens_at, c.ballot_minutes, c.ballot_seed, c.ballot_drawn_at`
+	c.offer_hours, c.priority_groups, c.opens_at, c.ballot_minutes, c.ballot_seed, c.ballot_drawn_at,
+	c.ects::float8, c.skills, c.certificate_months`
 
 func scanCourse(row pgx.Row) (Course, error) {
 	var c Course
 	err := row.Scan(&c.ID, &c.InstitutionID, &c.InstitutionName, &c.Code, &c.Title, &c.TitleEN, &c.Category,
 		&c.StartsOn, &c.EndsOn, &c.HoursPerWeek, &c.FeeDKK, &c.Schemes, &c.SeatsTotal, &c.SeatsTaken, &c.Location,
 		&c.Description, &c.DescriptionEN, &c.Version, &c.Status, &c.CancelReason, &c.MinParticipants, &c.EnrolmentDeadline,
-		&c.OfferHours, &c.PriorityGroups, &c.OpensAt, &c.BallotMinutes, &c.BallotSeed, &c.BallotDrawnAt)
+		&c.OfferHours, &c.PriorityGroups, &c.OpensAt, &c.BallotMinutes, &c.BallotSeed, &c.BallotDrawnAt,
+		&c.ECTS, &c.Skills, &c.CertificateMonths)
 	return c, err
 }
 
@@ -110,10 +117,11 @@ func (s *Store) CreateCourse(ctx context.Context, c Course) (bool, error) {
 	created := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO course_runs (id, institution_id, code, title, title_en, category, starts_on,
-			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
+			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en, ects, skills,
+			certificate_months)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (id) DO NOTHING`,
 			c.ID, c.InstitutionID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek,
-			c.FeeDKK, c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN)
+			c.FeeDKK, c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.ECTS, skills(c), c.CertificateMonths)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
@@ -296,4 +304,12 @@ func (c Course) Open(now time.Time) error {
 func (c Course) offerExpiry(now time.Time) time.Time {
 	days := (c.OfferHours + 23) / 24
 	return businessday.Denmark().Deadline(now, max(days, 1))
+}
+
+// skills is the run's skills for a text[] column that is never NULL.
+func skills(c Course) []string {
+	if c.Skills == nil {
+		return []string{}
+	}
+	return c.Skills
 }

@@ -407,6 +407,7 @@ func (s *Store) move(ctx context.Context, tx pgx.Tx, e *Enrolment, c Citizen, to
 	if !enrolment.CanMove(e.Status, to) {
 		return fmt.Errorf("%w: an enrolment that is %s cannot become %s", httpapi.ErrConflict, e.Status, to)
 	}
+	from := e.Status
 	e.Status = to
 	e.Version++
 	funding, err := json.Marshal(e.Funding)
@@ -423,6 +424,9 @@ func (s *Store) move(ctx context.Context, tx pgx.Tx, e *Enrolment, c Citizen, to
 		return fmt.Errorf("update enrolment: %w", err)
 	}
 	if err := s.record(ctx, tx, e, cause, reason); err != nil {
+		return err
+	}
+	if err := s.recordLearning(ctx, tx, e, c, from, reason); err != nil {
 		return err
 	}
 	return s.announce(ctx, tx, *e, c, cause, reason)

@@ -21,6 +21,8 @@ const (
 		"under lov om kommunernes styrelse § 42 follow)"
 	auditBasis = "GDPR art. 5(2) and 32 (accountability and security of processing) and art. 17(3)(e): the record of " +
 		"who read or changed your data, which you can read yourself"
+	credentialBasis = "GDPR art. 6(1)(e) and 17(3)(b): the institution's public task of documenting the education it gave " +
+		"(bekendtgørelse om arbejdsmarkedsuddannelser m.v. on AMU certificates); kept without anything that identifies you"
 	requestBasis = "GDPR art. 5(2) (accountability): the proof that your request was carried out; it names you only by your pseudonymous id"
 )
 
@@ -90,6 +92,13 @@ func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest, key string)
 	deleted("history entries of those enrolments", history)
 	deleted("attendance reported for those enrolments", attendance)
 	deleted("your id and your own reasons in institutions' feed entries (the entries stay, naming no one)", feed)
+	learned, shares, credentials, err := eraseLearning(ctx, tx, r.CitizenID)
+	if err != nil {
+		return report, err
+	}
+	deleted("your learning record: the courses you took through Livslang and the education you added yourself", learned)
+	deleted("links you made to share your certificates", shares)
+	deleted("your certificates (credentials) as kept for you", credentials)
 	tag, err = tx.Exec(ctx, `DELETE FROM data_requests WHERE citizen_id = $1 AND kind = 'export'`, r.CitizenID)
 	if err != nil {
 		return report, fmt.Errorf("delete exports: %w", err)
@@ -123,6 +132,9 @@ func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest, key string)
 		{What: "completed and withdrawn enrolments with their attendance and history, without your id", Count: kept,
 			Why:        "funding paid out for them by the hours attended; they are the documentation of those payments",
 			LegalBasis: accountingBasis, Until: date(until)},
+		{What: "the ids, dates and revocation status of certificates issued to you, naming no one", Count: credentials,
+			Why:        "a certificate you already gave someone can still be verified; the certificate itself names you only by a salted hash",
+			LegalBasis: credentialBasis, Until: "as long as the certificate can be shown, for it does not expire or until it does"},
 		{What: "audit log entries about your data", Count: entries, Why: "who read or changed your data, when and why",
 			LegalBasis: auditBasis, Until: date(s.Retention.Audit.After(now))},
 		{What: "this erasure request and each service's report", Count: 1, Why: "to show that your request was carried out " +

@@ -11,6 +11,7 @@ import (
 
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/events"
+	"livslang.dk/services/registration/internal/learning"
 )
 
 // Section is registration's part of a citizen's export: everything it holds about them.
@@ -19,8 +20,12 @@ type Section struct {
 	Profile      *SectionProfile      `json:"profile"`
 	Enrolments   []SectionEnrolment   `json:"enrolments"`
 	DataRequests []SectionDataRequest `json:"data_requests"`
-	AuditLog     []audit.Entry        `json:"audit_log"`
-	Notes        []string             `json:"notes"`
+	// LearningRecord is the record as GET /v1/me/learning-record shows it; Credentials the
+	// certificates issued to the citizen (the compact VC-JWT each) with the links they made to share them.
+	LearningRecord []learning.Entry    `json:"learning_record"`
+	Credentials    []SectionCredential `json:"credentials"`
+	AuditLog       []audit.Entry       `json:"audit_log"`
+	Notes          []string            `json:"notes"`
 }
 
 // SectionProfile is the profile as the citizen gave it, with their CPR number in full.
@@ -69,6 +74,27 @@ type SectionAttendance struct {
 	Hours      float64   `json:"hours"`
 	Corrects   *int64    `json:"corrects,omitempty"`
 	ReportedAt time.Time `json:"reported_at"`
+}
+
+// SectionCredential is one certificate and its share links.
+type SectionCredential struct {
+	ID            string         `json:"id"`
+	EnrolmentID   string         `json:"enrolment_id"`
+	JWT           string         `json:"jwt"`
+	IssuedAt      time.Time      `json:"issued_at"`
+	ValidUntil    *time.Time     `json:"valid_until,omitempty"`
+	RevokedAt     *time.Time     `json:"revoked_at,omitempty"`
+	RevokedReason string         `json:"revoked_reason,omitempty"`
+	Shares        []SectionShare `json:"shares"`
+}
+
+// SectionShare is a share link (its secret is not repeated here).
+type SectionShare struct {
+	ID        string     `json:"id"`
+	ShowName  bool       `json:"show_name"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // SectionDataRequest is one of the citizen's earlier data requests.
@@ -134,6 +160,27 @@ func (s *Store) exportSection(ctx context.Context, tx pgx.Tx, citizenID string) 
 		return d, err
 	}); err != nil {
 		return Section{}, fmt.Errorf("export data requests: %w", err)
+	}
+	if sec.LearningRecord, err = s.learningRecord(ctx, tx, citizenID); err != nil {
+		return Section{}, err
+	}
+	creds, err := s.credentials(ctx, tx, citizenID, uuid.Nil)
+	if err != nil {
+		return Section{}, err
+	}
+	sec.Credentials = []SectionCredential{}
+	for _, c := range creds {
+		out := SectionCredential{ID: c.ID.String(), EnrolmentID: c.EnrolmentID.String(), JWT: c.Token, IssuedAt: c.IssuedAt.UTC(),
+			ValidUntil: c.ValidUntil, RevokedAt: c.RevokedAt, RevokedReason: c.RevokedReason, Shares: []SectionShare{}}
+		shares, err := s.Shares(ctx, citizenID, c.ID)
+		if err != nil {
+			return Section{}, err
+		}
+		for _, sh := range shares {
+			out.Shares = append(out.Shares, SectionShare{ID: sh.ID.String(), ShowName: sh.ShowName, CreatedAt: sh.CreatedAt.UTC(),
+				ExpiresAt: sh.ExpiresAt.UTC(), RevokedAt: sh.RevokedAt})
+		}
+		sec.Credentials = append(sec.Credentials, out)
 	}
 	if sec.AuditLog, err = audit.ForCitizen(ctx, tx, citizenID, 0, 10000); err != nil {
 		return Section{}, err

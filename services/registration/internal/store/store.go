@@ -45,6 +45,8 @@ type Store struct {
 	enrolments *batcher
 	// Retention is how long what registration holds is kept.
 	Retention Retention
+	// Issuing is how certificates for completed courses are issued.
+	Issuing CredentialPolicy
 }
 
 // New makes a store; keys are the master keys (wrapping citizens' data keys) and the CPR index key,
