@@ -55,6 +55,7 @@ func TestEveryKeyIsInBothCatalogues(t *testing.T) {
 	add("scheme.", schemes...)
 	add("category.", categories...)
 	add("education.", educationLevels...)
+	add("learning_status.", learningStatuses...)
 	add("employment.", employmentStatuses...)
 	add("benefits.", benefitKinds...)
 	add("cause.", "citizen", "institution", "funding", "caseworker", "system")

@@ -41,6 +41,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		"GET /me/notifications": citizen, "GET /me/preferences": citizen, "POST /me/preferences": citizenPost,
 		"GET /me/referrals": citizen, "GET /me/referrals/{id}": citizen, "POST /me/referrals/{id}/{answer}": citizenPost,
 		"GET /me/data": citizen, "POST /me/data": citizenPost, "GET /me/data/{id}/download": citizen,
+		"GET /me/learning": citizen, "POST /me/learning": citizenPost, "GET /me/learning.json": citizen,
 
 		"GET /caseworker/reviews": caseworker, "POST /caseworker/reviews/{id}": caseworkerPost, "GET /caseworker/budgets": caseworker,
 		"GET /caseworker/eligibility": caseworker, "POST /caseworker/eligibility": caseworkerPost,

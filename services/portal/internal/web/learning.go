@@ -1,0 +1,78 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"livslang.dk/services/portal/internal/api"
+	"livslang.dk/services/portal/internal/oidc"
+)
+
+// learningStatuses are the statuses of a course in the learning record.
+var learningStatuses = []string{"in_progress", "completed", "withdrawn", "cancelled"}
+
+// myLearning is "Min uddannelse": the courses the citizen took through Livslang and the education
+// they added, newest first, with their certificates; printable as it is, and as a JSON file.
+func (s *Server) myLearning(w http.ResponseWriter, r *http.Request) error {
+	return s.renderLearning(w, r, nil, http.StatusOK)
+}
+
+func (s *Server) renderLearning(w http.ResponseWriter, r *http.Request, f *Form, status int) error {
+	l := stateOf(r).lang
+	entries, err := s.API.LearningRecord(r.Context(), s.token(r))
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		f = &Form{}
+	}
+	f.Key = oidc.Random(18)
+	return s.render(w, r, status, "learning", Page{Title: l.T("learning.title"), Nav: "learning", Form: f,
+		Data: map[string]any{"Entries": entries, "Education": educationLevels}})
+}
+
+// addEducation adds an education the citizen reports themselves.
+func (s *Server) addEducation(w http.ResponseWriter, r *http.Request) error {
+	l := stateOf(r).lang
+	f := formFrom(r)
+	f.require(l, "level", "learning.level")
+	f.require(l, "name", "learning.name")
+	year, err := strconv.Atoi(strings.TrimSpace(f.Get("year")))
+	if err != nil {
+		f.Add("year", l.T("learning.year"), l.T("err.year"))
+	}
+	if f.Failed() {
+		return s.renderLearning(w, r, f, http.StatusBadRequest)
+	}
+	key := f.Get("idempotency_key")
+	if key == "" {
+		key = oidc.Random(18)
+	}
+	err = s.API.AddEducation(r.Context(), s.token(r), key, api.NewEducation{Level: f.Get("level"), Name: f.Get("name"), Year: year,
+		Institution: f.Get("institution")})
+	if f.addAPIErrors(l, err, map[string]string{"level": "learning.level", "name": "learning.name", "year": "learning.year",
+		"institution": "learning.institution"}) {
+		return s.renderLearning(w, r, f, http.StatusBadRequest)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, "success", "flash.education_added")
+	return redirect(w, r, "/me/learning")
+}
+
+// downloadLearning passes the citizen's learning record on as a JSON file.
+func (s *Server) downloadLearning(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.API.LearningRecordFile(r.Context(), s.token(r))
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="livslang-learning-record.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = io.Copy(w, body) // the header is sent: a broken copy cannot become an error page any more
+	return nil
+}
