@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 // LearningEntry is one line of a citizen's learning record (registration's GET /v1/me/learning-record).
@@ -62,4 +63,49 @@ type NewEducation struct {
 func (c *Client) AddEducation(ctx context.Context, token, key string, e NewEducation) error {
 	return c.do(ctx, request{method: http.MethodPost, url: c.Registration + "/v1/me/learning-record/entries", token: token,
 		body: e, header: map[string]string{"Idempotency-Key": key}}, nil)
+}
+
+// Shared is what a certificate's share link shows (registration's public GET /v1/shared/{token}).
+type Shared struct {
+	Credential struct {
+		Status     string `json:"status"`
+		IssuedAt   string `json:"issued_at"`
+		ValidUntil string `json:"valid_until"`
+		JWT        string `json:"jwt"`
+		Credential struct {
+			Name              string `json:"name"`
+			CredentialSubject struct {
+				Achievement struct {
+					Name        string   `json:"name"`
+					Description string   `json:"description"`
+					HumanCode   string   `json:"humanCode"`
+					Tag         []string `json:"tag"`
+				} `json:"achievement"`
+				ActivityStartDate string   `json:"activityStartDate"`
+				ActivityEndDate   string   `json:"activityEndDate"`
+				CreditsEarned     *float64 `json:"creditsEarned"`
+			} `json:"credentialSubject"`
+		} `json:"credential"`
+	} `json:"credential"`
+	Verification struct {
+		Valid  bool `json:"valid"`
+		Checks []struct {
+			Check  string `json:"check"`
+			OK     bool   `json:"ok"`
+			Reason string `json:"reason"`
+		} `json:"checks"`
+	} `json:"verification"`
+	HolderName string `json:"holder_name"`
+	ExpiresAt  string `json:"expires_at"`
+	Issuer     struct {
+		Name string `json:"name"`
+		URL  string `json:"url"`
+	} `json:"issuer"`
+}
+
+// SharedCredential reads what a share link shows; no one needs to be signed in.
+func (c *Client) SharedCredential(ctx context.Context, token string) (Shared, error) {
+	var out Shared
+	err := c.do(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/shared/" + url.PathEscape(token)}, &out)
+	return out, err
 }

@@ -76,3 +76,15 @@ func (s *Server) downloadLearning(w http.ResponseWriter, r *http.Request) error 
 	_, _ = io.Copy(w, body) // the header is sent: a broken copy cannot become an error page any more
 	return nil
 }
+
+// shared is the page a certificate's share link opens (public): the course, the institution, the
+// holder's name if they chose to show it, and whether the certificate holds, check by check.
+func (s *Server) shared(w http.ResponseWriter, r *http.Request) error {
+	l := stateOf(r).lang
+	sh, err := s.API.SharedCredential(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("X-Robots-Tag", "noindex")
+	return s.render(w, r, http.StatusOK, "shared", Page{Title: l.T("shared.title"), Data: sh})
+}

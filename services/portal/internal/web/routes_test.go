@@ -32,7 +32,7 @@ func TestPageAccessMatrix(t *testing.T) {
 	inst, instPost := [5]int{signIn, refused, refused, ok, refused}, [5]int{refused, refused, refused, ok, refused}
 	matrix := map[string][5]int{
 		"GET /{$}": public, "GET /courses": public, "GET /courses/{id}": public, "GET /courses/{id}/ballot": public,
-		"GET /accessibility": public, "GET /lang/{lang}": public, "GET /login": public, "GET /auth/callback": public,
+		"GET /accessibility": public, "GET /shared/{token}": public, "GET /lang/{lang}": public, "GET /login": public, "GET /auth/callback": public,
 		"POST /logout": publicPost,
 
 		"GET /me/profile": citizen, "POST /me/profile": citizenPost, "POST /enrolments": citizenPost,

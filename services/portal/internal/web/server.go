@@ -162,6 +162,7 @@ func (s *Server) routes() []page {
 		{"GET /courses/{id}", public, s.course},
 		{"GET /courses/{id}/ballot", public, s.ballot},
 		{"GET /accessibility", public, s.accessibility},
+		{"GET /shared/{token}", public, s.shared},
 		{"GET /lang/{lang}", public, s.switchLang},
 		{"GET /login", public, s.login},
 		{"GET /auth/callback", public, s.callback},
