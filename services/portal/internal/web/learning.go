@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,11 +68,7 @@ func (s *Server) downloadLearning(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	defer body.Close()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="livslang-learning-record.json"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = io.Copy(w, body) // the header is sent: a broken copy cannot become an error page any more
+	sendJSONFile(w, body, "livslang-learning-record.json")
 	return nil
 }
 

@@ -96,10 +96,15 @@ func (s *Server) downloadData(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sendJSONFile(w, body, "livslang-data.json")
+	return nil
+}
+
+// sendJSONFile passes a JSON file from a service on as a download, and closes it.
+func sendJSONFile(w http.ResponseWriter, body io.ReadCloser, name string) {
 	defer body.Close()
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="livslang-data.json"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = io.Copy(w, body) // the header is sent: a broken copy cannot become an error page any more
-	return nil
 }
