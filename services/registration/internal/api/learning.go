@@ -118,18 +118,10 @@ type credentialJSON struct {
 	RevokedReason string          `json:"revoked_reason,omitempty"`
 }
 
-func timeText(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.UTC().Format(time.RFC3339)
-	return &s
-}
-
 func toCredentialJSON(c store.Credential) credentialJSON {
 	out := credentialJSON{ID: c.ID.String(), EnrolmentID: c.EnrolmentID.String(), MediaType: credential.MediaType, JWT: c.Token,
-		Status: "valid", IssuedAt: c.IssuedAt.UTC().Format(time.RFC3339), ValidUntil: timeText(c.ValidUntil),
-		RevokedAt: timeText(c.RevokedAt), RevokedReason: c.RevokedReason}
+		Status: "valid", IssuedAt: c.IssuedAt.UTC().Format(time.RFC3339), ValidUntil: timeString(c.ValidUntil),
+		RevokedAt: timeString(c.RevokedAt), RevokedReason: c.RevokedReason}
 	if _, payload, err := credential.Decode(c.Token); err == nil {
 		out.Credential = payload
 	}
@@ -193,7 +185,7 @@ type shareJSON struct {
 func (a *API) toShareJSON(s store.Share) shareJSON {
 	return shareJSON{ID: s.ID.String(), CredentialID: s.CredentialID.String(), URL: a.Store.Issuing.PortalURL + "/shared/" + s.Token,
 		ShowName: s.ShowName, CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339), ExpiresAt: s.ExpiresAt.UTC().Format(time.RFC3339),
-		RevokedAt: timeText(s.RevokedAt), Active: s.RevokedAt == nil && time.Now().Before(s.ExpiresAt)}
+		RevokedAt: timeString(s.RevokedAt), Active: s.RevokedAt == nil && time.Now().Before(s.ExpiresAt)}
 }
 
 const maxShareDays = 366
@@ -394,7 +386,7 @@ func (a *API) credentialStatus(w http.ResponseWriter, r *http.Request) error {
 	out := revocationListJSON{ID: a.Store.Issuing.BaseURL + r.URL.Path, RevokedCredentials: []revokedJSON{}, Revoked: st.Revoked}
 	if st.Revoked {
 		out.RevokedCredentials = append(out.RevokedCredentials, revokedJSON{ID: "urn:uuid:" + id.String(), RevocationReason: st.Reason})
-		out.Reason, out.RevokedAt = st.Reason, timeText(&st.RevokedAt)
+		out.Reason, out.RevokedAt = st.Reason, timeString(&st.RevokedAt)
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	return httpapi.WriteJSON(w, http.StatusOK, out)

@@ -37,28 +37,28 @@ type Institution struct {
 
 // Entry is one line of the record. It is the JSON the API serves and the sealed form it is kept in.
 type Entry struct {
-	ID           uuid.UUID   `json:"id"`
-	Source       string      `json:"source"`
-	SelfReported bool        `json:"self_reported"`
-	Status       string      `json:"status,omitempty"` // a course through Livslang: in_progress, completed, withdrawn, cancelled
-	Title        string      `json:"title"`
-	TitleEN      string      `json:"title_en,omitempty"`
-	Code         string      `json:"code,omitempty"` // the AMU number or the institution's code
-	Category     string      `json:"category,omitempty"`
-	Level        string      `json:"level,omitempty"` // a self-reported education's level (the profile's levels)
-	Institution  Institution `json:"institution"`
-	StartsOn     string      `json:"starts_on,omitempty"`
-	EndsOn       string      `json:"ends_on,omitempty"`
-	EndedOn      string      `json:"ended_on,omitempty"` // when it was completed, withdrawn or cancelled
-	Year         int         `json:"year"`               // the year it ended (or ends)
-	HoursPlanned float64     `json:"hours_planned,omitempty"`
-	HoursAttend  float64     `json:"hours_attended,omitempty"`
-	ECTS         *float64    `json:"ects,omitempty"`
-	Skills       []string    `json:"skills,omitempty"`
-	Reason       string      `json:"reason,omitempty"` // why it was withdrawn or cancelled
-	EnrolmentID  string      `json:"enrolment_id,omitempty"`
-	CourseID     string      `json:"course_id,omitempty"`
-	CredentialID string      `json:"credential_id,omitempty"`
+	ID            uuid.UUID   `json:"id"`
+	Source        string      `json:"source"`
+	SelfReported  bool        `json:"self_reported"`
+	Status        string      `json:"status,omitempty"` // a course through Livslang: in_progress, completed, withdrawn, cancelled
+	Title         string      `json:"title"`
+	TitleEN       string      `json:"title_en,omitempty"`
+	Code          string      `json:"code,omitempty"` // the AMU number or the institution's code
+	Category      string      `json:"category,omitempty"`
+	Level         string      `json:"level,omitempty"` // a self-reported education's level (the profile's levels)
+	Institution   Institution `json:"institution"`
+	StartsOn      string      `json:"starts_on,omitempty"`
+	EndsOn        string      `json:"ends_on,omitempty"`
+	EndedOn       string      `json:"ended_on,omitempty"` // when it was completed, withdrawn or cancelled
+	Year          int         `json:"year"`               // the year it ended (or ends)
+	HoursPlanned  float64     `json:"hours_planned,omitempty"`
+	HoursAttended float64     `json:"hours_attended,omitempty"`
+	ECTS          *float64    `json:"ects,omitempty"`
+	Skills        []string    `json:"skills,omitempty"`
+	Reason        string      `json:"reason,omitempty"` // why it was withdrawn or cancelled
+	EnrolmentID   string      `json:"enrolment_id,omitempty"`
+	CourseID      string      `json:"course_id,omitempty"`
+	CredentialID  string      `json:"credential_id,omitempty"`
 	// CredentialRevoked: the institution revoked the course's credential (it corrected the completion).
 	CredentialRevoked bool      `json:"credential_revoked,omitempty"`
 	UpdatedAt         time.Time `json:"updated_at"`

@@ -67,13 +67,18 @@ func signingKeyAAD(kid string) []byte { return []byte("livslang signing key\x00"
 // KeyDays (or there is none yet).
 func (s *Store) signingKey(ctx context.Context, tx pgx.Tx) (credential.Key, error) {
 	key, created, err := s.currentKey(ctx, tx)
-	if err == nil && s.now().Sub(created) < time.Duration(max(s.Issuing.KeyDays, 1))*24*time.Hour {
+	if err == nil && s.signs(created) {
 		return key, nil
 	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return credential.Key{}, err
 	}
 	return s.rotateKey(ctx, tx, false)
+}
+
+// signs reports whether a key made at created still signs: for KeyDays.
+func (s *Store) signs(created time.Time) bool {
+	return s.now().Sub(created) < time.Duration(max(s.Issuing.KeyDays, 1))*24*time.Hour
 }
 
 func (s *Store) currentKey(ctx context.Context, tx pgx.Tx) (credential.Key, time.Time, error) {
@@ -99,7 +104,7 @@ func (s *Store) rotateKey(ctx context.Context, tx pgx.Tx, force bool) (credentia
 	}
 	if !force {
 		key, created, err := s.currentKey(ctx, tx)
-		if err == nil && s.now().Sub(created) < time.Duration(max(s.Issuing.KeyDays, 1))*24*time.Hour {
+		if err == nil && s.signs(created) {
 			return key, nil
 		}
 	}
@@ -208,25 +213,21 @@ func (s *Store) issueCredential(ctx context.Context, tx pgx.Tx, dataKey pii.Data
 
 // Issuer is the institution as a credential's issuer (an Open Badges Profile).
 func (s *Store) Issuer(ctx context.Context, id uuid.UUID) (credential.Profile, error) {
-	var p credential.Profile
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var err error
-		p, err = s.issuer(ctx, tx, id)
-		return err
-	})
+	p, err := s.issuer(ctx, s.pool, id)
 	return p, translate("issuer", err)
 }
 
-func (s *Store) issuer(ctx context.Context, tx pgx.Tx, id uuid.UUID) (credential.Profile, error) {
+func (s *Store) issuer(ctx context.Context, q datakeys.Querier, id uuid.UUID) (credential.Profile, error) {
 	p := credential.Profile{ID: s.Issuing.IssuerURL(id), Type: []string{"Profile"}}
-	err := tx.QueryRow(ctx, `SELECT name, website, email FROM institutions WHERE id = $1`, id).Scan(&p.Name, &p.URL, &p.Email)
+	err := q.QueryRow(ctx, `SELECT name, website, email FROM institutions WHERE id = $1`, id).Scan(&p.Name, &p.URL, &p.Email)
 	if err != nil {
 		return p, fmt.Errorf("read issuer: %w", err)
 	}
 	return p, nil
 }
 
-func (s *Store) scanCredentials(rows pgx.Rows, citizenID string, key *pii.DataKey) ([]Credential, error) {
+// scanCredentials reads credential rows; key (nil: not wanted) opens their tokens.
+func scanCredentials(rows pgx.Rows, key *pii.DataKey) ([]Credential, error) {
 	defer rows.Close()
 	var out []Credential
 	for rows.Next() {
@@ -279,7 +280,7 @@ func (s *Store) credentials(ctx context.Context, q querier, citizenID string, on
 	if err != nil {
 		return nil, translate("list credentials", err)
 	}
-	list, err := s.scanCredentials(rows, citizenID, &key)
+	list, err := scanCredentials(rows, &key)
 	if list == nil {
 		list = []Credential{}
 	}
@@ -295,7 +296,7 @@ func (s *Store) RevokeCredential(ctx context.Context, enrolmentID uuid.UUID, ins
 	if err != nil {
 		return Credential{}, translate("revoke credential", err)
 	}
-	list, err := s.scanCredentials(rows, "", nil)
+	list, err := scanCredentials(rows, nil)
 	if err != nil {
 		return Credential{}, translate("revoke credential", err)
 	}
