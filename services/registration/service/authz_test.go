@@ -119,6 +119,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "GET /v1/issuers/{id}", Call: testenv.Path("/v1/issuers/" + inst.String()), Want: testenv.All(ok)},
 		{Route: "GET /v1/shared/{token}", Call: testenv.Path("/v1/shared/unknown"), Want: testenv.All(gone)},
 		{Route: "GET /v1/me/learning-record", Call: testenv.Path("/v1/me/learning-record"), Want: citizens(ok, ok)},
+		{Route: "GET /v1/me/next-steps", Call: testenv.Path("/v1/me/next-steps"), Want: citizens(ok, ok)},
 		{Route: "POST /v1/me/learning-record/entries", Call: withKey("/v1/me/learning-record/entries",
 			map[string]any{"level": "gymnasial", "name": "HF", "year": 2001}), Want: citizens(created, created)},
 		{Route: "PUT /v1/me/learning-record/entries/{id}", Call: func(*testing.T, int) testenv.Request {
@@ -142,6 +143,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "GET /metrics", Call: testenv.Path("/metrics"), Want: testenv.All(ok)},
 		{Route: "GET /v1/courses", Call: testenv.Path("/v1/courses"), Want: testenv.All(ok)},
 		{Route: "GET /v1/courses/{id}", Call: testenv.Path("/v1/courses/" + course), Want: testenv.All(ok)},
+		{Route: "GET /v1/courses/{id}/next-steps", Call: testenv.Path("/v1/courses/" + course + "/next-steps"), Want: testenv.All(ok)},
 		{Route: "GET /v1/courses/{id}/ballot", Call: testenv.Path("/v1/courses/" + course + "/ballot"), Want: testenv.All(gone)}, // no ballot drawn
 		{Route: "GET /v1/me/profile", Call: testenv.Path("/v1/me/profile"), Want: citizens(ok, ok)},
 		{Route: "PUT /v1/me/profile", Call: func(*testing.T, int) testenv.Request { return testenv.Request{Path: "/v1/me/profile", Body: profile()} }, Want: citizens(ok, ok)},

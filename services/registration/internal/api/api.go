@@ -99,6 +99,7 @@ type courseJSON struct {
 	ECTS              *float64        `json:"ects"`
 	Skills            []string        `json:"skills"`
 	CertificateMonths int             `json:"certificate_months"`
+	Competences       []string        `json:"competences"`
 	Version           int64           `json:"version"`
 }
 
@@ -116,7 +117,7 @@ func toCourseJSON(c store.Course) courseJSON {
 		SeatsAvailable: c.SeatsAvailable(), Location: c.Location, Description: c.Description, DescriptionEN: c.DescriptionEN,
 		Status: c.Status, CancelReason: c.CancelReason, MinParticipants: c.MinParticipants, Version: c.Version,
 		OfferHours: c.OfferHours, PriorityGroups: c.PriorityGroups, BallotMinutes: c.BallotMinutes,
-		ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths,
+		ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths, Competences: c.Competences,
 	}
 	if c.OpensAt != nil {
 		s := c.OpensAt.UTC().Format(time.RFC3339)

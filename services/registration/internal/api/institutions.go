@@ -54,6 +54,8 @@ type courseInput struct {
 	ECTS              *float64 `json:"ects"`
 	Skills            []string `json:"skills"`
 	CertificateMonths int      `json:"certificate_months"`
+	// Competences: the competence descriptions (FKB numbers) an AMU course belongs to.
+	Competences []string `json:"competences"`
 }
 
 var schemeCodes = []string{"svu", "veu", "jobrettet_uddannelse", "regional_pulje", "omstillingsfonden", "kompetencefond",
@@ -150,21 +152,28 @@ func (in courseInput) course(institution uuid.UUID) (store.Course, error) {
 	if c.CertificateMonths < 0 || c.CertificateMonths > 240 {
 		v.Add("certificate_months", "must be from 0 (the certificate does not expire) to 240")
 	}
-	if len(in.Skills) > 20 {
-		v.Add("skills", "at most 20")
+	c.Skills = labels(v, "skills", in.Skills, 80)
+	c.Competences = labels(v, "competences", in.Competences, 20)
+	return c, v.Err()
+}
+
+// labels is a list of at most 20 short texts, trimmed, each once, each 1 to maxLen characters.
+func labels(v *httpapi.ValidationError, field string, in []string, maxLen int) []string {
+	if len(in) > 20 {
+		v.Add(field, "at most 20")
 	}
-	c.Skills = []string{}
-	for _, s := range in.Skills {
+	out := []string{}
+	for _, s := range in {
 		s = strings.TrimSpace(s)
-		if s == "" || utf8.RuneCountInString(s) > 80 {
-			v.Add("skills", "each skill is 1 to 80 characters")
+		if s == "" || utf8.RuneCountInString(s) > maxLen {
+			v.Add(field, "each is 1 to %d characters", maxLen)
 			break
 		}
-		if !slices.Contains(c.Skills, s) {
-			c.Skills = append(c.Skills, s)
+		if !slices.Contains(out, s) {
+			out = append(out, s)
 		}
 	}
-	return c, v.Err()
+	return out
 }
 
 func (a *API) createCourse(w http.ResponseWriter, r *http.Request) error {
@@ -216,6 +225,7 @@ type coursePatch struct {
 	ECTS              *float64  `json:"ects"` // 0 removes the ECTS points
 	Skills            *[]string `json:"skills"`
 	CertificateMonths *int      `json:"certificate_months"`
+	Competences       *[]string `json:"competences"`
 }
 
 func set[T any](dst *T, src *T) {
@@ -240,7 +250,7 @@ func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
 			Location: c.Location, StartsOn: date(c.StartsOn), EndsOn: date(c.EndsOn), HoursPerWeek: c.HoursPerWeek,
 			FeeDKK: c.FeeDKK, SeatsTotal: c.SeatsTotal, MinParticipants: c.MinParticipants, Description: c.Description,
 			DescriptionEN: c.DescriptionEN, OfferHours: &offer, PriorityGroups: c.PriorityGroups, BallotMinutes: c.BallotMinutes,
-			ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths}
+			ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths, Competences: c.Competences}
 		if c.OpensAt != nil {
 			in.OpensAt = c.OpensAt.Format(time.RFC3339)
 		}
@@ -276,6 +286,7 @@ func (a *API) patchCourse(w http.ResponseWriter, r *http.Request) error {
 		}
 		set(&in.Skills, p.Skills)
 		set(&in.CertificateMonths, p.CertificateMonths)
+		set(&in.Competences, p.Competences)
 		updated, err := in.course(c.InstitutionID)
 		if err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/services/registration/internal/credential"
 	"livslang.dk/services/registration/internal/learning"
+	"livslang.dk/services/registration/internal/nextstep"
 	"livslang.dk/services/registration/internal/store"
 )
 
@@ -439,4 +440,39 @@ func (a *API) rotateSigningKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusCreated, jwk)
+}
+
+type nextStepJSON struct {
+	Course  courseJSON        `json:"course"`
+	Reasons []nextstep.Reason `json:"reasons"`
+}
+
+func writeNextSteps(w http.ResponseWriter, steps []store.NextStep) error {
+	out := list[nextStepJSON]{Items: []nextStepJSON{}}
+	for _, s := range steps {
+		out.Items = append(out.Items, nextStepJSON{Course: toCourseJSON(s.Course), Reasons: s.Reasons})
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// nextSteps suggests what follows the citizen's learning record, each with why.
+func (a *API) nextSteps(w http.ResponseWriter, r *http.Request) error {
+	steps, err := a.Store.NextSteps(r.Context(), auth.Caller(r).Subject)
+	if err != nil {
+		return err
+	}
+	return writeNextSteps(w, steps)
+}
+
+// courseNextSteps suggests what follows a run (public, for its course page).
+func (a *API) courseNextSteps(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	steps, err := a.Store.CourseNextSteps(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeNextSteps(w, steps)
 }

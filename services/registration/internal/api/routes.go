@@ -31,6 +31,7 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "GET /v1/courses", Access: auth.Public, Handler: h(a.listCourses)},
 		{Pattern: "GET /v1/courses/{id}", Access: auth.Public, Handler: h(a.getCourse)},
 		{Pattern: "GET /v1/courses/{id}/ballot", Access: auth.Public, Handler: h(a.ballot)},
+		{Pattern: "GET /v1/courses/{id}/next-steps", Access: auth.Public, Handler: h(a.courseNextSteps)},
 		// Certificates anyone can verify: the signing keys, verification, revocation status, issuers, share links.
 		{Pattern: "GET /.well-known/jwks.json", Access: auth.Public, Handler: h(a.jwks)},
 		{Pattern: "GET /v1/verify", Access: auth.Public, Handler: h(a.verify)},
@@ -40,6 +41,7 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "GET /v1/shared/{token}", Access: auth.Public, Handler: h(a.shared)},
 		// A citizen's learning record and certificates (their own only).
 		{Pattern: "GET /v1/me/learning-record", Access: citizen, Handler: h(a.learningRecord)},
+		{Pattern: "GET /v1/me/next-steps", Access: citizen, Handler: h(a.nextSteps)},
 		{Pattern: "POST /v1/me/learning-record/entries", Access: citizen, Handler: h(a.addEducation)},
 		{Pattern: "PUT /v1/me/learning-record/entries/{id}", Access: citizen, Handler: h(a.putEducation)},
 		{Pattern: "DELETE /v1/me/learning-record/entries/{id}", Access: citizen, Handler: h(a.deleteEducation)},

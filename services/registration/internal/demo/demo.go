@@ -46,6 +46,7 @@ type file struct {
 		ECTS              *float64  `json:"ects"`
 		Skills            []string  `json:"skills"`
 		CertificateMonths int       `json:"certificate_months"`
+		Competences       []string  `json:"competences"`
 	} `json:"courses"`
 }
 
@@ -72,7 +73,8 @@ func Seed(ctx context.Context, s *store.Store, today time.Time) (int, error) {
 			Title: c.Title, TitleEN: c.TitleEN, Category: c.Category, StartsOn: start,
 			EndsOn: start.AddDate(0, 0, max(c.DurationDays-1, 0)), HoursPerWeek: c.HoursPerWeek, FeeDKK: c.FeeDKK,
 			Schemes: c.Schemes, SeatsTotal: c.SeatsTotal, Location: c.Location, Description: c.Description,
-			DescriptionEN: c.DescriptionEN, ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths})
+			DescriptionEN: c.DescriptionEN, ECTS: c.ECTS, Skills: c.Skills, CertificateMonths: c.CertificateMonths,
+			Competences: c.Competences})
 		if err != nil {
 			return created, fmt.Errorf("seed course %s: %w", c.Code, err)
 		}

@@ -55,7 +55,8 @@ type Entry struct {
 	HoursAttended float64     `json:"hours_attended,omitempty"`
 	ECTS          *float64    `json:"ects,omitempty"`
 	Skills        []string    `json:"skills,omitempty"`
-	Reason        string      `json:"reason,omitempty"` // why it was withdrawn or cancelled
+	Competences   []string    `json:"competences,omitempty"` // the course's competence descriptions (FKB numbers)
+	Reason        string      `json:"reason,omitempty"`      // why it was withdrawn or cancelled
 	EnrolmentID   string      `json:"enrolment_id,omitempty"`
 	CourseID      string      `json:"course_id,omitempty"`
 	CredentialID  string      `json:"credential_id,omitempty"`

@@ -66,6 +66,8 @@ type Course struct {
 	ECTS              *float64
 	Skills            []string
 	CertificateMonths int
+	// Competences are the competence descriptions (FKB numbers) an AMU course belongs to.
+	Competences []string
 }
 
 // PlannedHours is the run's teaching hours: hours per week over its weeks (days / 7, rounded up).
@@ -91,7 +93,7 @@ const courseColumns = `c.id, c.institution_id, i.name, c.code, c.title, c.title_
 	c.hours_per_week::float8, c.fee_dkk, c.schemes, c.seats_total, c.seats_taken, c.location, c.description,
 	c.description_en, c.version, c.status, c.cancel_reason, c.min_participants, c.enrolment_deadline,
 	c.offer_hours, c.priority_groups, c.opens_at, c.ballot_minutes, c.ballot_seed, c.ballot_drawn_at,
-	c.ects::float8, c.skills, c.certificate_months`
+	c.ects::float8, c.skills, c.certificate_months, c.competences`
 
 func scanCourse(row pgx.Row) (Course, error) {
 	var c Course
@@ -99,7 +101,7 @@ func scanCourse(row pgx.Row) (Course, error) {
 		&c.StartsOn, &c.EndsOn, &c.HoursPerWeek, &c.FeeDKK, &c.Schemes, &c.SeatsTotal, &c.SeatsTaken, &c.Location,
 		&c.Description, &c.DescriptionEN, &c.Version, &c.Status, &c.CancelReason, &c.MinParticipants, &c.EnrolmentDeadline,
 		&c.OfferHours, &c.PriorityGroups, &c.OpensAt, &c.BallotMinutes, &c.BallotSeed, &c.BallotDrawnAt,
-		&c.ECTS, &c.Skills, &c.CertificateMonths)
+		&c.ECTS, &c.Skills, &c.CertificateMonths, &c.Competences)
 	return c, err
 }
 
@@ -118,10 +120,10 @@ func (s *Store) CreateCourse(ctx context.Context, c Course) (bool, error) {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO course_runs (id, institution_id, code, title, title_en, category, starts_on,
 			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en, ects, skills,
-			certificate_months)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (id) DO NOTHING`,
+			certificate_months, competences)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT (id) DO NOTHING`,
 			c.ID, c.InstitutionID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek,
-			c.FeeDKK, c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.ECTS, skills(c), c.CertificateMonths)
+			c.FeeDKK, c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.ECTS, skills(c), c.CertificateMonths, competences(c))
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
@@ -304,6 +306,14 @@ func (c Course) Open(now time.Time) error {
 func (c Course) offerExpiry(now time.Time) time.Time {
 	days := (c.OfferHours + 23) / 24
 	return businessday.Denmark().Deadline(now, max(days, 1))
+}
+
+// competences is the run's competence descriptions for a text[] column that is never NULL.
+func competences(c Course) []string {
+	if c.Competences == nil {
+		return []string{}
+	}
+	return c.Competences
 }
 
 // skills is the run's skills for a text[] column that is never NULL.

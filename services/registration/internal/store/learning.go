@@ -39,7 +39,7 @@ func (s *Store) recordLearning(ctx context.Context, tx pgx.Tx, e *Enrolment, c C
 	entry := learning.Entry{ID: e.ID, Source: learning.FromLivslang, Status: status, Title: course.Title, TitleEN: course.TitleEN,
 		Code: course.Code, Category: course.Category, Institution: learning.Institution{ID: course.InstitutionID.String(), Name: course.InstitutionName},
 		StartsOn: date(course.StartsOn), EndsOn: date(course.EndsOn), Year: course.EndsOn.Year(), HoursPlanned: course.PlannedHours(),
-		HoursAttended: e.AttendedHours, ECTS: course.ECTS, Skills: course.Skills, EnrolmentID: e.ID.String(), CourseID: course.ID.String(),
+		HoursAttended: e.AttendedHours, ECTS: course.ECTS, Skills: course.Skills, Competences: course.Competences, EnrolmentID: e.ID.String(), CourseID: course.ID.String(),
 		UpdatedAt: s.now().UTC()}
 	if status != learning.InProgress {
 		entry.EndedOn, entry.Year = date(today), today.Year()

@@ -28,8 +28,8 @@ func (s *Store) upsertCourse(ctx context.Context, tx pgx.Tx, c Course) (Course, 
 	err := tx.QueryRow(ctx, `INSERT INTO course_runs (id, institution_id, code, title, title_en, category, starts_on,
 			ends_on, hours_per_week, fee_dkk, schemes, seats_total, location, description, description_en,
 			min_participants, enrolment_deadline, offer_hours, priority_groups, opens_at, ballot_minutes, ects, skills,
-			certificate_months)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+			certificate_months, competences)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 		ON CONFLICT (institution_id, code, starts_on) DO UPDATE SET title = EXCLUDED.title, title_en = EXCLUDED.title_en,
 			category = EXCLUDED.category, ends_on = EXCLUDED.ends_on, hours_per_week = EXCLUDED.hours_per_week,
 			fee_dkk = EXCLUDED.fee_dkk, schemes = EXCLUDED.schemes, seats_total = EXCLUDED.seats_total,
@@ -37,12 +37,12 @@ func (s *Store) upsertCourse(ctx context.Context, tx pgx.Tx, c Course) (Course, 
 			min_participants = EXCLUDED.min_participants, enrolment_deadline = EXCLUDED.enrolment_deadline,
 			offer_hours = EXCLUDED.offer_hours, priority_groups = EXCLUDED.priority_groups, opens_at = EXCLUDED.opens_at,
 			ballot_minutes = EXCLUDED.ballot_minutes, ects = EXCLUDED.ects, skills = EXCLUDED.skills,
-			certificate_months = EXCLUDED.certificate_months, version = course_runs.version + 1, updated_at = now()
+			certificate_months = EXCLUDED.certificate_months, competences = EXCLUDED.competences, version = course_runs.version + 1, updated_at = now()
 		WHERE course_runs.status <> 'cancelled'
 		RETURNING id, xmax = 0, seats_total - seats_taken`,
 		c.ID, c.InstitutionID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek, c.FeeDKK,
 		c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline,
-		c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes, c.ECTS, skills(c), c.CertificateMonths).Scan(&id, &inserted, &free)
+		c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes, c.ECTS, skills(c), c.CertificateMonths, competences(c)).Scan(&id, &inserted, &free)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) { // the run there is cancelled: the update's condition refused it
 			return Course{}, false, ErrRunCancelled
@@ -132,10 +132,10 @@ func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution stri
 				ends_on = $7, hours_per_week = $8, fee_dkk = $9, schemes = $10, seats_total = $11, location = $12,
 				description = $13, description_en = $14, min_participants = $15, enrolment_deadline = $16,
 				offer_hours = $17, priority_groups = $18, opens_at = $19, ballot_minutes = $20,
-				ects = $21, skills = $22, certificate_months = $23, version = version + 1, updated_at = now()
+				ects = $21, skills = $22, certificate_months = $23, competences = $24, version = version + 1, updated_at = now()
 			WHERE id = $1`, c.ID, c.Code, c.Title, c.TitleEN, c.Category, c.StartsOn, c.EndsOn, c.HoursPerWeek, c.FeeDKK,
 			c.Schemes, c.SeatsTotal, c.Location, c.Description, c.DescriptionEN, c.MinParticipants, c.EnrolmentDeadline,
-			c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes, c.ECTS, skills(c), c.CertificateMonths)
+			c.OfferHours, priorityGroups(c), c.OpensAt, c.BallotMinutes, c.ECTS, skills(c), c.CertificateMonths, competences(c))
 		if err != nil {
 			return err
 		}
@@ -343,7 +343,7 @@ func (s *Store) InstitutionDemand(ctx context.Context, institution uuid.UUID) ([
 		err := r.Scan(&c.ID, &c.InstitutionID, &c.InstitutionName, &c.Code, &c.Title, &c.TitleEN, &c.Category, &c.StartsOn, &c.EndsOn,
 			&c.HoursPerWeek, &c.FeeDKK, &c.Schemes, &c.SeatsTotal, &c.SeatsTaken, &c.Location, &c.Description, &c.DescriptionEN,
 			&c.Version, &c.Status, &c.CancelReason, &c.MinParticipants, &c.EnrolmentDeadline, &c.OfferHours, &c.PriorityGroups,
-			&c.OpensAt, &c.BallotMinutes, &c.BallotSeed, &c.BallotDrawnAt, &c.ECTS, &c.Skills, &c.CertificateMonths,
+			&c.OpensAt, &c.BallotMinutes, &c.BallotSeed, &c.BallotDrawnAt, &c.ECTS, &c.Skills, &c.CertificateMonths, &c.Competences,
 			&d.Waitlisted, &d.DemandForCourse)
 		d.BelowMinimum = c.SeatsTaken < c.MinParticipants
 		return d, err
