@@ -300,6 +300,31 @@ func TestPortalCasesOverHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("next steps on a course page and on Min uddannelse: why each, and whether the citizen's funding covers it", func(t *testing.T) {
+		anon := newClient(t, s.base).get("/courses/" + truck.ID)
+		mustContain(t, anon, "Det kan du tage bagefter", "Lagerstyring og logistik", "Samme fælles kompetencebeskrivelse (FKB 2629) som Gaffeltruckcertifikat (B).")
+		if strings.Contains(anon.Body, "Din støtte kan dække det") {
+			t.Fatal("funding is checked for someone not signed in")
+		}
+		eva := newClient(t, s.base)
+		eva.signIn("citizen-eva")
+		testenv.Eventually(t, 20*time.Second, "the suggestions checked against Eva's funding", func() bool {
+			p := eva.get("/courses/" + truck.ID)
+			return strings.Contains(p.Body, "What you can take next") && strings.Contains(p.Body, "Your funding can cover it:")
+		})
+		mustContain(t, eva.get("/courses/"+truck.ID), "In the same competence description (FKB 2629) as Gaffeltruckcertifikat (B).")
+
+		mette := newClient(t, s.base)
+		mette.signIn("citizen-mette")
+		page := mette.get("/me/learning")
+		if strings.Contains(page.Body, "Næste skridt") {
+			t.Fatal("next steps for an empty learning record")
+		}
+		p := mette.post("/me/learning", url.Values{"csrf": {csrf(t, page)}, "idempotency_key": {"edu-1"}, "level": {"kort_videregaaende"},
+			"name": {"Datamatiker"}, "year": {"2015"}})
+		mustContain(t, p, "Næste skridt", "Din uddannelse (Datamatiker) giver adgang til det.", "Diplom i ledelse")
+	})
+
 	t.Run("a citizen gets a copy of their data and has it erased on Mine data", func(t *testing.T) {
 		c := newClient(t, s.base)
 		c.signIn("citizen-kim")

@@ -109,3 +109,37 @@ func (c *Client) SharedCredential(ctx context.Context, token string) (Shared, er
 	err := c.do(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/shared/" + url.PathEscape(token)}, &out)
 	return out, err
 }
+
+// NextStep is a run suggested after what a citizen learned, and why (registration's next steps).
+type NextStep struct {
+	Course  Course       `json:"course"`
+	Reasons []NextReason `json:"reasons"`
+}
+
+// NextReason is why a run is suggested, in both languages.
+type NextReason struct {
+	Code        string `json:"code"`
+	After       string `json:"after"`
+	Explanation struct {
+		DA string `json:"da"`
+		EN string `json:"en"`
+	} `json:"explanation"`
+}
+
+// NextSteps are the runs that follow the caller's learning record.
+func (c *Client) NextSteps(ctx context.Context, token string) ([]NextStep, error) {
+	var out struct {
+		Items []NextStep `json:"items"`
+	}
+	err := c.do(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/me/next-steps", token: token}, &out)
+	return out.Items, err
+}
+
+// CourseNextSteps are the runs that follow a run.
+func (c *Client) CourseNextSteps(ctx context.Context, id string) ([]NextStep, error) {
+	var out struct {
+		Items []NextStep `json:"items"`
+	}
+	err := c.do(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/courses/" + url.PathEscape(id) + "/next-steps"}, &out)
+	return out.Items, err
+}

@@ -48,6 +48,8 @@ func forEachLimited(ctx context.Context, n, limit int, f func(ctx context.Contex
 type fundedCheck struct {
 	// Eligible maps a run to the schemes other than "self" the citizen is eligible for on it.
 	Eligible map[string][]string
+	// Checked holds the runs funding answered for.
+	Checked map[string]bool
 	// Failed counts the runs that could not be checked (funding unavailable or too slow).
 	Failed int
 	// NoProfile is true when funding has no profile for the citizen yet.
@@ -77,8 +79,9 @@ func (s *Server) fundedFor(ctx context.Context, token string, runs []api.Course)
 			}
 		}
 	})
-	out := fundedCheck{Eligible: map[string][]string{}}
+	out := fundedCheck{Eligible: map[string][]string{}, Checked: map[string]bool{}}
 	for i, a := range answers {
+		out.Checked[runs[i].ID] = started[i] && a.ok
 		switch {
 		case a.noProfile:
 			out.NoProfile = true

@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"livslang.dk/pkg/auth"
 	"livslang.dk/services/portal/internal/api"
+	"livslang.dk/services/portal/internal/i18n"
 	"livslang.dk/services/portal/internal/oidc"
 )
 
@@ -24,12 +26,17 @@ func (s *Server) renderLearning(w http.ResponseWriter, r *http.Request, f *Form,
 	if err != nil {
 		return err
 	}
+	steps, err := s.API.NextSteps(r.Context(), s.token(r))
+	if err != nil {
+		return err
+	}
+	next, noProfile := s.nextSteps(r, steps)
 	if f == nil {
 		f = &Form{}
 	}
 	f.Key = oidc.Random(18)
 	return s.render(w, r, status, "learning", Page{Title: l.T("learning.title"), Nav: "learning", Form: f,
-		Data: map[string]any{"Entries": entries, "Education": educationLevels}})
+		Data: map[string]any{"Entries": entries, "Education": educationLevels, "Next": next, "NoProfile": noProfile}})
 }
 
 // addEducation adds an education the citizen reports themselves.
@@ -82,4 +89,39 @@ func (s *Server) shared(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("X-Robots-Tag", "noindex")
 	return s.render(w, r, http.StatusOK, "shared", Page{Title: l.T("shared.title"), Data: sh})
+}
+
+// NextStepView is a suggested run with why, in the page's language, and whether the citizen's
+// funding covers it (Checked: funding answered; Eligible: the schemes other than paying yourself).
+type NextStepView struct {
+	CourseView
+	Reasons []string
+	Checked bool
+}
+
+// nextSteps shows suggestions; for a signed-in citizen each is checked against their funding by the
+// same pre-check as the course page. NoProfile: funding has no profile for them yet.
+func (s *Server) nextSteps(r *http.Request, steps []api.NextStep) (views []NextStepView, noProfile bool) {
+	l := stateOf(r).lang
+	var check fundedCheck
+	if u := s.user(r); u != nil && u.Role == auth.RoleCitizen && len(steps) > 0 {
+		runs := make([]api.Course, len(steps))
+		for i, st := range steps {
+			runs[i] = st.Course
+		}
+		check = s.fundedFor(r.Context(), u.Token, runs)
+	}
+	for _, st := range steps {
+		v := NextStepView{CourseView: view(l, st.Course), Checked: check.Checked[st.Course.ID]}
+		v.Eligible = check.Eligible[st.Course.ID]
+		for _, reason := range st.Reasons {
+			if l == i18n.EN {
+				v.Reasons = append(v.Reasons, reason.Explanation.EN)
+			} else {
+				v.Reasons = append(v.Reasons, reason.Explanation.DA)
+			}
+		}
+		views = append(views, v)
+	}
+	return views, check.NoProfile
 }

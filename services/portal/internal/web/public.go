@@ -184,6 +184,10 @@ func (s *Server) renderCourse(w http.ResponseWriter, r *http.Request, id string,
 		// A new key for every rendering: submitting this form twice enrols once.
 		form.Key = oidc.Random(18)
 	}
+	// What follows the course; the page stands without it when registration cannot say.
+	if steps, err := s.API.CourseNextSteps(r.Context(), c.ID); err == nil {
+		data["Next"], _ = s.nextSteps(r, steps)
+	}
 	return s.render(w, r, status, "course", Page{Title: view(l, c).DisplayTitle, Nav: "courses", Form: form, Data: data})
 }
 
