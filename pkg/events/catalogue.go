@@ -39,6 +39,7 @@ const (
 	TypeReferralDeclined    = "livslang.referral.declined.v1"
 	TypeReferralExpired     = "livslang.referral.expired.v1"
 	TypeReferralWithdrawn   = "livslang.referral.withdrawn.v1"
+	TypeFundedCourses       = "livslang.funding.funded_courses.v1"
 
 	SubjectCourseUpdated       = "livslang.registration.course.updated"
 	SubjectProfileUpdated      = "livslang.registration.profile.updated"
@@ -57,6 +58,7 @@ const (
 	SubjectFundingReview       = "livslang.funding.decision.review_required"
 	SubjectNotificationSent    = "livslang.notification.message.sent"
 	SubjectReferrals           = "livslang.funding.referral.>"
+	SubjectFundedCourses       = "livslang.funding.citizen.funded_courses"
 )
 
 // The event types each kind of consumer reads (stream.Consumer.Types): a type not listed, such as a
@@ -228,6 +230,23 @@ const (
 // DataRequestAnsweredSubject is the subject a service answers a data request on.
 func DataRequestAnsweredSubject(service string) string {
 	return "livslang." + service + ".data_request.answered"
+}
+
+// FundedCourses (livslang.funding.funded_courses.v1) is every open course run a citizen can get
+// funded by a scheme other than paying themselves, as funding's eligibility rules answer it with
+// their facts and their use of capped schemes. Funding publishes the whole list whenever it changes
+// (their profile, their use of a capped scheme, or a run changed); Version grows with every list, so
+// a consumer keeps the highest.
+type FundedCourses struct {
+	CitizenID string         `json:"citizen_id"`
+	Version   int64          `json:"version"`
+	Courses   []FundedCourse `json:"courses"`
+}
+
+// FundedCourse is a run and the schemes other than "self" the citizen is eligible for on it.
+type FundedCourse struct {
+	CourseID string   `json:"course_id"`
+	Schemes  []string `json:"schemes"`
 }
 
 // DataRequest is the data of livslang.data_request.requested.v1.

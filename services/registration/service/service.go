@@ -172,6 +172,22 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return err
 		},
 	})
+	// What funding found each citizen can get funded, for the search's funded_for_me=true.
+	const funded = "registration-funded-courses"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamFunding,
+		Durable:  funded,
+		Subjects: []string{events.SubjectFundedCourses},
+		Types:    []string{events.TypeFundedCourses},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var l events.FundedCourses
+			if err := e.Decode(&l); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, funded, e.ID, func(tx pgx.Tx) error { return st.ApplyFundedCourses(ctx, tx, l) })
+			return err
+		},
+	})
 	// The other services' parts of citizens' data requests.
 	for _, from := range []struct{ stream, service string }{{events.StreamFunding, "funding"}, {events.StreamNotification, "notification"}} {
 		durable := "registration-" + from.service + "-data-requests"

@@ -194,7 +194,10 @@ func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Env
 		if err == nil && !inserted {
 			return errAlreadyDecided
 		}
-		return err
+		if err != nil || !usesCap(rec) {
+			return err
+		}
+		return s.refreshCitizen(ctx, tx, en.CitizenID) // what is left under the cap changed
 	})
 	if errors.Is(err, errAlreadyDecided) {
 		return nil
@@ -240,6 +243,11 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 				return err
 			}
 		}
+		if affectsFunding(e.Type) {
+			if err := s.refreshIfCapped(ctx, tx, id, en.CitizenID); err != nil {
+				return err
+			}
+		}
 		if en.ReferralID == "" {
 			return nil
 		}
@@ -280,7 +288,8 @@ func affectsFunding(t string) bool {
 	return false
 }
 
-// OnProfile keeps funding's copy of the citizen and evaluates their open decisions again.
+// OnProfile keeps funding's copy of the citizen, evaluates their open decisions again and what they
+// can get funded.
 func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envelope, p events.ProfileUpdated) error {
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
 		newer, err := s.Store.SaveCitizen(ctx, tx, p)
@@ -322,14 +331,20 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 				return err
 			}
 		}
-		return nil
+		return s.refreshCitizen(ctx, tx, p.CitizenID)
 	})
 	return err
 }
 
-// OnCourse keeps funding's copy of a course run.
+// OnCourse keeps funding's copy of a course run and what each citizen can get funded on it.
 func (s *Service) OnCourse(ctx context.Context, consumer string, e events.Envelope, c events.CourseUpdated) error {
-	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error { return s.Store.SaveCourse(ctx, tx, c) })
+	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		newer, err := s.Store.SaveCourse(ctx, tx, c)
+		if err != nil || !newer {
+			return err
+		}
+		return s.refreshCourse(ctx, tx, c.Course)
+	})
 	return err
 }
 
@@ -397,20 +412,27 @@ func caseworkerRule(scheme string, approved bool, reason string) decide.Rule {
 
 // Eligibility evaluates every scheme the course run lists for the citizen, today. It writes nothing.
 func (s *Service) Eligibility(ctx context.Context, c store.Citizen, course events.CourseFacts) ([]decide.SchemeAnswer, rules.Date, error) {
-	req := events.Enrolment{EnrolmentID: uuid.Nil.String(), CitizenID: c.ID, Course: course, Profile: c.Facts}
-	f, err := decide.Facts(req)
+	u, err := s.usage(ctx, s.DB, c.ID, course.StartsOn)
 	if err != nil {
 		return nil, rules.Date{}, err
 	}
-	f.Today = rules.DateOf(s.Now())
-	if f.Usage, err = s.usage(ctx, s.DB, c.ID, course.StartsOn); err != nil {
-		return nil, rules.Date{}, err
+	out, err := s.answers(c, course, u)
+	return out, rules.DateOf(s.Now()), err
+}
+
+// answers evaluates every scheme the run lists for the citizen today, with their use u of capped schemes.
+func (s *Service) answers(c store.Citizen, course events.CourseFacts, u rules.Usage) ([]decide.SchemeAnswer, error) {
+	req := events.Enrolment{EnrolmentID: uuid.Nil.String(), CitizenID: c.ID, Course: course, Profile: c.Facts}
+	f, err := decide.Facts(req)
+	if err != nil {
+		return nil, err
 	}
+	f.Today, f.Usage = rules.DateOf(s.Now()), u
 	var out []decide.SchemeAnswer
 	for _, scheme := range course.Schemes {
 		out = append(out, decide.Answer(rules.Evaluate(scheme, f, s.Rates)))
 	}
-	return out, f.Today, nil
+	return out, nil
 }
 
 // OnDataRequest answers a citizen's data request once: an export with funding's section, sealed to the

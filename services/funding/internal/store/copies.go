@@ -60,27 +60,27 @@ func (s *Store) SaveCitizen(ctx context.Context, tx pgx.Tx, p events.ProfileUpda
 	return tag.RowsAffected() == 1, nil
 }
 
-// SaveCourse keeps the newest version of a course run's facts.
-func (s *Store) SaveCourse(ctx context.Context, tx pgx.Tx, c events.CourseUpdated) error {
+// SaveCourse keeps the newest version of a course run's facts; it reports whether this version was newer.
+func (s *Store) SaveCourse(ctx context.Context, tx pgx.Tx, c events.CourseUpdated) (bool, error) {
 	id, err := uuid.Parse(c.Course.ID)
 	if err != nil {
-		return fmt.Errorf("%w: course id", events.ErrMalformed)
+		return false, fmt.Errorf("%w: course id", events.ErrMalformed)
 	}
 	inst, err := uuid.Parse(c.Course.InstitutionID)
 	if err != nil {
-		return fmt.Errorf("%w: institution id", events.ErrMalformed)
+		return false, fmt.Errorf("%w: institution id", events.ErrMalformed)
 	}
 	facts, err := json.Marshal(c.Course)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO courses (id, institution_id, facts, version) VALUES ($1, $2, $3, $4)
+	tag, err := tx.Exec(ctx, `INSERT INTO courses (id, institution_id, facts, version) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET facts = EXCLUDED.facts, version = EXCLUDED.version, updated_at = now()
 		WHERE courses.version < EXCLUDED.version`, id, inst, facts, c.Version)
 	if err != nil {
-		return fmt.Errorf("save course: %w", err)
+		return false, fmt.Errorf("save course: %w", err)
 	}
-	return nil
+	return tag.RowsAffected() == 1, nil
 }
 
 const citizenQuery = `SELECT id, facts_sealed, name_sealed, version, updated_at,
@@ -102,6 +102,11 @@ func (s *Store) citizen(ctx context.Context, sql string, arg any) (Citizen, erro
 	if err := s.Pool.QueryRow(ctx, sql, arg).Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
 		return Citizen{}, fmt.Errorf("get citizen: %w", pgdb.Translate(err))
 	}
+	return s.openCitizen(c, sealed, name, wrapped)
+}
+
+// openCitizen opens a citizen's sealed facts and name with their data key.
+func (s *Store) openCitizen(c Citizen, sealed, name, wrapped []byte) (Citizen, error) {
 	key, err := s.Ring.Open(c.ID, wrapped)
 	if err != nil {
 		return Citizen{}, fmt.Errorf("citizen %s: %w", c.ID, err)

@@ -240,6 +240,15 @@ func (s *Store) decisions(ctx context.Context, q querier, where string, args ...
 	return list, nil
 }
 
+// DecisionTx is the enrolment's decision read in tx, if it has one.
+func (s *Store) DecisionTx(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) (decide.Record, bool, error) {
+	list, err := s.decisions(ctx, tx, `enrolment_id = $1`, enrolmentID)
+	if err != nil || len(list) == 0 {
+		return decide.Record{}, false, err
+	}
+	return list[0], true, nil
+}
+
 // Get returns the decision for an enrolment.
 func (s *Store) Get(ctx context.Context, enrolmentID uuid.UUID) (decide.Record, error) {
 	list, err := s.decisions(ctx, s.Pool, `enrolment_id = $1`, enrolmentID)

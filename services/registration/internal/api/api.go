@@ -5,6 +5,8 @@ package api
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -16,6 +18,7 @@ import (
 
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/feedwatch"
 	"livslang.dk/services/registration/internal/store"
 )
@@ -100,6 +103,8 @@ type courseJSON struct {
 	Skills            []string        `json:"skills"`
 	CertificateMonths int             `json:"certificate_months"`
 	Competences       []string        `json:"competences"`
+	// FundedBy (funded_for_me=true only): the schemes other than paying yourself that fund the run for the caller.
+	FundedBy []string `json:"funded_by,omitempty"`
 	Version           int64           `json:"version"`
 }
 
@@ -169,8 +174,24 @@ func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Limit = n
 	}
+	funded := false
+	switch q.Get("funded_for_me") {
+	case "", "false":
+	case "true":
+		funded = true
+	default:
+		v.Add("funded_for_me", "must be true or false")
+	}
 	if err := v.Err(); err != nil {
 		return err
+	}
+	var schemes map[string][]string
+	if funded {
+		var err error
+		if schemes, err = a.fundedForCaller(w, r); err != nil {
+			return err
+		}
+		f.FundedFor = auth.Caller(r).Subject
 	}
 	page, err := a.Store.ListCourses(r.Context(), f)
 	if err != nil {
@@ -178,9 +199,32 @@ func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := list[courseJSON]{Items: make([]courseJSON, 0, len(page.Items)), Next: page.Next}
 	for _, c := range page.Items {
-		out.Items = append(out.Items, toCourseJSON(c))
+		j := toCourseJSON(c)
+		j.FundedBy = schemes[j.ID]
+		out.Items = append(out.Items, j)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// fundedForCaller is what funding found the calling citizen can get funded, by run: a citizen's own
+// question, so it needs their token and their profile.
+func (a *API) fundedForCaller(w http.ResponseWriter, r *http.Request) (map[string][]string, error) {
+	c := auth.Caller(r)
+	switch {
+	case c.Role == "":
+		return nil, fmt.Errorf("%w: funded_for_me=true needs a citizen's bearer token", httpapi.ErrUnauthorized)
+	case c.Role != auth.RoleCitizen:
+		return nil, fmt.Errorf("%w: funded_for_me=true is a citizen's question about their own funding", httpapi.ErrForbidden)
+	}
+	schemes, err := a.Store.FundedSchemes(r.Context(), c.Subject)
+	switch {
+	case errors.Is(err, pgdb.ErrNotFound):
+		return nil, fmt.Errorf("%w: funding needs your enrolment profile first (PUT /v1/me/profile)", httpapi.ErrUnprocessable)
+	case errors.Is(err, store.ErrNotAnsweredYet):
+		w.Header().Set("Retry-After", "2")
+		return nil, fmt.Errorf("%w: funding is still checking what you can get funded; try again in a moment", httpapi.ErrUnavailable)
+	}
+	return schemes, err
 }
 
 func (a *API) getCourse(w http.ResponseWriter, r *http.Request) error {

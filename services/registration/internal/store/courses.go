@@ -149,7 +149,9 @@ type CourseFilter struct {
 	StartsAfter   *time.Time
 	// WithCancelled includes cancelled runs (left out by default).
 	WithCancelled bool
-	Limit         int
+	// FundedFor keeps only the runs funding found this citizen can get funded (not by paying themselves).
+	FundedFor string
+	Limit     int
 	After         string // cursor from a previous page
 }
 
@@ -227,6 +229,9 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	}
 	if !f.WithCancelled {
 		where = append(where, "c.status = 'published'")
+	}
+	if f.FundedFor != "" {
+		where = append(where, "c.id = ANY(coalesce((SELECT course_ids FROM funded_courses WHERE citizen_id = "+arg(f.FundedFor)+"), '{}'))")
 	}
 	if f.After != "" {
 		r, day, id, err := decodeCursor(f.After)

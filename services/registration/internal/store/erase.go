@@ -83,11 +83,16 @@ func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest, key string)
 		SELECT count(*), max(updated_at) FROM k`, r.CitizenID).Scan(&kept, &lastEnded); err != nil {
 		return report, fmt.Errorf("keep completed enrolments without the citizen's id: %w", err)
 	}
+	funded, err := tx.Exec(ctx, `DELETE FROM funded_courses WHERE citizen_id = $1`, r.CitizenID)
+	if err != nil {
+		return report, fmt.Errorf("delete funded courses: %w", err)
+	}
 	tag, err = tx.Exec(ctx, `DELETE FROM citizens WHERE id = $1`, r.CitizenID)
 	if err != nil {
 		return report, fmt.Errorf("delete profile: %w", err)
 	}
 	deleted("profile: CPR number, name, e-mail address, phone number, education, employment and benefits", tag.RowsAffected())
+	deleted("the course runs funding found you could get funded (for the search)", funded.RowsAffected())
 	deleted("enrolments that did not end in a completed or withdrawn course, with their history", enrolments)
 	deleted("history entries of those enrolments", history)
 	deleted("attendance reported for those enrolments", attendance)

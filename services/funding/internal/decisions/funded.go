@@ -1,0 +1,170 @@
+package decisions
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/outbox"
+	"livslang.dk/services/funding/internal/decide"
+	"livslang.dk/services/funding/internal/rules"
+	"livslang.dk/services/funding/internal/store"
+)
+
+// "Funded for me": funding keeps, for every citizen, the open runs a scheme other than paying
+// themselves funds, as Eligibility answers them, and publishes the citizen's list when it changes.
+// It evaluates a citizen against every open run when their facts or their use of a capped scheme
+// change, and a run against every citizen when the run changes.
+
+// cappedSchemes count what a citizen used against a cap, so their use changes what else they can get.
+var cappedSchemes = []string{rules.SchemeSVU, rules.SchemeOmstillingsfonden, rules.SchemeKompetencefond}
+
+// usesCap reports whether a decision counts against one of the citizen's caps.
+func usesCap(r decide.Record) bool {
+	return len(r.Plan.Caps) > 0 || slices.Contains(cappedSchemes, r.Scheme) || slices.Contains(cappedSchemes, r.Plan.AllowanceScheme)
+}
+
+// usageCache is a citizen's use of capped schemes by course start (the caps count by year and over
+// rolling periods), read once per start date; a run that lists no capped scheme needs none.
+type usageCache struct {
+	s       *Service
+	tx      pgx.Tx
+	citizen string
+	byStart map[string]rules.Usage
+}
+
+func (u *usageCache) of(ctx context.Context, course events.CourseFacts) (rules.Usage, error) {
+	if !slices.ContainsFunc(course.Schemes, func(s string) bool { return slices.Contains(cappedSchemes, s) }) {
+		return rules.Usage{}, nil
+	}
+	if have, ok := u.byStart[course.StartsOn]; ok {
+		return have, nil
+	}
+	got, err := u.s.usage(ctx, u.tx, u.citizen, course.StartsOn)
+	if err != nil {
+		return rules.Usage{}, err
+	}
+	if u.byStart == nil {
+		u.byStart = map[string]rules.Usage{}
+	}
+	u.byStart[course.StartsOn] = got
+	return got, nil
+}
+
+// fundedSchemes are the schemes other than "self" the citizen is eligible for on the run today.
+func (s *Service) fundedSchemes(c store.Citizen, course events.CourseFacts, u rules.Usage) ([]string, error) {
+	answers, err := s.answers(c, course, u)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range answers {
+		if a.Scheme != rules.SchemeSelf && a.Outcome == string(rules.SchemeEligible) {
+			out = append(out, a.Scheme)
+		}
+	}
+	return out, nil
+}
+
+// refreshCitizen evaluates the citizen against every open run and publishes their list if it
+// changed. The caller holds the citizen's lock.
+func (s *Service) refreshCitizen(ctx context.Context, tx pgx.Tx, citizenID string) error {
+	c, ok, err := s.Store.CitizenTx(ctx, tx, citizenID)
+	if err != nil || !ok {
+		return err
+	}
+	courses, err := s.Store.OpenCourses(ctx, tx, rules.DateOf(s.Now()).String())
+	if err != nil {
+		return err
+	}
+	usage := &usageCache{s: s, tx: tx, citizen: c.ID}
+	funded := map[uuid.UUID][]string{}
+	for _, course := range courses {
+		id, err := uuid.Parse(course.ID)
+		if err != nil {
+			continue
+		}
+		u, err := usage.of(ctx, course)
+		if err != nil {
+			return err
+		}
+		schemes, err := s.fundedSchemes(c, course, u)
+		if err != nil {
+			continue // facts the rules cannot read: nothing is funded on them
+		}
+		if len(schemes) > 0 {
+			funded[id] = schemes
+		}
+	}
+	changed, err := s.Store.ReplaceFunded(ctx, tx, c.ID, funded)
+	if err != nil || !changed {
+		return err
+	}
+	return s.publishFunded(ctx, tx, c.ID)
+}
+
+// refreshIfCapped evaluates the citizen again when the enrolment's decision counted against a cap
+// (it ended, so what is left under the cap changed).
+func (s *Service) refreshIfCapped(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID, citizenID string) error {
+	rec, ok, err := s.Store.DecisionTx(ctx, tx, enrolmentID)
+	if err != nil || !ok || !usesCap(rec) {
+		return err
+	}
+	return s.refreshCitizen(ctx, tx, citizenID)
+}
+
+// refreshCourse evaluates a run that changed against every citizen, each under their lock, and
+// publishes the lists that changed.
+func (s *Service) refreshCourse(ctx context.Context, tx pgx.Tx, course events.CourseFacts) error {
+	id, err := uuid.Parse(course.ID)
+	if err != nil {
+		return fmt.Errorf("%w: course id", events.ErrMalformed)
+	}
+	citizens, err := s.Store.Citizens(ctx, tx)
+	if err != nil {
+		return err
+	}
+	open := course.Status != "cancelled" && course.StartsOn > rules.DateOf(s.Now()).String()
+	for _, c := range citizens {
+		if err := lockCitizen(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		var schemes []string
+		if open {
+			u, err := (&usageCache{s: s, tx: tx, citizen: c.ID}).of(ctx, course)
+			if err != nil {
+				return err
+			}
+			if schemes, err = s.fundedSchemes(c, course, u); err != nil {
+				schemes = nil
+			}
+		}
+		changed, err := s.Store.SetFunded(ctx, tx, c.ID, id, schemes)
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := s.publishFunded(ctx, tx, c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// publishFunded publishes the citizen's funded runs as they are in tx, with the next version.
+func (s *Service) publishFunded(ctx context.Context, tx pgx.Tx, citizenID string) error {
+	list, err := s.Store.NextFunded(ctx, tx, citizenID)
+	if err != nil {
+		return err
+	}
+	env, err := events.New(store.Source, events.TypeFundedCourses, events.SubjectFundedCourses, citizenID, s.Now(), list)
+	if err != nil {
+		return err
+	}
+	return outbox.Enqueue(ctx, tx, env)
+}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"livslang.dk/pkg/events"
+)
+
+// OpenCourses are funding's copies of the runs that are not cancelled and start after today.
+func (s *Store) OpenCourses(ctx context.Context, tx pgx.Tx, today string) ([]events.CourseFacts, error) {
+	rows, err := tx.Query(ctx, `SELECT facts FROM courses
+		WHERE coalesce(facts->>'status', '') <> 'cancelled' AND facts->>'starts_on' > $1 ORDER BY id`, today)
+	if err != nil {
+		return nil, fmt.Errorf("list open courses: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (events.CourseFacts, error) {
+		var raw []byte
+		var c events.CourseFacts
+		if err := r.Scan(&raw); err != nil {
+			return c, fmt.Errorf("list open courses: %w", err)
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return c, fmt.Errorf("decode course: %w", err)
+		}
+		return c, nil
+	})
+}
+
+// Citizens are funding's copies of every citizen not erased, by id.
+func (s *Store) Citizens(ctx context.Context, tx pgx.Tx) ([]Citizen, error) {
+	rows, err := tx.Query(ctx, citizenQuery+` WHERE EXISTS (SELECT 1 FROM citizen_keys k WHERE k.citizen_id = citizens.id) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list citizens: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Citizen, error) {
+		var c Citizen
+		var sealed, name, wrapped []byte
+		if err := r.Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
+			return Citizen{}, fmt.Errorf("list citizens: %w", err)
+		}
+		return s.openCitizen(c, sealed, name, wrapped)
+	})
+}
+
+// CitizenTx is funding's copy of a citizen, read in tx.
+func (s *Store) CitizenTx(ctx context.Context, tx pgx.Tx, id string) (Citizen, bool, error) {
+	var c Citizen
+	var sealed, name, wrapped []byte
+	err := tx.QueryRow(ctx, citizenQuery+` WHERE id = $1`, id).Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && wrapped == nil) {
+		return Citizen{}, false, nil
+	}
+	if err != nil {
+		return Citizen{}, false, fmt.Errorf("get citizen: %w", err)
+	}
+	c, err = s.openCitizen(c, sealed, name, wrapped)
+	return c, err == nil, err
+}
+
+// ReplaceFunded makes funded the citizen's funded runs; it reports whether they changed, or were
+// never published.
+func (s *Store) ReplaceFunded(ctx context.Context, tx pgx.Tx, citizenID string, funded map[uuid.UUID][]string) (bool, error) {
+	have, err := s.funded(ctx, tx, citizenID)
+	if err != nil {
+		return false, err
+	}
+	var version int64
+	if err := tx.QueryRow(ctx, `SELECT funded_version FROM citizens WHERE id = $1`, citizenID).Scan(&version); err != nil {
+		return false, fmt.Errorf("read funded version: %w", err)
+	}
+	if maps.EqualFunc(have, funded, slices.Equal) {
+		return version == 0, nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM funded_runs WHERE citizen_id = $1`, citizenID); err != nil {
+		return false, fmt.Errorf("replace funded runs: %w", err)
+	}
+	rows, err := json.Marshal(funded)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO funded_runs (citizen_id, course_id, schemes)
+		SELECT $1, key::uuid, ARRAY(SELECT jsonb_array_elements_text(value)) FROM jsonb_each($2::jsonb)`, citizenID, rows); err != nil {
+		return false, fmt.Errorf("replace funded runs: %w", err)
+	}
+	return true, nil
+}
+
+// SetFunded sets what the citizen can get funded on one run (nothing: schemes empty); it reports
+// whether that changed.
+func (s *Store) SetFunded(ctx context.Context, tx pgx.Tx, citizenID string, courseID uuid.UUID, schemes []string) (bool, error) {
+	var tag interface{ RowsAffected() int64 }
+	var err error
+	if len(schemes) == 0 {
+		tag, err = tx.Exec(ctx, `DELETE FROM funded_runs WHERE citizen_id = $1 AND course_id = $2`, citizenID, courseID)
+	} else {
+		tag, err = tx.Exec(ctx, `INSERT INTO funded_runs (citizen_id, course_id, schemes) VALUES ($1, $2, $3)
+			ON CONFLICT (citizen_id, course_id) DO UPDATE SET schemes = EXCLUDED.schemes
+			WHERE funded_runs.schemes IS DISTINCT FROM EXCLUDED.schemes`, citizenID, courseID, schemes)
+	}
+	if err != nil {
+		return false, fmt.Errorf("set funded run: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// NextFunded numbers the citizen's next funded list and returns it.
+func (s *Store) NextFunded(ctx context.Context, tx pgx.Tx, citizenID string) (events.FundedCourses, error) {
+	out := events.FundedCourses{CitizenID: citizenID, Courses: []events.FundedCourse{}}
+	if err := tx.QueryRow(ctx, `UPDATE citizens SET funded_version = funded_version + 1 WHERE id = $1 RETURNING funded_version`,
+		citizenID).Scan(&out.Version); err != nil {
+		return out, fmt.Errorf("number funded runs: %w", err)
+	}
+	funded, err := s.funded(ctx, tx, citizenID)
+	if err != nil {
+		return out, err
+	}
+	for id, schemes := range funded {
+		out.Courses = append(out.Courses, events.FundedCourse{CourseID: id.String(), Schemes: schemes})
+	}
+	slices.SortFunc(out.Courses, func(a, b events.FundedCourse) int { return strings.Compare(a.CourseID, b.CourseID) })
+	return out, nil
+}
+
+func (s *Store) funded(ctx context.Context, tx pgx.Tx, citizenID string) (map[uuid.UUID][]string, error) {
+	rows, err := tx.Query(ctx, `SELECT course_id, schemes FROM funded_runs WHERE citizen_id = $1`, citizenID)
+	if err != nil {
+		return nil, fmt.Errorf("read funded runs: %w", err)
+	}
+	out := map[uuid.UUID][]string{}
+	var id uuid.UUID
+	var schemes []string
+	_, err = pgx.ForEachRow(rows, []any{&id, &schemes}, func() error {
+		out[id] = slices.Clone(schemes)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read funded runs: %w", err)
+	}
+	return out, nil
+}
