@@ -105,7 +105,7 @@ type courseJSON struct {
 	Competences       []string        `json:"competences"`
 	// FundedBy (funded_for_me=true only): the schemes other than paying yourself that fund the run for the caller.
 	FundedBy []string `json:"funded_by,omitempty"`
-	Version           int64           `json:"version"`
+	Version  int64    `json:"version"`
 }
 
 type institutionJSON struct {

@@ -152,7 +152,7 @@ type CourseFilter struct {
 	// FundedFor keeps only the runs funding found this citizen can get funded (not by paying themselves).
 	FundedFor string
 	Limit     int
-	After         string // cursor from a previous page
+	After     string // cursor from a previous page
 }
 
 // CoursePage is one page of course runs.
