@@ -197,7 +197,7 @@ func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Env
 		if err != nil || !usesCap(rec) {
 			return err
 		}
-		return s.refreshCitizen(ctx, tx, en.CitizenID) // what is left under the cap changed
+		return s.refreshCitizen(ctx, tx, en.CitizenID, nil) // what is left under the cap changed
 	})
 	if errors.Is(err, errAlreadyDecided) {
 		return nil
@@ -292,6 +292,10 @@ func affectsFunding(t string) bool {
 // can get funded.
 func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envelope, p events.ProfileUpdated) error {
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
+		courses, err := s.openCourses(ctx, tx)
+		if err != nil {
+			return err
+		}
 		newer, err := s.Store.SaveCitizen(ctx, tx, p)
 		if err != nil || !newer {
 			return err
@@ -331,7 +335,7 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 				return err
 			}
 		}
-		return s.refreshCitizen(ctx, tx, p.CitizenID)
+		return s.refreshCitizen(ctx, tx, p.CitizenID, courses)
 	})
 	return err
 }

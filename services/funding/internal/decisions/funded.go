@@ -70,15 +70,24 @@ func (s *Service) fundedSchemes(c store.Citizen, course events.CourseFacts, u ru
 	return out, nil
 }
 
-// refreshCitizen evaluates the citizen against every open run and publishes their list if it
-// changed. The caller holds the citizen's lock.
-func (s *Service) refreshCitizen(ctx context.Context, tx pgx.Tx, citizenID string) error {
+// openCourses are the runs a citizen is evaluated against, locked so that no run changes under the
+// evaluation (store.OpenCourses). Take them before writing the citizen's row: a run's evaluation
+// (refreshCourse) holds the run and then numbers citizens' lists, so the other order could deadlock.
+func (s *Service) openCourses(ctx context.Context, tx pgx.Tx) ([]events.CourseFacts, error) {
+	return s.Store.OpenCourses(ctx, tx, rules.DateOf(s.Now()).String())
+}
+
+// refreshCitizen evaluates the citizen against the open runs (from openCourses, or read now when
+// nil) and publishes their list if it changed.
+func (s *Service) refreshCitizen(ctx context.Context, tx pgx.Tx, citizenID string, courses []events.CourseFacts) error {
+	var err error
+	if courses == nil {
+		if courses, err = s.openCourses(ctx, tx); err != nil {
+			return err
+		}
+	}
 	c, ok, err := s.Store.CitizenTx(ctx, tx, citizenID)
 	if err != nil || !ok {
-		return err
-	}
-	courses, err := s.Store.OpenCourses(ctx, tx, rules.DateOf(s.Now()).String())
-	if err != nil {
 		return err
 	}
 	usage := &usageCache{s: s, tx: tx, citizen: c.ID}
@@ -114,11 +123,11 @@ func (s *Service) refreshIfCapped(ctx context.Context, tx pgx.Tx, enrolmentID uu
 	if err != nil || !ok || !usesCap(rec) {
 		return err
 	}
-	return s.refreshCitizen(ctx, tx, citizenID)
+	return s.refreshCitizen(ctx, tx, citizenID, nil)
 }
 
-// refreshCourse evaluates a run that changed against every citizen, each under their lock, and
-// publishes the lists that changed.
+// refreshCourse evaluates a run that changed against every citizen and publishes the lists that
+// changed. The caller has written the run, so tx holds it: a citizen's evaluation against it waits.
 func (s *Service) refreshCourse(ctx context.Context, tx pgx.Tx, course events.CourseFacts) error {
 	id, err := uuid.Parse(course.ID)
 	if err != nil {
@@ -130,9 +139,6 @@ func (s *Service) refreshCourse(ctx context.Context, tx pgx.Tx, course events.Co
 	}
 	open := course.Status != "cancelled" && course.StartsOn > rules.DateOf(s.Now()).String()
 	for _, c := range citizens {
-		if err := lockCitizen(ctx, tx, c.ID); err != nil {
-			return err
-		}
 		var schemes []string
 		if open {
 			u, err := (&usageCache{s: s, tx: tx, citizen: c.ID}).of(ctx, course)

@@ -15,10 +15,12 @@ import (
 	"livslang.dk/pkg/events"
 )
 
-// OpenCourses are funding's copies of the runs that are not cancelled and start after today.
+// OpenCourses are funding's copies of the runs that are not cancelled and start after today, share
+// locked until tx ends: a run's change (SaveCourse) waits for a citizen's evaluation against the old
+// facts to commit, or the evaluation reads the new ones, so the run's own evaluation always comes last.
 func (s *Store) OpenCourses(ctx context.Context, tx pgx.Tx, today string) ([]events.CourseFacts, error) {
 	rows, err := tx.Query(ctx, `SELECT facts FROM courses
-		WHERE coalesce(facts->>'status', '') <> 'cancelled' AND facts->>'starts_on' > $1 ORDER BY id`, today)
+		WHERE coalesce(facts->>'status', '') <> 'cancelled' AND facts->>'starts_on' > $1 ORDER BY id FOR SHARE`, today)
 	if err != nil {
 		return nil, fmt.Errorf("list open courses: %w", err)
 	}
