@@ -184,16 +184,14 @@ func TestPortalCasesOverHTTP(t *testing.T) {
 		c.signIn("citizen-mette")
 		all := c.get("/courses?category=amu")
 		mustContain(t, all, `name="funded"`, "Kun hold med støtte til mig")
-		started := time.Now()
-		funded := c.get("/courses?category=amu&funded=1")
-		took := time.Since(started)
-		mustContain(t, funded, "hold med støtte til dig (af 11 på denne side)", "Støtte til dig", "VEU-godtgørelse", "Gaffeltruckcertifikat",
-			`name="funded" value="1" checked`)
-		if took > 3*time.Second {
-			t.Errorf("funded for me took %v for 11 runs", took)
-		}
+		var funded page
+		testenv.Eventually(t, 20*time.Second, "funding has published what Mette can get funded", func() bool {
+			funded = c.get("/courses?category=amu&funded=1")
+			return strings.Contains(funded.Body, "11 hold med støtte til dig")
+		})
+		mustContain(t, funded, "Støtte til dig", "VEU-godtgørelse", "Gaffeltruckcertifikat", `name="funded" value="1" checked`)
 		// A run the citizen can only pay for themself is left out.
-		mustContain(t, c.get("/courses?q=spansk&funded=1"), "0 hold med støtte til dig (af 1 på denne side)")
+		mustContain(t, c.get("/courses?q=spansk&funded=1"), "0 hold med støtte til dig")
 		anna := newClient(t, s.base)
 		anna.signIn("citizen-anna")
 		mustContain(t, anna.get("/courses?funded=1"), "Vi skal kende din uddannelse og beskæftigelse")

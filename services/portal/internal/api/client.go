@@ -171,6 +171,8 @@ type Course struct {
 	// drawn by ballot (0: no ballot).
 	OpensAt       *string `json:"opens_at"`
 	BallotMinutes int     `json:"ballot_minutes"`
+	// FundedBy (a search with FundedForMe only): the schemes other than paying yourself that fund it.
+	FundedBy []string `json:"funded_by"`
 }
 
 // Named is an id and a name.
@@ -189,7 +191,9 @@ type CoursePage struct {
 type CourseQuery struct {
 	Q, Category, Place, StartsAfter, After, InstitutionID string
 	IncludeCancelled                                      bool
-	Limit                                                 int
+	// FundedForMe keeps the runs the calling citizen can get funded (their token is needed).
+	FundedForMe bool
+	Limit       int
 }
 
 // Courses searches the catalogue (public).
@@ -208,6 +212,9 @@ func (c *Client) Courses(ctx context.Context, token string, q CourseQuery) (Cour
 	set("institution_id", q.InstitutionID)
 	if q.IncludeCancelled {
 		v.Set("include_cancelled", "true")
+	}
+	if q.FundedForMe {
+		v.Set("funded_for_me", "true")
 	}
 	if q.Limit > 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))

@@ -9,12 +9,11 @@ import (
 	"livslang.dk/services/portal/internal/api"
 )
 
-// "Funded for me" runs the eligibility pre-check for every run on the current page of the search and
-// keeps those where a scheme other than paying yourself is eligible. A page holds at most
-// fundedPageSize runs; the checks run concurrently, at most fundedConcurrency at a time, and all of
-// them within fundedTimeout, so the page stays fast and funding is not flooded.
+// The suggestions on a page (next steps) are each checked with the eligibility pre-check, as a
+// course page is: concurrently, at most fundedConcurrency at a time, and all of them within
+// fundedTimeout, so the page stays fast and funding is not flooded. The search's "funded for me"
+// filter is registration's funded_for_me=true, from what funding published.
 const (
-	fundedPageSize    = 20
 	fundedConcurrency = 6
 	fundedTimeout     = 8 * time.Second
 )

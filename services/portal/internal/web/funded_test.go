@@ -13,7 +13,7 @@ func TestForEachLimitedIsConcurrentAndBounded(t *testing.T) {
 	t.Parallel()
 	var running, peak, calls atomic.Int32
 	start := time.Now()
-	started := forEachLimited(context.Background(), fundedPageSize, fundedConcurrency, func(ctx context.Context, i int) {
+	started := forEachLimited(context.Background(), searchPageSize, fundedConcurrency, func(ctx context.Context, i int) {
 		calls.Add(1)
 		n := running.Add(1)
 		for {
@@ -26,8 +26,8 @@ func TestForEachLimitedIsConcurrentAndBounded(t *testing.T) {
 		running.Add(-1)
 	})
 	took := time.Since(start)
-	if calls.Load() != fundedPageSize || len(started) != fundedPageSize {
-		t.Fatalf("%d calls for %d runs", calls.Load(), fundedPageSize)
+	if calls.Load() != searchPageSize || len(started) != searchPageSize {
+		t.Fatalf("%d calls for %d runs", calls.Load(), searchPageSize)
 	}
 	if p := peak.Load(); p > fundedConcurrency || p < 2 {
 		t.Fatalf("peak concurrency %d, want 2..%d", p, fundedConcurrency)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 
 	"livslang.dk/pkg/auth"
 	"livslang.dk/services/portal/internal/api"
@@ -31,7 +30,7 @@ type CourseView struct {
 	api.Course
 	DisplayTitle, DisplayDescription string
 	// Eligible are the schemes other than paying yourself the signed-in citizen is eligible for
-	// (search with "funded for me" only).
+	// (search with "funded for me" and next steps only).
 	Eligible []string
 }
 
@@ -49,6 +48,9 @@ func view(l i18n.Lang, c api.Course) CourseView {
 }
 
 // searchParams are the search's filters, in the order links keep them.
+// searchPageSize is how many runs a page of the search shows.
+const searchPageSize = 20
+
 var searchParams = []string{"q", "category", "place", "starts_after", "funded"}
 
 func (s *Server) courses(w http.ResponseWriter, r *http.Request) error {
@@ -58,32 +60,35 @@ func (s *Server) courses(w http.ResponseWriter, r *http.Request) error {
 	citizen := u != nil && u.Role == auth.RoleCitizen
 	funded := citizen && q.Get("funded") == "1"
 	query := api.CourseQuery{Q: q.Get("q"), Category: q.Get("category"), Place: q.Get("place"), StartsAfter: q.Get("starts_after"),
-		After: q.Get("after"), Limit: fundedPageSize}
+		After: q.Get("after"), Limit: searchPageSize}
 	form := &Form{Values: url.Values{"q": {query.Q}, "category": {query.Category}, "place": {query.Place}, "starts_after": {query.StartsAfter}}}
 	if funded {
 		form.Set("funded", "1")
 	}
-	page, err := s.API.Courses(r.Context(), "", query)
+	token := ""
+	if funded {
+		query.FundedForMe, token = true, u.Token
+	}
+	page, err := s.API.Courses(r.Context(), token, query)
 	if api.StatusOf(err) == http.StatusBadRequest {
 		form.addAPIErrors(l, err, map[string]string{"q": "search.q", "category": "search.category", "place": "search.place",
 			"starts_after": "search.starts_after", "after": "search.q"})
 		err = nil
 	}
+	data := map[string]any{"Categories": categories, "Query": query, "Citizen": citizen, "Funded": funded}
+	switch {
+	case funded && api.StatusOf(err) == http.StatusUnprocessableEntity:
+		data["NoProfile"], err = true, nil
+	case funded && api.StatusOf(err) == http.StatusServiceUnavailable:
+		data["FundingPending"], err = true, nil
+	}
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Categories": categories, "Query": query, "Citizen": citizen, "Funded": funded, "OnPage": len(page.Items)}
-	runs := page.Items
-	var check fundedCheck
-	if funded && len(runs) > 0 {
-		check = s.fundedFor(r.Context(), s.token(r), runs)
-		runs = slices.DeleteFunc(slices.Clone(runs), func(c api.Course) bool { return check.Eligible[c.ID] == nil })
-		data["NoProfile"], data["NotChecked"] = check.NoProfile, check.Failed
-	}
-	items := make([]CourseView, 0, len(runs))
-	for _, c := range runs {
+	items := make([]CourseView, 0, len(page.Items))
+	for _, c := range page.Items {
 		v := view(l, c)
-		v.Eligible = check.Eligible[c.ID]
+		v.Eligible = c.FundedBy
 		items = append(items, v)
 	}
 	data["Items"] = items
