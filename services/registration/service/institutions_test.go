@@ -134,9 +134,9 @@ func TestCSVImportIsAllOrNothingAndExports(t *testing.T) {
 	url := b.base + "/v1/institutions/" + inst.String() + "/courses/import"
 	start := time.Now().AddDate(0, 1, 0)
 	d := func(days int) string { return start.AddDate(0, 0, days).Format(time.DateOnly) }
-	good := "code;title;title_en;category;starts_on;ends_on;hours_per_week;fee_dkk;seats_total;schemes\n" +
-		fmt.Sprintf("AMU 47583;Gaffeltruck;Forklift;amu;%s;%s;37;1040;16;self|veu\n", d(0), d(4)) +
-		fmt.Sprintf("AMU 40125;Arbejdsmiljø;Work environment;amu;%s;%s;37;640;14;self\n", d(7), d(9))
+	good := "code;title;title_en;category;starts_on;ends_on;hours_per_week;fee_dkk;seats_total;schemes;skills;certificate_months;competences;ects\n" +
+		fmt.Sprintf("AMU 47583;Gaffeltruck;Forklift;amu;%s;%s;37;1040;16;self|veu;Gaffeltruck|Lager;60;2629|2714;\n", d(0), d(4)) +
+		fmt.Sprintf("AMU 40125;Arbejdsmiljø;Work environment;amu;%s;%s;37;640;14;self;;;;2,5\n", d(7), d(9))
 	bad := good +
 		fmt.Sprintf("AMU 1;;No title;amu;%s;%s;37;640;14;self\n", d(7), d(9)) +
 		fmt.Sprintf("AMU 2;Svejsning;Welding;amu;%s;%s;37;abc;14;lottery\n", d(7), d(9)) +
@@ -172,7 +172,9 @@ func TestCSVImportIsAllOrNothingAndExports(t *testing.T) {
 	export := testenv.Do(t, http.MethodGet, b.base+"/v1/institutions/"+inst.String()+"/courses.csv", staff, nil)
 	testenv.MustStatus(t, export, http.StatusOK)
 	lines := strings.Split(strings.TrimSpace(string(export.Body)), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[1], "AMU 47583") || !strings.Contains(lines[1], ",20,") {
+	if len(lines) != 3 || !strings.Contains(lines[1], "AMU 47583") || !strings.Contains(lines[1], ",20,") ||
+		!strings.HasSuffix(lines[0], ",status,seats_taken,ects,skills,certificate_months,competences") ||
+		!strings.HasSuffix(lines[1], ",,Gaffeltruck|Lager,60,2629|2714") || !strings.HasSuffix(lines[2], ",2.5,,0,") {
 		t.Fatalf("export:\n%s", export.Body)
 	}
 	other, otherStaff := b.institution(t)

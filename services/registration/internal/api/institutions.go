@@ -345,7 +345,19 @@ var csvColumns = []string{"code", "title", "title_en", "category", "starts_on", 
 // end well within the request's deadline (1,000 runs took 0.6 s on 2 cores).
 const maxImportRuns = 1000
 
+// csvGives are the optional columns of what a course gives, after the export's status and
+// seats_taken: "|" separates skills and competence descriptions in their cells.
+var csvGives = []string{"ects", "skills", "certificate_months", "competences"}
+
 var csvRequired = []string{"code", "title", "category", "starts_on", "ends_on", "hours_per_week", "fee_dkk", "seats_total"}
+
+// cellList is a cell of "|"-separated values.
+func cellList(cell string) []string {
+	if cell == "" {
+		return nil
+	}
+	return strings.Split(cell, "|")
+}
 
 // lineError is one rejected CSV line.
 type lineError struct {
@@ -472,6 +484,12 @@ func parseCourseCSV(body []byte, inst uuid.UUID) (runs []store.Course, lines []i
 		if s := cell("schemes"); s != "" {
 			in.Schemes = strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ' ' })
 		}
+		if cell("ects") != "" {
+			ects := num("ects")
+			in.ECTS = &ects
+		}
+		in.CertificateMonths = int(num("certificate_months"))
+		in.Skills, in.Competences = cellList(cell("skills")), cellList(cell("competences"))
 		c, err := in.course(inst)
 		var ve *httpapi.ValidationError
 		if errors.As(err, &ve) {
@@ -503,16 +521,20 @@ func (a *API) exportCourses(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := csvWriter(w, "courses.csv")
-	_ = out.Write(append(append([]string{"id"}, csvColumns...), "status", "seats_taken"))
+	_ = out.Write(slices.Concat([]string{"id"}, csvColumns, []string{"status", "seats_taken"}, csvGives))
 	for _, c := range list {
-		deadline := ""
+		deadline, ects := "", ""
 		if c.EnrolmentDeadline != nil {
 			deadline = date(*c.EnrolmentDeadline)
+		}
+		if c.ECTS != nil {
+			ects = strconv.FormatFloat(*c.ECTS, 'f', -1, 64)
 		}
 		_ = out.Write([]string{c.ID.String(), c.Code, c.Title, c.TitleEN, c.Category, date(c.StartsOn), date(c.EndsOn),
 			strconv.FormatFloat(c.HoursPerWeek, 'f', -1, 64), strconv.FormatInt(c.FeeDKK, 10), strconv.Itoa(c.SeatsTotal),
 			strings.Join(c.Schemes, "|"), c.Location, strconv.Itoa(c.MinParticipants), deadline, c.Description, c.DescriptionEN,
-			c.Status, strconv.Itoa(c.SeatsTaken)})
+			c.Status, strconv.Itoa(c.SeatsTaken), ects, strings.Join(c.Skills, "|"), strconv.Itoa(c.CertificateMonths),
+			strings.Join(c.Competences, "|")})
 	}
 	out.Flush()
 	return out.Error()
