@@ -197,7 +197,7 @@ func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Env
 		if err != nil || !usesCap(rec) {
 			return err
 		}
-		return s.refreshCitizen(ctx, tx, en.CitizenID, nil) // what is left under the cap changed
+		return s.refreshCitizen(ctx, tx, en.CitizenID) // what is left under the cap changed
 	})
 	if errors.Is(err, errAlreadyDecided) {
 		return nil
@@ -292,8 +292,7 @@ func affectsFunding(t string) bool {
 // can get funded.
 func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envelope, p events.ProfileUpdated) error {
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		courses, err := s.openCourses(ctx, tx)
-		if err != nil {
+		if err := lockFunded(ctx, tx, false); err != nil { // before the citizen's row (lockFunded)
 			return err
 		}
 		newer, err := s.Store.SaveCitizen(ctx, tx, p)
@@ -335,7 +334,7 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 				return err
 			}
 		}
-		return s.refreshCitizen(ctx, tx, p.CitizenID, courses)
+		return s.refreshCitizen(ctx, tx, p.CitizenID)
 	})
 	return err
 }
@@ -399,7 +398,10 @@ func (s *Service) DecideReview(ctx context.Context, rv Review) (decide.Record, e
 		if err := s.recordSVU(ctx, tx, rec); err != nil {
 			return err
 		}
-		return s.Store.Update(ctx, tx, rec, "caseworker", rv.Reason)
+		if err := s.Store.Update(ctx, tx, rec, "caseworker", rv.Reason); err != nil || !usesCap(rec) {
+			return err
+		}
+		return s.refreshCitizen(ctx, tx, rec.CitizenID)
 	})
 	return rec, err
 }

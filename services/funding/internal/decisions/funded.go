@@ -70,21 +70,30 @@ func (s *Service) fundedSchemes(c store.Citizen, course events.CourseFacts, u ru
 	return out, nil
 }
 
-// openCourses are the runs a citizen is evaluated against, locked so that no run changes under the
-// evaluation (store.OpenCourses). Take them before writing the citizen's row: a run's evaluation
-// (refreshCourse) holds the run and then numbers citizens' lists, so the other order could deadlock.
-func (s *Service) openCourses(ctx context.Context, tx pgx.Tx) ([]events.CourseFacts, error) {
-	return s.Store.OpenCourses(ctx, tx, rules.DateOf(s.Now()).String())
+// lockFunded orders the evaluations: a run's (refreshCourse) takes it alone, a citizen's
+// (refreshCitizen) shared. So a run and a citizen that are new together never miss each other (each
+// reads the other after it committed), and a run's change is evaluated for everyone after any citizen's
+// evaluation that read its old facts. Take it before writing the citizen's row: a run's evaluation
+// holds it and then numbers citizens' lists, so the other order could deadlock.
+func lockFunded(ctx context.Context, tx pgx.Tx, alone bool) error {
+	lock := `SELECT pg_advisory_xact_lock_shared(hashtext('funding-funded-courses'))`
+	if alone {
+		lock = `SELECT pg_advisory_xact_lock(hashtext('funding-funded-courses'))`
+	}
+	if _, err := tx.Exec(ctx, lock); err != nil {
+		return fmt.Errorf("lock funded courses: %w", err)
+	}
+	return nil
 }
 
-// refreshCitizen evaluates the citizen against the open runs (from openCourses, or read now when
-// nil) and publishes their list if it changed.
-func (s *Service) refreshCitizen(ctx context.Context, tx pgx.Tx, citizenID string, courses []events.CourseFacts) error {
-	var err error
-	if courses == nil {
-		if courses, err = s.openCourses(ctx, tx); err != nil {
-			return err
-		}
+// refreshCitizen evaluates the citizen against the open runs and publishes their list if it changed.
+func (s *Service) refreshCitizen(ctx context.Context, tx pgx.Tx, citizenID string) error {
+	if err := lockFunded(ctx, tx, false); err != nil {
+		return err
+	}
+	courses, err := s.Store.OpenCourses(ctx, tx, rules.DateOf(s.Now()).String())
+	if err != nil {
+		return err
 	}
 	c, ok, err := s.Store.CitizenTx(ctx, tx, citizenID)
 	if err != nil || !ok {
@@ -123,40 +132,44 @@ func (s *Service) refreshIfCapped(ctx context.Context, tx pgx.Tx, enrolmentID uu
 	if err != nil || !ok || !usesCap(rec) {
 		return err
 	}
-	return s.refreshCitizen(ctx, tx, citizenID, nil)
+	return s.refreshCitizen(ctx, tx, citizenID)
 }
 
 // refreshCourse evaluates a run that changed against every citizen and publishes the lists that
-// changed. The caller has written the run, so tx holds it: a citizen's evaluation against it waits.
+// changed.
 func (s *Service) refreshCourse(ctx context.Context, tx pgx.Tx, course events.CourseFacts) error {
+	if err := lockFunded(ctx, tx, true); err != nil {
+		return err
+	}
 	id, err := uuid.Parse(course.ID)
 	if err != nil {
 		return fmt.Errorf("%w: course id", events.ErrMalformed)
 	}
-	citizens, err := s.Store.Citizens(ctx, tx)
-	if err != nil {
-		return err
-	}
-	open := course.Status != "cancelled" && course.StartsOn > rules.DateOf(s.Now()).String()
-	for _, c := range citizens {
-		var schemes []string
-		if open {
+	funded := map[string][]string{}
+	open := course.Status != "cancelled" && course.StartsOn > rules.DateOf(s.Now()).String() &&
+		slices.ContainsFunc(course.Schemes, func(s string) bool { return s != rules.SchemeSelf })
+	if open { // else nobody can get it funded: only the lists that had it change
+		citizens, err := s.Store.Citizens(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, c := range citizens {
 			u, err := (&usageCache{s: s, tx: tx, citizen: c.ID}).of(ctx, course)
 			if err != nil {
 				return err
 			}
-			if schemes, err = s.fundedSchemes(c, course, u); err != nil {
-				schemes = nil
+			if schemes, err := s.fundedSchemes(c, course, u); err == nil && len(schemes) > 0 {
+				funded[c.ID] = schemes
 			}
 		}
-		changed, err := s.Store.SetFunded(ctx, tx, c.ID, id, schemes)
-		if err != nil {
+	}
+	changed, err := s.Store.SetCourseFunded(ctx, tx, id, funded)
+	if err != nil {
+		return err
+	}
+	for _, citizen := range changed {
+		if err := s.publishFunded(ctx, tx, citizen); err != nil {
 			return err
-		}
-		if changed {
-			if err := s.publishFunded(ctx, tx, c.ID); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

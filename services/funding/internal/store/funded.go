@@ -15,12 +15,13 @@ import (
 	"livslang.dk/pkg/events"
 )
 
-// OpenCourses are funding's copies of the runs that are not cancelled and start after today, share
-// locked until tx ends: a run's change (SaveCourse) waits for a citizen's evaluation against the old
-// facts to commit, or the evaluation reads the new ones, so the run's own evaluation always comes last.
+// OpenCourses are funding's copies of the runs that are not cancelled, start after today and list a
+// scheme other than paying yourself (no other can be funded).
 func (s *Store) OpenCourses(ctx context.Context, tx pgx.Tx, today string) ([]events.CourseFacts, error) {
 	rows, err := tx.Query(ctx, `SELECT facts FROM courses
-		WHERE coalesce(facts->>'status', '') <> 'cancelled' AND facts->>'starts_on' > $1 ORDER BY id FOR SHARE`, today)
+		WHERE coalesce(facts->>'status', '') <> 'cancelled' AND facts->>'starts_on' > $1
+			AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(facts->'schemes') s WHERE s <> 'self')
+		ORDER BY id`, today)
 	if err != nil {
 		return nil, fmt.Errorf("list open courses: %w", err)
 	}
@@ -96,22 +97,29 @@ func (s *Store) ReplaceFunded(ctx context.Context, tx pgx.Tx, citizenID string, 
 	return true, nil
 }
 
-// SetFunded sets what the citizen can get funded on one run (nothing: schemes empty); it reports
-// whether that changed.
-func (s *Store) SetFunded(ctx context.Context, tx pgx.Tx, citizenID string, courseID uuid.UUID, schemes []string) (bool, error) {
-	var tag interface{ RowsAffected() int64 }
-	var err error
-	if len(schemes) == 0 {
-		tag, err = tx.Exec(ctx, `DELETE FROM funded_runs WHERE citizen_id = $1 AND course_id = $2`, citizenID, courseID)
-	} else {
-		tag, err = tx.Exec(ctx, `INSERT INTO funded_runs (citizen_id, course_id, schemes) VALUES ($1, $2, $3)
-			ON CONFLICT (citizen_id, course_id) DO UPDATE SET schemes = EXCLUDED.schemes
-			WHERE funded_runs.schemes IS DISTINCT FROM EXCLUDED.schemes`, citizenID, courseID, schemes)
-	}
+// SetCourseFunded makes funded (citizen → schemes) who can get the run funded; it returns the
+// citizens whose answer changed, by id.
+func (s *Store) SetCourseFunded(ctx context.Context, tx pgx.Tx, courseID uuid.UUID, funded map[string][]string) ([]string, error) {
+	raw, err := json.Marshal(funded)
 	if err != nil {
-		return false, fmt.Errorf("set funded run: %w", err)
+		return nil, err
 	}
-	return tag.RowsAffected() > 0, nil
+	rows, err := tx.Query(ctx, `WITH n AS (
+			SELECT key AS citizen_id, ARRAY(SELECT jsonb_array_elements_text(value)) AS schemes FROM jsonb_each($2::jsonb)),
+		gone AS (DELETE FROM funded_runs f WHERE f.course_id = $1 AND NOT EXISTS (SELECT 1 FROM n WHERE n.citizen_id = f.citizen_id)
+			RETURNING f.citizen_id),
+		set AS (INSERT INTO funded_runs (citizen_id, course_id, schemes) SELECT citizen_id, $1, schemes FROM n
+			ON CONFLICT (citizen_id, course_id) DO UPDATE SET schemes = EXCLUDED.schemes
+			WHERE funded_runs.schemes IS DISTINCT FROM EXCLUDED.schemes RETURNING citizen_id)
+		SELECT citizen_id FROM gone UNION SELECT citizen_id FROM set ORDER BY 1`, courseID, raw)
+	if err != nil {
+		return nil, fmt.Errorf("set funded run: %w", err)
+	}
+	changed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("set funded run: %w", err)
+	}
+	return changed, nil
 }
 
 // NextFunded numbers the citizen's next funded list and returns it.
