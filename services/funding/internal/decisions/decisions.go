@@ -342,9 +342,9 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 // OnCourse keeps funding's copy of a course run and what each citizen can get funded on it.
 func (s *Service) OnCourse(ctx context.Context, consumer string, e events.Envelope, c events.CourseUpdated) error {
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		newer, err := s.Store.SaveCourse(ctx, tx, c)
-		if err != nil || !newer {
-			return err
+		newer, first, err := s.Store.SaveCourse(ctx, tx, c)
+		if err != nil || !newer || (first && !fundable(c.Course, s.Now())) {
+			return err // a new run nobody can get funded changes no one's list
 		}
 		return s.refreshCourse(ctx, tx, c.Course)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -135,6 +136,13 @@ func (s *Service) refreshIfCapped(ctx context.Context, tx pgx.Tx, enrolmentID uu
 	return s.refreshCitizen(ctx, tx, citizenID)
 }
 
+// fundable reports whether anyone could get the run funded: it is open, starts after today and lists
+// a scheme other than paying yourself.
+func fundable(c events.CourseFacts, now time.Time) bool {
+	return c.Status != "cancelled" && c.StartsOn > rules.DateOf(now).String() &&
+		slices.ContainsFunc(c.Schemes, func(s string) bool { return s != rules.SchemeSelf })
+}
+
 // refreshCourse evaluates a run that changed against every citizen and publishes the lists that
 // changed.
 func (s *Service) refreshCourse(ctx context.Context, tx pgx.Tx, course events.CourseFacts) error {
@@ -146,9 +154,7 @@ func (s *Service) refreshCourse(ctx context.Context, tx pgx.Tx, course events.Co
 		return fmt.Errorf("%w: course id", events.ErrMalformed)
 	}
 	funded := map[string][]string{}
-	open := course.Status != "cancelled" && course.StartsOn > rules.DateOf(s.Now()).String() &&
-		slices.ContainsFunc(course.Schemes, func(s string) bool { return s != rules.SchemeSelf })
-	if open { // else nobody can get it funded: only the lists that had it change
+	if fundable(course, s.Now()) { // else nobody can get it funded: only the lists that had it change
 		citizens, err := s.Store.Citizens(ctx, tx)
 		if err != nil {
 			return err

@@ -60,27 +60,31 @@ func (s *Store) SaveCitizen(ctx context.Context, tx pgx.Tx, p events.ProfileUpda
 	return tag.RowsAffected() == 1, nil
 }
 
-// SaveCourse keeps the newest version of a course run's facts; it reports whether this version was newer.
-func (s *Store) SaveCourse(ctx context.Context, tx pgx.Tx, c events.CourseUpdated) (bool, error) {
+// SaveCourse keeps the newest version of a course run's facts; it reports whether this version was
+// newer, and whether it is the run's first.
+func (s *Store) SaveCourse(ctx context.Context, tx pgx.Tx, c events.CourseUpdated) (newer, first bool, err error) {
 	id, err := uuid.Parse(c.Course.ID)
 	if err != nil {
-		return false, fmt.Errorf("%w: course id", events.ErrMalformed)
+		return false, false, fmt.Errorf("%w: course id", events.ErrMalformed)
 	}
 	inst, err := uuid.Parse(c.Course.InstitutionID)
 	if err != nil {
-		return false, fmt.Errorf("%w: institution id", events.ErrMalformed)
+		return false, false, fmt.Errorf("%w: institution id", events.ErrMalformed)
 	}
 	facts, err := json.Marshal(c.Course)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO courses (id, institution_id, facts, version) VALUES ($1, $2, $3, $4)
+	err = tx.QueryRow(ctx, `INSERT INTO courses (id, institution_id, facts, version) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET facts = EXCLUDED.facts, version = EXCLUDED.version, updated_at = now()
-		WHERE courses.version < EXCLUDED.version`, id, inst, facts, c.Version)
-	if err != nil {
-		return false, fmt.Errorf("save course: %w", err)
+		WHERE courses.version < EXCLUDED.version RETURNING xmax = 0`, id, inst, facts, c.Version).Scan(&first)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, false, nil
 	}
-	return tag.RowsAffected() == 1, nil
+	if err != nil {
+		return false, false, fmt.Errorf("save course: %w", err)
+	}
+	return true, first, nil
 }
 
 const citizenQuery = `SELECT id, facts_sealed, name_sealed, version, updated_at,
