@@ -137,7 +137,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		},
 	})
 	svc.Go(func(ctx context.Context) error {
-		return d.RunTimers(ctx, 15*time.Second, func(err error) { svc.Log.Warn("referral expiry failed; retrying", zap.Error(err)) })
+		return d.RunTimers(ctx, 15*time.Second, func(err error) { svc.Log.Warn("timer failed; retrying", zap.Error(err)) })
 	})
 	return svc.Serve(ctx, (&api.API{Decisions: d, Store: st, Log: svc.Log, CPRIndexKey: indexKey}).Routes())
 }

@@ -11,6 +11,7 @@ import (
 
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
+	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decide"
 	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
@@ -124,6 +125,31 @@ func (s *Service) refreshCitizen(ctx context.Context, tx pgx.Tx, citizenID strin
 		return err
 	}
 	return s.publishFunded(ctx, tx, c.ID)
+}
+
+// RefreshFundedDaily evaluates every citizen again once a day (the first instance to claim the day
+// does it), for what changes with the date alone: age, a degree's age, a run's start passing. Each
+// citizen is evaluated in their own transaction under their lock; it returns how many.
+func (s *Service) RefreshFundedDaily(ctx context.Context) (int, error) {
+	claimed, err := s.Store.ClaimFundedPass(ctx, rules.DateOf(s.Now()).String())
+	if err != nil || !claimed {
+		return 0, err
+	}
+	ids, err := s.Store.CitizenIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		if err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+			if err := lockCitizen(ctx, tx, id); err != nil {
+				return err
+			}
+			return s.refreshCitizen(ctx, tx, id)
+		}); err != nil {
+			return i, fmt.Errorf("daily funded pass: %w", err)
+		}
+	}
+	return len(ids), nil
 }
 
 // refreshIfCapped evaluates the citizen again when the enrolment's decision counted against a cap

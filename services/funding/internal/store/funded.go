@@ -157,3 +157,30 @@ func (s *Store) funded(ctx context.Context, tx pgx.Tx, citizenID string) (map[uu
 	}
 	return out, nil
 }
+
+// ClaimFundedPass claims the day's pass over every citizen's funded courses; false when an instance
+// has claimed it already.
+func (s *Store) ClaimFundedPass(ctx context.Context, day string) (bool, error) {
+	var done bool
+	if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM funded_passes WHERE day = $1)`, day).Scan(&done); err != nil || done {
+		return false, err
+	}
+	tag, err := s.Pool.Exec(ctx, `INSERT INTO funded_passes (day) VALUES ($1) ON CONFLICT DO NOTHING`, day)
+	if err != nil {
+		return false, fmt.Errorf("claim funded pass: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// CitizenIDs are the ids of every citizen funding has a copy of, in order.
+func (s *Store) CitizenIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id FROM citizens ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list citizens: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list citizens: %w", err)
+	}
+	return ids, nil
+}
