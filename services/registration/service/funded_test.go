@@ -76,7 +76,7 @@ func TestFundedForMeFiltersTheSearch(t *testing.T) {
 		}
 		got = page{}
 		r.JSON(t, &got)
-		return len(got.Items) == 2
+		return len(got.Items) == 2 && r.Header.Get("Cache-Control") == "private, no-store"
 	})
 	want := []string{lead, econ}
 	slices.Sort(want)

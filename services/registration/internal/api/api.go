@@ -192,6 +192,7 @@ func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.FundedFor = auth.Caller(r).Subject
+		w.Header().Set("Cache-Control", "private, no-store") // the caller's own funding
 	}
 	page, err := a.Store.ListCourses(r.Context(), f)
 	if err != nil {
