@@ -120,12 +120,14 @@ func TestBulkReferralAndDecline(t *testing.T) {
 	var refused struct {
 		Errors []struct{ Field, Message string }
 	}
-	testenv.Eventually(t, 20*time.Second, "refused with the reason", func() bool {
-		r := testenv.Do(t, http.MethodPost, s.fund+"/v1/referrals", herning, map[string]string{"cpr": "1403881236", "course_id": course,
-			"funding": "regional_pulje", "reason": "test", "valid_until": until})
-		r.JSON(t, &refused)
-		return r.Status == http.StatusUnprocessableEntity && len(refused.Errors) > 0
-	})
+	for _, number := range []string{"1403881236", "0205841457"} { // so funding has both profiles too
+		testenv.Eventually(t, 20*time.Second, "refused with the reason", func() bool {
+			r := testenv.Do(t, http.MethodPost, s.fund+"/v1/referrals", herning, map[string]string{"cpr": number, "course_id": course,
+				"funding": "regional_pulje", "reason": "test", "valid_until": until})
+			r.JSON(t, &refused)
+			return r.Status == http.StatusUnprocessableEntity && len(refused.Errors) > 0 && refused.Errors[0].Field == "funding"
+		})
+	}
 	var bulk struct {
 		Created, Refused int
 		Results          []struct {
