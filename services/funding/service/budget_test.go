@@ -21,6 +21,8 @@ import (
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/testenv"
+	"livslang.dk/services/funding/internal/decisions"
+	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
 	"livslang.dk/services/funding/service"
 )
@@ -44,6 +46,19 @@ func startFunding(t *testing.T, instances int) (fundingEnv, []string) {
 	}
 	admin := env.Token(t, auth.Claims{Subject: "admin", Role: auth.RoleAdmin})
 	return fundingEnv{env: env, base: bases[0], indexKey: key, admin: admin}, bases
+}
+
+// decisionsAt is funding's decision service on the test's database with its clock days from now,
+// to run its timers as they would run then.
+func (f fundingEnv) decisionsAt(t *testing.T, days int) *decisions.Service {
+	t.Helper()
+	db, err := pgdb.Connect(context.Background(), f.env.DB["funding"], 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	now := func() time.Time { return time.Now().AddDate(0, 0, days) }
+	return &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: now, Ring: ring(t, f.env)}, Rates: rules.DefaultRates(), Now: now}
 }
 
 func (f fundingEnv) cprIndex(number string) string {

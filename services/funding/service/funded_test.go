@@ -9,11 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/testenv"
-	"livslang.dk/services/funding/internal/decisions"
-	"livslang.dk/services/funding/internal/rules"
-	"livslang.dk/services/funding/internal/store"
 )
 
 // latestFunded is the newest list of funded courses funding published for the citizen.
@@ -84,14 +80,8 @@ func TestFundedCoursesFollowProfilesAndRuns(t *testing.T) {
 		return !slices.Contains(fundedIDs(l), funded.ID) && slices.Contains(fundedIDs(l), later.ID)
 	})
 
-	// The daily pass, three months on: the run has started, so it leaves the list; the day's pass runs once.
-	db, err := pgdb.Connect(context.Background(), f.env.DB["funding"], 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	months := func() time.Time { return time.Now().AddDate(0, 3, 0) }
-	d := &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: months, Ring: ring(t, f.env)}, Rates: rules.DefaultRates(), Now: months}
+	// The daily pass, three months on (92 days): the run has started, so it leaves the list; the day's pass runs once.
+	d := f.decisionsAt(t, 92)
 	if n, err := d.RefreshFundedDaily(context.Background()); err != nil || n != 1 {
 		t.Fatalf("the daily pass evaluated %d citizens: %v", n, err)
 	}

@@ -12,11 +12,7 @@ import (
 
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/testenv"
-	"livslang.dk/services/funding/internal/decisions"
-	"livslang.dk/services/funding/internal/rules"
-	"livslang.dk/services/funding/internal/store"
 )
 
 // A referral nobody answers expires after its last day: the money goes back and everyone is told.
@@ -49,14 +45,7 @@ func TestReferralExpiresAndReleasesTheMoney(t *testing.T) {
 	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 860 {
 		t.Fatalf("reserved %d", p[0].ReservedDKK)
 	}
-	db, err := pgdb.Connect(context.Background(), f.env.DB["funding"], 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	later := func() time.Time { return time.Now().AddDate(0, 0, 10) }
-	d := &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: later, Ring: ring(t, f.env)}, Rates: rules.DefaultRates(), Now: later}
-	if n, err := d.ExpireReferrals(context.Background()); err != nil || n != 1 {
+	if n, err := f.decisionsAt(t, 10).ExpireReferrals(context.Background()); err != nil || n != 1 {
 		t.Fatalf("expired %d: %v", n, err)
 	}
 	var got struct {
@@ -222,19 +211,10 @@ func TestAcceptedReferralWithoutASeatEndsWhenTheRunStarts(t *testing.T) {
 	})
 	olga := f.env.Token(t, auth.Claims{Subject: "olga", Role: auth.RoleCitizen, CPR: "0205841457"})
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, f.base+"/v1/referrals/"+ref.ID+"/accept", olga, nil), http.StatusOK)
-	db, err := pgdb.Connect(context.Background(), f.env.DB["funding"], 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	at := func(days int) *decisions.Service {
-		now := func() time.Time { return time.Now().AddDate(0, 0, days) }
-		return &decisions.Service{DB: db, Store: &store.Store{Pool: db, Now: now, Ring: ring(t, f.env)}, Rates: rules.DefaultRates(), Now: now}
-	}
-	if n, err := at(10).ExpireReferrals(context.Background()); err != nil || n != 0 {
+	if n, err := f.decisionsAt(t, 10).ExpireReferrals(context.Background()); err != nil || n != 0 {
 		t.Fatalf("before the run starts: expired %d, %v", n, err)
 	}
-	if n, err := at(40).ExpireReferrals(context.Background()); err != nil || n != 1 {
+	if n, err := f.decisionsAt(t, 40).ExpireReferrals(context.Background()); err != nil || n != 1 {
 		t.Fatalf("after the run started: expired %d, %v", n, err)
 	}
 	if p := f.budgets(t, f.admin); p[0].ReservedDKK != 0 {

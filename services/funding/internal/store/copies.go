@@ -101,16 +101,24 @@ func (s *Store) CitizenByCPRIndex(ctx context.Context, index string) (Citizen, e
 }
 
 func (s *Store) citizen(ctx context.Context, sql string, arg any) (Citizen, error) {
-	var c Citizen
-	var sealed, name, wrapped []byte
-	if err := s.Pool.QueryRow(ctx, sql, arg).Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
+	c, err := s.scanCitizen(s.Pool.QueryRow(ctx, sql, arg))
+	if err != nil {
 		return Citizen{}, fmt.Errorf("get citizen: %w", pgdb.Translate(err))
 	}
-	return s.openCitizen(c, sealed, name, wrapped)
+	return c, nil
 }
 
-// openCitizen opens a citizen's sealed facts and name with their data key.
-func (s *Store) openCitizen(c Citizen, sealed, name, wrapped []byte) (Citizen, error) {
+// scanCitizen reads a row of citizenQuery and opens the citizen's sealed facts and name with their
+// data key; an erased citizen (no key) is pgx.ErrNoRows.
+func (s *Store) scanCitizen(row pgx.Row) (Citizen, error) {
+	var c Citizen
+	var sealed, name, wrapped []byte
+	if err := row.Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
+		return Citizen{}, err
+	}
+	if wrapped == nil {
+		return Citizen{}, pgx.ErrNoRows
+	}
 	key, err := s.Ring.Open(c.ID, wrapped)
 	if err != nil {
 		return Citizen{}, fmt.Errorf("citizen %s: %w", c.ID, err)

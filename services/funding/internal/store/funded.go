@@ -44,29 +44,23 @@ func (s *Store) Citizens(ctx context.Context, tx pgx.Tx) ([]Citizen, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list citizens: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Citizen, error) {
-		var c Citizen
-		var sealed, name, wrapped []byte
-		if err := r.Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped); err != nil {
-			return Citizen{}, fmt.Errorf("list citizens: %w", err)
-		}
-		return s.openCitizen(c, sealed, name, wrapped)
-	})
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Citizen, error) { return s.scanCitizen(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list citizens: %w", err)
+	}
+	return list, nil
 }
 
-// CitizenTx is funding's copy of a citizen, read in tx.
+// CitizenTx is funding's copy of a citizen, read in tx; false when there is none (or it was erased).
 func (s *Store) CitizenTx(ctx context.Context, tx pgx.Tx, id string) (Citizen, bool, error) {
-	var c Citizen
-	var sealed, name, wrapped []byte
-	err := tx.QueryRow(ctx, citizenQuery+` WHERE id = $1`, id).Scan(&c.ID, &sealed, &name, &c.Version, &c.UpdatedAt, &wrapped)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && wrapped == nil) {
+	c, err := s.scanCitizen(tx.QueryRow(ctx, citizenQuery+` WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
 		return Citizen{}, false, nil
 	}
 	if err != nil {
 		return Citizen{}, false, fmt.Errorf("get citizen: %w", err)
 	}
-	c, err = s.openCitizen(c, sealed, name, wrapped)
-	return c, err == nil, err
+	return c, true, nil
 }
 
 // ReplaceFunded makes funded the citizen's funded runs; it reports whether they changed, or were

@@ -49,8 +49,6 @@ type fundedCheck struct {
 	Eligible map[string][]string
 	// Checked holds the runs funding answered for.
 	Checked map[string]bool
-	// Failed counts the runs that could not be checked (funding unavailable or too slow).
-	Failed int
 	// NoProfile is true when funding has no profile for the citizen yet.
 	NoProfile bool
 }
@@ -81,12 +79,10 @@ func (s *Server) fundedFor(ctx context.Context, token string, runs []api.Course)
 	out := fundedCheck{Eligible: map[string][]string{}, Checked: map[string]bool{}}
 	for i, a := range answers {
 		out.Checked[runs[i].ID] = started[i] && a.ok
-		switch {
-		case a.noProfile:
+		if a.noProfile {
 			out.NoProfile = true
-		case !started[i] || !a.ok:
-			out.Failed++
-		case len(a.schemes) > 0:
+		}
+		if len(a.schemes) > 0 {
 			out.Eligible[runs[i].ID] = a.schemes
 		}
 	}
