@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -185,13 +187,13 @@ func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	var schemes map[string][]string
+	var schemes map[uuid.UUID][]string
 	if funded {
 		var err error
 		if schemes, err = a.fundedForCaller(w, r); err != nil {
 			return err
 		}
-		f.FundedFor = auth.Caller(r).Subject
+		f.Funded = slices.AppendSeq(make([]uuid.UUID, 0, len(schemes)), maps.Keys(schemes))
 		w.Header().Set("Cache-Control", "private, no-store") // the caller's own funding
 	}
 	page, err := a.Store.ListCourses(r.Context(), f)
@@ -201,7 +203,7 @@ func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 	out := list[courseJSON]{Items: make([]courseJSON, 0, len(page.Items)), Next: page.Next}
 	for _, c := range page.Items {
 		j := toCourseJSON(c)
-		j.FundedBy = schemes[j.ID]
+		j.FundedBy = schemes[c.ID]
 		out.Items = append(out.Items, j)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
@@ -209,7 +211,7 @@ func (a *API) listCourses(w http.ResponseWriter, r *http.Request) error {
 
 // fundedForCaller is what funding found the calling citizen can get funded, by run: a citizen's own
 // question, so it needs their token and their profile.
-func (a *API) fundedForCaller(w http.ResponseWriter, r *http.Request) (map[string][]string, error) {
+func (a *API) fundedForCaller(w http.ResponseWriter, r *http.Request) (map[uuid.UUID][]string, error) {
 	c := auth.Caller(r)
 	switch {
 	case c.Role == "":

@@ -149,10 +149,10 @@ type CourseFilter struct {
 	StartsAfter   *time.Time
 	// WithCancelled includes cancelled runs (left out by default).
 	WithCancelled bool
-	// FundedFor keeps only the runs funding found this citizen can get funded (not by paying themselves).
-	FundedFor string
-	Limit     int
-	After     string // cursor from a previous page
+	// Funded, when not nil, keeps only these runs (the ones funding found the citizen can get funded).
+	Funded []uuid.UUID
+	Limit  int
+	After  string // cursor from a previous page
 }
 
 // CoursePage is one page of course runs.
@@ -230,8 +230,8 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	if !f.WithCancelled {
 		where = append(where, "c.status = 'published'")
 	}
-	if f.FundedFor != "" {
-		where = append(where, "c.id = ANY(coalesce((SELECT course_ids FROM funded_courses WHERE citizen_id = "+arg(f.FundedFor)+"), '{}'))")
+	if f.Funded != nil {
+		where = append(where, "c.id = ANY("+arg(f.Funded)+")")
 	}
 	if f.After != "" {
 		r, day, id, err := decodeCursor(f.After)

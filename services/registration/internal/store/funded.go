@@ -15,25 +15,22 @@ import (
 // ApplyFundedCourses keeps the citizen's funded course runs as funding published them, if this list
 // is newer than the one kept; a list for a citizen registration does not know (erased) is dropped.
 func (s *Store) ApplyFundedCourses(ctx context.Context, tx pgx.Tx, l events.FundedCourses) error {
-	ids := make([]uuid.UUID, 0, len(l.Courses))
-	schemes := make(map[string][]string, len(l.Courses))
+	schemes := make(map[uuid.UUID][]string, len(l.Courses))
 	for _, c := range l.Courses {
 		id, err := uuid.Parse(c.CourseID)
 		if err != nil {
 			return fmt.Errorf("%w: course_id", events.ErrMalformed)
 		}
-		ids = append(ids, id)
-		schemes[id.String()] = c.Schemes
+		schemes[id] = c.Schemes
 	}
 	raw, err := json.Marshal(schemes)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO funded_courses (citizen_id, version, course_ids, schemes)
-		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM citizens WHERE id = $1)
-		ON CONFLICT (citizen_id) DO UPDATE SET version = EXCLUDED.version, course_ids = EXCLUDED.course_ids,
-			schemes = EXCLUDED.schemes, updated_at = now()
-		WHERE funded_courses.version < EXCLUDED.version`, l.CitizenID, l.Version, ids, raw)
+	_, err = tx.Exec(ctx, `INSERT INTO funded_courses (citizen_id, version, schemes)
+		SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM citizens WHERE id = $1)
+		ON CONFLICT (citizen_id) DO UPDATE SET version = EXCLUDED.version, schemes = EXCLUDED.schemes, updated_at = now()
+		WHERE funded_courses.version < EXCLUDED.version`, l.CitizenID, l.Version, raw)
 	if err != nil {
 		return fmt.Errorf("apply funded courses: %w", err)
 	}
@@ -45,7 +42,7 @@ var ErrNotAnsweredYet = errors.New("funding has not answered for this citizen ye
 
 // FundedSchemes are the schemes other than "self" that fund each run for the citizen. A citizen
 // without a profile is not found; one funding has not answered for yet is ErrNotAnsweredYet.
-func (s *Store) FundedSchemes(ctx context.Context, citizenID string) (map[string][]string, error) {
+func (s *Store) FundedSchemes(ctx context.Context, citizenID string) (map[uuid.UUID][]string, error) {
 	var raw []byte
 	err := s.pool.QueryRow(ctx, `SELECT f.schemes FROM citizens c LEFT JOIN funded_courses f ON f.citizen_id = c.id
 		WHERE c.id = $1`, citizenID).Scan(&raw)
@@ -55,7 +52,7 @@ func (s *Store) FundedSchemes(ctx context.Context, citizenID string) (map[string
 	if raw == nil {
 		return nil, ErrNotAnsweredYet
 	}
-	out := map[string][]string{}
+	out := map[uuid.UUID][]string{}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, fmt.Errorf("decode funded courses: %w", err)
 	}
