@@ -155,8 +155,8 @@ func (s *Service) RefreshFundedDaily(ctx context.Context) (int, error) {
 // refreshIfCapped evaluates the citizen again when the enrolment's decision counted against a cap
 // (it ended, so what is left under the cap changed).
 func (s *Service) refreshIfCapped(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID, citizenID string) error {
-	rec, ok, err := s.Store.DecisionTx(ctx, tx, enrolmentID)
-	if err != nil || !ok || !usesCap(rec) {
+	counted, err := s.Store.CountedAgainstCap(ctx, tx, enrolmentID)
+	if err != nil || !counted {
 		return err
 	}
 	return s.refreshCitizen(ctx, tx, citizenID)

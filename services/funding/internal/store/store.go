@@ -240,13 +240,16 @@ func (s *Store) decisions(ctx context.Context, q querier, where string, args ...
 	return list, nil
 }
 
-// DecisionTx is the enrolment's decision read in tx, if it has one.
-func (s *Store) DecisionTx(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) (decide.Record, bool, error) {
-	list, err := s.decisions(ctx, tx, `enrolment_id = $1`, enrolmentID)
-	if err != nil || len(list) == 0 {
-		return decide.Record{}, false, err
+// CountedAgainstCap reports whether the enrolment's decision holds room under one of the citizen's
+// caps (a kompetencefond or Omstillingsfonden reservation, or SVU weeks), without reading the decision.
+func (s *Store) CountedAgainstCap(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID) (bool, error) {
+	var counted bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reservations WHERE enrolment_id = $1 AND citizen_id IS NOT NULL)
+		OR EXISTS (SELECT 1 FROM svu_usage WHERE decision_id IN (SELECT id FROM decisions WHERE enrolment_id = $1))`, enrolmentID).Scan(&counted)
+	if err != nil {
+		return false, fmt.Errorf("read the enrolment's caps: %w", err)
 	}
-	return list[0], true, nil
+	return counted, nil
 }
 
 // Get returns the decision for an enrolment.
