@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/testenv"
 )
 
@@ -79,6 +81,19 @@ func TestFundedCoursesFollowProfilesAndRuns(t *testing.T) {
 		l, _ := latestFunded(t, f, "mette")
 		return !slices.Contains(fundedIDs(l), funded.ID) && slices.Contains(fundedIDs(l), later.ID)
 	})
+
+	// A decision under a cap marks the list stale; the timer evaluates it once, outside the decision.
+	now := f.decisionsAt(t, 0)
+	if err := pgdb.Tx(context.Background(), now.DB, func(tx pgx.Tx) error {
+		return now.Store.MarkFundedStale(context.Background(), tx, "mette")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{1, 0} { // the mark is cleared by the first pass
+		if n, err := now.RefreshStaleFunded(context.Background()); err != nil || n != want {
+			t.Fatalf("the stale pass evaluated %d citizens, want %d: %v", n, want, err)
+		}
+	}
 
 	// The daily pass, three months on (92 days): the run has started, so it leaves the list; the day's pass runs once.
 	d := f.decisionsAt(t, 92)

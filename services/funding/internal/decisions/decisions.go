@@ -197,7 +197,7 @@ func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Env
 		if err != nil || !usesCap(rec) {
 			return err
 		}
-		return s.refreshCitizen(ctx, tx, en.CitizenID) // what is left under the cap changed
+		return s.Store.MarkFundedStale(ctx, tx, en.CitizenID) // what is left under the cap changed
 	})
 	if errors.Is(err, errAlreadyDecided) {
 		return nil
@@ -244,7 +244,7 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 			}
 		}
 		if affectsFunding(e.Type) {
-			if err := s.refreshIfCapped(ctx, tx, id, en.CitizenID); err != nil {
+			if err := s.staleIfCapped(ctx, tx, id, en.CitizenID); err != nil {
 				return err
 			}
 		}
@@ -401,7 +401,7 @@ func (s *Service) DecideReview(ctx context.Context, rv Review) (decide.Record, e
 		if err := s.Store.Update(ctx, tx, rec, "caseworker", rv.Reason); err != nil || !usesCap(rec) {
 			return err
 		}
-		return s.refreshCitizen(ctx, tx, rec.CitizenID)
+		return s.Store.MarkFundedStale(ctx, tx, rec.CitizenID)
 	})
 	return rec, err
 }

@@ -19,8 +19,9 @@ import (
 
 // "Funded for me": funding keeps, for every citizen, the open runs a scheme other than paying
 // themselves funds, as Eligibility answers them, and publishes the citizen's list when it changes.
-// It evaluates a citizen against every open run when their facts or their use of a capped scheme
-// change, and a run against every citizen when the run changes.
+// It evaluates a citizen against every open run when their facts change, soon after a decision
+// changes their use of a capped scheme (RefreshStaleFunded, from the timer), and once a day; and a
+// run against every citizen when the run changes.
 
 // cappedSchemes count what a citizen used against a cap, so their use changes what else they can get.
 var cappedSchemes = []string{rules.SchemeSVU, rules.SchemeOmstillingsfonden, rules.SchemeKompetencefond}
@@ -120,6 +121,9 @@ func (s *Service) refreshCitizen(ctx context.Context, tx pgx.Tx, citizenID strin
 			funded[id] = schemes
 		}
 	}
+	if err := s.Store.ClearFundedStale(ctx, tx, c.ID); err != nil {
+		return err
+	}
 	changed, err := s.Store.ReplaceFunded(ctx, tx, c.ID, funded)
 	if err != nil || !changed {
 		return err
@@ -139,6 +143,32 @@ func (s *Service) RefreshFundedDaily(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return s.refreshEach(ctx, ids)
+}
+
+// staleIfCapped marks the citizen's funded courses stale when the enrolment's decision counted
+// against a cap (it ended, so what is left under the cap changed).
+func (s *Service) staleIfCapped(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID, citizenID string) error {
+	counted, err := s.Store.CountedAgainstCap(ctx, tx, enrolmentID)
+	if err != nil || !counted {
+		return err
+	}
+	return s.Store.MarkFundedStale(ctx, tx, citizenID)
+}
+
+// RefreshStaleFunded evaluates the citizens whose funded courses a decision marked stale, each in
+// their own transaction under their lock, so a decision's transaction never pays for it; it returns
+// how many.
+func (s *Service) RefreshStaleFunded(ctx context.Context) (int, error) {
+	ids, err := s.Store.StaleFunded(ctx, 500)
+	if err != nil {
+		return 0, err
+	}
+	return s.refreshEach(ctx, ids)
+}
+
+// refreshEach evaluates each citizen in their own transaction under their lock.
+func (s *Service) refreshEach(ctx context.Context, ids []string) (int, error) {
 	for i, id := range ids {
 		if err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
 			if err := lockCitizen(ctx, tx, id); err != nil {
@@ -146,20 +176,10 @@ func (s *Service) RefreshFundedDaily(ctx context.Context) (int, error) {
 			}
 			return s.refreshCitizen(ctx, tx, id)
 		}); err != nil {
-			return i, fmt.Errorf("daily funded pass: %w", err)
+			return i, fmt.Errorf("evaluate funded courses: %w", err)
 		}
 	}
 	return len(ids), nil
-}
-
-// refreshIfCapped evaluates the citizen again when the enrolment's decision counted against a cap
-// (it ended, so what is left under the cap changed).
-func (s *Service) refreshIfCapped(ctx context.Context, tx pgx.Tx, enrolmentID uuid.UUID, citizenID string) error {
-	counted, err := s.Store.CountedAgainstCap(ctx, tx, enrolmentID)
-	if err != nil || !counted {
-		return err
-	}
-	return s.refreshCitizen(ctx, tx, citizenID)
 }
 
 // fundable reports whether anyone could get the run funded: it is open, starts after today and lists

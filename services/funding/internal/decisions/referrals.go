@@ -225,11 +225,14 @@ func (s *Service) ExpireReferrals(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
-// RunTimers expires referrals, and once a day evaluates every citizen's funded courses again, every
-// interval until ctx is done; a failure is reported and tried again at the next tick.
+// RunTimers expires referrals, evaluates the funded courses decisions marked stale, and once a day
+// every citizen's, every interval until ctx is done; a failure is reported and tried again at the next tick.
 func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
 	for {
 		if _, err := s.ExpireReferrals(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+		if _, err := s.RefreshStaleFunded(ctx); err != nil && ctx.Err() == nil {
 			report(err)
 		}
 		if _, err := s.RefreshFundedDaily(ctx); err != nil && ctx.Err() == nil {

@@ -178,3 +178,32 @@ func (s *Store) CitizenIDs(ctx context.Context) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// MarkFundedStale marks the citizen's funded courses for evaluation by the timer (RefreshStaleFunded).
+func (s *Store) MarkFundedStale(ctx context.Context, tx pgx.Tx, citizenID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE citizens SET funded_stale = true WHERE id = $1 AND NOT funded_stale`, citizenID); err != nil {
+		return fmt.Errorf("mark funded courses stale: %w", err)
+	}
+	return nil
+}
+
+// StaleFunded are up to limit citizens whose funded courses are marked stale, by id.
+func (s *Store) StaleFunded(ctx context.Context, limit int) ([]string, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id FROM citizens WHERE funded_stale ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stale funded courses: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list stale funded courses: %w", err)
+	}
+	return ids, nil
+}
+
+// ClearFundedStale clears the mark once the citizen was evaluated in tx.
+func (s *Store) ClearFundedStale(ctx context.Context, tx pgx.Tx, citizenID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE citizens SET funded_stale = false WHERE id = $1 AND funded_stale`, citizenID); err != nil {
+		return fmt.Errorf("clear stale funded courses: %w", err)
+	}
+	return nil
+}
