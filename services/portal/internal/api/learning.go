@@ -128,18 +128,18 @@ type NextReason struct {
 
 // NextSteps are the runs that follow the caller's learning record.
 func (c *Client) NextSteps(ctx context.Context, token string) ([]NextStep, error) {
-	var out struct {
-		Items []NextStep `json:"items"`
-	}
-	err := c.do(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/me/next-steps", token: token}, &out)
-	return out.Items, err
+	return c.nextSteps(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/me/next-steps", token: token})
 }
 
 // CourseNextSteps are the runs that follow a run.
 func (c *Client) CourseNextSteps(ctx context.Context, id string) ([]NextStep, error) {
+	return c.nextSteps(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/courses/" + url.PathEscape(id) + "/next-steps"})
+}
+
+func (c *Client) nextSteps(ctx context.Context, req request) ([]NextStep, error) {
 	var out struct {
 		Items []NextStep `json:"items"`
 	}
-	err := c.do(ctx, request{method: http.MethodGet, url: c.Registration + "/v1/courses/" + url.PathEscape(id) + "/next-steps"}, &out)
+	err := c.do(ctx, req, &out)
 	return out.Items, err
 }
