@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"livslang.dk/pkg/cvr"
 	"net/http"
 	"slices"
 	"strings"
@@ -52,6 +53,8 @@ func (a Access) Check(c Claims, ok bool) error {
 		return &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope", Description: "the token names no institution_id"}
 	case c.Role == RoleCaseworker && c.Municipality == "":
 		return &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope", Description: "the token names no municipality"}
+	case c.Role == RoleEmployer && !cvr.Valid(c.CVR):
+		return &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope", Description: "the token names no valid cvr"}
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/cvr"
 	"livslang.dk/pkg/httpapi"
 )
 
@@ -126,6 +127,7 @@ type TokenRequest struct {
 	CPR           string `json:"cpr,omitempty"`
 	InstitutionID string `json:"institution_id,omitempty"`
 	Municipality  string `json:"municipality,omitempty"`
+	CVR           string `json:"cvr,omitempty"`
 	Name          string `json:"name,omitempty"`
 }
 
@@ -147,9 +149,13 @@ func (t TokenRequest) Validate() error {
 		if t.Municipality == "" {
 			v.Add("municipality", "a caseworker needs a municipality code, e.g. 657")
 		}
+	case RoleEmployer:
+		if err := cvr.Check(t.CVR); err != nil {
+			v.Add("cvr", "an employer user needs the company's CVR number: %v", err)
+		}
 	case RoleAdmin:
 	default:
-		v.Add("role", "must be one of citizen, caseworker, institution, admin")
+		v.Add("role", "must be one of citizen, caseworker, institution, employer, admin")
 	}
 	if !subPattern.MatchString(t.Sub) {
 		v.Add("sub", "must be 1-128 characters of letters, digits and ._:@-")
@@ -160,6 +166,9 @@ func (t TokenRequest) Validate() error {
 // claims turns a valid token request into the token's claims.
 func (t TokenRequest) claims() Claims {
 	c := Claims{Subject: t.Sub, Role: t.Role, InstitutionID: t.InstitutionID, Municipality: t.Municipality, Name: t.Name}
+	if t.Role == RoleEmployer {
+		c.CVR = t.CVR
+	}
 	if t.Role == RoleCitizen {
 		p, _ := cpr.Parse(t.CPR)
 		c.CPR = p.Digits()
@@ -325,6 +334,7 @@ func (d *DevIssuer) authorize(w http.ResponseWriter, r *http.Request) {
 	} else {
 		tr = TokenRequest{Role: r.PostForm.Get("role"), Sub: strings.TrimSpace(r.PostForm.Get("sub")), CPR: strings.TrimSpace(r.PostForm.Get("cpr")),
 			InstitutionID: strings.TrimSpace(r.PostForm.Get("institution_id")), Municipality: strings.TrimSpace(r.PostForm.Get("municipality")),
+			CVR:  strings.TrimSpace(r.PostForm.Get("cvr")),
 			Name: strings.TrimSpace(r.PostForm.Get("name"))}
 	}
 	if err := tr.Validate(); err != nil {
@@ -420,7 +430,7 @@ type idToken struct {
 
 var roleNames = []struct{ Role, Title string }{
 	{RoleCitizen, "Citizens · Borgere"}, {RoleCaseworker, "Caseworkers · Sagsbehandlere"},
-	{RoleInstitution, "Institutions · Uddannelsessteder"}, {RoleAdmin, "Administrators"},
+	{RoleInstitution, "Institutions · Uddannelsessteder"}, {RoleEmployer, "Employers · Virksomheder"}, {RoleAdmin, "Administrators"},
 }
 
 // signInPage lists the demo users to pick; without demo users it asks for a user's claims.
@@ -487,11 +497,12 @@ var signInTemplate = template.Must(template.New("signin").Parse(`<!doctype html>
 {{range .Users}}<label><input type="radio" name="user" value="{{.Key}}" id="user-{{.Key}}"{{if eq .Key $.Hint}} checked{{end}}> <strong>{{.Key}}</strong> <span class="label">{{.Label}}</span></label>
 {{end}}</fieldset>
 {{end}}{{if .Manual}}<fieldset><legend>User</legend>
-<label for="role">Role</label><select id="role" name="role"><option>citizen</option><option>caseworker</option><option>institution</option><option>admin</option></select>
+<label for="role">Role</label><select id="role" name="role"><option>citizen</option><option>caseworker</option><option>institution</option><option>employer</option><option>admin</option></select>
 <label for="sub">Subject (sub)</label><input type="text" id="sub" name="sub" required>
 <label for="cpr">CPR number (citizens)</label><input type="text" id="cpr" name="cpr" autocomplete="off">
 <label for="municipality">Municipality code</label><input type="text" id="municipality" name="municipality">
 <label for="institution_id">Institution id</label><input type="text" id="institution_id" name="institution_id">
+<label for="cvr">CVR number (employers)</label><input type="text" id="cvr" name="cvr" inputmode="numeric">
 <label for="name">Name</label><input type="text" id="name" name="name">
 </fieldset>{{end}}
 <button type="submit">Sign in · Log ind</button>

@@ -21,6 +21,9 @@ const (
 	RoleCaseworker  = "caseworker"
 	RoleInstitution = "institution"
 	RoleAdmin       = "admin"
+	// RoleEmployer is a person acting for a company, named by its CVR number (production: MitID
+	// Erhverv through the NemLog-in broker).
+	RoleEmployer = "employer"
 )
 
 // Audience is the audience every Livslang token is issued for.
@@ -38,7 +41,9 @@ type Claims struct {
 	CPR           string    `json:"cpr,omitempty"`
 	InstitutionID string    `json:"institution_id,omitempty"`
 	Municipality  string    `json:"municipality,omitempty"`
-	Name          string    `json:"name,omitempty"`
+	// CVR is the company an employer user acts for.
+	CVR  string `json:"cvr,omitempty"`
+	Name string `json:"name,omitempty"`
 }
 
 // Audiences is the aud claim: one string or a list of them (RFC 7519 § 4.1.3).

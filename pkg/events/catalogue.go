@@ -40,6 +40,10 @@ const (
 	TypeReferralExpired     = "livslang.referral.expired.v1"
 	TypeReferralWithdrawn   = "livslang.referral.withdrawn.v1"
 	TypeFundedCourses       = "livslang.funding.funded_courses.v1"
+	TypeFundingEmployer     = "livslang.funding.employer_required.v1"
+	TypeCommitmentRequested = "livslang.commitment.requested.v1"
+	TypeCommitmentReminded  = "livslang.commitment.reminded.v1"
+	TypeCommitmentAnswered  = "livslang.commitment.answered.v1"
 
 	SubjectCourseUpdated       = "livslang.registration.course.updated"
 	SubjectProfileUpdated      = "livslang.registration.profile.updated"
@@ -56,6 +60,8 @@ const (
 	SubjectFundingApproved     = "livslang.funding.decision.approved"
 	SubjectFundingRejected     = "livslang.funding.decision.rejected"
 	SubjectFundingReview       = "livslang.funding.decision.review_required"
+	SubjectFundingEmployer     = "livslang.funding.decision.employer_required"
+	SubjectCommitments         = "livslang.funding.commitment.>"
 	SubjectNotificationSent    = "livslang.notification.message.sent"
 	SubjectReferrals           = "livslang.funding.referral.>"
 	SubjectFundedCourses       = "livslang.funding.citizen.funded_courses"
@@ -67,7 +73,8 @@ var (
 	EnrolmentTypes = []string{TypeEnrolmentRequested, TypeEnrolmentWaitlisted, TypeEnrolmentConfirmed, TypeEnrolmentRejected,
 		TypeEnrolmentCancelled, TypeEnrolmentCompleted, TypeEnrolmentAccepted, TypeEnrolmentOffered, TypeEnrolmentStarted,
 		TypeEnrolmentWithdrawn}
-	FundingDecisionTypes = []string{TypeFundingApproved, TypeFundingRejected, TypeFundingReview}
+	FundingDecisionTypes = []string{TypeFundingApproved, TypeFundingRejected, TypeFundingReview, TypeFundingEmployer}
+	CommitmentTypes      = []string{TypeCommitmentRequested, TypeCommitmentReminded, TypeCommitmentAnswered}
 	ReferralTypes        = []string{TypeReferralCreated, TypeReferralAccepted, TypeReferralDeclined, TypeReferralExpired,
 		TypeReferralWithdrawn}
 )
@@ -175,6 +182,57 @@ type FundingSummary struct {
 	WeeklyDKK      int64    `json:"weekly_allowance_dkk"`
 	Reasons        []string `json:"reasons,omitempty"`
 	ReasonsDA      []string `json:"reasons_da,omitempty"`
+	// Employer is set while the decision waits for the citizen's employer (outcome employer_required).
+	Employer *EmployerPart `json:"employer,omitempty"`
+}
+
+// What a funding plan can ask of the citizen's employer (EmployerPart.Asks, Commitment.Asks).
+const (
+	AskPaysFee         = "pays_fee"         // the company pays (part of) the participant fee
+	AskSalaryContinues = "salary_continues" // whether the salary continues, which decides who gets the allowance
+	AskLeaveAgreement  = "leave_agreement"  // SVU: the leave agreement (orlovsaftale)
+)
+
+// EmployerPart is what a decision waits for from the citizen's employer: the company's commitment,
+// due by the end of DueOn (Europe/Copenhagen). Registration holds the seat until then.
+type EmployerPart struct {
+	CommitmentID string   `json:"commitment_id"`
+	CVR          string   `json:"cvr"`
+	Name         string   `json:"name,omitempty"` // the company's name, when Livslang knows it
+	Asks         []string `json:"asks"`
+	DueOn        string   `json:"due_on"` // YYYY-MM-DD
+}
+
+// CommitmentSubject is the NATS subject of a commitment event ("requested", "reminded", "answered").
+func CommitmentSubject(event string) string { return "livslang.funding.commitment." + event }
+
+// Company is a company's contact, as its users keep it.
+type Company struct {
+	CVR      string `json:"cvr"`
+	Name     string `json:"name"`
+	Email    string `json:"email,omitempty"`
+	Language string `json:"language"` // da or en
+}
+
+// Commitment is the data of livslang.commitment.*.v1: what a funding plan asks of the citizen's
+// employer, and the company's answer. Never a CPR number: the employee is named by name.
+type Commitment struct {
+	CommitmentID      string      `json:"commitment_id"`
+	Status            string      `json:"status"` // pending, approved, declined, expired, withdrawn
+	EnrolmentID       string      `json:"enrolment_id"`
+	DecisionID        string      `json:"decision_id"`
+	CitizenID         string      `json:"citizen_id"`
+	EmployeeName      string      `json:"employee_name"`
+	Company           Company     `json:"company"`
+	Course            CourseFacts `json:"course"`
+	Asks              []string    `json:"asks"`
+	FeeDKK            int64       `json:"fee_dkk"`             // what the company is asked to pay of the fee
+	RefundEstimateDKK int64       `json:"refund_estimate_dkk"` // the allowance it gets back if the salary continues
+	DueOn             string      `json:"due_on"`              // YYYY-MM-DD: the company answers by the end of this day
+	// The company's answer, once it has given one.
+	PaysFee         *bool  `json:"pays_fee,omitempty"`
+	SalaryContinues *bool  `json:"salary_continues,omitempty"`
+	Reason          string `json:"reason,omitempty"`
 }
 
 // FundingDecided is the data of livslang.funding.{approved,rejected,review_required}.v1.

@@ -21,15 +21,20 @@ const (
 	Staff                  // staff of the institution the request names
 	OtherStaff             // staff of another institution
 	Admin                  // an administrator
+	Employer               // a user of the company the request names (or the citizen's employer)
+	OtherEmployer          // a user of another company
 	callerKinds
 )
 
-var callerNames = [callerKinds]string{"anonymous", "citizen", "other citizen", "caseworker", "other caseworker", "staff", "other staff", "admin"}
+var callerNames = [callerKinds]string{"anonymous", "citizen", "other citizen", "caseworker", "other caseworker", "staff", "other staff",
+	"admin", "employer", "other employer"}
 
 // Callers are the bearer tokens of each kind of caller ("" for Anonymous).
 type Callers [callerKinds]string
 
-// Want is the status each kind of caller gets, in column order.
+// Want is the status each kind of caller gets, in column order. A row that leaves out both employer
+// columns (a route no company is a party to) gives them what an anonymous caller gets on a public
+// route and 403 on every other.
 type Want [callerKinds]int
 
 // Request is one call of a route: its concrete path, a body (nil, a string sent as is, or a value
@@ -91,6 +96,13 @@ func CheckMatrix(t *testing.T, base string, routes []auth.Route, callers Callers
 	var wrong []string
 	for _, c := range cases {
 		method, _, _ := strings.Cut(c.Route, " ")
+		if c.Want[Employer] == 0 && c.Want[OtherEmployer] == 0 {
+			def := http.StatusForbidden
+			if c.Want[Anonymous] != http.StatusUnauthorized {
+				def = c.Want[Anonymous]
+			}
+			c.Want[Employer], c.Want[OtherEmployer] = def, def
+		}
 		for kind := range callerKinds {
 			req := c.Call(t, kind)
 			r := Do(t, method, base+req.Path, callers[kind], req.Body, req.Header...)

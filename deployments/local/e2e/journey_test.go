@@ -68,7 +68,7 @@ func (s system) citizen(t *testing.T, cpr, name, email, language string) citizen
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPut, s.reg+"/v1/me/profile", tok, map[string]any{
 		"name": name, "email": email, "phone": "+4520123456", "language": language,
 		"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2008},
-		"employment": map[string]any{"status": "employed", "employer_cvr": "12345678", "since": "2021-02-01", "weekly_hours": 37},
+		"employment": map[string]any{"status": "employed", "employer_cvr": "12345674", "since": "2021-02-01", "weekly_hours": 37},
 		"benefits":   "none",
 	}), http.StatusOK)
 	return citizen{id: id, token: tok, email: email}

@@ -36,6 +36,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		testenv.Staff:           f.env.Token(t, auth.Claims{Subject: "staff", Role: auth.RoleInstitution, InstitutionID: uuid.NewString()}),
 		testenv.OtherStaff:      f.env.Token(t, auth.Claims{Subject: "staff-2", Role: auth.RoleInstitution, InstitutionID: uuid.NewString()}),
 		testenv.Admin:           f.admin,
+		testenv.Employer:        f.env.Token(t, auth.Claims{Subject: "employer", Role: auth.RoleEmployer, CVR: "12345674"}),
+		testenv.OtherEmployer:   f.env.Token(t, auth.Claims{Subject: "employer-2", Role: auth.RoleEmployer, CVR: "41657006"}),
 	}
 	// A run funding knows, and a municipal pool to review against.
 	course := akademi(uuid.NewString(), 7000)

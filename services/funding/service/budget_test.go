@@ -79,7 +79,7 @@ func akademi(institution string, fee int64) events.CourseFacts {
 func facts(level string) events.ProfileFacts {
 	return events.ProfileFacts{BirthDate: "1985-04-02", Municipality: "657", Language: "da",
 		Education:  events.Education{Level: level, CompletedYear: 2008},
-		Employment: events.Employment{Status: "employed", EmployerCVR: "12345678", Since: "2020-01-01", WeeklyHours: 37},
+		Employment: events.Employment{Status: "employed", EmployerCVR: "12345674", Since: "2020-01-01", WeeklyHours: 37},
 		Benefits:   "none"}
 }
 

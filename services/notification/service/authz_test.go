@@ -30,6 +30,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		testenv.Staff:           staff(t, env, inst),
 		testenv.OtherStaff:      staff(t, env, uuid.NewString()),
 		testenv.Admin:           env.Token(t, auth.Claims{Subject: "admin", Role: auth.RoleAdmin}),
+		testenv.Employer:        env.Token(t, auth.Claims{Subject: "employer", Role: auth.RoleEmployer, CVR: "12345674"}),
+		testenv.OtherEmployer:   env.Token(t, auth.Claims{Subject: "employer-2", Role: auth.RoleEmployer, CVR: "41657006"}),
 	}
 	hooks := "/v1/institutions/" + inst + "/webhooks"
 	// endpoint is a fresh webhook endpoint of the institution.

@@ -219,7 +219,7 @@ func TestPortalOverHTTP(t *testing.T) {
 		token := csrf(t, profile)
 		valid := url.Values{"name": {"Mette Nielsen"}, "email": {"mette@example.dk"}, "phone": {"+4520123456"}, "language": {"da"},
 			"education_level": {"erhvervsuddannelse"}, "education_completed_year": {"2008"}, "employment_status": {"employed"},
-			"employment_employer_cvr": {"12345678"}, "employment_since": {"2021-02-01"}, "employment_weekly_hours": {"37"}, "benefits": {"none"}}
+			"employment_employer_cvr": {"12345674"}, "employment_since": {"2021-02-01"}, "employment_weekly_hours": {"37"}, "benefits": {"none"}}
 		if p := c.post("/me/profile", valid); p.Status != http.StatusForbidden {
 			t.Fatalf("post without CSRF token: %d", p.Status)
 		}

@@ -91,7 +91,7 @@ func TestSessionsWorkOnEveryPortalInstanceAndSurviveARestart(t *testing.T) {
 	}
 	form := url.Values{"csrf": {csrf(t, p)}, "name": {"Mette Nielsen"}, "email": {"mette@example.dk"}, "phone": {"+4520123456"},
 		"language": {"da"}, "education_level": {"erhvervsuddannelse"}, "education_completed_year": {"2008"},
-		"employment_status": {"employed"}, "employment_employer_cvr": {"12345678"}, "employment_since": {"2021-02-01"},
+		"employment_status": {"employed"}, "employment_employer_cvr": {"12345674"}, "employment_since": {"2021-02-01"},
 		"employment_weekly_hours": {"37"}, "benefits": {"none"}}
 	p = c.post("/me/profile", form)
 	mustContain(t, p, "Din profil er gemt.")

@@ -93,7 +93,7 @@ func startStack(t *testing.T) *stack {
 		testenv.MustStatus(t, testenv.Do(t, http.MethodPut, s.reg+"/v1/me/profile", s.token(t, u.Key), map[string]any{
 			"name": u.Label, "email": u.Email, "phone": "+4520123456", "language": u.ProfileLang,
 			"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2008},
-			"employment": map[string]any{"status": "employed", "employer_cvr": "12345678", "since": "2021-02-01", "weekly_hours": 37},
+			"employment": map[string]any{"status": "employed", "employer_cvr": "12345674", "since": "2021-02-01", "weekly_hours": 37},
 			"benefits":   "none",
 		}), http.StatusOK)
 	}

@@ -36,6 +36,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		testenv.Staff:           staff,
 		testenv.OtherStaff:      otherStaff,
 		testenv.Admin:           b.env.Token(t, auth.Claims{Subject: "admin", Role: auth.RoleAdmin}),
+		testenv.Employer:        b.env.Token(t, auth.Claims{Subject: "employer", Role: auth.RoleEmployer, CVR: "12345674"}),
+		testenv.OtherEmployer:   b.env.Token(t, auth.Claims{Subject: "employer-2", Role: auth.RoleEmployer, CVR: "41657006"}),
 	}
 	// run is a fresh run of the institution.
 	run := func() string {

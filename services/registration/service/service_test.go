@@ -97,7 +97,7 @@ func profile() map[string]any {
 	return map[string]any{
 		"name": "Mette Nielsen", "email": "mette@example.dk", "phone": "+4520123456", "language": "da",
 		"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2008},
-		"employment": map[string]any{"status": "employed", "employer_cvr": "12345678", "since": "2022-03-01", "weekly_hours": 37},
+		"employment": map[string]any{"status": "employed", "employer_cvr": "12345674", "since": "2022-03-01", "weekly_hours": 37},
 		"benefits":   "none",
 	}
 }

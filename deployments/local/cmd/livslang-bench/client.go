@@ -145,7 +145,7 @@ func profileFor(i int) map[string]any {
 		"name": fmt.Sprintf("Bench Borger %d", i), "email": fmt.Sprintf("bench%06d@example.dk", i), "phone": "+4520123456",
 		"language":   lang,
 		"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2005},
-		"employment": map[string]any{"status": "employed", "employer_cvr": "12345678", "since": "2015-01-01", "weekly_hours": 37},
+		"employment": map[string]any{"status": "employed", "employer_cvr": "12345674", "since": "2015-01-01", "weekly_hours": 37},
 		"benefits":   "none",
 	}
 }

@@ -23,6 +23,8 @@ type demoUser struct {
 	CPR           string          `json:"cpr"`
 	InstitutionID string          `json:"institution_id"`
 	Municipality  string          `json:"municipality"`
+	CVR           string          `json:"cvr"`
+	Name          string          `json:"name"`
 	Label         string          `json:"label"`
 	Profile       json.RawMessage `json:"profile"`
 }
@@ -46,19 +48,19 @@ func offerDemoUsers(idp *auth.DevIssuer) error {
 	}
 	var offered []auth.DemoUser
 	for _, u := range users {
-		var p struct {
+		p := struct {
 			Name string `json:"name"`
-		}
+		}{Name: u.Name}
 		_ = json.Unmarshal(u.Profile, &p)
 		offered = append(offered, auth.DemoUser{Key: u.Key, Label: u.Label, TokenRequest: auth.TokenRequest{
-			Role: u.Role, Sub: u.Sub, CPR: u.CPR, InstitutionID: u.InstitutionID, Municipality: u.Municipality, Name: p.Name}})
+			Role: u.Role, Sub: u.Sub, CPR: u.CPR, InstitutionID: u.InstitutionID, Municipality: u.Municipality, CVR: u.CVR, Name: p.Name}})
 	}
 	idp.SetUsers(offered)
 	return nil
 }
 
 func (u demoUser) token(idp *auth.DevIssuer) (string, error) {
-	return idp.Issue(auth.Claims{Subject: u.Sub, Role: u.Role, CPR: u.CPR, InstitutionID: u.InstitutionID, Municipality: u.Municipality})
+	return idp.Issue(auth.Claims{Subject: u.Sub, Role: u.Role, CPR: u.CPR, InstitutionID: u.InstitutionID, Municipality: u.Municipality, CVR: u.CVR, Name: u.Name})
 }
 
 // seedProfiles gives each demo citizen their profile through registration's API, once: a citizen

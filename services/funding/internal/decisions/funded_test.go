@@ -19,7 +19,7 @@ func BenchmarkFundedSchemes(b *testing.B) {
 		Schemes: []string{"self", "municipality", "veu", "employer", "regional_pulje"}}
 	c := store.Citizen{ID: "mette", Facts: events.ProfileFacts{BirthDate: "1985-04-02", Municipality: "657", Language: "da",
 		Education:  events.Education{Level: "erhvervsuddannelse", CompletedYear: 2008},
-		Employment: events.Employment{Status: "employed", EmployerCVR: "12345678", Since: "2020-01-01", WeeklyHours: 37},
+		Employment: events.Employment{Status: "employed", EmployerCVR: "12345674", Since: "2020-01-01", WeeklyHours: 37},
 		Benefits:   "none"}}
 	schemes, err := s.fundedSchemes(c, course, rules.Usage{})
 	if err != nil || len(schemes) == 0 {

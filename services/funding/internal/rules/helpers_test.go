@@ -21,7 +21,7 @@ func baseFacts() Facts {
 		Education: Education{Level: LevelGrundskole},
 		Employment: Employment{
 			Status:      StatusEmployed,
-			EmployerCVR: "12345678",
+			EmployerCVR: "12345674",
 			Since:       dp("2020-01-01"),
 			WeeklyHours: 37,
 		},

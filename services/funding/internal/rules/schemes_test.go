@@ -36,12 +36,12 @@ func TestEmployer(t *testing.T) {
 		cvr    string
 		want   SchemeOutcome
 	}{
-		{"employed with CVR", StatusEmployed, "12345678", SchemeEligible},
+		{"employed with CVR", StatusEmployed, "12345674", SchemeEligible},
 		{"no CVR", StatusEmployed, "", SchemeNotEligible},
 		{"7-digit CVR", StatusEmployed, "1234567", SchemeNotEligible},
 		{"CVR with a space", StatusEmployed, "1234 5678", SchemeNotEligible},
-		{"self-employed", StatusSelfEmployed, "12345678", SchemeNotEligible},
-		{"unemployed", StatusUnemployed, "12345678", SchemeNotEligible},
+		{"self-employed", StatusSelfEmployed, "12345674", SchemeNotEligible},
+		{"unemployed", StatusUnemployed, "12345674", SchemeNotEligible},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,7 +74,7 @@ func TestPayloadKeepsTheEnvelopeAndLeavesOutProfileFacts(t *testing.T) {
 	e, err := events.New("/livslang/registration", events.TypeEnrolmentConfirmed, events.SubjectEnrolmentConfirmed, "enr-1", time.Now(),
 		events.Enrolment{EnrolmentID: "enr-1", Version: 3, Status: "confirmed", CitizenID: "cit-1",
 			Course:  events.CourseFacts{ID: "run-1", InstitutionID: "inst-1", Title: "Dansk 2"},
-			Profile: events.ProfileFacts{BirthDate: "1990-05-17", Benefits: "dagpenge", Employment: events.Employment{EmployerCVR: "12345678"}},
+			Profile: events.ProfileFacts{BirthDate: "1990-05-17", Benefits: "dagpenge", Employment: events.Employment{EmployerCVR: "12345674"}},
 			Funding: &events.FundingSummary{Outcome: "approved", Scheme: "svu", CitizenPaysDKK: 0, WeeklyDKK: 3000, Reasons: []string{"You are 35"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func TestPayloadKeepsTheEnvelopeAndLeavesOutProfileFacts(t *testing.T) {
 	if err != nil || inst != "inst-1" {
 		t.Fatalf("Payload: %q, %v", inst, err)
 	}
-	for _, private := range []string{"1990-05-17", "dagpenge", "12345678", "3000", "You are 35", "profile"} {
+	for _, private := range []string{"1990-05-17", "dagpenge", "12345674", "3000", "You are 35", "profile"} {
 		if strings.Contains(string(body), private) {
 			t.Errorf("body carries %q: %s", private, body)
 		}

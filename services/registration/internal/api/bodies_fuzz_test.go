@@ -58,7 +58,7 @@ func FuzzEnrolmentBody(f *testing.F) {
 func FuzzProfileBody(f *testing.F) {
 	f.Add(`{"name":"Mette Nielsen","email":"mette@example.dk","phone":"+4520123456","language":"da",
 		"education":{"level":"erhvervsuddannelse","completed_year":2008},
-		"employment":{"status":"employed","employer_cvr":"12345678","since":"2022-03-01","weekly_hours":37},"benefits":"none"}`)
+		"employment":{"status":"employed","employer_cvr":"12345674","since":"2022-03-01","weekly_hours":37},"benefits":"none"}`)
 	f.Add(`{"name":"","email":"x","employment":{"since":"yesterday","weekly_hours":-1}}`)
 	f.Add(`{"name":"A","cpr":"1403881236"}`)
 	f.Add(`{"education":{"completed_year":"2008"}}`)

@@ -4,6 +4,7 @@ package enrolment
 
 import (
 	"fmt"
+	"livslang.dk/pkg/cvr"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -117,7 +118,6 @@ type Profile struct {
 }
 
 var (
-	cvrPattern   = regexp.MustCompile(`^[0-9]{8}$`)
 	phonePattern = regexp.MustCompile(`^\+?[0-9 ]{8,16}$`)
 )
 
@@ -145,8 +145,10 @@ func (p Profile) Validate(today time.Time) error {
 	if !slices.Contains(EmploymentStatuses, p.Employment) {
 		v.Add("employment.status", "must be one of %v", EmploymentStatuses)
 	}
-	if p.EmployerCVR != "" && !cvrPattern.MatchString(p.EmployerCVR) {
-		v.Add("employment.employer_cvr", "must be 8 digits")
+	if p.EmployerCVR != "" {
+		if err := cvr.Check(p.EmployerCVR); err != nil {
+			v.Add("employment.employer_cvr", "%v", err)
+		}
 	}
 	if p.Employment == "employed" && p.EmployerCVR == "" {
 		v.Add("employment.employer_cvr", "is required when employed")

@@ -47,7 +47,7 @@ func TestProfileValidate(t *testing.T) {
 	today := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	good := Profile{Name: "Mette", Email: "mette@example.dk", Language: "da", Education: "gymnasial", EduYear: 2005,
-		Employment: "employed", EmployerCVR: "12345678", Since: &since, WeeklyHours: 37, Benefits: "none"}
+		Employment: "employed", EmployerCVR: "12345674", Since: &since, WeeklyHours: 37, Benefits: "none"}
 	if err := good.Validate(today); err != nil {
 		t.Fatalf("valid profile refused: %v", err)
 	}
