@@ -7,7 +7,7 @@ func TestCheck(t *testing.T) {
 		in string
 		ok bool
 	}{
-		{"12345674", true}, {"29403473", true}, {"10150817", true}, {"12345674", false}, {"1234567", false},
+		{"12345674", true}, {"29403473", true}, {"10150817", true}, {"12345678", false}, {"1234567", false},
 		{"123456789", false}, {"1234567a", false}, {"01234567", false}, {"", false}, {"１２３４５６７４", false},
 	} {
 		if got := Check(c.in) == nil; got != c.ok {
