@@ -51,6 +51,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	staffOrAdmin := func(own int) testenv.Want {
 		return testenv.Want{no, forbidden, forbidden, forbidden, forbidden, own, gone, own}
 	}
+	// The company's own users (CVR 12345674); another company's get 404.
+	employerOnly := testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden}
+	employerOnly[testenv.Employer], employerOnly[testenv.OtherEmployer] = ok, gone
 	now := time.Now().UTC()
 	cases := []testenv.Case{
 		{Route: "GET /healthz", Call: testenv.Path("/healthz"), Want: testenv.All(ok)},
@@ -62,6 +65,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "PUT /v1/me/preferences", Call: func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/me/preferences", Body: map[string]any{"language": "en"}}
 		}, Want: citizens},
+		{Route: "GET /v1/employers/{cvr}/notifications", Call: testenv.Path("/v1/employers/12345674/notifications"),
+			Want: employerOnly},
 		{Route: "GET /v1/admin/deliveries", Call: testenv.Path("/v1/admin/deliveries"),
 			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok}},
 		{Route: "POST /v1/institutions/{id}/webhooks", Call: func(*testing.T, int) testenv.Request {

@@ -1,5 +1,5 @@
 // Package service wires notification together: configuration, storage, the consumers of registration's
-// and funding's events, the sender with its channels (e-mail, SMS, Digital Post), the reminders, the
+// and funding's events (referrals, decisions that wait for an employer, employers' commitments), the sender with its channels (e-mail, SMS, Digital Post), the reminders, the
 // webhook worker and the HTTP API. cmd/notification calls Run.
 package service
 
@@ -203,7 +203,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		zap.Int("data_keys_rewrapped", rewrapped))
 	svc.Go(retention.Job{Steps: append(cfg.Shared.Steps(svc.Pool), st.RetentionSteps()...), Every: cfg.Shared.Every,
 		Now: now, Log: svc.Log}.Run)
-	n := &notify.Notifier{Store: st, AnswerDays: cfg.AnswerDays}
+	n := &notify.Notifier{Store: st, AnswerDays: cfg.AnswerDays, Log: svc.Log}
 
 	// Registration's events: profiles (the recipients), enrolments (messages, the state reminders
 	// depend on), runs (changed dates) and citizens' data requests. The cancellations an erasure makes
@@ -263,6 +263,41 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 				return err
 			}
 			_, err := inbox.Apply(ctx, svc.Pool, referrals, e.ID, func(tx pgx.Tx) error { return n.OnReferral(ctx, tx, e, r) })
+			return err
+		},
+	})
+	// Funding's decisions: registration's enrolment events tell the citizen of approvals and
+	// rejections; a decision that waits for the citizen's employer leaves the enrolment pending, so it
+	// is told from funding's own event.
+	const decisions = "notification-funding-decisions"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamFunding,
+		Durable:  decisions,
+		Subjects: []string{events.SubjectFundingEmployer},
+		Types:    []string{events.TypeFundingEmployer},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var d events.FundingDecided
+			if err := e.Decode(&d); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, decisions, e.ID, func(tx pgx.Tx) error { return n.OnFundingDecision(ctx, tx, e, d) })
+			return err
+		},
+	})
+	// Funding's commitment events: what a funding plan asks of the citizen's employer, by e-mail to
+	// the company (a party other than the citizen, like the institutions' webhooks).
+	const commitments = "notification-commitments"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamFunding,
+		Durable:  commitments,
+		Subjects: []string{events.SubjectCommitments},
+		Types:    events.CommitmentTypes,
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var c events.Commitment
+			if err := e.Decode(&c); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, commitments, e.ID, func(tx pgx.Tx) error { return n.OnCommitment(ctx, tx, e, c) })
 			return err
 		},
 	})

@@ -40,6 +40,23 @@ func (a *API) myNotifications(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return writeNotifications(w, msgs)
+}
+
+// companyNotifications lists the e-mails to the caller's company, newest first.
+func (a *API) companyNotifications(w http.ResponseWriter, r *http.Request) error {
+	cvr, err := company(r)
+	if err != nil {
+		return err
+	}
+	msgs, err := a.Store.ForCompany(r.Context(), cvr, 500)
+	if err != nil {
+		return err
+	}
+	return writeNotifications(w, msgs)
+}
+
+func writeNotifications(w http.ResponseWriter, msgs []store.Message) error {
 	out := struct {
 		Items []notificationJSON `json:"items"`
 		Next  string             `json:"next"`

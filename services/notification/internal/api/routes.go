@@ -26,6 +26,8 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "GET /v1/me/notifications", Access: citizen, Handler: h(a.myNotifications)},
 		{Pattern: "GET /v1/me/preferences", Access: citizen, Handler: h(a.preferences)},
 		{Pattern: "PUT /v1/me/preferences", Access: citizen, Handler: h(a.savePreferences)},
+		// A company's messages (what it was asked to approve): its own users.
+		{Pattern: "GET /v1/employers/{cvr}/notifications", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.companyNotifications)},
 		// Who was sent what, by pseudonymous id: administrators.
 		{Pattern: "GET /v1/admin/deliveries", Access: auth.Roles(auth.RoleAdmin), Handler: h(a.deliveries)},
 		{Pattern: "POST /v1/institutions/{id}/webhooks", Access: staffOrAdmin, Handler: h(a.createWebhook)},
@@ -37,6 +39,16 @@ func (a *API) Routes() []auth.Route {
 		// Who read or changed the citizen's data in notification: their own entries.
 		{Pattern: "GET /v1/me/audit", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.auditLog)},
 	}
+}
+
+// company is the company {cvr} the caller acts for: a user of another company gets 404, so it cannot
+// tell what exists.
+func company(r *http.Request) (string, error) {
+	cvr := r.PathValue("cvr")
+	if c := auth.Caller(r); c.Role != auth.RoleEmployer || c.CVR == "" || c.CVR != cvr {
+		return "", fmt.Errorf("%w: no such company", httpapi.ErrNotFound)
+	}
+	return cvr, nil
 }
 
 var errNoSuchInstitution = fmt.Errorf("%w: no such institution", httpapi.ErrNotFound)

@@ -31,6 +31,7 @@ type Notifier struct {
 	// AnswerDays is how many Danish business days an institution has to answer a confirmed enrolment
 	// (registration's LIVSLANG_REGISTRATION_ANSWER_DAYS; the two must agree).
 	AnswerDays int
+	Log        *zap.Logger // nil logs nothing
 }
 
 // kindFor is the kind of message an enrolment event sends the citizen, if any.

@@ -38,12 +38,49 @@ const (
 	ReminderCourseStart     = "reminder_course_start"
 	ReminderOfferExpires    = "reminder_offer_expires"
 	ReminderReferralExpires = "reminder_referral_expires"
+	// FundingEmployerRequired: the funding decision waits for the citizen's employer (the company
+	// must answer by a date; the seat is held meanwhile).
+	FundingEmployerRequired = "funding_employer_required"
 )
+
+// Kinds of message to companies (the citizen's employer), by e-mail to the company's contact address
+// in the company's language; a company chooses no channels.
+const (
+	CommitmentRequested = "commitment_requested" // a new request to approve what a funding plan asks of the company
+	CommitmentReminder  = "commitment_reminder"  // the request is still unanswered before its deadline
+	CommitmentExpired   = "commitment_expired"   // the deadline passed without an answer; the citizen was told
+)
+
+// CompanyKinds lists every kind of message to companies.
+var CompanyKinds = []string{CommitmentRequested, CommitmentReminder, CommitmentExpired}
+
+// CompanyRecipient is the recipient id of a company's messages: "company:<cvr>".
+func CompanyRecipient(cvr string) string { return "company:" + cvr }
 
 // Kinds lists every kind of message to citizens.
 var Kinds = []string{EnrolmentReceived, EnrolmentWaitlisted, EnrolmentOffered, EnrolmentConfirmed, EnrolmentRejected,
 	EnrolmentCancelled, EnrolmentAccepted, CourseChanged, CourseCancelled, ReferralReceived, ReferralWithdrawn,
 	ReminderCourseStart, ReminderOfferExpires, ReminderReferralExpires}
+
+// FollowingKinds are kinds of message to citizens that a citizen chooses no channels for of their
+// own: each goes by the channels chosen for the kind PreferenceKind names, so the preferences (and the
+// portal's form of them) list no new kind. A funding decision that waits for the employer goes as
+// the citizen chose for a confirmation, the decision it usually ends in.
+var FollowingKinds = []string{FundingEmployerRequired}
+
+// PreferenceKind is the kind whose chosen channels a message of kind goes by.
+func PreferenceKind(kind string) string {
+	if kind == FundingEmployerRequired {
+		return EnrolmentConfirmed
+	}
+	return kind
+}
+
+// KnownMessageKind reports whether k is any kind of message: to citizens, following another, or to
+// companies.
+func KnownMessageKind(k string) bool {
+	return KnownKind(k) || slices.Contains(FollowingKinds, k) || slices.Contains(CompanyKinds, k)
+}
 
 // KnownKind reports whether k is a kind of message.
 func KnownKind(k string) bool { return slices.Contains(Kinds, k) }
@@ -74,7 +111,7 @@ func MustArrive(kind string, decision bool) bool {
 		return true
 	}
 	switch kind {
-	case EnrolmentOffered, EnrolmentConfirmed, EnrolmentRejected, CourseChanged, CourseCancelled:
+	case EnrolmentOffered, EnrolmentConfirmed, EnrolmentRejected, CourseChanged, CourseCancelled, FundingEmployerRequired:
 		return true
 	}
 	return false
@@ -96,7 +133,7 @@ func (p Preferences) For(kind string) []string {
 
 // Plan returns the channels a message goes by: the citizen's choice, plus Digital Post for a decision.
 func Plan(p Preferences, kind string, decision bool) []string {
-	out := p.For(kind)
+	out := p.For(PreferenceKind(kind))
 	if decision && !slices.Contains(out, DigitalPost) {
 		out = append(out, DigitalPost)
 	}

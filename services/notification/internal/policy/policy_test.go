@@ -153,3 +153,19 @@ func TestReminderTimes(t *testing.T) {
 		t.Errorf("referral reminder expires %s", r.Expires)
 	}
 }
+
+func TestAFollowingKindGoesAsItsPreferenceKind(t *testing.T) {
+	t.Parallel()
+	p := Preferences{Channels: map[string][]string{EnrolmentConfirmed: {SMS, DigitalPost}}}
+	if got := Plan(p, FundingEmployerRequired, false); !slices.Equal(got, []string{SMS, DigitalPost}) {
+		t.Errorf("funding_employer_required goes by %v", got)
+	}
+	if got := Plan(Preferences{}, FundingEmployerRequired, false); !slices.Equal(got, []string{Email}) {
+		t.Errorf("with no choice it goes by %v", got)
+	}
+	for _, k := range append(slices.Clone(FollowingKinds), CompanyKinds...) {
+		if KnownKind(k) || !KnownMessageKind(k) {
+			t.Errorf("%s is a kind a citizen chooses channels for, or no kind", k)
+		}
+	}
+}

@@ -5,12 +5,15 @@ package sender
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
+	"livslang.dk/pkg/datakeys"
 	"livslang.dk/services/notification/internal/channels"
 	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/store"
@@ -107,7 +110,15 @@ func (s *Sender) process(ctx context.Context, m store.Message) {
 			return
 		}
 	}
-	out, err := s.render(m)
+	out, err := s.render(ctx, m)
+	if errors.Is(err, errRetry) && m.Attempts < s.MaxAttempts {
+		next := s.Store.Now().Add(RetryDelay(m.Attempts))
+		log.Info("message not rendered; retrying", zap.Error(err), zap.Time("next_attempt_at", next))
+		if err := s.Store.Retry(rctx, m, err.Error(), next); err != nil {
+			log.Warn("recording a failed attempt failed", zap.Error(err))
+		}
+		return
+	}
 	if err != nil {
 		s.fail(rctx, log, m, err.Error(), true)
 		return
@@ -176,11 +187,22 @@ func (s *Sender) fail(ctx context.Context, log *zap.Logger, m store.Message, cau
 	log.Warn("message failed for good", fields...)
 }
 
+// errRetry marks a failure to render that a later attempt may not meet (the database).
+var errRetry = errors.New("try again")
+
 // render writes the message in the recipient's language.
-func (s *Sender) render(m store.Message) (channels.Message, error) {
+func (s *Sender) render(ctx context.Context, m store.Message) (channels.Message, error) {
 	in, err := templates.Decode(m.Kind, m.Data)
 	if err != nil {
 		return channels.Message{}, err
+	}
+	if c := in.Commitment; c != nil && len(in.EmployeeSealed) > 0 { // a company's message: the employee's name
+		if c.EmployeeName, err = s.Store.OpenEmployee(ctx, c.CitizenID, in.EmployeeSealed); err != nil {
+			if errors.Is(err, datakeys.ErrShredded) || errors.Is(err, pgx.ErrNoRows) {
+				return channels.Message{}, errors.New("the employee's data was erased") // never readable again
+			}
+			return channels.Message{}, fmt.Errorf("%w: %w", errRetry, err)
+		}
 	}
 	lang := templates.Language(m.Language)
 	v := templates.VarsFor(m.Kind, in, m.Name, lang, s.PortalURL)

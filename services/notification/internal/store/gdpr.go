@@ -126,7 +126,7 @@ func (s *Store) ExportSection(ctx context.Context, tx pgx.Tx, citizenID string) 
 }
 
 // Erase deletes everything notification holds about the citizen (contact details, preferences,
-// messages, reminders, what it knew of their enrolments and referrals) and destroys their data key;
+// messages, their employer's messages about them, reminders, what it knew of their enrolments and referrals) and destroys their data key;
 // it keeps the audit log, and the webhook deliveries to institutions (the institutions' record,
 // naming the citizen only by pseudonymous id) until their retention ends.
 func (s *Store) Erase(ctx context.Context, tx pgx.Tx, citizenID string) (events.ErasureReport, error) {
@@ -136,6 +136,8 @@ func (s *Store) Erase(ctx context.Context, tx pgx.Tx, citizenID string) (events.
 		{"your choices of channels and language", `DELETE FROM preferences WHERE recipient_id = $1`},
 		{"the messages to you (e-mail, SMS, Digital Post), sent or waiting", `DELETE FROM messages WHERE recipient_id = $1`},
 		{"reminders to you", `DELETE FROM reminders WHERE recipient_id = $1`},
+		{"e-mails to your employer about your enrolments (what it was asked to approve), sent or waiting",
+			`DELETE FROM messages WHERE recipient_id LIKE 'company:%' AND data->'commitment'->>'citizen_id' = $1`},
 		{"what notification knew of your enrolments", `DELETE FROM enrolments WHERE citizen_id = $1`},
 		{"what notification knew of your referrals", `DELETE FROM referrals WHERE citizen_id = $1`},
 		{"stored answers to your repeated requests (idempotency keys)", `DELETE FROM idempotency_keys WHERE principal = $1`},

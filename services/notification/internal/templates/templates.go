@@ -32,6 +32,11 @@ type Input struct {
 	Referral       *events.Referral    `json:"referral,omitempty"`
 	PreviousCourse *events.CourseFacts `json:"previous_course,omitempty"` // course_changed: the run before the change
 	DaysBefore     int                 `json:"days_before,omitempty"`     // reminder_course_start
+	// Commitment is a company's message: what a funding plan asks of the citizen's employer. Its
+	// employee_name is left empty: the name is in EmployeeSealed, sealed with the citizen's data key
+	// (see store.SealEmployee), and put back when the message is sent.
+	Commitment     *events.Commitment `json:"commitment,omitempty"`
+	EmployeeSealed []byte             `json:"employee_sealed,omitempty"`
 }
 
 // Decode reads a message's stored data. Messages queued before Input existed hold the event's data
@@ -41,7 +46,7 @@ func Decode(kind string, data []byte) (Input, error) {
 	if err := json.Unmarshal(data, &in); err != nil {
 		return Input{}, fmt.Errorf("message data: %w", err)
 	}
-	if in.Enrolment != nil || in.Referral != nil {
+	if in.Enrolment != nil || in.Referral != nil || in.Commitment != nil {
 		return in, nil
 	}
 	if kind == policy.ReferralReceived {
@@ -75,6 +80,11 @@ type Vars struct {
 	Reason      string   // a short explanation (cancellation, referral, institution)
 	Deadline    string   // when to answer an offer or a referral
 	DaysBefore  int      // reminder_course_start: 7 or 1
+	Employer    string   // funding_employer_required: the company's name, else "din arbejdsgiver" / "your employer"
+	Employee    string   // a company's message: the employee's name
+	Asks        []string // what the company is asked, written for the message's reader
+	CompanyPays string   // a company's message: the part of the fee it is asked to pay; "" when none
+	Refund      string   // a company's message: the allowance it gets back if the salary continues; "" when none
 
 	Promoted      bool // enrolment_received: a seat became free for a waiting request
 	ByCitizen     bool // the citizen did it
@@ -155,6 +165,14 @@ func VarsFor(kind string, in Input, name, lang, portal string) Vars {
 		if kind == policy.CourseCancelled {
 			v.Reason = strings.TrimPrefix(e.Reason, runCancelled)
 		}
+		if f := e.Funding; kind == policy.FundingEmployerRequired && f != nil && f.Employer != nil {
+			v.Employer = f.Employer.Name
+			v.Asks = asks(f.Employer.Asks, citizenAsks, lang)
+			v.Deadline = EndOfDay(f.Employer.DueOn, lang)
+		}
+		if kind == policy.FundingEmployerRequired && v.Employer == "" {
+			v.Employer = [2]string{"din arbejdsgiver", "your employer"}[index(lang)]
+		}
 	}
 	if r := in.Referral; r != nil {
 		course(r.Course)
@@ -166,10 +184,58 @@ func VarsFor(kind string, in Input, name, lang, portal string) Vars {
 		v.Deadline = EndOfDay(r.ValidUntil, lang)
 		v.Decision = policy.IsDecision(kind, "")
 	}
+	if c := in.Commitment; c != nil {
+		course(c.Course)
+		v.Employee = c.EmployeeName
+		v.Asks = asks(c.Asks, companyAsks, lang)
+		if c.FeeDKK > 0 {
+			v.CompanyPays = Money(c.FeeDKK, lang)
+		}
+		if c.RefundEstimateDKK > 0 {
+			v.Refund = Money(c.RefundEstimateDKK, lang)
+		}
+		v.Deadline = EndOfDay(c.DueOn, lang)
+	}
 	if p := in.PreviousCourse; p != nil {
 		v.OldStartsOn, v.OldEndsOn = Date(p.StartsOn, lang), Date(p.EndsOn, lang)
 	}
 	return v
+}
+
+// citizenAsks and companyAsks write what a funding plan asks of the employer (events.Ask*), for the
+// citizen and for the company.
+var (
+	citizenAsks = map[string][2]string{
+		events.AskPaysFee:         {"om den betaler deltagerbetalingen", "whether it pays the participant fee"},
+		events.AskSalaryContinues: {"om du får løn under kurset", "whether you keep your salary during the course"},
+		events.AskLeaveAgreement:  {"en aftale om orlov, så du kan få SVU", "a leave agreement, so that you can get SVU"},
+	}
+	companyAsks = map[string][2]string{
+		events.AskPaysFee: {"om virksomheden betaler deltagerbetalingen", "whether the company pays the participant fee"},
+		events.AskSalaryContinues: {"om medarbejderen får løn under kurset (så går godtgørelsen til virksomheden)",
+			"whether the employee keeps their salary during the course (then the allowance goes to the company)"},
+		events.AskLeaveAgreement: {"en aftale om orlov, så medarbejderen kan få SVU", "a leave agreement, so that the employee can get SVU"},
+	}
+)
+
+// asks writes each ask in lang; one this version does not know is shown as its code.
+func asks(codes []string, texts map[string][2]string, lang string) []string {
+	var out []string
+	for _, c := range codes {
+		if t, ok := texts[c]; ok {
+			out = append(out, t[index(lang)])
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func index(lang string) int {
+	if lang == "en" {
+		return 1
+	}
+	return 0
 }
 
 // runCancelled starts the reason registration gives an enrolment on a cancelled run.

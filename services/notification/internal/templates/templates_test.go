@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,50 +36,85 @@ func enrolment(status, cause, reason string) *events.Enrolment {
 var referral = &events.Referral{ReferralID: "r1", Status: "open", CitizenID: "c1", Municipality: "657", Course: course,
 	Scheme: "municipality", Reason: "Opkvalificering til lagerjob", ValidUntil: "2026-12-10", Note: "Borgeren er flyttet"}
 
+// waiting is an enrolment whose funding decision waits for the citizen's employer.
+func waiting(company string) *events.Enrolment {
+	e := enrolment("pending", "citizen", "")
+	e.Funding = &events.FundingSummary{Outcome: "employer_required", Scheme: "veu", Employer: &events.EmployerPart{
+		CommitmentID: "k1", CVR: "12345674", Name: company, Asks: []string{events.AskPaysFee, events.AskSalaryContinues},
+		DueOn: "2026-12-10"}}
+	return e
+}
+
+// commitment is what a funding plan asks of Mette Nielsen's employer, as a company's message holds it.
+var commitment = &events.Commitment{CommitmentID: "k1", Status: "pending", EnrolmentID: "e7a1", CitizenID: "c1",
+	EmployeeName: "Mette Nielsen", Company: events.Company{CVR: "12345674", Name: "Vestas Wind Systems A/S", Email: "hr@vestas.example", Language: "da"},
+	Course: course, Asks: []string{events.AskPaysFee, events.AskSalaryContinues}, FeeDKK: 1040, RefundEstimateDKK: 4865, DueOn: "2026-12-10"}
+
 // inputs has, for every kind, the data it is sent with and what each language's text must say.
 var inputs = map[string]struct {
 	in   Input
 	want map[string][]string // language → substrings of the text (subject and body)
+	name string              // the recipient; "" is Mette Nielsen
 }{
 	policy.EnrolmentReceived: {Input{Enrolment: enrolment("pending", "system", "a seat became free")}, map[string][]string{
 		"da": {"Du har fået en plads på \"Gaffeltruckcertifikat (B)\" hos Herning HF & VUC, fordi der blev en plads ledig.", "mandag den 4. januar 2027", "fredag den 8. januar 2027"},
-		"en": {"You have got a place on \"Forklift certificate (B)\" at Herning HF & VUC, because a place became free.", "Monday 4 January 2027", "Friday 8 January 2027"}}},
+		"en": {"You have got a place on \"Forklift certificate (B)\" at Herning HF & VUC, because a place became free.", "Monday 4 January 2027", "Friday 8 January 2027"}}, ""},
 	policy.EnrolmentWaitlisted: {Input{Enrolment: enrolment("waitlisted", "citizen", "")}, map[string][]string{
-		"da": {"nummer 3 på ventelisten"}, "en": {"number 3 on the waiting list"}}},
+		"da": {"nummer 3 på ventelisten"}, "en": {"number 3 on the waiting list"}}, ""},
 	policy.EnrolmentOffered: {Input{Enrolment: enrolment("offered", "system", "a seat became free")}, map[string][]string{
-		"da": {"torsdag den 3. december 2026 kl. 23.59"}, "en": {"answer by Thursday 3 December 2026 at 23:59"}}},
+		"da": {"torsdag den 3. december 2026 kl. 23.59"}, "en": {"answer by Thursday 3 December 2026 at 23:59"}}, ""},
 	policy.EnrolmentConfirmed: {Input{Enrolment: enrolment("confirmed", "funding", "funding approved: veu")}, map[string][]string{
-		"da": {"VEU-godtgørelse", "Du betaler: 1.040 kr.\n", "4.865 kr."}, "en": {"VEU allowance", "You pay: DKK 1,040", "DKK 4,865"}}},
+		"da": {"VEU-godtgørelse", "Du betaler: 1.040 kr.\n", "4.865 kr."}, "en": {"VEU allowance", "You pay: DKK 1,040", "DKK 4,865"}}, ""},
 	policy.EnrolmentRejected: {Input{Enrolment: enrolment("rejected", "funding", "funding rejected")}, map[string][]string{
 		"da": {"- Der gives ikke SVU til AMU-kurser (SVU-loven § 2)", "- Du er ansat under 20 timer om ugen", "SVU (Statens Voksenuddannelsesstøtte)"},
-		"en": {"- SVU is not paid for AMU courses (SVU-loven § 2)", "- You are employed fewer than 20 hours a week", "SVU (State Adult Education Grant)"}}},
+		"en": {"- SVU is not paid for AMU courses (SVU-loven § 2)", "- You are employed fewer than 20 hours a week", "SVU (State Adult Education Grant)"}}, ""},
 	policy.EnrolmentCancelled: {Input{Enrolment: enrolment("cancelled", "system", "the offer expired without an answer")}, map[string][]string{
-		"da": {"Årsag: du svarede ikke på tilbuddet om en plads i tide."}, "en": {"Reason: you did not answer the offer of a place in time."}}},
+		"da": {"Årsag: du svarede ikke på tilbuddet om en plads i tide."}, "en": {"Reason: you did not answer the offer of a place in time."}}, ""},
 	policy.EnrolmentAccepted: {Input{Enrolment: enrolment("confirmed", "institution", "accepted by the institution")}, map[string][]string{
-		"da": {"Herning HF & VUC har godkendt din tilmelding"}, "en": {"Herning HF & VUC has accepted your enrolment"}}},
+		"da": {"Herning HF & VUC har godkendt din tilmelding"}, "en": {"Herning HF & VUC has accepted your enrolment"}}, ""},
 	policy.CourseChanged: {Input{Enrolment: enrolment("confirmed", "funding", ""),
 		PreviousCourse: &events.CourseFacts{StartsOn: "2026-12-07", EndsOn: "2026-12-11"}}, map[string][]string{
 		"da": {"starter nu mandag den 4. januar 2027 (før mandag den 7. december 2026)", "slutter nu fredag den 8. januar 2027 (før fredag den 11. december 2026)"},
-		"en": {"now starts on Monday 4 January 2027 (was Monday 7 December 2026)", "now ends on Friday 8 January 2027 (was Friday 11 December 2026)"}}},
+		"en": {"now starts on Monday 4 January 2027 (was Monday 7 December 2026)", "now ends on Friday 8 January 2027 (was Friday 11 December 2026)"}}, ""},
 	policy.CourseCancelled: {Input{Enrolment: enrolment("cancelled", "institution", "the course run was cancelled: for få tilmeldte")}, map[string][]string{
 		"da": {"Uddannelsesstedets begrundelse: for få tilmeldte", "har aflyst holdet"},
-		"en": {"The institution's reason: for få tilmeldte", "has cancelled the course"}}},
+		"en": {"The institution's reason: for få tilmeldte", "has cancelled the course"}}, ""},
 	policy.ReferralReceived: {Input{Referral: referral}, map[string][]string{
 		"da": {"Begrundelse: Opkvalificering til lagerjob", "kommunen betaler", "torsdag den 10. december 2026 (inden midnat)"},
-		"en": {"Reason: Opkvalificering til lagerjob", "the municipality pays", "the end of Thursday 10 December 2026"}}},
+		"en": {"Reason: Opkvalificering til lagerjob", "the municipality pays", "the end of Thursday 10 December 2026"}}, ""},
 	policy.ReferralWithdrawn: {Input{Referral: referral}, map[string][]string{
-		"da": {"Begrundelse: Borgeren er flyttet"}, "en": {"Reason: Borgeren er flyttet"}}},
+		"da": {"Begrundelse: Borgeren er flyttet"}, "en": {"Reason: Borgeren er flyttet"}}, ""},
 	policy.ReminderCourseStart: {Input{Enrolment: enrolment("confirmed", "funding", ""), DaysBefore: 7}, map[string][]string{
-		"da": {"starter om 7 dage", "Om 7 dage, mandag den 4. januar 2027"}, "en": {"starts in 7 days", "In 7 days, on Monday 4 January 2027"}}},
+		"da": {"starter om 7 dage", "Om 7 dage, mandag den 4. januar 2027"}, "en": {"starts in 7 days", "In 7 days, on Monday 4 January 2027"}}, ""},
 	policy.ReminderOfferExpires: {Input{Enrolment: enrolment("offered", "system", "")}, map[string][]string{
-		"da": {"Svar senest torsdag den 3. december 2026 kl. 23.59"}, "en": {"Please answer by Thursday 3 December 2026 at 23:59"}}},
+		"da": {"Svar senest torsdag den 3. december 2026 kl. 23.59"}, "en": {"Please answer by Thursday 3 December 2026 at 23:59"}}, ""},
 	policy.ReminderReferralExpires: {Input{Referral: referral}, map[string][]string{
-		"da": {"Svar senest torsdag den 10. december 2026 (inden midnat)"}, "en": {"answer by the end of Thursday 10 December 2026"}}},
+		"da": {"Svar senest torsdag den 10. december 2026 (inden midnat)"}, "en": {"answer by the end of Thursday 10 December 2026"}}, ""},
+	policy.FundingEmployerRequired: {Input{Enrolment: waiting("Vestas Wind Systems A/S")}, map[string][]string{
+		"da": {"Din tilmelding afventer din arbejdsgiver", "svar fra Vestas Wind Systems A/S på:\n\n- om den betaler deltagerbetalingen\n- om du får løn under kurset",
+			"Vi har bedt Vestas Wind Systems A/S om at svare senest torsdag den 10. december 2026 (inden midnat).", "Vi holder pladsen til dig imens"},
+		"en": {"Your enrolment is waiting for your employer", "an answer from Vestas Wind Systems A/S on:\n\n- whether it pays the participant fee\n- whether you keep your salary",
+			"to answer by the end of Thursday 10 December 2026.", "We are keeping your place meanwhile"}}, ""},
+	policy.CommitmentRequested: {Input{Commitment: commitment}, map[string][]string{
+		"da": {"Kære Vestas Wind Systems A/S", "Mette Nielsen, som er ansat hos jer", "starter mandag den 4. januar 2027",
+			"- om virksomheden betaler deltagerbetalingen\n- om medarbejderen får løn", "Deltagerbetaling, som virksomheden betaler: 1.040 kr.\nForventet godtgørelse til virksomheden, hvis lønnen fortsætter: 4.865 kr.",
+			"Svar senest torsdag den 10. december 2026 (inden midnat).", "http://127.0.0.1:8080/employer/commitments"},
+		"en": {"Dear Vestas Wind Systems A/S", "Please approve: Mette Nielsen on Forklift certificate (B)", "starts on Monday 4 January 2027",
+			"- whether the company pays the participant fee", "Participant fee the company pays: DKK 1,040", "DKK 4,865",
+			"Please answer by the end of Thursday 10 December 2026.", "http://127.0.0.1:8080/employer/commitments"}}, "Vestas Wind Systems A/S"},
+	policy.CommitmentReminder: {Input{Commitment: commitment}, map[string][]string{
+		"da": {"Husk at svare: Mette Nielsen på Gaffeltruckcertifikat (B)", "endnu ikke svaret", "senest torsdag den 10. december 2026 (inden midnat)",
+			"http://127.0.0.1:8080/employer/commitments"},
+		"en": {"Please answer: Mette Nielsen on Forklift certificate (B)", "not yet answered", "by the end of Thursday 10 December 2026",
+			"http://127.0.0.1:8080/employer/commitments"}}, "Vestas Wind Systems A/S"},
+	policy.CommitmentExpired: {Input{Commitment: commitment}, map[string][]string{
+		"da": {"Fristen er udløbet: Mette Nielsen på Gaffeltruckcertifikat (B)", "fristen, torsdag den 10. december 2026 (inden midnat)", "Mette Nielsen har fået besked"},
+		"en": {"The deadline has passed", "by the deadline, the end of Thursday 10 December 2026", "Mette Nielsen has been told"}}, "Vestas Wind Systems A/S"},
 }
 
 func TestEveryKindRendersInBothLanguagesWithEveryVariable(t *testing.T) {
 	t.Parallel()
-	for _, kind := range policy.Kinds {
+	for _, kind := range append(append(slices.Clone(policy.Kinds), policy.FollowingKinds...), policy.CompanyKinds...) {
 		tc, ok := inputs[kind]
 		if !ok {
 			t.Errorf("%s: no test data", kind)
@@ -97,7 +133,11 @@ func TestEveryKindRendersInBothLanguagesWithEveryVariable(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", kind, err)
 			}
-			v := VarsFor(kind, in, "Mette Nielsen", lang, "http://127.0.0.1:8080/")
+			name := tc.name
+			if name == "" {
+				name = "Mette Nielsen"
+			}
+			v := VarsFor(kind, in, name, lang, "http://127.0.0.1:8080/")
 			m, err := Render(kind, lang, v)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", kind, lang, err)
@@ -123,7 +163,7 @@ func TestEveryKindRendersInBothLanguagesWithEveryVariable(t *testing.T) {
 			}
 			checkHTML(t, kind+"/"+lang, m, title)
 			// No English in the Danish text and the other way round: the sign-off and the greeting.
-			greeting := map[string]string{"da": "Kære Mette Nielsen", "en": "Dear Mette Nielsen"}[lang]
+			greeting := map[string]string{"da": "Kære ", "en": "Dear "}[lang] + name
 			if !strings.HasPrefix(m.Text, greeting) {
 				t.Errorf("%s/%s starts %q", kind, lang, m.Text[:min(40, len(m.Text))])
 			}

@@ -15,6 +15,21 @@ const (
 	enSeeEnrolments = `See your enrolments: {{.PortalURL}}/me/enrolments`
 	daDates         = `Holdet starter {{.StartsOn}} og slutter {{.EndsOn}}.`
 	enDates         = `The course starts on {{.StartsOn}} and ends on {{.EndsOn}}.`
+	daAnswerAt      = `Svar i Livslangs område for arbejdsgivere: {{.PortalURL}}/employer/commitments`
+	enAnswerAt      = `Answer in Livslang's area for employers: {{.PortalURL}}/employer/commitments`
+	// daCompanyAsks and enCompanyAsks are what a company is asked, then the amounts.
+	daCompanyAsks = `{{if .Asks}}Virksomheden bedes svare på:
+{{range .Asks}}
+- {{.}}{{end}}{{end}}{{if or .CompanyPays .Refund}}
+
+{{if .CompanyPays}}Deltagerbetaling, som virksomheden betaler: {{.CompanyPays}}{{end}}{{if and .CompanyPays .Refund}}
+{{end}}{{if .Refund}}Forventet godtgørelse til virksomheden, hvis lønnen fortsætter: {{.Refund}}{{end}}{{end}}`
+	enCompanyAsks = `{{if .Asks}}The company is asked:
+{{range .Asks}}
+- {{.}}{{end}}{{end}}{{if or .CompanyPays .Refund}}
+
+{{if .CompanyPays}}Participant fee the company pays: {{.CompanyPays}}{{end}}{{if and .CompanyPays .Refund}}
+{{end}}{{if .Refund}}Expected allowance to the company if the salary continues: {{.Refund}}{{end}}{{end}}`
 )
 
 var texts = map[string]map[string]text{
@@ -390,6 +405,114 @@ Please answer by {{.Deadline}} in Livslang under "My enrolments". You can accept
 
 ` + enSeeEnrolments,
 			sms: `Livslang: Please answer the referral to {{.Title}} by {{.Deadline}}.`,
+		},
+	},
+	policy.FundingEmployerRequired: {
+		"da": {
+			subject: `Din tilmelding afventer din arbejdsgiver{{if .Title}}: {{.Title}}{{end}}`,
+			body: `Kære {{.Name}}
+
+Før vi kan afgøre, hvordan {{if .Title}}"{{.Title}}" hos {{.Institution}}{{else}}dit kursus{{end}} bliver betalt, skal vi have svar fra {{.Employer}}{{if .Asks}} på:
+{{range .Asks}}
+- {{.}}{{end}}{{else}}.{{end}}
+
+Vi har bedt {{.Employer}} om at svare senest {{.Deadline}}. Vi holder pladsen til dig imens, og vi skriver til dig, så snart der er svar.
+
+Du skal ikke gøre noget, men det kan hjælpe at tale med din arbejdsgiver om det.
+
+` + daSeeEnrolments,
+			sms: `Livslang: Din tilmelding{{if .Title}} til {{.Title}}{{end}} afventer svar fra {{.Employer}} senest {{.Deadline}}. Vi holder pladsen imens.`,
+		},
+		"en": {
+			subject: `Your enrolment is waiting for your employer{{if .Title}}: {{.Title}}{{end}}`,
+			body: `Dear {{.Name}}
+
+Before we can decide how {{if .Title}}"{{.Title}}" at {{.Institution}}{{else}}your course{{end}} will be paid for, we need an answer from {{.Employer}}{{if .Asks}} on:
+{{range .Asks}}
+- {{.}}{{end}}{{else}}.{{end}}
+
+We have asked {{.Employer}} to answer by {{.Deadline}}. We are keeping your place meanwhile, and we will write to you as soon as there is an answer.
+
+You do not need to do anything, but it may help to talk to your employer about it.
+
+` + enSeeEnrolments,
+			sms: `Livslang: Your enrolment{{if .Title}} on {{.Title}}{{end}} is waiting for an answer from {{.Employer}} by {{.Deadline}}. We are keeping your place meanwhile.`,
+		},
+	},
+	policy.CommitmentRequested: {
+		"da": {
+			subject: `Godkend venligst: {{.Employee}} på {{.Title}}`,
+			body: `Kære {{.Name}}
+
+{{.Employee}}, som er ansat hos jer, er tilmeldt "{{.Title}}" hos {{.Institution}}, som starter {{.StartsOn}}. Før Herning Kommune kan afgøre, hvordan kurset bliver betalt, skal virksomheden tage stilling.
+
+` + daCompanyAsks + `
+
+Svar senest {{.Deadline}}. Indtil da holdes pladsen til {{.Employee}}. Svarer virksomheden ikke i tide, bortfalder anmodningen, og {{.Employee}} får besked.
+
+` + daAnswerAt,
+			sms: `Livslang: {{.Employee}} er tilmeldt {{.Title}}. Svar senest {{.Deadline}} i Livslang.`,
+		},
+		"en": {
+			subject: `Please approve: {{.Employee}} on {{.Title}}`,
+			body: `Dear {{.Name}}
+
+{{.Employee}}, who works for you, has enrolled on "{{.Title}}" at {{.Institution}}, which starts on {{.StartsOn}}. Before Herning Kommune can decide how the course will be paid for, the company needs to decide.
+
+` + enCompanyAsks + `
+
+Please answer by {{.Deadline}}. Until then the place is held for {{.Employee}}. If the company does not answer in time, the request lapses and {{.Employee}} is told.
+
+` + enAnswerAt,
+			sms: `Livslang: {{.Employee}} has enrolled on {{.Title}}. Please answer by {{.Deadline}} in Livslang.`,
+		},
+	},
+	policy.CommitmentReminder: {
+		"da": {
+			subject: `Husk at svare: {{.Employee}} på {{.Title}}`,
+			body: `Kære {{.Name}}
+
+Virksomheden har endnu ikke svaret på anmodningen om, at {{.Employee}} deltager i "{{.Title}}" hos {{.Institution}}, som starter {{.StartsOn}}.
+
+` + daCompanyAsks + `
+
+Svar senest {{.Deadline}}. Svarer virksomheden ikke i tide, bortfalder anmodningen, og {{.Employee}} får besked.
+
+` + daAnswerAt,
+			sms: `Livslang: Husk at svare om {{.Employee}} på {{.Title}} senest {{.Deadline}}.`,
+		},
+		"en": {
+			subject: `Please answer: {{.Employee}} on {{.Title}}`,
+			body: `Dear {{.Name}}
+
+The company has not yet answered the request about {{.Employee}}'s enrolment on "{{.Title}}" at {{.Institution}}, which starts on {{.StartsOn}}.
+
+` + enCompanyAsks + `
+
+Please answer by {{.Deadline}}. If the company does not answer in time, the request lapses and {{.Employee}} is told.
+
+` + enAnswerAt,
+			sms: `Livslang: Please answer about {{.Employee}} on {{.Title}} by {{.Deadline}}.`,
+		},
+	},
+	policy.CommitmentExpired: {
+		"da": {
+			subject: `Fristen er udløbet: {{.Employee}} på {{.Title}}`,
+			body: `Kære {{.Name}}
+
+Virksomheden svarede ikke inden fristen, {{.Deadline}}, på anmodningen om, at {{.Employee}} deltager i "{{.Title}}" hos {{.Institution}}. Anmodningen er bortfaldet, og {{.Employee}} har fået besked.
+
+Virksomheden skal ikke gøre mere. Tilmelder {{.Employee}} sig igen, får I en ny anmodning.`,
+			sms: `Livslang: Fristen for at svare om {{.Employee}} på {{.Title}} er udløbet.`,
+		},
+		"en": {
+			subject: `The deadline has passed: {{.Employee}} on {{.Title}}`,
+			body: `Dear {{.Name}}
+
+The company did not answer the request about {{.Employee}}'s enrolment on "{{.Title}}" at {{.Institution}} by the deadline, {{.Deadline}}. The request has lapsed, and {{.Employee}} has been told.
+
+The company does not need to do anything more. If {{.Employee}} enrols again, you will get a new request.`,
+			sms: `Livslang: The deadline for answering about {{.Employee}} on {{.Title}} has passed.`,
 		},
 	},
 }
