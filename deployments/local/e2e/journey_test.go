@@ -77,8 +77,15 @@ func (s system) citizen(t *testing.T, cpr, name, email, language string) citizen
 type enrolment struct {
 	ID      string
 	Status  string
-	Funding struct{ Outcome, Scheme string }
-	History []struct{ Status, Cause string }
+	Funding struct {
+		Outcome, Scheme string
+		Employer        *struct {
+			CommitmentID string `json:"commitment_id"`
+			CVR          string `json:"cvr"`
+			DueOn        string `json:"due_on"`
+		} `json:"employer"`
+	}
+	History []struct{ Status, Cause, Reason string }
 }
 
 func (s system) enrol(t *testing.T, c citizen, course, preference string) enrolment {
@@ -102,9 +109,23 @@ func (s system) waitStatus(t *testing.T, c citizen, id, status string) enrolment
 	var e enrolment
 	testenv.Eventually(t, 20*time.Second, "enrolment "+id+" becomes "+status, func() bool {
 		e = s.get(t, c, id)
+		if status == "confirmed" && e.Funding.Outcome == "employer_required" {
+			s.employerApproves(t, e) // the citizen's employer agrees, as the plan asks
+		}
 		return e.Status == status
 	})
 	return e
+}
+
+// employerApproves approves, as the citizen's employer, what the enrolment's funding plan asks of it:
+// the company pays the fee and continues the salary.
+func (s system) employerApproves(t *testing.T, e enrolment) {
+	t.Helper()
+	part := e.Funding.Employer
+	company := s.env.Token(t, auth.Claims{Subject: "hr-" + part.CVR, Role: auth.RoleEmployer, CVR: part.CVR, Name: "HR"})
+	r := testenv.Do(t, http.MethodPost, s.fund+"/v1/employers/"+part.CVR+"/commitments/"+part.CommitmentID+"/approve", company,
+		map[string]bool{"pays_fee": true, "salary_continues": true})
+	testenv.MustStatus(t, r, http.StatusOK)
 }
 
 // mailsTo returns the mails to addr (Body is the plain-text part of notification's

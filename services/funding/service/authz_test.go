@@ -79,6 +79,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return ref.ID
 	}
 	shared := referral()
+	// The company of the employer column (CVR 12345674, the citizens' employer in facts()) and a request to it.
+	employer := f.env.Token(t, auth.Claims{Subject: "employer", Role: auth.RoleEmployer, CVR: companyCVR})
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPut, f.base+"/v1/employers/"+companyCVR, employer,
+		map[string]string{"name": "Herning Stål A/S", "language": "da"}), http.StatusOK)
+	sharedRequest, _ := pendingRequest(t, f, employer)
+	// onRequest answers a fresh request as the company (whose answer changes it), the shared one otherwise.
+	onRequest := func(action string, body any) func(*testing.T, int) testenv.Request {
+		return func(t *testing.T, caller int) testenv.Request {
+			id := sharedRequest["id"].(string)
+			if caller == testenv.Employer {
+				fresh, _ := pendingRequest(t, f, employer)
+				id = fresh["id"].(string)
+			}
+			return testenv.Request{Path: "/v1/employers/" + companyCVR + "/commitments/" + id + "/" + action, Body: body}
+		}
+	}
 	onReferral := func(action string) func(*testing.T, int) testenv.Request {
 		return func(*testing.T, int) testenv.Request {
 			return testenv.Request{Path: "/v1/referrals/" + referral() + "/" + action}
@@ -92,7 +108,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		no, forbidden, gone        = http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
 		conflict                   = http.StatusConflict
 	)
-	// Columns: anonymous, citizen, other citizen, caseworker, other caseworker, staff, other staff, admin.
+	// Columns: anonymous, citizen, other citizen, caseworker, other caseworker, staff, other staff, admin
+	// (and, where given, the employer and another company).
 	cases := []testenv.Case{
 		{Route: "GET /healthz", Call: testenv.Path("/healthz"), Want: testenv.All(ok)},
 		{Route: "GET /readyz", Call: testenv.Path("/readyz"), Want: testenv.All(ok)},
@@ -132,6 +149,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "GET /v1/referrals/{id}", Call: testenv.Path("/v1/referrals/" + shared), Want: testenv.Want{no, ok, gone, ok, gone, forbidden, forbidden, ok}},
 		{Route: "POST /v1/referrals/{id}/accept", Call: onReferral("accept"), Want: testenv.Want{no, ok, gone, forbidden, forbidden, forbidden, forbidden, forbidden}},
 		{Route: "POST /v1/referrals/{id}/decline", Call: onReferral("decline"), Want: testenv.Want{no, ok, gone, forbidden, forbidden, forbidden, forbidden, forbidden}},
+		{Route: "GET /v1/employers/{cvr}", Call: testenv.Path("/v1/employers/" + companyCVR),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, ok, forbidden}},
+		{Route: "PUT /v1/employers/{cvr}", Call: withBody("/v1/employers/"+companyCVR, func() any {
+			return map[string]string{"name": "Herning Stål A/S", "email": "hr@example.dk", "language": "da"}
+		}), Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, forbidden}},
+		{Route: "GET /v1/employers/{cvr}/commitments", Call: testenv.Path("/v1/employers/" + companyCVR + "/commitments"),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, ok, forbidden}},
+		{Route: "GET /v1/employers/{cvr}/commitments/{id}", Call: testenv.Path("/v1/employers/" + companyCVR + "/commitments/" + sharedRequest["id"].(string)),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, ok, forbidden}},
+		{Route: "POST /v1/employers/{cvr}/commitments/{id}/approve", Call: onRequest("approve", map[string]bool{"pays_fee": true, "salary_continues": true}),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, forbidden}},
+		{Route: "POST /v1/employers/{cvr}/commitments/{id}/decline", Call: onRequest("decline", map[string]string{"reason": "Ikke nu"}),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, forbidden}},
 		{Route: "POST /v1/referrals/{id}/withdraw", Call: onReferral("withdraw"), Want: testenv.Want{no, forbidden, forbidden, ok, gone, forbidden, forbidden, forbidden}},
 	}
 	testenv.CheckMatrix(t, f.base, (&api.API{Log: zap.NewNop()}).Routes(), callers, cases)

@@ -83,6 +83,13 @@ func facts(level string) events.ProfileFacts {
 		Benefits:   "none"}
 }
 
+// withoutEmployerCVR is a profile whose employer is not named, so no plan waits for a company
+// (employer_test.go covers those that do).
+func withoutEmployerCVR(p events.ProfileFacts) events.ProfileFacts {
+	p.Employment.EmployerCVR = ""
+	return p
+}
+
 func request(t *testing.T, citizen, preference string, course events.CourseFacts, profile events.ProfileFacts) (events.Envelope, string) {
 	t.Helper()
 	id := uuid.NewString()
@@ -401,13 +408,13 @@ func TestProfileChangeEvaluatesOpenDecisionsAgain(t *testing.T) {
 		InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 3, 0).Format(time.DateOnly),
 		HoursPerWeek: 5, FeeDKK: 1400, Schemes: []string{"self", "svu"}}
 	// A completed gymnasial education may rule SVU out: a caseworker must check the evidence.
-	e, id := request(t, "kim", "svu", hf, facts("gymnasial"))
+	e, id := request(t, "kim", "svu", hf, withoutEmployerCVR(facts("gymnasial")))
 	f.env.Publish(t, e, e.ID)
 	testenv.Eventually(t, 10*time.Second, "review required", func() bool {
 		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingReview)) == 1
 	})
 	changed, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, "kim", time.Now(),
-		events.ProfileUpdated{CitizenID: "kim", Version: 2, Name: "Kim", Email: "kim@example.dk", Facts: facts("grundskole")})
+		events.ProfileUpdated{CitizenID: "kim", Version: 2, Name: "Kim", Email: "kim@example.dk", Facts: withoutEmployerCVR(facts("grundskole"))})
 	f.env.Publish(t, changed, changed.ID)
 	testenv.Eventually(t, 10*time.Second, "approved after the profile changed", func() bool {
 		return len(f.env.Events(t, events.StreamFunding, events.SubjectFundingApproved)) == 1
@@ -470,7 +477,7 @@ func TestSVUFortyWeeksAcrossEnrolments(t *testing.T) {
 			InstitutionID: uuid.NewString(), StartsOn: start.Format(time.DateOnly), EndsOn: start.AddDate(0, 0, 104).Format(time.DateOnly),
 			HoursPerWeek: 37, FeeDKK: 0, Schemes: []string{"self", "svu"}}
 	}
-	profile := facts("grundskole")
+	profile := withoutEmployerCVR(facts("grundskole"))
 	var ids []string
 	for range 4 {
 		e, id := request(t, "sofie", "svu", course(), profile)

@@ -35,3 +35,20 @@ func seedPools(ctx context.Context, st *store.Store, year int) (int, error) {
 	}
 	return len(pools), nil
 }
+
+// Demo companies in Herning (their CVR numbers are made up but valid), employers of demo citizens.
+var demoCompanies = []store.Company{
+	{CVR: "41657006", Name: "Herning Stål A/S", Email: "hr@herning-staal.example.dk", Language: "da"},
+	{CVR: "43657003", Name: "Midtjysk Logistik ApS", Email: "people@midtjysk-logistik.example.dk", Language: "en"},
+	{CVR: "20202025", Name: "Vestjysk Byg ApS", Email: "kontor@vestjysk-byg.example.dk", Language: "da"},
+}
+
+// seedCompanies gives the demo companies their contacts, once: a contact its users changed stays.
+func seedCompanies(ctx context.Context, st *store.Store) error {
+	for _, c := range demoCompanies {
+		if err := st.SeedCompany(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

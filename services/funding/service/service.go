@@ -36,6 +36,9 @@ type Config struct {
 	// and the shared periods (LIVSLANG_RETAIN_*).
 	Retention store.Retention
 	Shared    retention.Shared
+	// Employer: the business days a company has to answer what a funding plan asks of it
+	// (LIVSLANG_FUNDING_EMPLOYER_DAYS, default 5; LIVSLANG_FUNDING_EMPLOYER_DAYS_SVU, default 10).
+	Employer decisions.Deadlines
 }
 
 // LoadConfig reads the configuration from getenv.
@@ -49,6 +52,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Shared:      retention.LoadShared(env),
 	}
 	cfg.Retention = store.Retention{DecisionYears: env.Int("LIVSLANG_FUNDING_RETAIN_DECISION_YEARS", 5), Audit: cfg.Shared.Audit}
+	cfg.Employer = decisions.Deadlines{Days: env.Int("LIVSLANG_FUNDING_EMPLOYER_DAYS", 5), SVUDays: env.Int("LIVSLANG_FUNDING_EMPLOYER_DAYS_SVU", 10)}
+	for name, days := range map[string]int{"LIVSLANG_FUNDING_EMPLOYER_DAYS": cfg.Employer.Days, "LIVSLANG_FUNDING_EMPLOYER_DAYS_SVU": cfg.Employer.SVUDays} {
+		if days < 1 || days > 60 {
+			env.Fail(fmt.Errorf("%s: want 1 to 60 business days, got %d", name, days))
+		}
+	}
 	if cfg.Retention.DecisionYears < 1 {
 		env.Fail(fmt.Errorf("LIVSLANG_FUNDING_RETAIN_DECISION_YEARS: want at least 1, got %d", cfg.Retention.DecisionYears))
 	}
@@ -92,8 +101,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return err
 		}
 		svc.Log.Info("demo budget pools ready", zap.Int("pools", n))
+		if err := seedCompanies(ctx, st); err != nil {
+			return err
+		}
 	}
-	d := &decisions.Service{DB: svc.Pool, Store: st, Rates: rules.DefaultRates(), Now: time.Now}
+	d := &decisions.Service{DB: svc.Pool, Store: st, Rates: rules.DefaultRates(), Now: time.Now, Deadlines: cfg.Employer}
 	const consumer = "funding-registration"
 	svc.Consume(stream.Consumer{
 		Stream:  events.StreamRegistration,

@@ -33,7 +33,7 @@ func requested(t *testing.T, citizen, preference, birth string, schemes ...strin
 				HoursPerWeek: 37, FeeDKK: 1040, Schemes: schemes, SeatsTotal: 16},
 			Profile: events.ProfileFacts{BirthDate: birth, Language: "da",
 				Education:  events.Education{Level: "erhvervsuddannelse", CompletedYear: 2008},
-				Employment: events.Employment{Status: "employed", EmployerCVR: "12345674", Since: "2020-01-01", WeeklyHours: 37},
+				Employment: events.Employment{Status: "employed", Since: "2020-01-01", WeeklyHours: 37}, // no company to ask
 				Benefits:   "none"},
 		})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 func (a *API) Routes() []auth.Route {
 	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
 	caseworkerOrAdmin := auth.Roles(auth.RoleCaseworker, auth.RoleAdmin)
+	employerOrAdmin := auth.Roles(auth.RoleEmployer, auth.RoleAdmin)
 	return []auth.Route{
 		// The scheme and rate tables are public.
 		{Pattern: "GET /v1/schemes", Access: auth.Public, Handler: h(a.schemes)},
@@ -45,13 +46,22 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "POST /v1/referrals/{id}/accept", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.answerReferral("accept"))},
 		{Pattern: "POST /v1/referrals/{id}/decline", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.answerReferral("decline"))},
 		{Pattern: "POST /v1/referrals/{id}/withdraw", Access: auth.Roles(auth.RoleCaseworker), Handler: h(a.answerReferral("withdraw"))},
+		// A company's contact and what funding plans ask of it: its own users (companyCVR), an
+		// administrator to read.
+		{Pattern: "GET /v1/employers/{cvr}", Access: employerOrAdmin, Handler: h(a.getCompany)},
+		{Pattern: "PUT /v1/employers/{cvr}", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.putCompany)},
+		{Pattern: "GET /v1/employers/{cvr}/commitments", Access: employerOrAdmin, Handler: h(a.listCommitments)},
+		{Pattern: "GET /v1/employers/{cvr}/commitments/{id}", Access: employerOrAdmin, Handler: h(a.getCommitment)},
+		{Pattern: "POST /v1/employers/{cvr}/commitments/{id}/approve", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.answerCommitment(true))},
+		{Pattern: "POST /v1/employers/{cvr}/commitments/{id}/decline", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.answerCommitment(false))},
 		// Who read or changed the citizen's data in funding: their own entries.
 		{Pattern: "GET /v1/me/audit", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.auditLog)},
 	}
 }
 
 // decisionVisible: a citizen sees their own decisions, a caseworker those of their municipality's
-// citizens, an admin all.
+// citizens, an admin all. A company sees what a plan asks of it as a commitment, never the
+// decision's rules (they hold the citizen's facts).
 func decisionVisible(c auth.Claims, rec decide.Record) bool {
 	switch c.Role {
 	case auth.RoleAdmin:

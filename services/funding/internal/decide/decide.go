@@ -69,6 +69,8 @@ type Record struct {
 	DecidedAt  time.Time            `json:"decided_at"`
 	// Review is set when a caseworker must decide (or has decided).
 	Review *Review `json:"review,omitempty"`
+	// Employer is set while the decision waits for the citizen's employer (employer_required).
+	Employer *events.EmployerPart `json:"employer,omitempty"`
 	// Municipality is the citizen's municipality, whose caseworkers review the decision.
 	Municipality string `json:"-"`
 	// Request is the enrolment request the decision was made for, kept to evaluate it again.
@@ -146,8 +148,13 @@ func Answer(res rules.SchemeResult) SchemeAnswer {
 }
 
 // Enrolment decides the funding of an enrolment request with the given rates, today and the
-// citizen's usage of capped schemes.
+// citizen's usage of capped schemes, before the citizen's employer has answered.
 func Enrolment(e events.Enrolment, rates rules.Rates, now time.Time, usage rules.Usage) (Record, error) {
+	return Answered(e, rates, now, usage, nil)
+}
+
+// Answered decides the funding of an enrolment request with the employer's answer (nil: none yet).
+func Answered(e events.Enrolment, rates rules.Rates, now time.Time, usage rules.Usage, answer *rules.EmployerAnswer) (Record, error) {
 	enrolmentID, err := uuid.Parse(e.EnrolmentID)
 	if err != nil {
 		return Record{}, fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
@@ -162,6 +169,7 @@ func Enrolment(e events.Enrolment, rates rules.Rates, now time.Time, usage rules
 	}
 	f.Today = rules.DateOf(now)
 	f.Usage = usage
+	f.Employer = answer
 	d := rules.Decide(e.FundingPreference, f, rates)
 	rec := Record{
 		ID: uuid.New(), EnrolmentID: enrolmentID, EnrolmentVersion: e.Version, CitizenID: e.CitizenID,
@@ -186,6 +194,9 @@ func Enrolment(e events.Enrolment, rates rules.Rates, now time.Time, usage rules
 func (r Record) Summary() events.FundingSummary {
 	s := events.FundingSummary{Outcome: r.Outcome, Scheme: r.Scheme, CitizenPaysDKK: r.Amounts.CitizenPaysDKK,
 		WeeklyDKK: r.Amounts.WeeklyAllowanceDKK}
+	if r.Outcome == rules.DecisionEmployerRequired {
+		s.Employer = r.Employer
+	}
 	if r.Outcome != rules.DecisionApproved {
 		for _, rule := range r.Rules {
 			if rule.Outcome != string(rules.OutcomeMet) {

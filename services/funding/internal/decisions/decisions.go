@@ -30,11 +30,14 @@ type Service struct {
 	Store *store.Store
 	Rates rules.Rates
 	Now   func() time.Time
+	// Deadlines are the business days a company has to answer what a plan asks of it.
+	Deadlines Deadlines
 }
 
 // querier reads in a transaction or from the pool.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // usage collects the citizen's use of capped schemes for the course's periods.
@@ -188,6 +191,9 @@ func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Env
 		if err := s.recordSVU(ctx, tx, rec); err != nil {
 			return err
 		}
+		if err := s.askEmployer(ctx, tx, &rec); err != nil {
+			return err
+		}
 		// A second request for an enrolment that has a decision changes nothing; the savepoint's
 		// reservations roll back with the transaction.
 		inserted, err := s.Store.Insert(ctx, tx, rec)
@@ -226,6 +232,9 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 		}
 		if affectsFunding(e.Type) {
 			if err := s.Store.EndEnrolment(ctx, tx, id, en.Status, en.Version); err != nil {
+				return err
+			}
+			if err := s.withdrawCommitment(ctx, tx, id, "the enrolment was "+en.Status); err != nil {
 				return err
 			}
 		}
@@ -318,8 +327,16 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 				return err
 			}
 			rec.ID, rec.Review = old.ID, old.Review
-			if rec.Outcome == old.Outcome {
+			if rec.Outcome == old.Outcome && rec.Plan.EmployerCVR == old.Plan.EmployerCVR {
 				continue
+			}
+			if old.Outcome == rules.DecisionEmployerRequired {
+				if err := s.withdrawCommitment(ctx, tx, old.EnrolmentID, "the citizen's profile changed"); err != nil {
+					return err
+				}
+			}
+			if err := s.askEmployer(ctx, tx, &rec); err != nil {
+				return err
 			}
 			if rec.Outcome != rules.DecisionReviewRequired {
 				rec.Review = &decide.Review{Status: "decided", Reason: "evaluated again after the profile changed"}

@@ -232,6 +232,12 @@ func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report 
 		if _, err := s.ExpireReferrals(ctx); err != nil && ctx.Err() == nil {
 			report(err)
 		}
+		if _, err := s.RemindCommitments(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+		if _, err := s.ExpireCommitments(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
 		if _, err := s.RefreshStaleFunded(ctx); err != nil && ctx.Err() == nil {
 			report(err)
 		}

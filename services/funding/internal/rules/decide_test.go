@@ -30,7 +30,7 @@ func TestDecideOutcomes(t *testing.T) {
 		want       string
 		wantAlts   []string
 	}{
-		{"SVU approved", SchemeSVU, baseFacts(), DecisionApproved, []string{SchemeSelf, SchemeEmployer}},
+		{"SVU for a wage earner waits for the employer", SchemeSVU, baseFacts(), DecisionEmployerRequired, []string{SchemeSelf, SchemeEmployer}},
 		{"SVU rejected: 24 years old", SchemeSVU, with(func(f *Facts) { f.BirthDate = d("1999-03-05") }), DecisionRejected, []string{SchemeSelf, SchemeEmployer}},
 		{"SVU review: gymnasial supplering", SchemeSVU, with(func(f *Facts) { f.Course.Category = CategoryGymnasialSupplering }), DecisionReviewRequired, []string{SchemeSelf, SchemeEmployer}},
 		{"municipality review", SchemeMunicipality, baseFacts(), DecisionReviewRequired, []string{SchemeSelf, SchemeSVU, SchemeEmployer}},
@@ -88,8 +88,8 @@ func TestDecideUnknownYearFallsBack(t *testing.T) {
 	if dec.RateYear.Year != 2026 || dec.RateYear.Status != RateStatusUnverified {
 		t.Errorf("RateYear = %+v, want the 2026 row", dec.RateYear)
 	}
-	if dec.Outcome != DecisionApproved || dec.Amounts.WeeklyAllowanceDKK != 5085 {
-		t.Errorf("Decision = %s, Amounts = %+v; want approved at 5,085 a week (2026 rate)", dec.Outcome, dec.Amounts)
+	if dec.Outcome != DecisionEmployerRequired || dec.Amounts.WeeklyAllowanceDKK != 5085 {
+		t.Errorf("Decision = %s, Amounts = %+v; want employer_required at 5,085 a week (2026 rate)", dec.Outcome, dec.Amounts)
 	}
 }
 

@@ -60,7 +60,7 @@ func evaluate(scheme string, f Facts, p *paramLog) SchemeResult {
 
 // Decision is the funding decision for one enrolment.
 type Decision struct {
-	Outcome string // DecisionApproved, DecisionRejected or DecisionReviewRequired
+	Outcome string // DecisionApproved, DecisionRejected, DecisionReviewRequired or DecisionEmployerRequired
 	Scheme  string // the preferred scheme
 	// Amounts are those of the whole plan: the fee covered by any scheme, what is left for the
 	// citizen, and the allowance from the plan's allowance scheme. Zero when rejected.
@@ -91,8 +91,17 @@ func Decide(preference string, f Facts, r Rates) Decision {
 	for _, m := range members {
 		params = mergeUses(params, m.Parameters)
 	}
+	outcome := decisionOutcome(res.Outcome)
+	if outcome != DecisionRejected && (plan.EmployerPaysDKK > 0 || plan.EmployerRefundDKK > 0) {
+		plan.EmployerCVR = f.Employment.EmployerCVR
+	}
+	if asks := EmployerAsks(plan, f); outcome == DecisionApproved && len(asks) > 0 {
+		outcome, plan.EmployerAsks = DecisionEmployerRequired, asks
+		plan.Explanation += " Your employer must agree before this plan is final."
+		plan.ExplanationDA += " Din arbejdsgiver skal give tilsagn, før planen er endelig."
+	}
 	return Decision{
-		Outcome:      decisionOutcome(res.Outcome),
+		Outcome:      outcome,
 		Scheme:       preference,
 		Amounts:      plan.amounts(),
 		Rules:        res.Rules,

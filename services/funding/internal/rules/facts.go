@@ -71,6 +71,8 @@ type Facts struct {
 	// spouse, EU citizen) and so pays a deposit. false also means not known to be.
 	SelfSupporting bool
 	Usage          Usage // what the citizen has already used of schemes with a lifetime or yearly limit
+	// Employer is the company's answer to what the funding plan asked of it; nil until it answers.
+	Employer *EmployerAnswer
 }
 
 // Usage is what the citizen has already had from schemes with a limit, from other enrolments.

@@ -32,6 +32,11 @@ type Plan struct {
 	Caps               []CapNeed    `json:"caps"`    // room needed under per-citizen caps
 	Explanation        string       `json:"explanation"`
 	ExplanationDA      string       `json:"explanation_da"`
+	// EmployerCVR names the citizen's employer when the plan has it pay, or an allowance may go to it
+	// as a refund: the company is a party to the decision.
+	EmployerCVR string `json:"employer_cvr,omitempty"`
+	// EmployerAsks is what the plan waits for the employer to answer (decision employer_required).
+	EmployerAsks []string `json:"employer_asks,omitempty"`
 }
 
 // feeSchemesForPlan may pay the fee next to an allowance-only preference.

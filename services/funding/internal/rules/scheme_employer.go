@@ -2,7 +2,7 @@ package rules
 
 import (
 	"fmt"
-	"regexp"
+	"livslang.dk/pkg/cvr"
 )
 
 // Employer payment: the employer, identified by its CVR number, pays the participant fee.
@@ -10,7 +10,8 @@ import (
 
 const employerRef = "Aftale mellem deltager og arbejdsgiver (ingen offentlig ordning); uddannelsesstedet fakturerer arbejdsgiverens CVR-nummer"
 
-var cvrPattern = regexp.MustCompile(`^[0-9]{8}$`)
+// validCVR reports whether s is a CVR number (8 digits, modulus 11).
+func validCVR(s string) bool { return cvr.Valid(s) }
 
 func evaluateEmployer(f Facts) SchemeResult {
 	c := f.Course
@@ -19,6 +20,7 @@ func evaluateEmployer(f Facts) SchemeResult {
 		employerEmployed(f.Employment),
 		employerCVR(f.Employment),
 	}
+	rules = withRule(rules, employerPaysRule(SchemeEmployer, f))
 	// The scheme is the employer: the fee it covers is what the employer pays.
 	return result(SchemeEmployer, rules, Amounts{FeeCoveredDKK: c.fee(), EmployerPaysDKK: c.fee()})
 }
@@ -41,7 +43,7 @@ func employerEmployed(e Employment) RuleResult {
 // employerCVR: the employer must be identified by an 8-digit CVR number so it can be invoiced.
 func employerCVR(e Employment) RuleResult {
 	facts := map[string]any{"employer_cvr": e.EmployerCVR}
-	if cvrPattern.MatchString(e.EmployerCVR) {
+	if validCVR(e.EmployerCVR) {
 		return rule(SchemeEmployer, "employer_cvr", OutcomeMet, employerRef, text{
 			en: fmt.Sprintf("Your employer has CVR number %s; the fee is invoiced to the employer.", e.EmployerCVR),
 			da: fmt.Sprintf("Din arbejdsgiver har CVR-nummer %s; deltagerbetalingen faktureres til arbejdsgiveren.", e.EmployerCVR),
@@ -54,8 +56,8 @@ func employerCVR(e Employment) RuleResult {
 		}, facts)
 	}
 	return rule(SchemeEmployer, "employer_cvr", OutcomeNotMet, employerRef, text{
-		en: fmt.Sprintf("The employer CVR number %q is not 8 digits.", e.EmployerCVR),
-		da: fmt.Sprintf("Arbejdsgiverens CVR-nummer %q er ikke 8 cifre.", e.EmployerCVR),
+		en: fmt.Sprintf("The employer CVR number %q is not a CVR number (8 digits with a valid check digit).", e.EmployerCVR),
+		da: fmt.Sprintf("Arbejdsgiverens CVR-nummer %q er ikke et CVR-nummer (8 cifre med gyldigt kontrolciffer).", e.EmployerCVR),
 	}, facts)
 }
 

@@ -20,6 +20,9 @@ func evaluateKompetencefond(f Facts, p *paramLog) SchemeResult {
 		kompetencefondApplicationTime(f, p),
 		calc.rule(p.r),
 	}
+	if calc.fee > calc.covered { // the workplace pays the rest
+		rules = withRule(rules, employerPaysRule(SchemeKompetencefond, f))
+	}
 	res := result(SchemeKompetencefond, rules, Amounts{FeeCoveredDKK: calc.covered, EmployerPaysDKK: calc.fee - calc.covered})
 	return res.withCap(CapNeed{Scheme: SchemeKompetencefond, Period: PeriodRolling12m, AmountDKK: calc.covered,
 		LimitDKK: calc.limit, StartsOn: c.StartsOn.String()})

@@ -115,6 +115,7 @@ func evaluateSVU(f Facts, p *paramLog) SchemeResult {
 		svuEmployment26Weeks(f.Employment, c),
 		svuCourseType(c),
 	}
+	rules = withRule(rules, employerLeaveRule(SchemeSVU, f))
 	if level != svuNone {
 		rules = append(rules, svuEducationCap(f.Education, c, level), svuMinimumHours(c, level))
 	}
@@ -451,7 +452,7 @@ type svuCalc struct {
 func svuCalculate(f Facts, level svuLevel, p *paramLog) svuCalc {
 	c := f.Course
 	calc := svuCalc{level: level, centi: centiHours(c.HoursPerWeek), weeks: c.weeks(), fee: c.fee(),
-		employed: f.Employment.Status == StatusEmployed}
+		employed: refundToEmployer(f)}
 	calc.centiPaid = min(calc.centi, fullTimeCentiHours)
 	if level != svuHigher && calc.centi >= svuRoundUpCenti {
 		calc.roundedUp = calc.centi < fullTimeCentiHours

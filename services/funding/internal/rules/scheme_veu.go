@@ -33,6 +33,7 @@ func evaluateVEU(f Facts, p *paramLog) SchemeResult {
 		periodRule(SchemeVEU, c),
 		rateRule(SchemeVEU, c, p),
 	}
+	rules = withRule(rules, employerLeaveRule(SchemeVEU, f))
 	calc := veuCalculate(f, p)
 	rules = append(rules, calc.rule())
 	return result(SchemeVEU, rules, calc.amounts())
@@ -192,7 +193,7 @@ type veuCalc struct {
 func veuCalculate(f Facts, p *paramLog) veuCalc {
 	c := f.Course
 	calc := veuCalc{centiPaid: min(centiHours(c.HoursPerWeek), fullTimeCentiHours), weeks: c.weeks(), citizenPays: c.fee(),
-		employed: f.Employment.Status == StatusEmployed}
+		employed: refundToEmployer(f)}
 	daily, _, dailyOK := p.dailyMaxDagpenge(c.StartsOn)
 	percent, _, percentOK := p.int(ParamVEUPercent, c.StartsOn)
 	calc.percent, calc.rateOK = percent, dailyOK && percentOK

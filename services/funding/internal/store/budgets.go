@@ -84,6 +84,7 @@ func scanPool(r pgx.CollectableRow) (Pool, error) {
 
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 func (s *Store) pool(ctx context.Context, q querier, where string, args ...any) (Pool, error) {

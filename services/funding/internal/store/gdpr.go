@@ -221,6 +221,9 @@ func (s *Store) Erase(ctx context.Context, tx pgx.Tx, citizenID string) (events.
 		`DELETE FROM citizens WHERE id = $1`); err != nil {
 		return report, err
 	}
+	if err := exec("what your funding plans asked of your employer, and its answers", `DELETE FROM commitments WHERE citizen_id = $1`); err != nil {
+		return report, err
+	}
 	if err := exec("the courses funding found you could get funded", `DELETE FROM funded_runs WHERE citizen_id = $1`); err != nil {
 		return report, err
 	}

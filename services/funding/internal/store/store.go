@@ -56,9 +56,10 @@ func (s *Store) sealDecision(ctx context.Context, tx pgx.Tx, r decide.Record) ([
 }
 
 var outcomeEvents = map[string][2]string{
-	"approved":        {events.TypeFundingApproved, events.SubjectFundingApproved},
-	"rejected":        {events.TypeFundingRejected, events.SubjectFundingRejected},
-	"review_required": {events.TypeFundingReview, events.SubjectFundingReview},
+	"approved":          {events.TypeFundingApproved, events.SubjectFundingApproved},
+	"rejected":          {events.TypeFundingRejected, events.SubjectFundingRejected},
+	"review_required":   {events.TypeFundingReview, events.SubjectFundingReview},
+	"employer_required": {events.TypeFundingEmployer, events.SubjectFundingEmployer},
 }
 
 func marshal(vs ...any) ([][]byte, error) {
@@ -282,10 +283,10 @@ func (s *Store) OpenReviews(ctx context.Context, municipality string) ([]decide.
 		ORDER BY decided_at, id LIMIT 500`, municipality)
 }
 
-// OpenForCitizen lists the citizen's decisions still waiting for a review, locked in tx, for a
+// OpenForCitizen lists the citizen's decisions still waiting for a review or their employer, locked in tx, for a
 // re-evaluation after their profile changed.
 func (s *Store) OpenForCitizen(ctx context.Context, tx pgx.Tx, citizenID string) ([]decide.Record, error) {
-	return s.decisions(ctx, tx, `citizen_id = $1 AND review_status = 'open' AND status = 'active'
+	return s.decisions(ctx, tx, `citizen_id = $1 AND (review_status = 'open' OR outcome = 'employer_required') AND status = 'active'
 		AND starts_on > current_date ORDER BY decided_at FOR UPDATE`, citizenID)
 }
 

@@ -621,6 +621,28 @@ func (s *Store) ApplyFunding(ctx context.Context, tx pgx.Tx, d events.FundingDec
 			return fmt.Errorf("record review: %w", err)
 		}
 		return nil
+	case "employer_required":
+		// The seat stays held until the company's due date has passed (funding then decides without
+		// it), and the history says whom the enrolment waits for.
+		part := summary.Employer
+		if part == nil {
+			return fmt.Errorf("%w: employer_required without the employer's part", events.ErrMalformed)
+		}
+		due, err := time.ParseInLocation(time.DateOnly, part.DueOn, Copenhagen)
+		if err != nil {
+			return fmt.Errorf("%w: employer.due_on", events.ErrMalformed)
+		}
+		funding, _ := json.Marshal(e.Funding)
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET funding = $2, updated_at = now(),
+				hold_expires_at = CASE WHEN holds_seat THEN greatest(hold_expires_at, $3) ELSE hold_expires_at END WHERE id = $1`,
+			e.ID, funding, due.AddDate(0, 0, 2)); err != nil {
+			return fmt.Errorf("record the employer's part: %w", err)
+		}
+		company := part.Name
+		if company == "" {
+			company = "CVR " + part.CVR
+		}
+		return s.record(ctx, tx, &e, enrolment.ByFunding, "waiting for the employer ("+company+") to answer by "+part.DueOn)
 	default:
 		return fmt.Errorf("%w: funding outcome %q", events.ErrMalformed, d.Summary.Outcome)
 	}
