@@ -288,6 +288,8 @@ type Enrolment struct {
 		CitizenPaysDKK *int64   `json:"citizen_pays_dkk"`
 		WeeklyDKK      *int64   `json:"weekly_allowance_dkk"`
 		Reasons        []string `json:"reasons"`
+		// Employer is what the enrolment waits for from the citizen's employer (outcome employer_required).
+		Employer *EmployerPart `json:"employer"`
 	} `json:"funding"`
 	WaitlistPosition int      `json:"waitlist_position"`
 	ReferralID       string   `json:"referral_id"`

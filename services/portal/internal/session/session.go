@@ -22,13 +22,15 @@ import (
 
 // User is who signed in, with the token the portal calls the APIs with.
 type User struct {
-	Subject       string    `json:"sub"`
-	Role          string    `json:"role"`
-	Name          string    `json:"name,omitempty"`
-	InstitutionID string    `json:"inst,omitempty"`
-	Municipality  string    `json:"muni,omitempty"`
-	Token         string    `json:"tok"`
-	Expires       time.Time `json:"exp"`
+	Subject       string `json:"sub"`
+	Role          string `json:"role"`
+	Name          string `json:"name,omitempty"`
+	InstitutionID string `json:"inst,omitempty"`
+	Municipality  string `json:"muni,omitempty"`
+	// CVR is the company an employer user acts for, from the access token's cvr claim.
+	CVR     string    `json:"cvr,omitempty"`
+	Token   string    `json:"tok"`
+	Expires time.Time `json:"exp"`
 }
 
 // Login is a sign-in under way: what the callback must match.

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/cvr"
 	"livslang.dk/services/portal/internal/api"
 	"livslang.dk/services/portal/internal/i18n"
 	"livslang.dk/services/portal/internal/oidc"
@@ -100,6 +101,23 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) error {
 	expires := time.Unix(claims.Expiry, 0)
 	user := &session.User{Subject: claims.Subject, Role: claims.Role, Name: claims.Name, InstitutionID: claims.InstitutionID,
 		Municipality: claims.Municipality, Token: tok.AccessToken, Expires: expires}
+	if claims.Role == auth.RoleEmployer {
+		// The company is the access token's cvr claim (the APIs check the same token); the ID token
+		// names only the person.
+		if !cvr.Valid(claims.CVR) {
+			return failed("employer without a valid cvr claim", errors.New("no cvr"))
+		}
+		user.CVR = claims.CVR
+		// The company's contact names it and its language, if the user has not chosen one here.
+		if co, err := s.API.Company(r.Context(), tok.AccessToken, claims.CVR); err == nil {
+			if co.Name != "" {
+				user.Name = co.Name
+			}
+			if l, ok := i18n.Parse(co.Language); ok && !st.langChosen {
+				s.setLangCookie(w, l)
+			}
+		}
+	}
 	if claims.Role == auth.RoleCitizen {
 		// The profile names the citizen and their language, if they have not chosen one here.
 		if p, err := s.API.Profile(r.Context(), tok.AccessToken); err == nil {

@@ -82,6 +82,22 @@ func TestEveryKeyIsInBothCatalogues(t *testing.T) {
 	for id := range referralLabels {
 		add("err.", id)
 	}
+	add("outcome.", "employer_required")
+	add("next.", "employer", "employer_undated", "employer_unnamed", "employer_unknown", "employer_cvr")
+	add("commitment_status.", commitmentStatuses...)
+	add("ask.", commitmentAsks...)
+	add("role.", "employer")
+	add("cause.", "employer")
+	add("actor.", "employer")
+	add("flash.commitment_", "approved", "declined")
+	add("commitments.pays_fee_", "yes", "no")
+	add("commitments.salary_", "yes", "no")
+	for id := range commitmentLabels {
+		add("err.", id)
+	}
+	for id := range companyLabels {
+		add("err.company_", id)
+	}
 	add("mydata.kind.", "export", "erasure")
 	add("mydata.status.", "pending", "completed", "expired")
 	add("mydata.service.", dataServices...)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"livslang.dk/pkg/cvr"
 	"livslang.dk/services/portal/internal/api"
 	"livslang.dk/services/portal/internal/i18n"
 )
@@ -72,6 +73,9 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 		Employment: api.Employment{Status: f.Get("employment_status"), EmployerCVR: f.Get("employment_employer_cvr"), Since: f.Get("employment_since"),
 			WeeklyHours: f.number(l, "employment_weekly_hours", profileLabels["employment_weekly_hours"])},
 		Benefits: f.Get("benefits")}
+	if n := f.Get("employment_employer_cvr"); n != "" && !cvr.Valid(n) {
+		f.Add("employment_employer_cvr", l.T(profileLabels["employment_employer_cvr"]), l.T("err.employer_cvr_check"))
+	}
 	if !f.Failed() {
 		saved, err := s.API.SaveProfile(r.Context(), s.token(r), p)
 		if err == nil {
@@ -135,6 +139,14 @@ type EnrolmentView struct {
 	HasOutcome bool
 	CanCancel  bool
 	Next       string
+	// Employer is what the enrolment waits for from the citizen's employer (outcome employer_required).
+	Employer *EmployerWaitView
+}
+
+// EmployerWaitView is a pending enrolment's question to the citizen's employer, as the citizen sees it.
+type EmployerWaitView struct {
+	api.EmployerPart
+	Asks []string // in the order the pages list them
 }
 
 var cancellable = []string{"pending", "waitlisted", "offered", "confirmed"}
@@ -166,6 +178,33 @@ func (s *Server) enrolmentView(r *http.Request, e api.Enrolment) EnrolmentView {
 		v.Next = l.T("next.waitlisted", e.WaitlistPosition)
 	case e.Status == "pending" && e.Funding.Outcome == "review_required":
 		v.Next = l.T("next.review")
+	case e.Status == "pending" && e.Funding.Outcome == "employer_required":
+		// The company's answer decides the funding; the citizen sees what it was asked and by when.
+		part := api.EmployerPart{}
+		if e.Funding.Employer != nil {
+			part = *e.Funding.Employer
+		}
+		wait := &EmployerWaitView{EmployerPart: part}
+		for _, a := range commitmentAsks {
+			if slices.Contains(part.Asks, a) {
+				wait.Asks = append(wait.Asks, a)
+			}
+		}
+		v.Employer = wait
+		company := part.Name
+		if company == "" && part.CVR != "" {
+			company = l.T("next.employer_cvr", part.CVR)
+		}
+		switch {
+		case company != "" && part.DueOn != "":
+			v.Next = l.T("next.employer", company, l.Date(part.DueOn))
+		case company != "":
+			v.Next = l.T("next.employer_undated", company)
+		case part.DueOn != "":
+			v.Next = l.T("next.employer_unnamed", l.Date(part.DueOn))
+		default:
+			v.Next = l.T("next.employer_unknown")
+		}
 	default:
 		v.Next = l.T("next." + e.Status)
 	}

@@ -24,13 +24,14 @@ func TestPageAccessMatrix(t *testing.T) {
 	const (
 		ok, signIn, refused = http.StatusOK, http.StatusSeeOther, http.StatusForbidden
 	)
-	// Columns: anonymous, citizen, caseworker, institution staff, admin. A form posted without a
-	// session is refused by the CSRF check before any gate.
-	public, publicPost := [5]int{ok, ok, ok, ok, ok}, [5]int{refused, ok, ok, ok, ok}
-	citizen, citizenPost := [5]int{signIn, ok, refused, refused, refused}, [5]int{refused, ok, refused, refused, refused}
-	caseworker, caseworkerPost := [5]int{signIn, refused, ok, refused, refused}, [5]int{refused, refused, ok, refused, refused}
-	inst, instPost := [5]int{signIn, refused, refused, ok, refused}, [5]int{refused, refused, refused, ok, refused}
-	matrix := map[string][5]int{
+	// Columns: anonymous, citizen, caseworker, institution staff, admin, employer. A form posted
+	// without a session is refused by the CSRF check before any gate.
+	public, publicPost := [6]int{ok, ok, ok, ok, ok, ok}, [6]int{refused, ok, ok, ok, ok, ok}
+	citizen, citizenPost := [6]int{signIn, ok, refused, refused, refused, refused}, [6]int{refused, ok, refused, refused, refused, refused}
+	caseworker, caseworkerPost := [6]int{signIn, refused, ok, refused, refused, refused}, [6]int{refused, refused, ok, refused, refused, refused}
+	inst, instPost := [6]int{signIn, refused, refused, ok, refused, refused}, [6]int{refused, refused, refused, ok, refused, refused}
+	employer, employerPost := [6]int{signIn, refused, refused, refused, refused, ok}, [6]int{refused, refused, refused, refused, refused, ok}
+	matrix := map[string][6]int{
 		"GET /{$}": public, "GET /courses": public, "GET /courses/{id}": public, "GET /courses/{id}/ballot": public,
 		"GET /accessibility": public, "GET /shared/{token}": public, "GET /lang/{lang}": public, "GET /login": public, "GET /auth/callback": public,
 		"POST /logout": publicPost,
@@ -56,6 +57,9 @@ func TestPageAccessMatrix(t *testing.T) {
 		"GET /institution/webhooks": inst, "POST /institution/webhooks": instPost, "GET /institution/webhooks/{id}": inst,
 		"POST /institution/webhooks/{id}/rotate": instPost, "POST /institution/webhooks/{id}/delete": instPost,
 		"POST /institution/webhooks/{id}/replay": instPost, "GET /institution/{file}": inst,
+
+		"GET /employer": employer, "POST /employer/contact": employerPost, "GET /employer/commitments": employer,
+		"POST /employer/commitments/{id}/approve": employerPost, "POST /employer/commitments/{id}/decline": employerPost,
 	}
 	sealer, err := session.NewSealer("1:"+base64.StdEncoding.EncodeToString(make([]byte, 32)), time.Hour)
 	if err != nil {
@@ -78,10 +82,13 @@ func TestPageAccessMatrix(t *testing.T) {
 	mux := http.NewServeMux()
 	s.register(mux, pages)
 	h := s.Middleware(mux)
-	sessions, cookies := [5]*session.Session{}, [5]string{}
-	for i, role := range []string{auth.RoleCitizen, auth.RoleCaseworker, auth.RoleInstitution, auth.RoleAdmin} {
+	sessions, cookies := [6]*session.Session{}, [6]string{}
+	for i, role := range []string{auth.RoleCitizen, auth.RoleCaseworker, auth.RoleInstitution, auth.RoleAdmin, auth.RoleEmployer} {
 		sess := s.Sessions.New(time.Hour)
 		sess.User = &session.User{Subject: "u", Role: role, Token: "t"}
+		if role == auth.RoleEmployer {
+			sess.User.CVR = "41657006"
+		}
 		if cookies[i+1], err = s.Sessions.Seal(sess); err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +110,7 @@ func TestPageAccessMatrix(t *testing.T) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if want := matrix[p.pattern][col]; rec.Code != want {
-				t.Errorf("%s as %s: %d, want %d", p.pattern, []string{"anonymous", "citizen", "caseworker", "staff", "admin"}[col], rec.Code, want)
+				t.Errorf("%s as %s: %d, want %d", p.pattern, []string{"anonymous", "citizen", "caseworker", "staff", "admin", "employer"}[col], rec.Code, want)
 			}
 		}
 	}

@@ -155,7 +155,7 @@ type page struct {
 // authorization in one place. Which resources a user may see the APIs decide with the user's token;
 // routes_test.go checks every page against every role.
 func (s *Server) routes() []page {
-	const public, citizen, caseworker, inst = "", auth.RoleCitizen, auth.RoleCaseworker, auth.RoleInstitution
+	const public, citizen, caseworker, inst, employer = "", auth.RoleCitizen, auth.RoleCaseworker, auth.RoleInstitution, auth.RoleEmployer
 	return []page{
 		{"GET /{$}", public, s.home},
 		{"GET /courses", public, s.courses},
@@ -221,6 +221,12 @@ func (s *Server) routes() []page {
 		{"POST /institution/webhooks/{id}/delete", inst, s.deleteWebhook},
 		{"POST /institution/webhooks/{id}/replay", inst, s.replayWebhook},
 		{"GET /institution/{file}", inst, s.downloadCSV},
+
+		{"GET /employer", employer, s.employerHome},
+		{"POST /employer/contact", employer, s.saveCompany},
+		{"GET /employer/commitments", employer, s.commitments},
+		{"POST /employer/commitments/{id}/approve", employer, s.approveCommitment},
+		{"POST /employer/commitments/{id}/decline", employer, s.declineCommitment},
 	}
 }
 
@@ -559,6 +565,8 @@ func home(role string) string {
 		return "/caseworker/reviews"
 	case auth.RoleInstitution:
 		return "/institution"
+	case auth.RoleEmployer:
+		return "/employer"
 	}
 	return "/"
 }
