@@ -183,17 +183,30 @@ func TestJourneyFromEnrolmentToMail(t *testing.T) {
 	james := s.citizen(t, "0205841457", "James Miller", "james@example.com", "en")
 	truck, _ := s.course(t, "gaffeltruck")
 
-	// VEU for an employed, skilled 38-year-old on an AMU course: approved.
+	// VEU for an employed, skilled 38-year-old on an AMU course: the plan has her employer pay the fee
+	// and decide whether her salary continues, so it waits for the company, with her seat held; the
+	// company's approval confirms her.
 	e := s.enrol(t, mette, truck, "veu")
 	if e.Status != "pending" {
 		t.Fatalf("new enrolment is %s, want pending", e.Status)
+	}
+	testenv.Eventually(t, 20*time.Second, "waiting for the employer", func() bool {
+		e = s.get(t, mette, e.ID)
+		return e.Funding.Outcome == "employer_required"
+	})
+	if e.Status != "pending" || e.Funding.Employer == nil || e.Funding.Employer.CVR != "12345674" || e.Funding.Employer.DueOn == "" ||
+		!strings.Contains(e.History[len(e.History)-1].Reason, "waiting for the employer") {
+		t.Fatalf("waiting for the employer: %+v", e)
 	}
 	e = s.waitStatus(t, mette, e.ID, "confirmed")
 	if e.Funding.Outcome != "approved" || e.Funding.Scheme != "veu" {
 		t.Fatalf("funding %+v", e.Funding)
 	}
-	// Two mails: the request received, then the place.
-	testenv.Eventually(t, 20*time.Second, "Mette's confirmation mail", func() bool { return len(s.mailsTo(mette.email)) == 2 })
+	// Three mails: the request received, waiting for the employer, then the place.
+	testenv.Eventually(t, 20*time.Second, "Mette's confirmation mail", func() bool { return len(s.mailsTo(mette.email)) == 3 })
+	if _, ok := s.mailTo(mette.email, "Din tilmelding afventer din arbejdsgiver"); !ok {
+		t.Fatalf("no mail that the enrolment waits for the employer: %+v", s.mailsTo(mette.email))
+	}
 	m, ok := s.mailTo(mette.email, "Du har fået plads")
 	if _, received := s.mailTo(mette.email, "Vi har modtaget din tilmelding"); !ok || !received || !strings.Contains(m.Body, "VEU-godtgørelse") {
 		t.Fatalf("mail %q:\n%s", m.Subject, m.Body)

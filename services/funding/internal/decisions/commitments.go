@@ -64,16 +64,15 @@ func (s *Service) askEmployer(ctx context.Context, tx pgx.Tx, rec *decide.Record
 	c := rec.Request.Course
 	com := store.Commitment{ID: uuid.New(), DecisionID: rec.ID, EnrolmentID: rec.EnrolmentID, CitizenID: rec.CitizenID,
 		CVR: rec.Plan.EmployerCVR, Citizen: store.Client{Name: citizen.Name, CPR: maskedCPR(rec.Request.Profile.BirthDate)},
-		Course: store.CommitmentCourse{ID: c.ID, Title: c.Title, TitleEN: c.TitleEN, InstitutionName: c.InstitutionName,
-			StartsOn: c.StartsOn, EndsOn: c.EndsOn},
-		Asks: rec.Plan.EmployerAsks, FeeDKK: rec.Plan.EmployerPaysDKK, RefundEstimateDKK: rec.Plan.EmployerRefundDKK,
+		Facts: c,
+		Asks:  rec.Plan.EmployerAsks, FeeDKK: rec.Plan.EmployerPaysDKK, RefundEstimateDKK: rec.Plan.EmployerRefundDKK,
 		Status: "pending", DueOn: s.Deadlines.dueOn(now, rec.Plan.AllowanceScheme == rules.SchemeSVU, c.StartsOn), CreatedAt: now.UTC()}
 	name, err := s.Store.CompanyName(ctx, tx, com.CVR)
 	if err != nil {
 		return err
 	}
 	rec.Employer = &events.EmployerPart{CommitmentID: com.ID.String(), CVR: com.CVR, Name: name, Asks: com.Asks, DueOn: com.DueOn}
-	return s.Store.InsertCommitment(ctx, tx, com, c)
+	return s.Store.InsertCommitment(ctx, tx, com)
 }
 
 // maskedCPR is the CPR number as a company may see it: the birth date, DDMMYY-XXXX.
@@ -93,12 +92,7 @@ func (s *Service) withdrawCommitment(ctx context.Context, tx pgx.Tx, enrolmentID
 		return err
 	}
 	return s.Store.AnswerCommitment(ctx, tx, &com, "withdrawn", store.Answer{Reason: reason, AnsweredBy: "system",
-		AnsweredAt: s.Now().UTC()}, courseOf(com))
-}
-
-func courseOf(c store.Commitment) events.CourseFacts {
-	return events.CourseFacts{ID: c.Course.ID, Title: c.Course.Title, TitleEN: c.Course.TitleEN,
-		InstitutionName: c.Course.InstitutionName, StartsOn: c.Course.StartsOn, EndsOn: c.Course.EndsOn}
+		AnsweredAt: s.Now().UTC()})
 }
 
 // EmployerAnswer is a company's answer to one of its requests.
@@ -182,7 +176,7 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, old decide.Record, com 
 	if err := s.Store.Update(ctx, tx, rec, "employer", reason); err != nil {
 		return err
 	}
-	if err := s.Store.AnswerCommitment(ctx, tx, com, status, saved, old.Request.Course); err != nil {
+	if err := s.Store.AnswerCommitment(ctx, tx, com, status, saved); err != nil {
 		return err
 	}
 	if !usesCap(rec) {
@@ -232,7 +226,7 @@ func (s *Service) expireCommitment(ctx context.Context, id uuid.UUID) (bool, err
 		}
 		if rec.Status != "active" || rec.Outcome != rules.DecisionEmployerRequired {
 			return s.Store.AnswerCommitment(ctx, tx, &com, "withdrawn", store.Answer{Reason: "the decision no longer waits for the employer",
-				AnsweredBy: "system", AnsweredAt: s.Now().UTC()}, courseOf(com))
+				AnsweredBy: "system", AnsweredAt: s.Now().UTC()})
 		}
 		due, _ := rules.ParseDate(com.DueOn)
 		company, err := s.Store.CompanyName(ctx, tx, com.CVR)
@@ -263,7 +257,7 @@ func (s *Service) RemindCommitments(ctx context.Context) (int, error) {
 			if err != nil || com.Status != "pending" || com.RemindedAt != nil {
 				return err
 			}
-			return s.Store.RemindCommitment(ctx, tx, com, courseOf(com))
+			return s.Store.RemindCommitment(ctx, tx, com)
 		})
 		if err != nil {
 			return 0, err

@@ -20,21 +20,22 @@ type Company = events.Company
 
 // Commitment is what a funding decision asks of the citizen's employer, and the company's answer.
 type Commitment struct {
-	ID                uuid.UUID        `json:"id"`
-	DecisionID        uuid.UUID        `json:"decision_id"`
-	EnrolmentID       uuid.UUID        `json:"enrolment_id"`
-	CitizenID         string           `json:"-"`
-	CVR               string           `json:"cvr"`
-	Citizen           Client           `json:"citizen"` // the employee: name and CPR number masked
-	Course            CommitmentCourse `json:"course"`
-	Asks              []string         `json:"asks"`
-	FeeDKK            int64            `json:"fee_dkk"`
-	RefundEstimateDKK int64            `json:"refund_estimate_dkk"`
-	Status            string           `json:"status"`
-	DueOn             string           `json:"due_on"`
-	Answer            *Answer          `json:"answer,omitempty"`
-	RemindedAt        *time.Time       `json:"reminded_at,omitempty"`
-	CreatedAt         time.Time        `json:"created_at"`
+	ID                uuid.UUID          `json:"id"`
+	DecisionID        uuid.UUID          `json:"decision_id"`
+	EnrolmentID       uuid.UUID          `json:"enrolment_id"`
+	CitizenID         string             `json:"-"`
+	CVR               string             `json:"cvr"`
+	Citizen           Client             `json:"citizen"` // the employee: name and CPR number masked
+	Course            CommitmentCourse   `json:"course"`
+	Facts             events.CourseFacts `json:"-"` // the run as funding knows it
+	Asks              []string           `json:"asks"`
+	FeeDKK            int64              `json:"fee_dkk"`
+	RefundEstimateDKK int64              `json:"refund_estimate_dkk"`
+	Status            string             `json:"status"`
+	DueOn             string             `json:"due_on"`
+	Answer            *Answer            `json:"answer,omitempty"`
+	RemindedAt        *time.Time         `json:"reminded_at,omitempty"`
+	CreatedAt         time.Time          `json:"created_at"`
 }
 
 // CommitmentCourse is the run a commitment is for.
@@ -74,9 +75,11 @@ func (s *Store) scanCommitment(row pgx.CollectableRow) (Commitment, error) {
 		&c.RefundEstimateDKK, &c.DueOn, &course, &sealed, &paysFee, &salary, &reason, &by, &at, &c.RemindedAt, &c.CreatedAt, &wrapped); err != nil {
 		return Commitment{}, err
 	}
-	if err := json.Unmarshal(course, &c.Course); err != nil {
+	if err := json.Unmarshal(course, &c.Facts); err != nil {
 		return Commitment{}, fmt.Errorf("decode commitment: %w", err)
 	}
+	f := c.Facts
+	c.Course = CommitmentCourse{ID: f.ID, Title: f.Title, TitleEN: f.TitleEN, InstitutionName: f.InstitutionName, StartsOn: f.StartsOn, EndsOn: f.EndsOn}
 	if at != nil {
 		c.Answer = &Answer{PaysFee: paysFee, SalaryContinues: salary, Reason: reason, AnsweredBy: by, AnsweredAt: *at}
 	}
@@ -107,8 +110,8 @@ func (s *Store) commitments(ctx context.Context, q querier, where string, args .
 }
 
 // InsertCommitment stores a new request to a company and announces it.
-func (s *Store) InsertCommitment(ctx context.Context, tx pgx.Tx, c Commitment, course events.CourseFacts) error {
-	courseJSON, err := json.Marshal(c.Course)
+func (s *Store) InsertCommitment(ctx context.Context, tx pgx.Tx, c Commitment) error {
+	courseJSON, err := json.Marshal(c.Facts)
 	if err != nil {
 		return err
 	}
@@ -129,7 +132,7 @@ func (s *Store) InsertCommitment(ctx context.Context, tx pgx.Tx, c Commitment, c
 		c.ID, c.DecisionID, c.EnrolmentID, c.CitizenID, c.CVR, c.Asks, c.FeeDKK, c.RefundEstimateDKK, c.DueOn, courseJSON, sealed, c.CreatedAt); err != nil {
 		return fmt.Errorf("insert commitment: %w", err)
 	}
-	return s.commitmentEvent(ctx, tx, c, course, "requested")
+	return s.commitmentEvent(ctx, tx, c, "requested")
 }
 
 // LockCommitment returns a commitment by id, locked in tx.
@@ -208,32 +211,32 @@ func (s *Store) commitmentIDs(ctx context.Context, where string, args ...any) ([
 
 // AnswerCommitment records the company's answer (status approved, declined, expired or withdrawn)
 // and announces it.
-func (s *Store) AnswerCommitment(ctx context.Context, tx pgx.Tx, c *Commitment, status string, a Answer, course events.CourseFacts) error {
+func (s *Store) AnswerCommitment(ctx context.Context, tx pgx.Tx, c *Commitment, status string, a Answer) error {
 	if _, err := tx.Exec(ctx, `UPDATE commitments SET status = $2, pays_fee = $3, salary_continues = $4, reason = $5,
 			answered_by = $6, answered_at = $7 WHERE id = $1`, c.ID, status, a.PaysFee, a.SalaryContinues, a.Reason, a.AnsweredBy, a.AnsweredAt); err != nil {
 		return fmt.Errorf("answer commitment: %w", err)
 	}
 	c.Status, c.Answer = status, &a
-	return s.commitmentEvent(ctx, tx, *c, course, "answered")
+	return s.commitmentEvent(ctx, tx, *c, "answered")
 }
 
 // RemindCommitment marks a request reminded and announces the reminder.
-func (s *Store) RemindCommitment(ctx context.Context, tx pgx.Tx, c Commitment, course events.CourseFacts) error {
+func (s *Store) RemindCommitment(ctx context.Context, tx pgx.Tx, c Commitment) error {
 	if _, err := tx.Exec(ctx, `UPDATE commitments SET reminded_at = now() WHERE id = $1`, c.ID); err != nil {
 		return fmt.Errorf("remind commitment: %w", err)
 	}
-	return s.commitmentEvent(ctx, tx, c, course, "reminded")
+	return s.commitmentEvent(ctx, tx, c, "reminded")
 }
 
 // commitmentEvent publishes livslang.commitment.<event>.v1 with the company's contact, if known.
-func (s *Store) commitmentEvent(ctx context.Context, tx pgx.Tx, c Commitment, course events.CourseFacts, event string) error {
+func (s *Store) commitmentEvent(ctx context.Context, tx pgx.Tx, c Commitment, event string) error {
 	company, _, err := s.company(ctx, tx, c.CVR)
 	if err != nil {
 		return err
 	}
 	data := events.Commitment{CommitmentID: c.ID.String(), Status: c.Status, EnrolmentID: c.EnrolmentID.String(),
 		DecisionID: c.DecisionID.String(), CitizenID: c.CitizenID, EmployeeName: c.Citizen.Name, Company: company,
-		Course: course, Asks: c.Asks, FeeDKK: c.FeeDKK, RefundEstimateDKK: c.RefundEstimateDKK, DueOn: c.DueOn}
+		Course: c.Facts, Asks: c.Asks, FeeDKK: c.FeeDKK, RefundEstimateDKK: c.RefundEstimateDKK, DueOn: c.DueOn}
 	if c.Answer != nil {
 		data.PaysFee, data.SalaryContinues, data.Reason = c.Answer.PaysFee, c.Answer.SalaryContinues, c.Answer.Reason
 	}

@@ -10,6 +10,7 @@ import (
 
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
@@ -51,6 +52,8 @@ type fundingJSON struct {
 	CitizenPaysDKK *int64   `json:"citizen_pays_dkk,omitempty"`
 	WeeklyDKK      *int64   `json:"weekly_allowance_dkk,omitempty"`
 	Reasons        []string `json:"reasons,omitempty"`
+	// Employer is whom the decision waits for, and by when (outcome employer_required).
+	Employer *events.EmployerPart `json:"employer,omitempty"`
 }
 
 type historyRow struct {
@@ -80,6 +83,9 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 		f := e.Funding
 		out.Funding = fundingJSON{Outcome: f.Outcome, Scheme: f.Scheme, CitizenPaysDKK: &f.CitizenPaysDKK,
 			WeeklyDKK: &f.WeeklyDKK, Reasons: f.Reasons}
+		if f.Outcome == "employer_required" {
+			out.Funding.Employer = f.Employer
+		}
 	}
 	if e.Status == enrolment.Started || e.Status == enrolment.Completed || e.Status == enrolment.Withdrawn {
 		out.AttendedHours = &e.AttendedHours
