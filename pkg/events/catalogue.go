@@ -168,10 +168,21 @@ type Enrolment struct {
 	// schemes that pay by the hour pro rata.
 	AttendedHours float64 `json:"attended_hours,omitempty"`
 	PlannedHours  float64 `json:"planned_hours,omitempty"`
+	// Employer is the company that enrolled the employee, with the commitment it gave then (funding
+	// asks it nothing more).
+	Employer *EmployerCommitment `json:"employer,omitempty"`
 	// Erasure is true on the cancellations and withdrawals that end a citizen's enrolments for the
 	// erasure of their data: whatever order a consumer sees them in with the erasure's own request,
 	// it tells the citizen nothing of them.
 	Erasure bool `json:"erasure,omitempty"`
+}
+
+// EmployerCommitment is a company's commitment given when it enrolled its employee.
+type EmployerCommitment struct {
+	CVR             string `json:"cvr"`
+	Name            string `json:"name,omitempty"`
+	PaysFee         bool   `json:"pays_fee"`
+	SalaryContinues bool   `json:"salary_continues"`
 }
 
 // FundingSummary is what registration and notification keep of a funding decision.

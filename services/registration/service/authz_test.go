@@ -147,6 +147,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "GET /v1/courses/{id}", Call: testenv.Path("/v1/courses/" + course), Want: testenv.All(ok)},
 		{Route: "GET /v1/courses/{id}/next-steps", Call: testenv.Path("/v1/courses/" + course + "/next-steps"), Want: testenv.All(ok)},
 		{Route: "GET /v1/courses/{id}/ballot", Call: testenv.Path("/v1/courses/" + course + "/ballot"), Want: testenv.All(gone)}, // no ballot drawn
+		// A company's staff enrolments: its own users; an administrator reads (employer columns: CVR 12345674, another).
+		{Route: "POST /v1/employers/{cvr}/enrolments", Call: func(*testing.T, int) testenv.Request {
+			return testenv.Request{Path: "/v1/employers/12345674/enrolments", Header: []string{"Idempotency-Key", uuid.NewString()},
+				Body: map[string]any{"course_id": run(), "pays_fee": true, "salary_continues": true,
+					"employees": []map[string]string{{"cpr": "1505901237", "name": "Ole Jensen", "email": "ole@example.dk"}}}}
+		}, Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, accepted, forbidden}},
+		{Route: "GET /v1/employers/{cvr}/enrolments", Call: testenv.Path("/v1/employers/12345674/enrolments"),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, ok, forbidden}},
 		{Route: "GET /v1/me/profile", Call: testenv.Path("/v1/me/profile"), Want: citizens(ok, ok)},
 		{Route: "PUT /v1/me/profile", Call: func(*testing.T, int) testenv.Request { return testenv.Request{Path: "/v1/me/profile", Body: profile()} }, Want: citizens(ok, ok)},
 		{Route: "POST /v1/enrolments", Call: func(*testing.T, int) testenv.Request {

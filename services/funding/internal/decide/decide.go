@@ -170,6 +170,11 @@ func Answered(e events.Enrolment, rates rules.Rates, now time.Time, usage rules.
 	f.Today = rules.DateOf(now)
 	f.Usage = usage
 	f.Employer = answer
+	if by := e.Employer; by != nil && answer == nil {
+		// The company enrolled its employee and gave its commitment then: it is the employer.
+		f.Employment.EmployerCVR = by.CVR
+		f.Employer = &rules.EmployerAnswer{Status: rules.EmployerApproved, PaysFee: by.PaysFee, SalaryContinues: by.SalaryContinues, Company: by.Name}
+	}
 	d := rules.Decide(e.FundingPreference, f, rates)
 	rec := Record{
 		ID: uuid.New(), EnrolmentID: enrolmentID, EnrolmentVersion: e.Version, CitizenID: e.CitizenID,

@@ -52,6 +52,9 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "DELETE /v1/me/credentials/{id}/shares/{share}", Access: citizen, Handler: h(a.revokeShare)},
 		// Rotating the key that signs credentials: an administrator.
 		{Pattern: "POST /v1/admin/signing-keys", Access: auth.Roles(auth.RoleAdmin), Handler: h(a.rotateSigningKey)},
+		// A company's staff enrolments: its own users enrol and follow them (companyCVR), an administrator reads.
+		{Pattern: "POST /v1/employers/{cvr}/enrolments", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.enrolStaff)},
+		{Pattern: "GET /v1/employers/{cvr}/enrolments", Access: auth.Roles(auth.RoleEmployer, auth.RoleAdmin), Handler: h(a.listStaff)},
 		// A citizen's own profile and enrolments.
 		{Pattern: "GET /v1/me/profile", Access: citizen, Handler: h(a.getProfile)},
 		{Pattern: "PUT /v1/me/profile", Access: citizen, Handler: h(a.putProfile)},

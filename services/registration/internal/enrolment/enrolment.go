@@ -39,6 +39,7 @@ const (
 	ByFunding     Cause = "funding"
 	ByCaseworker  Cause = "caseworker"
 	BySystem      Cause = "system"
+	ByEmployer    Cause = "employer" // the citizen's employer enrolled them
 )
 
 var transitions = map[Status][]Status{

@@ -45,20 +45,32 @@ type Enrolment struct {
 	OfferExpiresAt    *time.Time
 	ReferralID        string  // the caseworker's referral this enrolment comes from, if any
 	AttendedHours     float64 // reported with the outcome
-	History           []HistoryEntry
-	Course            Course
+	// Employer is the company that enrolled the citizen, with its commitment; nil if the citizen asked.
+	Employer *events.EmployerCommitment
+	// EmployerCVR is the company that is a party to the enrolment: it enrolled the citizen, or the
+	// funding plan asked it; "" if none.
+	EmployerCVR string
+	History     []HistoryEntry
+	Course      Course
 }
 
 const enrolmentColumns = `e.id, e.citizen_id, e.course_id, e.status, e.holds_seat, e.funding_preference, e.funding,
 	e.requested_at, e.version, coalesce(e.attended_hours, 0)::float8, e.priority_group, e.offer_expires_at,
-	coalesce(e.referral_id::text, '')`
+	coalesce(e.referral_id::text, ''), coalesce(e.employer_cvr, ''), coalesce(e.employer_name, ''), e.employer_pays_fee,
+	e.employer_salary_continues`
 
 func scanEnrolment(row pgx.Row) (Enrolment, error) {
 	var e Enrolment
 	var funding []byte
+	var employerName string
+	var paysFee, salary *bool
 	if err := row.Scan(&e.ID, &e.CitizenID, &e.CourseID, &e.Status, &e.HoldsSeat, &e.FundingPreference, &funding,
-		&e.RequestedAt, &e.Version, &e.AttendedHours, &e.PriorityGroup, &e.OfferExpiresAt, &e.ReferralID); err != nil {
+		&e.RequestedAt, &e.Version, &e.AttendedHours, &e.PriorityGroup, &e.OfferExpiresAt, &e.ReferralID,
+		&e.EmployerCVR, &employerName, &paysFee, &salary); err != nil {
 		return Enrolment{}, err
+	}
+	if paysFee != nil && salary != nil {
+		e.Employer = &events.EmployerCommitment{CVR: e.EmployerCVR, Name: employerName, PaysFee: *paysFee, SalaryContinues: *salary}
 	}
 	if funding != nil {
 		e.Funding = &events.FundingSummary{}
@@ -292,7 +304,7 @@ func (s *Store) queueEmit(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolm
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
 		Cause: string(cause), Reason: reason, Funding: e.Funding,
 		AttendedHours: e.AttendedHours, PlannedHours: e.Course.PlannedHours(), OfferExpiresAt: e.OfferExpiresAt,
-		ReferralID: e.ReferralID, Erasure: citizen.Erasing,
+		ReferralID: e.ReferralID, Erasure: citizen.Erasing, Employer: e.Employer,
 	}
 	if e.Status == enrolment.Waitlisted {
 		if e.WaitlistPosition == 0 {
@@ -633,9 +645,10 @@ func (s *Store) ApplyFunding(ctx context.Context, tx pgx.Tx, d events.FundingDec
 			return fmt.Errorf("%w: employer.due_on", events.ErrMalformed)
 		}
 		funding, _ := json.Marshal(e.Funding)
-		if _, err := tx.Exec(ctx, `UPDATE enrolments SET funding = $2, updated_at = now(),
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET funding = $2, updated_at = now(), employer_cvr = $4,
+				employer_name = coalesce(employer_name, nullif($5, '')),
 				hold_expires_at = CASE WHEN holds_seat THEN greatest(hold_expires_at, $3) ELSE hold_expires_at END WHERE id = $1`,
-			e.ID, funding, due.AddDate(0, 0, 2)); err != nil {
+			e.ID, funding, due.AddDate(0, 0, 2), part.CVR, part.Name); err != nil {
 			return fmt.Errorf("record the employer's part: %w", err)
 		}
 		company := part.Name

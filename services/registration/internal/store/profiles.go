@@ -114,7 +114,10 @@ func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string,
 		_, err = s.publish(ctx, tx, events.TypeProfileUpdated, events.SubjectProfileUpdated, citizenID, events.ProfileUpdated{
 			CitizenID: citizenID, CPRIndex: base64.StdEncoding.EncodeToString(s.keys.Index(number.Digits())), Version: c.Version, Name: p.Name, Email: p.Email, Phone: p.Phone, Facts: c.Facts(),
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return s.acceptInvitations(ctx, tx, c) // enrolments a company made for them before they had a profile
 	})
 	return c, translate("save profile", err)
 }

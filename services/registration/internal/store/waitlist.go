@@ -211,7 +211,8 @@ func (s *Store) GetBallot(ctx context.Context, courseID uuid.UUID) (Ballot, erro
 // the next tick: nothing is lost, since each step works from what is due in the database.
 func (s *Store) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
 	for {
-		for _, step := range []func(context.Context) (int, error){s.DrawBallots, s.ExpireOffers, s.ExpireHolds, s.ApplyOverdueAnswers} {
+		for _, step := range []func(context.Context) (int, error){s.DrawBallots, s.ExpireOffers, s.ExpireHolds, s.ApplyOverdueAnswers,
+			s.ExpireInvitations, s.ExpireDemandOffers} {
 			if _, err := step(ctx); err != nil && ctx.Err() == nil {
 				report(err)
 			}
