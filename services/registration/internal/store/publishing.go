@@ -74,6 +74,9 @@ func (s *Store) serveWaitingList(ctx context.Context, tx pgx.Tx, courseID uuid.U
 
 // announceCourse reads the run back and publishes it.
 func (s *Store) announceCourse(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Course, error) {
+	if err := s.offerDemand(ctx, tx, id); err != nil { // companies' demand the run matches (demand.go)
+		return Course{}, err
+	}
 	stored, err := scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM course_runs c
 		JOIN institutions i ON i.id = c.institution_id WHERE c.id = $1`, id))
 	if err != nil {
