@@ -162,6 +162,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, forbidden}},
 		{Route: "POST /v1/employers/{cvr}/commitments/{id}/decline", Call: onRequest("decline", map[string]string{"reason": "Ikke nu"}),
 			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, forbidden}},
+		{Route: "GET /v1/employers/{cvr}/refunds", Call: testenv.Path("/v1/employers/" + companyCVR + "/refunds"),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, ok, forbidden}},
+		{Route: "GET /v1/employers/{cvr}/refunds.csv", Call: testenv.Path("/v1/employers/" + companyCVR + "/refunds.csv"),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, ok, forbidden}},
 		{Route: "POST /v1/referrals/{id}/withdraw", Call: onReferral("withdraw"), Want: testenv.Want{no, forbidden, forbidden, ok, gone, forbidden, forbidden, forbidden}},
 	}
 	testenv.CheckMatrix(t, f.base, (&api.API{Log: zap.NewNop()}).Routes(), callers, cases)

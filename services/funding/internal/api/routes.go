@@ -54,6 +54,9 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "GET /v1/employers/{cvr}/commitments/{id}", Access: employerOrAdmin, Handler: h(a.getCommitment)},
 		{Pattern: "POST /v1/employers/{cvr}/commitments/{id}/approve", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.answerCommitment(true))},
 		{Pattern: "POST /v1/employers/{cvr}/commitments/{id}/decline", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.answerCommitment(false))},
+		// What the company gets back for its employees' courses (VEU, SVU), as JSON and as CSV.
+		{Pattern: "GET /v1/employers/{cvr}/refunds", Access: employerOrAdmin, Handler: h(a.listRefunds)},
+		{Pattern: "GET /v1/employers/{cvr}/refunds.csv", Access: employerOrAdmin, Handler: h(a.exportRefunds)},
 		// Who read or changed the citizen's data in funding: their own entries.
 		{Pattern: "GET /v1/me/audit", Access: auth.Roles(auth.RoleCitizen), Handler: h(a.auditLog)},
 	}

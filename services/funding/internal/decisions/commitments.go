@@ -76,13 +76,7 @@ func (s *Service) askEmployer(ctx context.Context, tx pgx.Tx, rec *decide.Record
 }
 
 // maskedCPR is the CPR number as a company may see it: the birth date, DDMMYY-XXXX.
-func maskedCPR(birthDate string) string {
-	t, err := time.Parse(time.DateOnly, birthDate)
-	if err != nil {
-		return "XXXXXX-XXXX"
-	}
-	return t.Format("020106") + "-XXXX"
-}
+func maskedCPR(birthDate string) string { return store.MaskedCPR(birthDate) }
 
 // withdrawCommitment ends the enrolment's open request to a company, if any: the decision no longer
 // waits for it (the enrolment ended, or the citizen's new facts need no employer).

@@ -243,12 +243,19 @@ func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Env
 			if err := s.Store.Release(ctx, tx, id); err != nil {
 				return err
 			}
+			if err := s.Store.CancelRefunds(ctx, tx, id, "the enrolment was "+en.Status); err != nil {
+				return err
+			}
 		case events.TypeEnrolmentCompleted, events.TypeEnrolmentWithdrawn:
 			share := 0.0
 			if en.PlannedHours > 0 {
 				share = en.AttendedHours / en.PlannedHours
 			}
 			if err := s.Store.PayReservations(ctx, tx, id, share); err != nil {
+				return err
+			}
+			// The employer's refund for the same share of the hours, paid out by PayRefunds.
+			if err := s.Store.RefundsDue(ctx, tx, id, en.AttendedHours, en.PlannedHours, s.Now().UTC()); err != nil {
 				return err
 			}
 		}

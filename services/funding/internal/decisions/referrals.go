@@ -225,7 +225,8 @@ func (s *Service) ExpireReferrals(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
-// RunTimers expires referrals, evaluates the funded courses decisions marked stale, and once a day
+// RunTimers expires referrals, reminds companies of their requests and answers for those that did
+// not, pays out due refunds, evaluates the funded courses decisions marked stale, and once a day
 // every citizen's, every interval until ctx is done; a failure is reported and tried again at the next tick.
 func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
 	for {
@@ -236,6 +237,9 @@ func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report 
 			report(err)
 		}
 		if _, err := s.ExpireCommitments(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+		if _, err := s.PayRefunds(ctx); err != nil && ctx.Err() == nil {
 			report(err)
 		}
 		if _, err := s.RefreshStaleFunded(ctx); err != nil && ctx.Err() == nil {

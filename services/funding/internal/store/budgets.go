@@ -285,7 +285,7 @@ func (s *Store) PayReservations(ctx context.Context, tx pgx.Tx, enrolmentID uuid
 		return fmt.Errorf("pay reservations: %w", err)
 	}
 	for _, h := range list {
-		paid := int64(float64(h.amount)*share + 0.5)
+		paid := ProRata(h.amount, share)
 		switch {
 		case h.pool != nil:
 			_, err = tx.Exec(ctx, `UPDATE budget_pools SET reserved_dkk = reserved_dkk - $2, paid_dkk = paid_dkk + $3 WHERE id = $1`,

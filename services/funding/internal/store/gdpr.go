@@ -71,6 +71,7 @@ type Section struct {
 	SVUWeeks     []SectionSVU         `json:"svu_weeks"`
 	CapUsage     []SectionUsage       `json:"cap_usage"`
 	Referrals    []Referral           `json:"referrals"`
+	Refunds      []Refund             `json:"refunds"` // what your employer gets back for your courses, as it sees it
 	AuditLog     []audit.Entry        `json:"audit_log"`
 }
 
@@ -193,6 +194,12 @@ func (s *Store) ExportSection(ctx context.Context, tx pgx.Tx, citizenID string) 
 			return Section{}, err
 		}
 	}
+	if sec.Refunds, err = s.CitizenRefunds(ctx, tx, citizenID); err != nil {
+		return Section{}, err
+	}
+	if sec.Refunds == nil {
+		sec.Refunds = []Refund{}
+	}
 	if sec.AuditLog, err = audit.ForCitizen(ctx, tx, citizenID, 0, 10000); err != nil {
 		return Section{}, err
 	}
@@ -222,6 +229,9 @@ func (s *Store) Erase(ctx context.Context, tx pgx.Tx, citizenID string) (events.
 		return report, err
 	}
 	if err := exec("what your funding plans asked of your employer, and its answers", `DELETE FROM commitments WHERE citizen_id = $1`); err != nil {
+		return report, err
+	}
+	if err := exec("the refunds to your employer for your courses, with your name and masked CPR number", `DELETE FROM refunds WHERE citizen_id = $1`); err != nil {
 		return report, err
 	}
 	if err := exec("the courses funding found you could get funded", `DELETE FROM funded_runs WHERE citizen_id = $1`); err != nil {
@@ -348,6 +358,7 @@ func (s *Store) deleteClosedDecisions(ctx context.Context, now time.Time) (int64
 			}{
 				{`DELETE FROM decision_history WHERE decision_id = ANY($1)`, ids},
 				{`DELETE FROM svu_usage WHERE decision_id = ANY($1)`, ids},
+				{`DELETE FROM refunds WHERE decision_id = ANY($1)`, ids},
 				{`DELETE FROM reservations WHERE enrolment_id = ANY($1) AND status <> 'reserved'`, enrolments},
 				{`DELETE FROM decisions WHERE id = ANY($1)`, ids},
 			} {

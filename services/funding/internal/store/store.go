@@ -103,6 +103,9 @@ func (s *Store) Insert(ctx context.Context, tx pgx.Tx, r decide.Record) (bool, e
 	if tag.RowsAffected() == 0 {
 		return false, nil
 	}
+	if err := s.syncRefund(ctx, tx, r); err != nil {
+		return false, err
+	}
 	return true, s.record(ctx, tx, r, "request", "")
 }
 
@@ -130,6 +133,9 @@ func (s *Store) Update(ctx context.Context, tx pgx.Tx, r decide.Record, cause, r
 		reviewedAt, r.DecidedAt, sealed)
 	if err != nil {
 		return fmt.Errorf("update decision: %w", err)
+	}
+	if err := s.syncRefund(ctx, tx, r); err != nil {
+		return err
 	}
 	return s.record(ctx, tx, r, cause, reason)
 }
