@@ -23,8 +23,8 @@ type commitment struct {
 	Citizen         struct{ Name, CPR string }
 	Course          struct{ ID, Title, StartsOn string }
 	Asks            []string
-	FeeDKK          int64 `json:"fee_dkk"`
-	RefundDKK       int64 `json:"refund_estimate_dkk"`
+	FeeDKK          int64  `json:"fee_dkk"`
+	RefundDKK       int64  `json:"refund_estimate_dkk"`
 	DueOn           string `json:"due_on"`
 	Answer          *struct {
 		PaysFee         *bool `json:"pays_fee"`
