@@ -15,7 +15,6 @@ import (
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/testenv"
-	"livslang.dk/services/funding/internal/store"
 )
 
 type refund struct {
@@ -167,11 +166,11 @@ func TestRefundsFollowTheDecision(t *testing.T) {
 	}
 	var paid []events.Envelope
 	testenv.Eventually(t, 10*time.Second, "the refund announced", func() bool {
-		paid = f.env.Events(t, events.StreamFunding, store.SubjectRefundPaid)
+		paid = f.env.Events(t, events.StreamFunding, events.SubjectRefundPaid)
 		return len(paid) == 1
 	})
-	var data store.RefundPaidData
-	if err := paid[0].Decode(&data); err != nil || paid[0].Type != store.TypeRefundPaid || data.RefundID != got.ID ||
+	var data events.RefundPaid
+	if err := paid[0].Decode(&data); err != nil || paid[0].Type != events.TypeRefundPaid || data.RefundID != got.ID ||
 		data.PaidDKK != half || data.ExpectedDKK != expected || data.Scheme != "veu" || data.EmployeeName != "Mette Nielsen" ||
 		data.Company.CVR != companyCVR || data.Company.Email != "hr@example.dk" || data.Company.Name != "Herning Stål A/S" ||
 		data.Course.ID != completed.Course.ID || data.EnrolmentID != completed.EnrolmentID {
@@ -188,7 +187,7 @@ func TestRefundsFollowTheDecision(t *testing.T) {
 	if l.Totals.ExpectedDKK != expected || l.Totals.DueDKK != 0 || l.Totals.PaidDKK != half {
 		t.Fatalf("totals after the payout: %+v", l.Totals)
 	}
-	if n := len(f.env.Events(t, events.StreamFunding, store.SubjectRefundPaid)); n != 1 {
+	if n := len(f.env.Events(t, events.StreamFunding, events.SubjectRefundPaid)); n != 1 {
 		t.Fatalf("refund announced %d times", n)
 	}
 

@@ -249,11 +249,11 @@ func (s *Store) PayRefund(ctx context.Context, tx pgx.Tx, id uuid.UUID, at time.
 	if err != nil {
 		return false, err
 	}
-	data := RefundPaidData{RefundID: r.ID.String(), DecisionID: r.DecisionID.String(), EnrolmentID: r.EnrolmentID.String(),
+	data := events.RefundPaid{RefundID: r.ID.String(), DecisionID: r.DecisionID.String(), EnrolmentID: r.EnrolmentID.String(),
 		CitizenID: r.CitizenID, Company: company, EmployeeName: r.Employee.Name, Course: r.Facts, Scheme: r.Scheme,
 		ExpectedDKK: r.ExpectedDKK, PaidDKK: r.PaidDKK, AttendedHours: r.AttendedHours, PlannedHours: r.PlannedHours,
 		PaidAt: at.Format(time.RFC3339)}
-	env, err := events.New(Source, TypeRefundPaid, SubjectRefundPaid, r.ID.String(), s.Now(), data)
+	env, err := events.New(Source, events.TypeRefundPaid, events.SubjectRefundPaid, r.ID.String(), s.Now(), data)
 	if err != nil {
 		return false, err
 	}

@@ -274,31 +274,13 @@ func (s *Store) invite(ctx context.Context, tx pgx.Tx, req StaffRequest, course 
 		_ = sp.Rollback(ctx)
 		return fmt.Errorf("write invitation: %w", err)
 	}
-	if _, err := s.publish(ctx, sp, TypeStaffInvited, SubjectStaffInvited, id.String(), StaffInvited{InvitationID: id.String(),
+	if _, err := s.publish(ctx, sp, events.TypeStaffInvited, events.SubjectStaffInvited, id.String(), events.StaffInvited{InvitationID: id.String(),
 		CVR: req.CVR, CompanyName: req.CompanyName, Name: emp.Name, Email: emp.Email, Course: course.Facts(), DueAt: due}); err != nil {
 		_ = sp.Rollback(ctx)
 		return err
 	}
 	r.Status, r.InvitationID, r.ProfileDueAt = "awaiting_profile", &id, &due
 	return sp.Commit(ctx)
-}
-
-// Staff events: an employee the company enrolled before they had a profile is asked to complete it.
-const (
-	TypeStaffInvited    = "livslang.staff.invited.v1"
-	SubjectStaffInvited = "livslang.registration.staff.invited"
-)
-
-// StaffInvited is the data of livslang.staff.invited.v1: whom to ask (by e-mail; no CPR number), for
-// which run and company, and by when their profile is needed.
-type StaffInvited struct {
-	InvitationID string             `json:"invitation_id"`
-	CVR          string             `json:"cvr"`
-	CompanyName  string             `json:"company_name"`
-	Name         string             `json:"name"`
-	Email        string             `json:"email"`
-	Course       events.CourseFacts `json:"course"`
-	DueAt        time.Time          `json:"due_at"`
 }
 
 // acceptInvitations makes the enrolments a company invited the citizen to, in tx, now that they have

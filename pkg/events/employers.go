@@ -1,0 +1,47 @@
+package events
+
+import "time"
+
+// Employers' events other than the commitments (catalogue.go): an employer's refund paid out
+// (funding), and an employee invited to complete their profile (registration).
+const (
+	// TypeRefundPaid: funding recorded an employer's refund paid out.
+	TypeRefundPaid = "livslang.refund.paid.v1"
+	// SubjectRefundPaid is the NATS subject of TypeRefundPaid (on the FUNDING stream).
+	SubjectRefundPaid = "livslang.funding.refund.paid"
+	// TypeStaffInvited: a company enrolled an employee who has no profile yet.
+	TypeStaffInvited = "livslang.staff.invited.v1"
+	// SubjectStaffInvited is the NATS subject of TypeStaffInvited (on the REGISTRATION stream).
+	SubjectStaffInvited = "livslang.registration.staff.invited"
+)
+
+// RefundPaid is the data of livslang.refund.paid.v1: VEU or SVU for an employee's course was paid to
+// the company as a refund (AUB or SVU pay it; Livslang records it). Never a CPR number: the employee
+// is named by name.
+type RefundPaid struct {
+	RefundID      string      `json:"refund_id"`
+	DecisionID    string      `json:"decision_id"`
+	EnrolmentID   string      `json:"enrolment_id"`
+	CitizenID     string      `json:"citizen_id"`
+	Company       Company     `json:"company"`
+	EmployeeName  string      `json:"employee_name"`
+	Course        CourseFacts `json:"course"`
+	Scheme        string      `json:"scheme"`       // veu or svu
+	ExpectedDKK   int64       `json:"expected_dkk"` // the decision's refund for every planned hour
+	PaidDKK       int64       `json:"paid_dkk"`     // what was paid, for the attended hours
+	AttendedHours float64     `json:"attended_hours"`
+	PlannedHours  float64     `json:"planned_hours"`
+	PaidAt        string      `json:"paid_at"` // RFC 3339
+}
+
+// StaffInvited is the data of livslang.staff.invited.v1: whom to ask (by e-mail; no CPR number), for
+// which run and company, and by when their profile is needed (the seat is held until then).
+type StaffInvited struct {
+	InvitationID string      `json:"invitation_id"`
+	CVR          string      `json:"cvr"`
+	CompanyName  string      `json:"company_name"`
+	Name         string      `json:"name"`
+	Email        string      `json:"email"`
+	Course       CourseFacts `json:"course"`
+	DueAt        time.Time   `json:"due_at"`
+}
