@@ -9,6 +9,10 @@ const (
 	TypeRefundPaid = "livslang.refund.paid.v1"
 	// SubjectRefundPaid is the NATS subject of TypeRefundPaid (on the FUNDING stream).
 	SubjectRefundPaid = "livslang.funding.refund.paid"
+	// TypeCompanyUpdated: a company's contact was given or changed (funding keeps it).
+	TypeCompanyUpdated = "livslang.company.updated.v1"
+	// SubjectCompanyUpdated is the NATS subject of TypeCompanyUpdated (on the FUNDING stream).
+	SubjectCompanyUpdated = "livslang.funding.company.updated"
 	// TypeStaffInvited: a company enrolled an employee who has no profile yet.
 	TypeStaffInvited = "livslang.staff.invited.v1"
 	// SubjectStaffInvited is the NATS subject of TypeStaffInvited (on the REGISTRATION stream).

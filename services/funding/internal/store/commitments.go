@@ -276,21 +276,32 @@ func (s *Store) CompanyName(ctx context.Context, q querier, cvr string) (string,
 	return c.Name, err
 }
 
-// SaveCompany creates or replaces the company's contact.
+// SaveCompany creates or replaces the company's contact and announces it (livslang.company.updated.v1:
+// notification writes to the company from its copy).
 func (s *Store) SaveCompany(ctx context.Context, c Company) error {
-	if _, err := s.Pool.Exec(ctx, `INSERT INTO companies (cvr, name, email, language) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (cvr) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language, updated_at = now()`,
-		c.CVR, c.Name, c.Email, c.Language); err != nil {
-		return fmt.Errorf("save company: %w", err)
-	}
-	return nil
+	return s.saveCompany(ctx, c, `ON CONFLICT (cvr) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email,
+		language = EXCLUDED.language, updated_at = now()`)
 }
 
 // SeedCompany creates the company's contact unless it has one.
 func (s *Store) SeedCompany(ctx context.Context, c Company) error {
-	if _, err := s.Pool.Exec(ctx, `INSERT INTO companies (cvr, name, email, language) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (cvr) DO NOTHING`, c.CVR, c.Name, c.Email, c.Language); err != nil {
-		return fmt.Errorf("seed company: %w", err)
-	}
-	return nil
+	return s.saveCompany(ctx, c, `ON CONFLICT (cvr) DO NOTHING`)
+}
+
+func (s *Store) saveCompany(ctx context.Context, c Company, onConflict string) error {
+	return pgdb.Tx(ctx, s.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO companies (cvr, name, email, language) VALUES ($1, $2, $3, $4) `+onConflict,
+			c.CVR, c.Name, c.Email, c.Language)
+		if err != nil {
+			return fmt.Errorf("save company: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // a seed that found the contact
+		}
+		env, err := events.New(Source, events.TypeCompanyUpdated, events.SubjectCompanyUpdated, c.CVR, s.Now(), c)
+		if err != nil {
+			return err
+		}
+		return outbox.Enqueue(ctx, tx, env)
+	})
 }
