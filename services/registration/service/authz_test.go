@@ -204,5 +204,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{Route: "GET /v1/me/data-requests/{id}/export", Call: testenv.Path("/v1/me/data-requests/" + export.ID + "/export"), Want: citizens(conflict, gone)},
 		{Route: "GET /v1/me/audit", Call: testenv.Path("/v1/me/audit"), Want: citizens(ok, ok)},
 	}
+	// Skills demand: a company's own users (CVR 12345674), an administrator reads; the demand added up:
+	// institutions (any, their own waiting lists) and administrators. demandFixtures (demand_test.go)
+	// makes a demand of the company and two offers to it.
+	dm := b.demandFixtures(t, callers[testenv.Employer])
+	company := "/v1/employers/12345674"
+	employerOnly := func(own int) testenv.Want {
+		return testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, own, forbidden}
+	}
+	employerOrAdmin := testenv.Want{no, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden, ok, ok, forbidden}
+	cases = append(cases, []testenv.Case{
+		{Route: "POST /v1/employers/{cvr}/demands", Call: withKey(company+"/demands", map[string]any{"course_code": "AMU 47583",
+			"employees": 2, "earliest": time.Now().AddDate(0, 1, 0).Format(time.DateOnly), "latest": time.Now().AddDate(0, 2, 0).Format(time.DateOnly),
+			"contact_ok": true}), Want: employerOnly(created)},
+		{Route: "GET /v1/employers/{cvr}/demands", Call: testenv.Path(company + "/demands"), Want: employerOrAdmin},
+		{Route: "GET /v1/employers/{cvr}/demands/{id}", Call: testenv.Path(company + "/demands/" + dm.demand), Want: employerOrAdmin},
+		{Route: "DELETE /v1/employers/{cvr}/demands/{id}", Call: testenv.Path(company + "/demands/" + dm.demand), Want: employerOnly(http.StatusNoContent)},
+		{Route: "GET /v1/employers/{cvr}/offers", Call: testenv.Path(company + "/offers"), Want: employerOrAdmin},
+		{Route: "POST /v1/employers/{cvr}/offers/{id}/accept", Call: testenv.Path(company + "/offers/" + dm.accept + "/accept"), Want: employerOnly(ok)},
+		{Route: "POST /v1/employers/{cvr}/offers/{id}/decline", Call: testenv.Path(company + "/offers/" + dm.decline + "/decline"), Want: employerOnly(ok)},
+		{Route: "GET /v1/demand", Call: testenv.Path("/v1/demand?course_code=AMU+47583"),
+			Want: testenv.Want{no, forbidden, forbidden, forbidden, forbidden, ok, ok, ok, forbidden, forbidden}},
+	}...)
 	testenv.CheckMatrix(t, b.base, (&api.API{Log: zap.NewNop()}).Routes(), callers, cases)
 }

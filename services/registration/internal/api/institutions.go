@@ -748,13 +748,19 @@ func (a *API) demand(w http.ResponseWriter, r *http.Request) error {
 		MinParticipants int    `json:"min_participants"`
 		BelowMinimum    bool   `json:"below_minimum"`
 		DemandForCourse int    `json:"demand_for_course"`
+		// MatchingDemand (below its minimum only): the companies' open demand the run matches (demand.go).
+		MatchingDemand *store.DemandMatch `json:"matching_demand,omitempty"`
+	}
+	matching, err := a.belowMinimumDemand(r.Context(), list)
+	if err != nil {
+		return err
 	}
 	out := make([]row, 0, len(list))
 	for _, d := range list {
 		c := d.Course
 		out = append(out, row{CourseID: c.ID.String(), Code: c.Code, Title: c.Title, Location: c.Location, StartsOn: date(c.StartsOn),
 			SeatsTotal: c.SeatsTotal, SeatsTaken: c.SeatsTaken, Waitlisted: d.Waitlisted, MinParticipants: c.MinParticipants,
-			BelowMinimum: d.BelowMinimum, DemandForCourse: d.DemandForCourse})
+			BelowMinimum: d.BelowMinimum, DemandForCourse: d.DemandForCourse, MatchingDemand: matching[c.ID]})
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "next": ""})
 }

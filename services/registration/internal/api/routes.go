@@ -55,6 +55,16 @@ func (a *API) Routes() []auth.Route {
 		// A company's staff enrolments: its own users enrol and follow them (companyCVR), an administrator reads.
 		{Pattern: "POST /v1/employers/{cvr}/enrolments", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.enrolStaff)},
 		{Pattern: "GET /v1/employers/{cvr}/enrolments", Access: auth.Roles(auth.RoleEmployer, auth.RoleAdmin), Handler: h(a.listStaff)},
+		// A company's skills demand and the offers runs make from it: its own users (demandCompany), an
+		// administrator reads; the demand added up across companies: institutions and administrators.
+		{Pattern: "POST /v1/employers/{cvr}/demands", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.createDemand)},
+		{Pattern: "GET /v1/employers/{cvr}/demands", Access: auth.Roles(auth.RoleEmployer, auth.RoleAdmin), Handler: h(a.listDemands)},
+		{Pattern: "GET /v1/employers/{cvr}/demands/{id}", Access: auth.Roles(auth.RoleEmployer, auth.RoleAdmin), Handler: h(a.getDemand)},
+		{Pattern: "DELETE /v1/employers/{cvr}/demands/{id}", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.withdrawDemand)},
+		{Pattern: "GET /v1/employers/{cvr}/offers", Access: auth.Roles(auth.RoleEmployer, auth.RoleAdmin), Handler: h(a.listOffers)},
+		{Pattern: "POST /v1/employers/{cvr}/offers/{id}/accept", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.answerDemandOffer(true))},
+		{Pattern: "POST /v1/employers/{cvr}/offers/{id}/decline", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.answerDemandOffer(false))},
+		{Pattern: "GET /v1/demand", Access: staffOrAdmn, Handler: h(a.demandTotals)},
 		// A citizen's own profile and enrolments.
 		{Pattern: "GET /v1/me/profile", Access: citizen, Handler: h(a.getProfile)},
 		{Pattern: "PUT /v1/me/profile", Access: citizen, Handler: h(a.putProfile)},

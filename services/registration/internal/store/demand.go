@@ -584,11 +584,28 @@ func (s *Store) MatchingDemand(ctx context.Context, runs []Course) (map[uuid.UUI
 	if err != nil {
 		return nil, translate("matching demand", err)
 	}
+	// A demand offered a run before (declined, expired) is not counted for it again.
+	ids := make([]uuid.UUID, 0, len(runs))
+	for _, c := range runs {
+		ids = append(ids, c.ID)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT demand_id, course_id FROM demand_offers WHERE course_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, translate("matching demand", err)
+	}
+	type pair struct{ demand, course uuid.UUID }
+	offered, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
+		var p pair
+		return p, r.Scan(&p.demand, &p.course)
+	})
+	if err != nil {
+		return nil, translate("matching demand", err)
+	}
 	for _, c := range runs {
 		companies := map[string]bool{}
 		m := DemandMatch{}
 		for _, d := range open {
-			if d.matchesRun(c) {
+			if d.matchesRun(c) && !slices.Contains(offered, pair{d.ID, c.ID}) {
 				m.Employees += d.Employees
 				companies[d.CVR] = true
 			}
