@@ -13,6 +13,11 @@ const (
 	TypeCompanyUpdated = "livslang.company.updated.v1"
 	// SubjectCompanyUpdated is the NATS subject of TypeCompanyUpdated (on the FUNDING stream).
 	SubjectCompanyUpdated = "livslang.funding.company.updated"
+	// TypeDemandOffered: a run an institution published matches a company's skills demand; seats are
+	// held for the company until the offer expires.
+	TypeDemandOffered = "livslang.demand.offered.v1"
+	// SubjectDemandOffered is the NATS subject of TypeDemandOffered (on the REGISTRATION stream).
+	SubjectDemandOffered = "livslang.registration.demand.offered"
 	// TypeStaffInvited: a company enrolled an employee who has no profile yet.
 	TypeStaffInvited = "livslang.staff.invited.v1"
 	// SubjectStaffInvited is the NATS subject of TypeStaffInvited (on the REGISTRATION stream).
@@ -48,4 +53,18 @@ type StaffInvited struct {
 	Email        string      `json:"email"`
 	Course       CourseFacts `json:"course"`
 	DueAt        time.Time   `json:"due_at"`
+}
+
+// DemandOffered is the data of livslang.demand.offered.v1: an offer of seats on a run to a company
+// whose demand the run matches; the seats are held for it until ExpiresAt.
+type DemandOffered struct {
+	OfferID     string      `json:"offer_id"`
+	DemandID    string      `json:"demand_id"`
+	CVR         string      `json:"cvr"`
+	CompanyName string      `json:"company_name"`
+	Course      CourseFacts `json:"course"`
+	Location    string      `json:"location"`
+	Employees   int         `json:"employees"`
+	Seats       int         `json:"seats"`
+	ExpiresAt   time.Time   `json:"expires_at"`
 }

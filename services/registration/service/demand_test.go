@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/testenv"
-	"livslang.dk/services/registration/internal/store"
 )
 
 // day is a civil date n days from today.
@@ -227,7 +227,7 @@ func TestDemandBecomesOffers(t *testing.T) {
 		t.Fatalf("demand with an offer is %s", d.Status)
 	}
 	testenv.Eventually(t, 10*time.Second, "two offers from demand announced", func() bool {
-		return len(b.env.Events(t, "REGISTRATION", store.SubjectDemandOffered)) == 2
+		return len(b.env.Events(t, "REGISTRATION", events.SubjectDemandOffered)) == 2
 	})
 	// Another company cannot answer the offer.
 	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, b.base+"/v1/employers/"+steel+"/offers/"+offers[0].ID+"/accept", other, nil), http.StatusForbidden)

@@ -145,3 +145,30 @@ func TestStaffInvitationExpires(t *testing.T) {
 		t.Fatalf("%d seats after the invitation expired", run.SeatsAvailable)
 	}
 }
+
+// Demand → run → offer → the company's staff take the seats its offer holds, not free ones.
+func TestStaffTakeTheSeatsTheirOfferHolds(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst, staff := b.institution(t)
+	company := b.employer(t, "12345674", "Herning Stål A/S")
+	b.postDemand(t, company, "12345674", map[string]any{"course_code": "AMU 47583", "employees": 2, "earliest": day(20),
+		"latest": day(60), "place": "Herning", "contact_ok": true})
+	run, free := b.publish(t, inst, staff, amuRun("AMU 47583", 5, 30, "Lillelundvej 13, Herning"))
+	if free != 3 || len(b.offersOf(t, company, "12345674")) != 1 {
+		t.Fatalf("%d seats free after the offer, offers %+v", free, b.offersOf(t, company, "12345674"))
+	}
+	r := testenv.Do(t, http.MethodPost, b.base+"/v1/employers/12345674/enrolments", company, map[string]any{"course_id": run,
+		"pays_fee": false, "salary_continues": true, "employees": []map[string]string{
+			{"cpr": "1505901237", "name": "Ole Jensen", "email": "ole@example.dk"},
+			{"cpr": "1606901238", "name": "Lise Jensen", "email": "lise@example.dk"}}})
+	testenv.MustStatus(t, r, http.StatusAccepted)
+	var got staffAnswer
+	r.JSON(t, &got)
+	if got.Summary["awaiting_profile"] != 2 {
+		t.Fatalf("results %s", r.Body)
+	}
+	if left, offers := b.seatsAvailable(t, run), b.offersOf(t, company, "12345674"); left != 3 || offers[0].SeatsHeld != 0 {
+		t.Fatalf("%d seats free after the staff took the offer's seats (want 3), offers %+v", left, offers)
+	}
+}

@@ -215,7 +215,22 @@ func journeyThroughMailpit(t *testing.T, vars map[string]string) {
 		"Idempotency-Key", "readme-1")
 	id := enrolment["id"].(string)
 	deadline := time.Now().Add(30 * time.Second)
-	for get(t, port("REGISTRATION")+"/v1/enrolments/"+id, tok)["status"] != "confirmed" {
+	var hr demoUser
+	for _, u := range users {
+		if u.CVR == "41657006" {
+			hr = u // Mette's employer, a demo company
+		}
+	}
+	hrTok := post(t, port("IDP")+"/token", "", fmt.Sprintf(`{"role":"employer","sub":%q,"cvr":%q,"name":%q}`, hr.Sub, hr.CVR, hr.Name))["access_token"].(string)
+	approved := false
+	for e := get(t, port("REGISTRATION")+"/v1/enrolments/"+id, tok); e["status"] != "confirmed"; e = get(t, port("REGISTRATION")+"/v1/enrolments/"+id, tok) {
+		// The plan has her employer pay and decide on her salary: the company approves, as its user would.
+		if f, _ := e["funding"].(map[string]any); !approved && f["outcome"] == "employer_required" {
+			part := f["employer"].(map[string]any)
+			post(t, port("FUNDING")+"/v1/employers/41657006/commitments/"+part["commitment_id"].(string)+"/approve", hrTok,
+				`{"pays_fee": true, "salary_continues": true}`)
+			approved = true
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("enrolment not confirmed: %v", get(t, port("REGISTRATION")+"/v1/enrolments/"+id, tok))
 		}

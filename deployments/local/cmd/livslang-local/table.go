@@ -50,5 +50,13 @@ func printTable(w io.Writer, cfg config, idpURL, natsURL, pgDir string, profiles
 	fmt.Fprintf(w, "\nGet a citizen token:\n  TOKEN=$(curl -s -X POST %s/token -d '{\"role\":\"citizen\",\"sub\":\"%s\",\"cpr\":\"%s\",\"municipality\":\"%s\"}' | jq -r .access_token)\n",
 		idpURL, mette.Sub, mette.CPR, mette.Municipality)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/me/profile\n", url("registration"))
+	for _, u := range users {
+		if u.Role == "employer" {
+			fmt.Fprintf(w, "\nGet an employer token (%s):\n  HR=$(curl -s -X POST %s/token -d '{\"role\":\"employer\",\"sub\":\"%s\",\"cvr\":\"%s\",\"name\":\"%s\"}' | jq -r .access_token)\n",
+				u.Name, idpURL, u.Sub, u.CVR, u.Name)
+			fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $HR\" %s/v1/employers/%s/commitments\n", url("funding"), u.CVR)
+			break
+		}
+	}
 	fmt.Fprintf(w, "\nready in %.1fs (Ctrl-C stops everything; data stays in %s; make clean wipes it)\n", took.Seconds(), cfg.DataDir)
 }

@@ -28,27 +28,6 @@ import (
 // the offer is declined, expires, is withdrawn, or the company's staff take them (TakeOfferSeat).
 // A demand is open, offered (an open offer), met (an offer accepted) or withdrawn.
 
-// The event an offer from demand is announced by (notification mails the company). The constants
-// belong in pkg/events with the others; they are here until they move there.
-const (
-	TypeDemandOffered    = "livslang.demand.offered.v1"
-	SubjectDemandOffered = "livslang.registration.demand.offered"
-)
-
-// DemandOffered (livslang.demand.offered.v1) is an offer of seats on a run to a company whose demand
-// the run matches: the seats are held for it until expires_at.
-type DemandOffered struct {
-	OfferID     string             `json:"offer_id"`
-	DemandID    string             `json:"demand_id"`
-	CVR         string             `json:"cvr"`
-	CompanyName string             `json:"company_name"`
-	Course      events.CourseFacts `json:"course"`
-	Location    string             `json:"location"`
-	Employees   int                `json:"employees"`
-	Seats       int                `json:"seats"`
-	ExpiresAt   time.Time          `json:"expires_at"`
-}
-
 // DemandOfferDays is how long a company has to answer an offer from demand (never past the day
 // before the run starts, nor past its enrolment deadline).
 var DemandOfferDays = 5
@@ -550,7 +529,7 @@ func (s *Store) offerDemand(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) 
 		if _, err := tx.Exec(ctx, `UPDATE demands SET status = 'offered', updated_at = $2 WHERE id = $1`, d.ID, s.now()); err != nil {
 			return fmt.Errorf("demand offered: %w", err)
 		}
-		if _, err := s.publish(ctx, tx, TypeDemandOffered, SubjectDemandOffered, d.ID.String(), DemandOffered{
+		if _, err := s.publish(ctx, tx, events.TypeDemandOffered, events.SubjectDemandOffered, d.ID.String(), events.DemandOffered{
 			OfferID: offer.String(), DemandID: d.ID.String(), CVR: d.CVR, CompanyName: d.CompanyName, Course: c.Facts(),
 			Location: c.Location, Employees: d.Employees, Seats: seats, ExpiresAt: expires.UTC(),
 		}); err != nil {

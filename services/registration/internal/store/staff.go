@@ -227,6 +227,9 @@ func (s *Store) enrolFor(ctx context.Context, tx pgx.Tx, citizen Citizen, course
 // takeSeatFor takes a seat for the company's employee: one the company holds on the run from an
 // offer of its demand first, else a free one.
 func (s *Store) takeSeatFor(ctx context.Context, tx pgx.Tx, cvr string, courseID uuid.UUID) (bool, error) {
+	if held, err := s.TakeOfferSeat(ctx, tx, cvr, courseID); err != nil || held {
+		return held, err
+	}
 	return s.holdSeat(ctx, tx, courseID)
 }
 
