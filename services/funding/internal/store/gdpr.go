@@ -72,7 +72,9 @@ type Section struct {
 	CapUsage     []SectionUsage       `json:"cap_usage"`
 	Referrals    []Referral           `json:"referrals"`
 	Refunds      []Refund             `json:"refunds"` // what your employer gets back for your courses, as it sees it
-	AuditLog     []audit.Entry        `json:"audit_log"`
+	// Commitments is what your funding plans asked of your employer and its answers, as it sees them.
+	Commitments []Commitment  `json:"employer_requests"`
+	AuditLog    []audit.Entry `json:"audit_log"`
 }
 
 // SectionDecision is a decision with its history.
@@ -196,6 +198,12 @@ func (s *Store) ExportSection(ctx context.Context, tx pgx.Tx, citizenID string) 
 	}
 	if sec.Refunds, err = s.CitizenRefunds(ctx, tx, citizenID); err != nil {
 		return Section{}, err
+	}
+	if sec.Commitments, err = s.commitments(ctx, tx, `citizen_id = $1 ORDER BY created_at`, citizenID); err != nil {
+		return sec, err
+	}
+	if sec.Commitments == nil {
+		sec.Commitments = []Commitment{}
 	}
 	if sec.Refunds == nil {
 		sec.Refunds = []Refund{}
