@@ -367,6 +367,7 @@ func (s *Store) deleteClosedDecisions(ctx context.Context, now time.Time) (int64
 				{`DELETE FROM decision_history WHERE decision_id = ANY($1)`, ids},
 				{`DELETE FROM svu_usage WHERE decision_id = ANY($1)`, ids},
 				{`DELETE FROM refunds WHERE decision_id = ANY($1)`, ids},
+				{`DELETE FROM commitments WHERE decision_id = ANY($1)`, ids},
 				{`DELETE FROM reservations WHERE enrolment_id = ANY($1) AND status <> 'reserved'`, enrolments},
 				{`DELETE FROM decisions WHERE id = ANY($1)`, ids},
 			} {
