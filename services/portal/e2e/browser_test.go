@@ -311,6 +311,7 @@ func TestBrowserJourneys(t *testing.T) {
 			t.Run("citizen", func(t *testing.T) { t.Parallel(); citizenJourney(t, s, newTab(t, "citizen-"+lang), lang) })
 			t.Run("caseworker", func(t *testing.T) { t.Parallel(); caseworkerJourney(t, s, newTab(t, "caseworker-"+lang), lang) })
 			t.Run("institution", func(t *testing.T) { t.Parallel(); institutionJourney(t, s, newTab(t, "institution-"+lang), lang) })
+			t.Run("employer", func(t *testing.T) { t.Parallel(); employerJourney(t, s, newTab(t, "employer-"+lang), lang) })
 		})
 	}
 	t.Logf("pages checked:\n%sscreenshots: %s", report, shots)
@@ -660,6 +661,46 @@ func institutionJourney(t *testing.T, s *stack, b *tab, lang string) {
 	if resp := testGet(t, s.base+"/institution/courses.csv"); resp != http.StatusSeeOther && resp != http.StatusOK {
 		t.Fatalf("courses.csv without a session: %d", resp)
 	}
+}
+
+// employerJourney: an employee's enrolment waits for the company (the employee's page says so), the
+// company keeps its contact and answers the request, first with an error.
+func employerJourney(t *testing.T, s *stack, b *tab, lang string) {
+	w := func(m words) string { return m[lang] }
+	employee := map[string]string{"da": "citizen-jonas", "en": "citizen-ana"}[lang]
+	company := map[string]string{"da": "employer-herning-staal", "en": "employer-vestjysk-byg"}[lang]
+	cvr := map[string]string{"da": "41657006", "en": "20202025"}[lang]
+	c := s.course(t, map[string]string{"da": "kranfører", "en": "lagerstyring"}[lang])
+	s.employee(t, employee, cvr)
+	e := s.waitEmployer(t, employee, c.ID)
+
+	start(b, lang)
+	b.signIn(employee, false)
+	b.open("/me/enrolments")
+	b.present("#enrolment-" + e.ID)
+	b.sees(w(words{"da": "Afventer din arbejdsgiver", "en": "Waiting for your employer"}))
+	b.audit("enrolment-employer")
+	b.follow(`form[action="/logout"] button[type=submit]`)
+
+	b.signIn(company, false) // from the signed-out page, which it comes back to
+	b.follow(`nav a[href="/employer"]`)
+	b.sees(cvr)
+	b.audit("employer")
+	b.set("#email", "hr-"+lang+"@example.dk")
+	b.click("#language-" + lang)
+	b.follow(`form[action="/employer/contact"] button[type=submit]`)
+	b.sees(w(words{"da": "Virksomhedens kontaktoplysninger er gemt.", "en": "The company's contact details have been saved."}))
+
+	b.follow(`nav a[href="/employer/commitments"]`)
+	b.sees(user(employee).Label, w(words{"da": "Venter på svar", "en": "Waiting for an answer"}))
+	b.audit("commitments")
+	b.follow(`form[action$="/approve"] button[type=submit]`)
+	b.sees(w(words{"da": "Der er noget, du skal rette", "en": "There is a problem"}))
+	b.audit("commitments-error")
+	b.eval(`document.querySelectorAll('form[action$="/approve"] input[type=radio][value=yes]').forEach(r => r.click()); "ok"`)
+	b.follow(`form[action$="/approve"] button[type=submit]`)
+	b.sees(w(words{"da": "I har godkendt anmodningen", "en": "You have approved the request"}))
+	b.audit("commitments-answered")
 }
 
 // testGet answers the status of an anonymous GET without following redirects.

@@ -41,6 +41,13 @@ var users = []demoUser{
 	{DemoUser: auth.DemoUser{Key: "citizen-ole", Label: "Ole Hansen", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-ole", CPR: "0303771239", Municipality: "657"}}, Email: "ole@example.dk", ProfileLang: "da"},
 	{DemoUser: auth.DemoUser{Key: "citizen-eva", Label: "Eva Lund", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-eva", CPR: "1112881232", Municipality: "657"}}, Email: "eva@example.dk", ProfileLang: "en"},
 	{DemoUser: auth.DemoUser{Key: "citizen-kim", Label: "Kim Dahl", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-kim", CPR: "2109921234", Municipality: "657"}}, Email: "kim@example.dk", ProfileLang: "da"},
+	// Employees of the demo companies: their profiles name the employer (employee() saves them).
+	{DemoUser: auth.DemoUser{Key: "citizen-jonas", Label: "Jonas Kristensen", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-jonas", CPR: "0908034127", Municipality: "657"}}, Email: "jonas@example.dk", ProfileLang: "da", NoProfile: true},
+	{DemoUser: auth.DemoUser{Key: "citizen-ana", Label: "Ana Costa", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-ana", CPR: "0505921768", Municipality: "657"}}, Email: "ana@example.com", ProfileLang: "en", NoProfile: true},
+	{DemoUser: auth.DemoUser{Key: "citizen-mads", Label: "Mads Holm", TokenRequest: auth.TokenRequest{Role: auth.RoleCitizen, Sub: "c-mads", CPR: "1207901237", Municipality: "657"}}, Email: "mads@example.dk", ProfileLang: "da", NoProfile: true},
+	{DemoUser: auth.DemoUser{Key: "employer-herning-staal", Label: "HR, Herning Stål A/S", TokenRequest: auth.TokenRequest{Role: auth.RoleEmployer, Sub: "e-herning-staal", CVR: "41657006", Name: "Herning Stål A/S"}}},
+	{DemoUser: auth.DemoUser{Key: "employer-midtjysk-logistik", Label: "HR, Midtjysk Logistik ApS", TokenRequest: auth.TokenRequest{Role: auth.RoleEmployer, Sub: "e-midtjysk-logistik", CVR: "43657003", Name: "Midtjysk Logistik ApS"}}},
+	{DemoUser: auth.DemoUser{Key: "employer-vestjysk-byg", Label: "HR, Vestjysk Byg ApS", TokenRequest: auth.TokenRequest{Role: auth.RoleEmployer, Sub: "e-vestjysk-byg", CVR: "20202025", Name: "Vestjysk Byg ApS"}}},
 	{DemoUser: auth.DemoUser{Key: "caseworker-herning", Label: "Caseworker, Herning", TokenRequest: auth.TokenRequest{Role: auth.RoleCaseworker, Sub: "cw-herning", Municipality: "657"}}},
 	{DemoUser: auth.DemoUser{Key: "institution-herningsholm", Label: "Course administrator, Herningsholm", TokenRequest: auth.TokenRequest{Role: auth.RoleInstitution, Sub: "inst-hh", InstitutionID: herningsholm}}},
 }
@@ -104,7 +111,29 @@ func startStack(t *testing.T) *stack {
 func (s *stack) token(t *testing.T, key string) string {
 	u := user(key)
 	tr := u.TokenRequest
-	return s.env.Token(t, auth.Claims{Subject: tr.Sub, Role: tr.Role, CPR: tr.CPR, Municipality: tr.Municipality, InstitutionID: tr.InstitutionID})
+	return s.env.Token(t, auth.Claims{Subject: tr.Sub, Role: tr.Role, CPR: tr.CPR, Municipality: tr.Municipality, InstitutionID: tr.InstitutionID,
+		CVR: tr.CVR, Name: tr.Name})
+}
+
+// employee saves a demo citizen's profile as employed full time by the company with the CVR number.
+func (s *stack) employee(t *testing.T, key, cvr string) {
+	t.Helper()
+	u := user(key)
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPut, s.reg+"/v1/me/profile", s.token(t, key), map[string]any{
+		"name": u.Label, "email": u.Email, "phone": "+4520123456", "language": u.ProfileLang,
+		"education":  map[string]any{"level": "erhvervsuddannelse", "completed_year": 2008},
+		"employment": map[string]any{"status": "employed", "employer_cvr": cvr, "since": "2020-02-01", "weekly_hours": 37},
+		"benefits":   "none",
+	}), http.StatusOK)
+}
+
+// waitEmployer enrols an employee with VEU and waits until the enrolment waits for the employer.
+func (s *stack) waitEmployer(t *testing.T, key, courseID string) enrolment {
+	t.Helper()
+	e := s.enrol(t, key, courseID, "veu")
+	return s.waitEnrolment(t, key, e.ID, "waiting for the employer", func(e enrolment) bool {
+		return e.Status == "pending" && e.Funding.Outcome == "employer_required"
+	})
 }
 
 type course struct {

@@ -79,7 +79,9 @@ func (c *Client) Company(ctx context.Context, token, cvr string) (Company, error
 // SaveCompany replaces the company's contact.
 func (c *Client) SaveCompany(ctx context.Context, token string, co Company) (Company, error) {
 	var out Company
-	err := c.do(ctx, request{method: http.MethodPut, url: c.employerURL(co.CVR), token: token, body: co}, &out)
+	// The path names the company; the body is only what it keeps (funding refuses unknown fields).
+	body := map[string]string{"name": co.Name, "email": co.Email, "language": co.Language}
+	err := c.do(ctx, request{method: http.MethodPut, url: c.employerURL(co.CVR), token: token, body: body}, &out)
 	return out, err
 }
 

@@ -76,8 +76,14 @@ func (f *fakeFunding) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		answer(f.company)
 	case len(parts) == 1 && r.Method == http.MethodPut:
-		var co api.Company
-		_ = json.NewDecoder(r.Body).Decode(&co)
+		var body struct{ Name, Email, Language string }
+		d := json.NewDecoder(r.Body)
+		d.DisallowUnknownFields() // as funding does: the path names the company
+		if err := d.Decode(&body); err != nil {
+			problem(http.StatusBadRequest, "unknown field")
+			return
+		}
+		co := api.Company{CVR: f.cvr, Name: body.Name, Email: body.Email, Language: body.Language}
 		f.puts = append(f.puts, co)
 		f.company = &co
 		answer(co)
