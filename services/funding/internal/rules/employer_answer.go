@@ -61,11 +61,6 @@ func EmployerAsks(p Plan, f Facts) []string {
 	return asks
 }
 
-// employerAgrees reports whether the company has approved (nil: not asked yet, so counted as yes).
-func (f Facts) employerAgrees() bool {
-	return f.Employer == nil || f.Employer.Status == EmployerApproved
-}
-
 // companyEN/DA name the company in a sentence.
 func (a EmployerAnswer) companyEN() string {
 	if a.Company != "" {
