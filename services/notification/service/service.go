@@ -1,5 +1,6 @@
 // Package service wires notification together: configuration, storage, the consumers of registration's
-// and funding's events (referrals, decisions that wait for an employer, employers' commitments), the sender with its channels (e-mail, SMS, Digital Post), the reminders, the
+// and funding's events (referrals, decisions that wait for an employer, employers' commitments, refunds,
+// contacts and offers from demand, staff invitations), the sender with its channels (e-mail, SMS, Digital Post), the reminders, the
 // webhook worker and the HTTP API. cmd/notification calls Run.
 package service
 
@@ -27,6 +28,7 @@ import (
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/notification/internal/api"
 	"livslang.dk/services/notification/internal/channels"
+	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/notify"
 	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/sender"
@@ -298,6 +300,71 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 				return err
 			}
 			_, err := inbox.Apply(ctx, svc.Pool, commitments, e.ID, func(tx pgx.Tx) error { return n.OnCommitment(ctx, tx, e, c) })
+			return err
+		},
+	})
+	// Funding's company contacts: the copy a company's messages fall back on when their event carries
+	// no e-mail address (an offer from demand never does).
+	const companies = "notification-companies"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamFunding,
+		Durable:  companies,
+		Subjects: []string{events.SubjectCompanyUpdated},
+		Types:    []string{events.TypeCompanyUpdated},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var c events.Company
+			if err := e.Decode(&c); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, companies, e.ID, func(tx pgx.Tx) error { return n.OnCompanyUpdated(ctx, tx, e, c) })
+			return err
+		},
+	})
+	// Funding's refunds paid out: the company is told by e-mail.
+	const refunds = "notification-refunds"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamFunding,
+		Durable:  refunds,
+		Subjects: []string{events.SubjectRefundPaid},
+		Types:    []string{events.TypeRefundPaid},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var r events.RefundPaid
+			if err := e.Decode(&r); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, refunds, e.ID, func(tx pgx.Tx) error { return n.OnRefundPaid(ctx, tx, e, r) })
+			return err
+		},
+	})
+	// Registration's offers from demand: seats on a new run held for a company, told by e-mail.
+	const offers = "notification-demand-offers"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamRegistration,
+		Durable:  offers,
+		Subjects: []string{contracts.SubjectDemandOffered},
+		Types:    []string{contracts.TypeDemandOffered},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var o contracts.DemandOffered
+			if err := e.Decode(&o); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, offers, e.ID, func(tx pgx.Tx) error { return n.OnDemandOffered(ctx, tx, e, o) })
+			return err
+		},
+	})
+	// Registration's staff invitations: an employee a company enrolled is asked to complete a profile.
+	const invitations = "notification-staff-invitations"
+	svc.Consume(stream.Consumer{
+		Stream:   events.StreamRegistration,
+		Durable:  invitations,
+		Subjects: []string{events.SubjectStaffInvited},
+		Types:    []string{events.TypeStaffInvited},
+		Handler: func(ctx context.Context, e events.Envelope) error {
+			var i events.StaffInvited
+			if err := e.Decode(&i); err != nil {
+				return err
+			}
+			_, err := inbox.Apply(ctx, svc.Pool, invitations, e.ID, func(tx pgx.Tx) error { return n.OnStaffInvited(ctx, tx, e, i) })
 			return err
 		},
 	})

@@ -148,8 +148,7 @@ func (a *API) deliveries(w http.ResponseWriter, r *http.Request) error {
 	f := store.DeliveryFilter{RecipientID: q.Get("recipient"), Kind: q.Get("kind"), Status: q.Get("status"),
 		Channel: q.Get("channel"), Limit: 100}
 	if f.Kind != "" && !policy.KnownMessageKind(f.Kind) {
-		all := append(append(slices.Clone(policy.Kinds), policy.FollowingKinds...), policy.CompanyKinds...)
-		v.Add("kind", "unknown kind of message; known: %s", strings.Join(all, ", "))
+		v.Add("kind", "unknown kind of message; known: %s", strings.Join(policy.MessageKinds(), ", "))
 	}
 	if f.Status != "" && !slices.Contains(deliveryStatuses, f.Status) {
 		v.Add("status", "must be one of %s", strings.Join(deliveryStatuses, ", "))

@@ -49,13 +49,26 @@ const (
 	CommitmentRequested = "commitment_requested" // a new request to approve what a funding plan asks of the company
 	CommitmentReminder  = "commitment_reminder"  // the request is still unanswered before its deadline
 	CommitmentExpired   = "commitment_expired"   // the deadline passed without an answer; the citizen was told
+	RefundPaid          = "refund_paid"          // VEU or SVU for an employee's course was paid to the company
+	DemandOffer         = "demand_offer"         // a new run matches the company's demand; seats are held for it
 )
 
 // CompanyKinds lists every kind of message to companies.
-var CompanyKinds = []string{CommitmentRequested, CommitmentReminder, CommitmentExpired}
+var CompanyKinds = []string{CommitmentRequested, CommitmentReminder, CommitmentExpired, RefundPaid, DemandOffer}
 
 // CompanyRecipient is the recipient id of a company's messages: "company:<cvr>".
 func CompanyRecipient(cvr string) string { return "company:" + cvr }
+
+// StaffInvited is the message to an employee a company enrolled who has no profile yet: log in and
+// complete it by a deadline. The employee is no citizen of Livslang yet, and their language is not
+// known: the message goes by e-mail to the address the company gave, in Danish with English below.
+const StaffInvited = "staff_invited"
+
+// InvitationKinds lists every kind of message to employees invited by their company.
+var InvitationKinds = []string{StaffInvited}
+
+// InvitationRecipient is the recipient id of an invited employee: "invitation:<invitation_id>".
+func InvitationRecipient(invitationID string) string { return "invitation:" + invitationID }
 
 // Kinds lists every kind of message to citizens.
 var Kinds = []string{EnrolmentReceived, EnrolmentWaitlisted, EnrolmentOffered, EnrolmentConfirmed, EnrolmentRejected,
@@ -76,10 +89,14 @@ func PreferenceKind(kind string) string {
 	return kind
 }
 
-// KnownMessageKind reports whether k is any kind of message: to citizens, following another, or to
-// companies.
-func KnownMessageKind(k string) bool {
-	return KnownKind(k) || slices.Contains(FollowingKinds, k) || slices.Contains(CompanyKinds, k)
+// KnownMessageKind reports whether k is any kind of message: to citizens, following another, to
+// companies, or to invited employees.
+func KnownMessageKind(k string) bool { return slices.Contains(MessageKinds(), k) }
+
+// MessageKinds lists every kind of message: to citizens, following another, to companies, and to
+// invited employees.
+func MessageKinds() []string {
+	return slices.Concat(Kinds, FollowingKinds, CompanyKinds, InvitationKinds)
 }
 
 // KnownKind reports whether k is a kind of message.

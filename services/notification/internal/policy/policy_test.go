@@ -163,7 +163,7 @@ func TestAFollowingKindGoesAsItsPreferenceKind(t *testing.T) {
 	if got := Plan(Preferences{}, FundingEmployerRequired, false); !slices.Equal(got, []string{Email}) {
 		t.Errorf("with no choice it goes by %v", got)
 	}
-	for _, k := range append(slices.Clone(FollowingKinds), CompanyKinds...) {
+	for _, k := range slices.Concat(FollowingKinds, CompanyKinds, InvitationKinds) {
 		if KnownKind(k) || !KnownMessageKind(k) {
 			t.Errorf("%s is a kind a citizen chooses channels for, or no kind", k)
 		}

@@ -196,13 +196,15 @@ func (s *Sender) render(ctx context.Context, m store.Message) (channels.Message,
 	if err != nil {
 		return channels.Message{}, err
 	}
-	if c := in.Commitment; c != nil && len(in.EmployeeSealed) > 0 { // a company's message: the employee's name
-		if c.EmployeeName, err = s.Store.OpenEmployee(ctx, c.CitizenID, in.EmployeeSealed); err != nil {
+	if citizen := in.EmployeeCitizen(); citizen != "" { // a company's message: the employee's name
+		name, err := s.Store.OpenEmployee(ctx, citizen, in.EmployeeSealed)
+		if err != nil {
 			if errors.Is(err, datakeys.ErrShredded) || errors.Is(err, pgx.ErrNoRows) {
 				return channels.Message{}, errors.New("the employee's data was erased") // never readable again
 			}
 			return channels.Message{}, fmt.Errorf("%w: %w", errRetry, err)
 		}
+		in.SetEmployee(name)
 	}
 	lang := templates.Language(m.Language)
 	v := templates.VarsFor(m.Kind, in, m.Name, lang, s.PortalURL)

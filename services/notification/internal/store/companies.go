@@ -72,3 +72,39 @@ func (s *Store) OpenEmployee(ctx context.Context, citizenID string, sealed []byt
 func (s *Store) ForCompany(ctx context.Context, cvr string, limit int) ([]Message, error) {
 	return s.ForRecipient(ctx, policy.CompanyRecipient(cvr), limit)
 }
+
+// CompanyCanBeMailed reports whether the company's contact, as kept (the newest of the
+// livslang.company.updated.v1 copies and the contacts other events carried), has an e-mail address.
+func (s *Store) CompanyCanBeMailed(ctx context.Context, q Querier, cvr string) (bool, error) {
+	id := policy.CompanyRecipient(cvr)
+	var sealed, wrapped []byte
+	err := q.QueryRow(ctx, `SELECT r.contact_sealed, k.wrapped FROM recipients r LEFT JOIN citizen_keys k ON k.citizen_id = r.id
+		WHERE r.id = $1`, id).Scan(&sealed, &wrapped)
+	if isNoRows(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("read company contact: %w", err)
+	}
+	c, err := s.openContact(id, sealed, wrapped)
+	if err != nil {
+		return false, fmt.Errorf("company contact: %w", err)
+	}
+	return c.Email != "", nil
+}
+
+// AddInvitee keeps the name and e-mail address of an employee a company invited, sealed with a data
+// key of the invitation's own, as the recipient policy.InvitationRecipient(invitationID), in Danish
+// (the employee's language is not known; the message is bilingual). An invitation's contact never
+// changes: a second one changes nothing.
+func (s *Store) AddInvitee(ctx context.Context, tx pgx.Tx, invitationID, name, email string) error {
+	id := policy.InvitationRecipient(invitationID)
+	sealed, err := s.sealContact(ctx, tx, id, contact{Name: name, Email: email})
+	if err != nil {
+		return fmt.Errorf("seal invitee contact: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO recipients (id, contact_sealed, language, version) VALUES ($1, $2, 'da', 1)
+		ON CONFLICT (id) DO NOTHING`, id, sealed); err != nil {
+		return fmt.Errorf("add invitee recipient: %w", err)
+	}
+	return nil
+}

@@ -138,6 +138,8 @@ func (s *Store) Erase(ctx context.Context, tx pgx.Tx, citizenID string) (events.
 		{"reminders to you", `DELETE FROM reminders WHERE recipient_id = $1`},
 		{"e-mails to your employer about your enrolments (what it was asked to approve), sent or waiting",
 			`DELETE FROM messages WHERE recipient_id LIKE 'company:%' AND data->'commitment'->>'citizen_id' = $1`},
+		{"e-mails to your employer about the refunds paid for your courses, sent or waiting",
+			`DELETE FROM messages WHERE recipient_id LIKE 'company:%' AND data->'refund'->>'citizen_id' = $1`},
 		{"what notification knew of your enrolments", `DELETE FROM enrolments WHERE citizen_id = $1`},
 		{"what notification knew of your referrals", `DELETE FROM referrals WHERE citizen_id = $1`},
 		{"stored answers to your repeated requests (idempotency keys)", `DELETE FROM idempotency_keys WHERE principal = $1`},
@@ -204,6 +206,11 @@ func (s *Store) RetentionSteps() []retention.Step {
 		`DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries
 			WHERE status IN ('succeeded', 'gave_up') AND created_at < $1)`,
 		`DELETE FROM webhook_deliveries WHERE status IN ('succeeded', 'gave_up') AND created_at < $1`)
+	invitees := tx(
+		`DELETE FROM citizen_keys k WHERE k.citizen_id LIKE 'invitation:%' AND k.created_at < $1
+			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.recipient_id = k.citizen_id)`,
+		`DELETE FROM recipients r WHERE r.id LIKE 'invitation:%' AND r.updated_at < $1
+			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.recipient_id = r.id)`)
 	return []retention.Step{
 		{Name: "messages", Run: func(ctx context.Context, now time.Time) (int64, error) {
 			return messages(ctx, s.Retention.Messages.Before(now))
@@ -216,6 +223,11 @@ func (s *Store) RetentionSteps() []retention.Step {
 		}},
 		{Name: "webhook_deliveries", Run: func(ctx context.Context, now time.Time) (int64, error) {
 			return deliveries(ctx, s.Retention.WebhookDeliveries.Before(now))
+		}},
+		// An invited employee's name and address go with the last message to them, kept as long as
+		// messages are: an invitation's data key is destroyed with them.
+		{Name: "invitees", Run: func(ctx context.Context, now time.Time) (int64, error) {
+			return invitees(ctx, s.Retention.Messages.Before(now))
 		}},
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/policy"
 )
 
@@ -37,6 +39,39 @@ type Input struct {
 	// (see store.SealEmployee), and put back when the message is sent.
 	Commitment     *events.Commitment `json:"commitment,omitempty"`
 	EmployeeSealed []byte             `json:"employee_sealed,omitempty"`
+	// Refund is a company's message: an employee's refund paid out. Its employee_name is sealed in
+	// EmployeeSealed like a commitment's, and its company's e-mail address is left empty (the
+	// recipient's, sealed there).
+	Refund *events.RefundPaid `json:"refund,omitempty"`
+	// Offer is a company's message: seats on a new run held for its demand. It names no one.
+	Offer *contracts.DemandOffered `json:"offer,omitempty"`
+	// Invitation is the message to an employee a company enrolled: its name and email are left
+	// empty (the recipient's, sealed there).
+	Invitation *events.StaffInvited `json:"invitation,omitempty"`
+}
+
+// EmployeeCitizen is the citizen whose name a company's message holds sealed in EmployeeSealed, if
+// any ("" for none).
+func (in Input) EmployeeCitizen() string {
+	switch {
+	case len(in.EmployeeSealed) == 0:
+		return ""
+	case in.Commitment != nil:
+		return in.Commitment.CitizenID
+	case in.Refund != nil:
+		return in.Refund.CitizenID
+	}
+	return ""
+}
+
+// SetEmployee puts the employee's name, opened from EmployeeSealed, back where the message uses it.
+func (in *Input) SetEmployee(name string) {
+	if in.Commitment != nil {
+		in.Commitment.EmployeeName = name
+	}
+	if in.Refund != nil {
+		in.Refund.EmployeeName = name
+	}
 }
 
 // Decode reads a message's stored data. Messages queued before Input existed hold the event's data
@@ -46,7 +81,8 @@ func Decode(kind string, data []byte) (Input, error) {
 	if err := json.Unmarshal(data, &in); err != nil {
 		return Input{}, fmt.Errorf("message data: %w", err)
 	}
-	if in.Enrolment != nil || in.Referral != nil || in.Commitment != nil {
+	if in.Enrolment != nil || in.Referral != nil || in.Commitment != nil || in.Refund != nil || in.Offer != nil ||
+		in.Invitation != nil {
 		return in, nil
 	}
 	if kind == policy.ReferralReceived {
@@ -85,6 +121,14 @@ type Vars struct {
 	Asks        []string // what the company is asked, written for the message's reader
 	CompanyPays string   // a company's message: the part of the fee it is asked to pay; "" when none
 	Refund      string   // a company's message: the allowance it gets back if the salary continues; "" when none
+	Expected    string   // refund_paid: the refund for every planned hour
+	Paid        string   // refund_paid: what was paid, for the attended hours
+	Attended    string   // refund_paid: the hours the employee attended, e.g. "18,5" / "18.5"
+	Planned     string   // refund_paid: the hours planned
+	PaidOn      string   // refund_paid: the day it was paid; "" when not known
+	Seats       int      // demand_offer: the seats held for the company
+	Employees   int      // demand_offer: the employees the company's demand is for
+	Location    string   // demand_offer: where the run is taught; "" when not known
 
 	Promoted      bool // enrolment_received: a seat became free for a waiting request
 	ByCitizen     bool // the citizen did it
@@ -92,7 +136,14 @@ type Vars struct {
 	Decision      bool // a public authority's decision (also sent by Digital Post)
 
 	PortalURL string // the portal's address, without a trailing slash
+
+	// Other is the same message's values in the other language, for a bilingual message (one to a
+	// reader whose language is not known: staff_invited); nil otherwise.
+	Other *Vars
 }
+
+// Bilingual reports whether a message of kind says everything in both languages, its own first.
+func Bilingual(kind string) bool { return kind == policy.StaffInvited }
 
 // Rendered is a message ready to send.
 type Rendered struct {
@@ -125,9 +176,18 @@ func scheme(code, lang string) string {
 	return names[0]
 }
 
-// VarsFor writes the values of in for a message to name in lang; portal is the portal's address.
+// VarsFor writes the values of in for a message to name in lang; portal is the portal's address. A
+// bilingual message also has them in the other language.
 func VarsFor(kind string, in Input, name, lang, portal string) Vars {
-	lang = Language(lang)
+	v := varsFor(kind, in, name, Language(lang), portal)
+	if Bilingual(kind) {
+		other := varsFor(kind, in, name, Languages[1-index(Language(lang))], portal)
+		v.Other = &other
+	}
+	return v
+}
+
+func varsFor(kind string, in Input, name, lang, portal string) Vars {
 	v := Vars{Name: name, PortalURL: strings.TrimRight(portal, "/"), DaysBefore: in.DaysBefore}
 	course := func(c events.CourseFacts) {
 		v.Title, v.Institution = c.Title, c.InstitutionName
@@ -195,6 +255,29 @@ func VarsFor(kind string, in Input, name, lang, portal string) Vars {
 			v.Refund = Money(c.RefundEstimateDKK, lang)
 		}
 		v.Deadline = EndOfDay(c.DueOn, lang)
+	}
+	if r := in.Refund; r != nil {
+		course(r.Course)
+		v.Employee = r.EmployeeName
+		v.Scheme = scheme(r.Scheme, lang)
+		v.Expected, v.Paid = Money(r.ExpectedDKK, lang), Money(r.PaidDKK, lang)
+		v.Attended, v.Planned = Hours(r.AttendedHours, lang), Hours(r.PlannedHours, lang)
+		if t, err := time.Parse(time.RFC3339, r.PaidAt); err == nil {
+			v.PaidOn = Date(t.In(policy.Copenhagen).Format(time.DateOnly), lang)
+		}
+	}
+	if o := in.Offer; o != nil {
+		course(o.Course)
+		v.Seats, v.Employees, v.Location = o.Seats, o.Employees, o.Location
+		v.Deadline = Moment(o.ExpiresAt, lang)
+	}
+	if i := in.Invitation; i != nil {
+		course(i.Course)
+		v.Employer = i.CompanyName
+		if v.Employer == "" {
+			v.Employer = [2]string{"Din arbejdsgiver", "Your employer"}[index(lang)]
+		}
+		v.Deadline = Moment(i.DueAt, lang)
 	}
 	if p := in.PreviousCourse; p != nil {
 		v.OldStartsOn, v.OldEndsOn = Date(p.StartsOn, lang), Date(p.EndsOn, lang)
@@ -313,6 +396,15 @@ func EndOfDay(civil, lang string) string {
 		return "the end of " + d
 	}
 	return d + " (inden midnat)"
+}
+
+// Hours writes a number of hours as the language does: "18,5" in Danish, "18.5" in English.
+func Hours(h float64, lang string) string {
+	s := strconv.FormatFloat(h, 'f', -1, 64)
+	if lang != "en" {
+		s = strings.ReplaceAll(s, ".", ",")
+	}
+	return s
 }
 
 // Money writes whole kroner: "1.040 kr." in Danish, "DKK 1,040" in English.

@@ -5,12 +5,12 @@ import (
 	"encoding/xml"
 	"io"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/policy"
 )
 
@@ -49,6 +49,19 @@ func waiting(company string) *events.Enrolment {
 var commitment = &events.Commitment{CommitmentID: "k1", Status: "pending", EnrolmentID: "e7a1", CitizenID: "c1",
 	EmployeeName: "Mette Nielsen", Company: events.Company{CVR: "12345674", Name: "Vestas Wind Systems A/S", Email: "hr@vestas.example", Language: "da"},
 	Course: course, Asks: []string{events.AskPaysFee, events.AskSalaryContinues}, FeeDKK: 1040, RefundEstimateDKK: 4865, DueOn: "2026-12-10"}
+
+// refund is Mette Nielsen's VEU paid to her employer for the hours she attended.
+var refund = &events.RefundPaid{RefundID: "f1", DecisionID: "d1", EnrolmentID: "e7a1", CitizenID: "c1", EmployeeName: "Mette Nielsen",
+	Company: events.Company{CVR: "12345674", Name: "Vestas Wind Systems A/S", Language: "da"}, Course: course, Scheme: "veu",
+	ExpectedDKK: 4865, PaidDKK: 3649, AttendedHours: 27.75, PlannedHours: 37, PaidAt: "2027-01-20T09:30:00Z"}
+
+// offer holds seats on the run for a company's demand.
+var offer = &contracts.DemandOffered{OfferID: "o1", DemandID: "m1", CVR: "12345674", CompanyName: "Vestas Wind Systems A/S",
+	Course: course, Location: "Herning", Employees: 4, Seats: 3, ExpiresAt: time.Date(2026, 12, 10, 22, 59, 0, 0, time.UTC)}
+
+// invitation asks an employee Vestas enrolled to complete their profile.
+var invitation = &events.StaffInvited{InvitationID: "i1", CVR: "12345674", CompanyName: "Vestas Wind Systems A/S", Course: course,
+	DueAt: time.Date(2026, 12, 10, 22, 59, 0, 0, time.UTC)}
 
 // inputs has, for every kind, the data it is sent with and what each language's text must say.
 var inputs = map[string]struct {
@@ -110,11 +123,28 @@ var inputs = map[string]struct {
 	policy.CommitmentExpired: {Input{Commitment: commitment}, map[string][]string{
 		"da": {"Fristen er udløbet: Mette Nielsen på Gaffeltruckcertifikat (B)", "fristen, torsdag den 10. december 2026 (inden midnat)", "Mette Nielsen har fået besked"},
 		"en": {"The deadline has passed", "by the deadline, the end of Thursday 10 December 2026", "Mette Nielsen has been told"}}, "Vestas Wind Systems A/S"},
+	policy.RefundPaid: {Input{Refund: refund}, map[string][]string{
+		"da": {"Refusion udbetalt: Mette Nielsen – Gaffeltruckcertifikat (B)", "udbetalt til virksomheden onsdag den 20. januar 2027. Ordning: VEU-godtgørelse.",
+			"Udbetalt: 3.649 kr. for 27,75 af 37 planlagte timer\nForventet for alle planlagte timer: 4.865 kr.", "http://127.0.0.1:8080/employer/refunds"},
+		"en": {"Refund paid: Mette Nielsen – Forklift certificate (B)", "paid to the company on Wednesday 20 January 2027. Scheme: VEU allowance.",
+			"Paid: DKK 3,649 for 27.75 of 37 planned hours\nExpected for every planned hour: DKK 4,865", "http://127.0.0.1:8080/employer/refunds"}},
+		"Vestas Wind Systems A/S"},
+	policy.DemandOffer: {Input{Offer: offer}, map[string][]string{
+		"da": {"Tilbud om pladser: Gaffeltruckcertifikat (B)", "ønske om uddannelse til 4 medarbejdere. Vi holder 3 pladser til jer indtil torsdag den 10. december 2026 kl. 23.59.",
+			"Sted: Herning", "http://127.0.0.1:8080/employer/offers"},
+		"en": {"Seats offered: Forklift certificate (B)", "training for 4 employees. We are holding 3 seats for you until Thursday 10 December 2026 at 23:59.",
+			"Place: Herning", "http://127.0.0.1:8080/employer/offers"}}, ""},
+	policy.StaffInvited: {Input{Invitation: invitation}, map[string][]string{
+		"da": {"Vestas Wind Systems A/S har tilmeldt dig Gaffeltruckcertifikat (B) / Vestas Wind Systems A/S has enrolled you on Forklift certificate (B)",
+			"Vestas Wind Systems A/S har tilmeldt dig \"Gaffeltruckcertifikat (B)\" hos Herning HF & VUC; log ind på Livslang og udfyld din profil senest torsdag den 10. december 2026 kl. 23.59, så din plads holdes.",
+			"Dear Mette Nielsen", "log in to Livslang and complete your profile by Thursday 10 December 2026 at 23:59", "http://127.0.0.1:8080/me/profile"},
+		"en": {"Vestas Wind Systems A/S has enrolled you on Forklift certificate (B) / Vestas Wind Systems A/S har tilmeldt dig Gaffeltruckcertifikat (B)",
+			"complete your profile by Thursday 10 December 2026 at 23:59", "Kære Mette Nielsen", "udfyld din profil senest torsdag den 10. december 2026 kl. 23.59"}}, ""},
 }
 
 func TestEveryKindRendersInBothLanguagesWithEveryVariable(t *testing.T) {
 	t.Parallel()
-	for _, kind := range append(append(slices.Clone(policy.Kinds), policy.FollowingKinds...), policy.CompanyKinds...) {
+	for _, kind := range policy.MessageKinds() {
 		tc, ok := inputs[kind]
 		if !ok {
 			t.Errorf("%s: no test data", kind)

@@ -32,6 +32,28 @@ const (
 {{end}}{{if .Refund}}Expected allowance to the company if the salary continues: {{.Refund}}{{end}}{{end}}`
 )
 
+// daInvited and enInvited are the invitation to an employee a company enrolled, in each language.
+const (
+	daInvited = `Kære {{.Name}}
+
+{{.Employer}} har tilmeldt dig "{{.Title}}" hos {{.Institution}}; log ind på Livslang og udfyld din profil senest {{.Deadline}}, så din plads holdes.
+
+` + daDates + `
+
+Udfylder du ikke profilen i tide, går pladsen videre til en anden. Har du spørgsmål til tilmeldingen, så kontakt din arbejdsgiver.
+
+Log ind og udfyld din profil: {{.PortalURL}}/me/profile`
+	enInvited = `Dear {{.Name}}
+
+{{.Employer}} has enrolled you on "{{.Title}}" at {{.Institution}}; log in to Livslang and complete your profile by {{.Deadline}}, so that your place is held.
+
+` + enDates + `
+
+If you do not complete your profile in time, the place goes to someone else. If you have questions about the enrolment, please contact your employer.
+
+Log in and complete your profile: {{.PortalURL}}/me/profile`
+)
+
 var texts = map[string]map[string]text{
 	policy.EnrolmentReceived: {
 		"da": {
@@ -513,6 +535,80 @@ The company did not answer the request about {{.Employee}}'s enrolment on "{{.Ti
 
 The company does not need to do anything more. If {{.Employee}} enrols again, you will get a new request.`,
 			sms: `Livslang: The deadline for answering about {{.Employee}} on {{.Title}} has passed.`,
+		},
+	},
+	policy.RefundPaid: {
+		"da": {
+			subject: `Refusion udbetalt: {{.Employee}} – {{.Title}}`,
+			body: `Kære {{.Name}}
+
+Refusionen for {{.Employee}} på "{{.Title}}" hos {{.Institution}} er udbetalt til virksomheden{{if .PaidOn}} {{.PaidOn}}{{end}}. Ordning: {{.Scheme}}.
+
+Udbetalt: {{.Paid}} for {{.Attended}} af {{.Planned}} planlagte timer
+Forventet for alle planlagte timer: {{.Expected}}
+
+Refusionen følger de timer, medarbejderen deltog i. Virksomheden skal ikke gøre noget.
+
+Se virksomhedens refusioner: {{.PortalURL}}/employer/refunds`,
+			sms: `Livslang: Refusion udbetalt for {{.Employee}} på {{.Title}}: {{.Paid}}`,
+		},
+		"en": {
+			subject: `Refund paid: {{.Employee}} – {{.Title}}`,
+			body: `Dear {{.Name}}
+
+The refund for {{.Employee}} on "{{.Title}}" at {{.Institution}} has been paid to the company{{if .PaidOn}} on {{.PaidOn}}{{end}}. Scheme: {{.Scheme}}.
+
+Paid: {{.Paid}} for {{.Attended}} of {{.Planned}} planned hours
+Expected for every planned hour: {{.Expected}}
+
+The refund follows the hours the employee attended. The company does not need to do anything.
+
+See the company's refunds: {{.PortalURL}}/employer/refunds`,
+			sms: `Livslang: Refund paid for {{.Employee}} on {{.Title}}: {{.Paid}}.`,
+		},
+	},
+	policy.DemandOffer: {
+		"da": {
+			subject: `Tilbud om {{if eq .Seats 1}}en plads{{else}}pladser{{end}}: {{.Title}}`,
+			body: `Kære {{.Name}}
+
+{{.Institution}} har oprettet et nyt hold, "{{.Title}}", som passer til virksomhedens ønske om uddannelse til {{if eq .Employees 1}}en medarbejder{{else}}{{.Employees}} medarbejdere{{end}}. Vi holder {{if eq .Seats 1}}en plads{{else}}{{.Seats}} pladser{{end}} til jer indtil {{.Deadline}}.
+
+` + daDates + `{{if .Location}}
+Sted: {{.Location}}{{end}}
+
+Tag imod eller sig nej tak inden da. Svarer virksomheden ikke i tide, går pladserne tilbage til holdet.
+
+Svar i Livslangs område for arbejdsgivere: {{.PortalURL}}/employer/offers`,
+			sms: `Livslang: Et nyt hold, {{.Title}}, passer til jeres ønske. {{if eq .Seats 1}}En plads{{else}}{{.Seats}} pladser{{end}} holdes til jer indtil {{.Deadline}}.`,
+		},
+		"en": {
+			subject: `Seats offered: {{.Title}}`,
+			body: `Dear {{.Name}}
+
+{{.Institution}} has published a new course run, "{{.Title}}", which matches the company's demand for training for {{if eq .Employees 1}}one employee{{else}}{{.Employees}} employees{{end}}. We are holding {{if eq .Seats 1}}one seat{{else}}{{.Seats}} seats{{end}} for you until {{.Deadline}}.
+
+` + enDates + `{{if .Location}}
+Place: {{.Location}}{{end}}
+
+Please accept or decline before then. If the company does not answer in time, the seats go back to the course.
+
+Answer in Livslang's area for employers: {{.PortalURL}}/employer/offers`,
+			sms: `Livslang: A new run of {{.Title}} matches your demand. {{if eq .Seats 1}}One seat is{{else}}{{.Seats}} seats are{{end}} held for you until {{.Deadline}}.`,
+		},
+	},
+	// staff_invited is bilingual: its reader's language is not known, so each language's text says
+	// everything in that language first, then in the other (Vars.Other).
+	policy.StaffInvited: {
+		"da": {
+			subject: `{{.Employer}} har tilmeldt dig {{.Title}} / {{.Other.Employer}} has enrolled you on {{.Other.Title}}`,
+			body:    daInvited + "\n\nIn English\n\n{{with .Other}}" + enInvited + "{{end}}",
+			sms:     `Livslang: {{.Employer}} har tilmeldt dig {{.Title}}. Udfyld din profil i Livslang senest {{.Deadline}}, så din plads holdes.`,
+		},
+		"en": {
+			subject: `{{.Employer}} has enrolled you on {{.Title}} / {{.Other.Employer}} har tilmeldt dig {{.Other.Title}}`,
+			body:    enInvited + "\n\nPå dansk\n\n{{with .Other}}" + daInvited + "{{end}}",
+			sms:     `Livslang: {{.Employer}} has enrolled you on {{.Title}}. Complete your profile in Livslang by {{.Deadline}} to keep your place.`,
 		},
 	},
 }
