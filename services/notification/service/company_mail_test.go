@@ -13,7 +13,6 @@ import (
 	"livslang.dk/pkg/pii"
 	"livslang.dk/pkg/retention"
 	"livslang.dk/pkg/testenv"
-	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/service"
 )
@@ -32,9 +31,9 @@ func companyUpdated(t *testing.T, c events.Company, at time.Time) events.Envelop
 // (events on one subject are handled in order).
 func demandOffered(t *testing.T, cvr, lane string) events.Envelope {
 	t.Helper()
-	o := contracts.DemandOffered{OfferID: uuid.NewString(), DemandID: uuid.NewString(), CVR: cvr, CompanyName: "Vestas Wind Systems A/S",
+	o := events.DemandOffered{OfferID: uuid.NewString(), DemandID: uuid.NewString(), CVR: cvr, CompanyName: "Vestas Wind Systems A/S",
 		Course: newRun(), Location: "Herning", Employees: 4, Seats: 3, ExpiresAt: cph("2026-12-10 23:59:00")}
-	e, err := events.New("/livslang/registration", contracts.TypeDemandOffered, contracts.SubjectDemandOffered, lane, time.Now(), o)
+	e, err := events.New("/livslang/registration", events.TypeDemandOffered, events.SubjectDemandOffered, lane, time.Now(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,6 @@ import (
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/notification/internal/api"
 	"livslang.dk/services/notification/internal/channels"
-	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/notify"
 	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/sender"
@@ -341,10 +340,10 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamRegistration,
 		Durable:  offers,
-		Subjects: []string{contracts.SubjectDemandOffered},
-		Types:    []string{contracts.TypeDemandOffered},
+		Subjects: []string{events.SubjectDemandOffered},
+		Types:    []string{events.TypeDemandOffered},
 		Handler: func(ctx context.Context, e events.Envelope) error {
-			var o contracts.DemandOffered
+			var o events.DemandOffered
 			if err := e.Decode(&o); err != nil {
 				return err
 			}

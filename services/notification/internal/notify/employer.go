@@ -10,7 +10,6 @@ import (
 
 	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
-	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/internal/templates"
@@ -153,7 +152,7 @@ func (n *Notifier) OnRefundPaid(ctx context.Context, tx pgx.Tx, e events.Envelop
 // e-mail, in its language, that seats on a new run are held for its demand until the offer expires,
 // once per event. The event carries no e-mail address: the company is written to at the copy of its
 // contact (OnCompanyUpdated); a company without one gets nothing (the offer is in its portal).
-func (n *Notifier) OnDemandOffered(ctx context.Context, tx pgx.Tx, e events.Envelope, o contracts.DemandOffered) error {
+func (n *Notifier) OnDemandOffered(ctx context.Context, tx pgx.Tx, e events.Envelope, o events.DemandOffered) error {
 	if o.OfferID == "" || o.CVR == "" || o.ExpiresAt.IsZero() {
 		return fmt.Errorf("demand offer %s: %w: no offer id, company CVR number or expiry", o.OfferID, events.ErrMalformed)
 	}

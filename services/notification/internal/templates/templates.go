@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/policy"
 )
 
@@ -44,7 +43,7 @@ type Input struct {
 	// recipient's, sealed there).
 	Refund *events.RefundPaid `json:"refund,omitempty"`
 	// Offer is a company's message: seats on a new run held for its demand. It names no one.
-	Offer *contracts.DemandOffered `json:"offer,omitempty"`
+	Offer *events.DemandOffered `json:"offer,omitempty"`
 	// Invitation is the message to an employee a company enrolled: its name and email are left
 	// empty (the recipient's, sealed there).
 	Invitation *events.StaffInvited `json:"invitation,omitempty"`

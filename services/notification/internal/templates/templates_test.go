@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/services/notification/internal/contracts"
 	"livslang.dk/services/notification/internal/policy"
 )
 
@@ -56,7 +55,7 @@ var refund = &events.RefundPaid{RefundID: "f1", DecisionID: "d1", EnrolmentID: "
 	ExpectedDKK: 4865, PaidDKK: 3649, AttendedHours: 27.75, PlannedHours: 37, PaidAt: "2027-01-20T09:30:00Z"}
 
 // offer holds seats on the run for a company's demand.
-var offer = &contracts.DemandOffered{OfferID: "o1", DemandID: "m1", CVR: "12345674", CompanyName: "Vestas Wind Systems A/S",
+var offer = &events.DemandOffered{OfferID: "o1", DemandID: "m1", CVR: "12345674", CompanyName: "Vestas Wind Systems A/S",
 	Course: course, Location: "Herning", Employees: 4, Seats: 3, ExpiresAt: time.Date(2026, 12, 10, 22, 59, 0, 0, time.UTC)}
 
 // invitation asks an employee Vestas enrolled to complete their profile.
