@@ -73,6 +73,38 @@ func TestEmployerEnrolsStaffEndToEnd(t *testing.T) {
 		t.Fatalf("the company's staff enrolments: %+v", staff)
 	}
 	testenv.MustStatus(t, testenv.Do(t, http.MethodGet, s.reg+"/v1/employers/12345674/enrolments", other, nil), http.StatusForbidden)
+
+	// The refund follows the decision: expected at once, due for the attended hours after the
+	// institution reports completion, then paid, to the krone of the decision.
+	type refunds struct {
+		Items []struct {
+			EnrolmentID string `json:"enrolment_id"`
+			Status      string
+			ExpectedDKK int64 `json:"expected_dkk"`
+			PaidDKK     int64 `json:"paid_dkk"`
+		}
+	}
+	refundOf := func() (status string, expected, paid int64) {
+		var r refunds
+		testenv.Do(t, http.MethodGet, s.fund+"/v1/employers/12345674/refunds", company, nil).JSON(t, &r)
+		for _, it := range r.Items {
+			if it.EnrolmentID == got.ID {
+				return it.Status, it.ExpectedDKK, it.PaidDKK
+			}
+		}
+		return "", 0, 0
+	}
+	if status, expected, _ := refundOf(); status != "expected" || expected != plan.Plan.EmployerRefundDKK {
+		t.Fatalf("refund before completion: %s %d, want expected %d", status, expected, plan.Plan.EmployerRefundDKK)
+	}
+	const herningsholm = "d7151794-43da-493a-9bb0-dd8a8445f22e"
+	hh := s.env.Token(t, auth.Claims{Subject: "staff-hh", Role: auth.RoleInstitution, InstitutionID: herningsholm})
+	testenv.MustStatus(t, testenv.Do(t, http.MethodPost, s.reg+"/v1/enrolments/"+got.ID+"/outcome", hh,
+		map[string]any{"outcome": "completed", "attended_hours": 18.5}), http.StatusOK)
+	testenv.Eventually(t, 30*time.Second, "the refund paid for the attended hours", func() bool {
+		status, expected, paid := refundOf()
+		return status == "paid" && paid == (expected*185+185)/370 // half the hours, rounded as payouts are
+	})
 }
 
 // A citizen's own VEU enrolment waits for the employer; its decline is a rejection that names the
