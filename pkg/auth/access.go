@@ -93,3 +93,22 @@ func Caller(r *http.Request) Claims {
 	c, _ := FromContext(r.Context())
 	return c
 }
+
+// Company is the company a /v1/employers/{cvr}/… path names, if the caller may act for it: a user of
+// that company (its CVR number in the token); an administrator only to read (GET). Another company
+// is ErrForbidden (insufficient_scope); a path that is not a CVR number is a validation error.
+func Company(r *http.Request) (string, error) {
+	number := r.PathValue("cvr")
+	if err := cvr.Check(number); err != nil {
+		return "", &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "cvr", Message: err.Error()}}}
+	}
+	c := Caller(r)
+	switch {
+	case c.Role == RoleEmployer && c.CVR == number:
+		return number, nil
+	case c.Role == RoleAdmin && r.Method == http.MethodGet:
+		return number, nil
+	}
+	return "", &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope",
+		Description: "you act for another company (CVR " + c.CVR + ")"}
+}

@@ -9,7 +9,6 @@ import (
 
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
-	"livslang.dk/pkg/cvr"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decisions"
@@ -19,26 +18,8 @@ import (
 // Employers: a company's users (role employer, acting for the CVR number in their token) keep its
 // contact and answer what funding plans ask of it; an administrator may read them.
 
-// companyCVR is the company the path names, if the caller may act for it: its own users (another
-// company is forbidden), an administrator only to read.
-func companyCVR(r *http.Request) (string, error) {
-	number := r.PathValue("cvr")
-	if err := cvr.Check(number); err != nil {
-		return "", &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "cvr", Message: err.Error()}}}
-	}
-	c := auth.Caller(r)
-	switch {
-	case c.Role == auth.RoleEmployer && c.CVR == number:
-		return number, nil
-	case c.Role == auth.RoleAdmin && r.Method == http.MethodGet:
-		return number, nil
-	}
-	return "", &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope",
-		Description: "you act for another company (CVR " + c.CVR + ")"}
-}
-
 func (a *API) getCompany(w http.ResponseWriter, r *http.Request) error {
-	number, err := companyCVR(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}
@@ -56,7 +37,7 @@ type companyRequest struct {
 }
 
 func (a *API) putCompany(w http.ResponseWriter, r *http.Request) error {
-	number, err := companyCVR(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}
@@ -89,7 +70,7 @@ func (a *API) putCompany(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listCommitments(w http.ResponseWriter, r *http.Request) error {
-	number, err := companyCVR(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}
@@ -116,7 +97,7 @@ func (a *API) listCommitments(w http.ResponseWriter, r *http.Request) error {
 
 // commitment is the commitment the path names, of the caller's company.
 func (a *API) commitment(r *http.Request) (store.Commitment, error) {
-	number, err := companyCVR(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return store.Commitment{}, err
 	}

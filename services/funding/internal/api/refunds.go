@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"livslang.dk/pkg/audit"
+	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
@@ -19,7 +20,7 @@ import (
 // companyRefunds reads the company's refunds with the request's filters (status, from, to) and
 // records the read in the citizens' audit logs.
 func (a *API) companyRefunds(r *http.Request) (string, []store.Refund, error) {
-	number, err := companyCVR(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return "", nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"livslang.dk/pkg/auth"
-	"livslang.dk/pkg/cvr"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
@@ -23,24 +22,6 @@ import (
 // Skills demand: a company's users say what its staff need and answer the offers runs make from it
 // (/v1/employers/{cvr}/demands, /offers); institutions and administrators see the demand added up
 // across companies (/v1/demand). See store/demand.go for how runs offer seats.
-
-// demandCompany is the company the path names, if the caller may act for it: its own users (another
-// company is forbidden), an administrator only to read. (The same rule as companyCVR.)
-func demandCompany(r *http.Request) (string, error) {
-	number := r.PathValue("cvr")
-	if err := cvr.Check(number); err != nil {
-		return "", &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "cvr", Message: err.Error()}}}
-	}
-	c := auth.Caller(r)
-	switch {
-	case c.Role == auth.RoleEmployer && c.CVR == number:
-		return number, nil
-	case c.Role == auth.RoleAdmin && r.Method == http.MethodGet:
-		return number, nil
-	}
-	return "", &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope",
-		Description: "you act for another company (CVR " + c.CVR + ")"}
-}
 
 // demandRequest is a company's demand as it posts it.
 type demandRequest struct {
@@ -125,7 +106,7 @@ func toDemandJSON(d store.SkillsDemand) demandJSON {
 // createDemand records a company's demand (201 with Location; the same Idempotency-Key and body
 // again answers the same).
 func (a *API) createDemand(w http.ResponseWriter, r *http.Request) error {
-	number, err := demandCompany(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}
@@ -164,7 +145,7 @@ func (a *API) createDemand(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listDemands(w http.ResponseWriter, r *http.Request) error {
-	number, err := demandCompany(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}
@@ -181,7 +162,7 @@ func (a *API) listDemands(w http.ResponseWriter, r *http.Request) error {
 
 // companyDemandID is the company and the demand or offer {id} the path names.
 func companyDemandID(r *http.Request) (string, uuid.UUID, error) {
-	number, err := demandCompany(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return "", uuid.Nil, err
 	}
@@ -253,7 +234,7 @@ func toOfferJSON(o store.DemandOffer) offerJSON {
 }
 
 func (a *API) listOffers(w http.ResponseWriter, r *http.Request) error {
-	number, err := demandCompany(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/cpr"
-	"livslang.dk/pkg/cvr"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/idempotency"
@@ -22,24 +21,6 @@ import (
 
 // Employers: a company's users (role employer, acting for the CVR number in their token) enrol its
 // staff and follow the enrolments it is a party to; an administrator may read them.
-
-// companyCVR is the company the path names, if the caller may act for it: its own users (another
-// company is forbidden), an administrator only to read.
-func companyCVR(r *http.Request) (string, error) {
-	number := r.PathValue("cvr")
-	if err := cvr.Check(number); err != nil {
-		return "", &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "cvr", Message: err.Error()}}}
-	}
-	c := auth.Caller(r)
-	switch {
-	case c.Role == auth.RoleEmployer && c.CVR == number:
-		return number, nil
-	case c.Role == auth.RoleAdmin && r.Method == http.MethodGet:
-		return number, nil
-	}
-	return "", &httpapi.BearerError{Kind: httpapi.ErrForbidden, Code: "insufficient_scope",
-		Description: "you act for another company (CVR " + c.CVR + ")"}
-}
 
 // MaxStaff is the most employees one staff enrolment may name.
 const MaxStaff = 200
@@ -89,7 +70,7 @@ type staffAnswer struct {
 // rows fail alone; a request that names no run or no employees, or more than MaxStaff, is refused.
 // An Idempotency-Key makes a retry answer the same results.
 func (a *API) enrolStaff(w http.ResponseWriter, r *http.Request) error {
-	number, err := companyCVR(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}
@@ -190,7 +171,7 @@ type staffEnrolmentJSON struct {
 // listStaff lists the enrolments the company is a party to, with status, funding and attendance
 // (filters status, course_id, from and to on the run's start).
 func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
-	number, err := companyCVR(r)
+	number, err := auth.Company(r)
 	if err != nil {
 		return err
 	}

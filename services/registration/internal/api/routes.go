@@ -52,10 +52,10 @@ func (a *API) Routes() []auth.Route {
 		{Pattern: "DELETE /v1/me/credentials/{id}/shares/{share}", Access: citizen, Handler: h(a.revokeShare)},
 		// Rotating the key that signs credentials: an administrator.
 		{Pattern: "POST /v1/admin/signing-keys", Access: auth.Roles(auth.RoleAdmin), Handler: h(a.rotateSigningKey)},
-		// A company's staff enrolments: its own users enrol and follow them (companyCVR), an administrator reads.
+		// A company's staff enrolments: its own users enrol and follow them (auth.Company), an administrator reads.
 		{Pattern: "POST /v1/employers/{cvr}/enrolments", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.enrolStaff)},
 		{Pattern: "GET /v1/employers/{cvr}/enrolments", Access: auth.Roles(auth.RoleEmployer, auth.RoleAdmin), Handler: h(a.listStaff)},
-		// A company's skills demand and the offers runs make from it: its own users (demandCompany), an
+		// A company's skills demand and the offers runs make from it: its own users (auth.Company), an
 		// administrator reads; the demand added up across companies: institutions and administrators.
 		{Pattern: "POST /v1/employers/{cvr}/demands", Access: auth.Roles(auth.RoleEmployer), Handler: h(a.createDemand)},
 		{Pattern: "GET /v1/employers/{cvr}/demands", Access: auth.Roles(auth.RoleEmployer, auth.RoleAdmin), Handler: h(a.listDemands)},
