@@ -108,12 +108,28 @@ func refundsEmployer(r decide.Record) bool {
 // changed (the end settled it), and none is made for an erased citizen. Storing the same decision
 // again changes nothing.
 func (s *Store) syncRefund(ctx context.Context, tx pgx.Tx, r decide.Record) error {
+	return s.keepRefund(ctx, tx, r, false)
+}
+
+// syncNewRefund is syncRefund for a decision just inserted: it has no refund yet, so one that does
+// not refund the employer (most) costs no query.
+func (s *Store) syncNewRefund(ctx context.Context, tx pgx.Tx, r decide.Record) error {
+	if !refundsEmployer(r) {
+		return nil
+	}
+	return s.keepRefund(ctx, tx, r, true)
+}
+
+func (s *Store) keepRefund(ctx context.Context, tx pgx.Tx, r decide.Record, isNew bool) error {
 	var id uuid.UUID
 	var status string
-	err := tx.QueryRow(ctx, `SELECT id, status FROM refunds WHERE decision_id = $1 FOR UPDATE`, r.ID).Scan(&id, &status)
-	exists := err == nil
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("read refund: %w", err)
+	exists := false
+	if !isNew {
+		err := tx.QueryRow(ctx, `SELECT id, status FROM refunds WHERE decision_id = $1 FOR UPDATE`, r.ID).Scan(&id, &status)
+		exists = err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("read refund: %w", err)
+		}
 	}
 	if exists && (status == RefundDue || status == RefundPaid) {
 		return nil

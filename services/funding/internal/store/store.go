@@ -103,7 +103,7 @@ func (s *Store) Insert(ctx context.Context, tx pgx.Tx, r decide.Record) (bool, e
 	if tag.RowsAffected() == 0 {
 		return false, nil
 	}
-	if err := s.syncRefund(ctx, tx, r); err != nil {
+	if err := s.syncNewRefund(ctx, tx, r); err != nil {
 		return false, err
 	}
 	return true, s.record(ctx, tx, r, "request", "")
