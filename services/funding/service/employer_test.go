@@ -46,18 +46,7 @@ func amuRun() events.CourseFacts {
 // to the company; it returns the company's view of it and the enrolment event.
 func pendingRequest(t *testing.T, f fundingEnv, employer string) (map[string]any, events.Envelope) {
 	t.Helper()
-	citizen := "emp-" + uuid.NewString()
-	p, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, citizen, time.Now(),
-		events.ProfileUpdated{CitizenID: citizen, Version: 1, Name: "Mette Nielsen", Email: "m@example.dk", Facts: facts("erhvervsuddannelse")})
-	f.env.Publish(t, p, p.ID)
-	run := amuRun()
-	known, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, run.ID, time.Now(),
-		events.CourseUpdated{Course: run, Version: 1})
-	f.env.Publish(t, known, known.ID)
-	token := f.env.Token(t, auth.Claims{Subject: citizen, Role: auth.RoleCitizen, CPR: "0204851234"})
-	testenv.Eventually(t, 10*time.Second, "funding knows the citizen", func() bool { // so the company sees the name
-		return testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", token, map[string]string{"course_id": run.ID}).Status == http.StatusOK
-	})
+	citizen, run := knownEmployee(t, f, "emp-", "Mette Nielsen")
 	e, id := request(t, citizen, "veu", run, facts("erhvervsuddannelse"))
 	f.env.Publish(t, e, e.ID)
 	var found map[string]any
@@ -72,6 +61,25 @@ func pendingRequest(t *testing.T, f fundingEnv, employer string) (map[string]any
 		return found != nil
 	})
 	return found, e
+}
+
+// knownEmployee publishes a new citizen's profile (employed by companyCVR) and an AMU run, and waits
+// until funding knows both, so what the company sees names the employee.
+func knownEmployee(t *testing.T, f fundingEnv, prefix, name string) (string, events.CourseFacts) {
+	t.Helper()
+	citizen := prefix + uuid.NewString()
+	p, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, citizen, time.Now(),
+		events.ProfileUpdated{CitizenID: citizen, Version: 1, Name: name, Email: "m@example.dk", Facts: facts("erhvervsuddannelse")})
+	f.env.Publish(t, p, p.ID)
+	run := amuRun()
+	known, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, run.ID, time.Now(),
+		events.CourseUpdated{Course: run, Version: 1})
+	f.env.Publish(t, known, known.ID)
+	token := f.env.Token(t, auth.Claims{Subject: citizen, Role: auth.RoleCitizen, CPR: "0204851234"})
+	testenv.Eventually(t, 10*time.Second, "funding knows the citizen", func() bool {
+		return testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", token, map[string]string{"course_id": run.ID}).Status == http.StatusOK
+	})
+	return citizen, run
 }
 
 func employerToken(f fundingEnv, t *testing.T, number string) string {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/testenv"
 )
@@ -287,18 +286,7 @@ func TestStaffEnrolmentExpectsTheRefundAtOnce(t *testing.T) {
 	t.Parallel()
 	f, _ := startFunding(t, 1)
 	employer := employerToken(f, t, companyCVR)
-	citizen := "staff-" + uuid.NewString()
-	p, _ := events.New("/livslang/registration", events.TypeProfileUpdated, events.SubjectProfileUpdated, citizen, time.Now(),
-		events.ProfileUpdated{CitizenID: citizen, Version: 1, Name: "Jens Hansen", Email: "j@example.dk", Facts: facts("erhvervsuddannelse")})
-	f.env.Publish(t, p, p.ID)
-	run := amuRun()
-	known, _ := events.New("/livslang/registration", events.TypeCourseUpdated, events.SubjectCourseUpdated, run.ID, time.Now(),
-		events.CourseUpdated{Course: run, Version: 1})
-	f.env.Publish(t, known, known.ID)
-	token := f.env.Token(t, auth.Claims{Subject: citizen, Role: auth.RoleCitizen, CPR: "0204851234"})
-	testenv.Eventually(t, 10*time.Second, "funding knows the citizen", func() bool { // so the company sees the name
-		return testenv.Do(t, http.MethodPost, f.base+"/v1/eligibility", token, map[string]string{"course_id": run.ID}).Status == http.StatusOK
-	})
+	citizen, run := knownEmployee(t, f, "staff-", "Jens Hansen")
 	id := uuid.NewString()
 	e, err := events.New("/livslang/registration", events.TypeEnrolmentRequested, events.SubjectEnrolmentRequested, id, time.Now(),
 		events.Enrolment{EnrolmentID: id, Version: 1, Status: "pending", CitizenID: citizen, FundingPreference: "veu", Course: run,

@@ -78,23 +78,36 @@ func (s *Store) scanCommitment(row pgx.CollectableRow) (Commitment, error) {
 	if err := json.Unmarshal(course, &c.Facts); err != nil {
 		return Commitment{}, fmt.Errorf("decode commitment: %w", err)
 	}
-	f := c.Facts
-	c.Course = CommitmentCourse{ID: f.ID, Title: f.Title, TitleEN: f.TitleEN, InstitutionName: f.InstitutionName, StartsOn: f.StartsOn, EndsOn: f.EndsOn}
+	c.Course = courseView(c.Facts)
 	if at != nil {
 		c.Answer = &Answer{PaysFee: paysFee, SalaryContinues: salary, Reason: reason, AnsweredBy: by, AnsweredAt: *at}
 	}
-	key, err := s.Ring.Open(c.CitizenID, wrapped)
-	if err != nil {
+	if err := s.openEmployee(c.CitizenID, wrapped, sealed, commitmentAAD(c.ID), &c.Citizen); err != nil {
 		return Commitment{}, fmt.Errorf("commitment %s: %w", c.ID, err)
 	}
-	raw, err := key.Open(sealed, commitmentAAD(c.ID))
-	if err != nil {
-		return Commitment{}, fmt.Errorf("open commitment %s: %w", c.ID, err)
-	}
-	if err := json.Unmarshal(raw, &c.Citizen); err != nil {
-		return Commitment{}, fmt.Errorf("decode commitment: %w", err)
-	}
 	return c, nil
+}
+
+// courseView is the run as a company sees it on its commitments and refunds.
+func courseView(f events.CourseFacts) CommitmentCourse {
+	return CommitmentCourse{ID: f.ID, Title: f.Title, TitleEN: f.TitleEN, InstitutionName: f.InstitutionName, StartsOn: f.StartsOn, EndsOn: f.EndsOn}
+}
+
+// openEmployee opens the employee's name and masked CPR number, sealed with the citizen's data key
+// (wrapped) under aad, into who.
+func (s *Store) openEmployee(citizenID string, wrapped, sealed, aad []byte, who *Client) error {
+	key, err := s.Ring.Open(citizenID, wrapped)
+	if err != nil {
+		return err
+	}
+	raw, err := key.Open(sealed, aad)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	if err := json.Unmarshal(raw, who); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) commitments(ctx context.Context, q querier, where string, args ...any) ([]Commitment, error) {

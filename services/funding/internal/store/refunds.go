@@ -324,18 +324,9 @@ func (s *Store) scanRefund(row pgx.CollectableRow) (Refund, error) {
 	if err := json.Unmarshal(course, &r.Facts); err != nil {
 		return Refund{}, fmt.Errorf("decode refund: %w", err)
 	}
-	f := r.Facts
-	r.Course = CommitmentCourse{ID: f.ID, Title: f.Title, TitleEN: f.TitleEN, InstitutionName: f.InstitutionName, StartsOn: f.StartsOn, EndsOn: f.EndsOn}
-	key, err := s.Ring.Open(r.CitizenID, wrapped)
-	if err != nil {
+	r.Course = courseView(r.Facts)
+	if err := s.openEmployee(r.CitizenID, wrapped, sealed, refundAAD(r.ID), &r.Employee); err != nil {
 		return Refund{}, fmt.Errorf("refund %s: %w", r.ID, err)
-	}
-	raw, err := key.Open(sealed, refundAAD(r.ID))
-	if err != nil {
-		return Refund{}, fmt.Errorf("open refund %s: %w", r.ID, err)
-	}
-	if err := json.Unmarshal(raw, &r.Employee); err != nil {
-		return Refund{}, fmt.Errorf("decode refund: %w", err)
 	}
 	return r, nil
 }
