@@ -15,6 +15,9 @@ import (
 	"livslang.dk/services/notification/internal/templates"
 )
 
+// ErrEnrolmentNotYetKnown is a decision that overtook its enrolment's events: it is retried.
+var ErrEnrolmentNotYetKnown = errors.New("the enrolment is not known yet")
+
 // OutcomeEmployerRequired is the outcome of a funding decision that waits for the citizen's employer.
 const OutcomeEmployerRequired = "employer_required"
 
@@ -30,14 +33,16 @@ func (n *Notifier) OnFundingDecision(ctx context.Context, tx pgx.Tx, e events.En
 	if erased, err := n.Store.Ring.Erased(ctx, tx, d.CitizenID); err != nil || erased {
 		return err
 	}
-	// The run as notification knows it from the enrolment's events; the decision carries none. An
-	// enrolment not seen yet (the streams are not ordered with each other) is told without the run.
-	en := events.Enrolment{EnrolmentID: d.EnrolmentID, CitizenID: d.CitizenID, Status: "pending"}
-	if st, ok, err := n.Store.Enrolment(ctx, tx, d.EnrolmentID); err != nil {
+	// The run as notification knows it from the enrolment's events; the decision carries none. The
+	// streams are not ordered with each other: a decision about an enrolment not seen yet is tried
+	// again (redelivered after a pause), so the message always names the run.
+	st, ok, err := n.Store.Enrolment(ctx, tx, d.EnrolmentID)
+	if err != nil {
 		return err
-	} else if ok {
-		en = st.Data
+	} else if !ok {
+		return fmt.Errorf("decision for enrolment %s: %w", d.EnrolmentID, ErrEnrolmentNotYetKnown)
 	}
+	en := st.Data
 	summary := d.Summary
 	en.Funding = &summary
 	en.Profile = events.ProfileFacts{}
