@@ -108,9 +108,10 @@ func TestCatalogueMatchesRules(t *testing.T) {
 	seen := map[string]bool{}
 	categories := []string{CategoryAMU, CategoryFVU, CategoryAVU, CategoryAkademi, CategoryDiplom, CategoryDanskuddannelse, CategoryAftenskole}
 	for _, cat := range categories {
-		for _, selfSupporting := range []bool{false, true} {
+		for i, selfSupporting := range []bool{false, true} {
+			answer := []*EmployerAnswer{nil, {Status: EmployerApproved, PaysFee: true}}[i] // and the company's answer's rules
 			f := with(func(f *Facts) {
-				f.Course.Category, f.SelfSupporting = cat, selfSupporting
+				f.Course.Category, f.SelfSupporting, f.Employer = cat, selfSupporting, answer
 				f.Course.StartsOn, f.Course.EndsOn = d("2025-09-01"), d("2025-09-26")
 				f.Course.Schemes = SchemeCodes
 				f.Today, f.UnemployedSince = d("2025-06-01"), dp("2025-05-01")

@@ -72,7 +72,10 @@ func employerInfo(catalogueDay) SchemeInfo {
 		Rules: []RuleInfo{
 			offeredInfo(SchemeEmployer),
 			ruleInfo(SchemeEmployer, "employed", employerRef, "You are employed (a wage earner).", "Du er ansat (lønmodtager)."),
-			ruleInfo(SchemeEmployer, "employer_cvr", employerRef, "The employer is identified by an 8-digit CVR number.", "Arbejdsgiveren er angivet med et 8-cifret CVR-nummer."),
+			ruleInfo(SchemeEmployer, "employer_cvr", employerRef, "The employer is identified by a CVR number (8 digits, modulus 11).", "Arbejdsgiveren er angivet med et CVR-nummer (8 cifre, modulus 11)."),
+			ruleInfo(SchemeEmployer, "employer_commitment", employerAnswerRef,
+				"The company has agreed to pay the fee (its user answered the request in Livslang, or enrolled the employee itself). Until it answers the decision is employer_required.",
+				"Virksomheden har givet tilsagn om at betale deltagerbetalingen (dens bruger har svaret i Livslang eller selv tilmeldt medarbejderen). Indtil den svarer, afventer afgørelsen arbejdsgiveren."),
 		},
 	}
 }

@@ -165,6 +165,8 @@ func kompetencefondInfo(c catalogueDay) SchemeInfo {
 			offeredInfo(SchemeKompetencefond),
 			ruleInfo(SchemeKompetencefond, "municipal_employee", kompetencefondRef,
 				"You are employed by a municipality on a KL collective agreement (not an apprentice or under notice).", "Du er ansat i en kommune på en KL-overenskomst (ikke elev eller i opsagt stilling)."),
+			ruleInfo(SchemeKompetencefond, "employer_commitment", employerAnswerRef,
+				"The workplace has agreed to pay its share of the fee.", "Arbejdspladsen har givet tilsagn om at betale sin del af prisen."),
 			ruleInfo(SchemeKompetencefond, "application_time", kompetencefondRef,
 				"The application is made at the earliest "+months+" months before the start and at the latest the day before.", "Der søges tidligst "+months+" måneder før start og senest dagen før."),
 			ruleInfo(SchemeKompetencefond, "cap", kompetencefondRef,
