@@ -98,6 +98,28 @@ func TestEveryKeyIsInBothCatalogues(t *testing.T) {
 	for id := range companyLabels {
 		add("err.company_", id)
 	}
+	add("status.", staffStatuses...)
+	add("staff_result.", staffResults...)
+	add("refund_status.", refundStatuses...)
+	add("demand_status.", demandStatuses...)
+	add("offer_status.", offerStatuses...)
+	add("flash.demand_offer_", "accepted", "declined")
+	add("enrol_staff.pays_fee_", "yes", "no")
+	add("enrol_staff.salary_", "yes", "no")
+	add("staff.pays_fee_", "yes", "no")
+	add("staff.salary_", "yes", "no")
+	add("demand_form.contact_", "yes", "no")
+	for id := range staffLabels {
+		if id != "file" && id != "more" && id != "accept_terms" {
+			add("err.staff_", id)
+		}
+	}
+	for id := range demandLabels {
+		add("err.demand_", id)
+	}
+	for _, r := range staffReasons {
+		keys = append(keys, r.key)
+	}
 	add("mydata.kind.", "export", "erasure")
 	add("mydata.status.", "pending", "completed", "expired")
 	add("mydata.service.", dataServices...)

@@ -192,9 +192,17 @@ func (s *Server) renderEmployerHome(w http.ResponseWriter, r *http.Request, f *F
 	if name == "" {
 		name = s.user(r).Name
 	}
+	openOffers := 0 // a hint only: the overview shows without registration
+	if offers, err := s.API.Offers(r.Context(), s.token(r), number); err == nil {
+		for _, o := range offers {
+			if o.Status == "open" {
+				openOffers++
+			}
+		}
+	}
 	return s.render(w, r, status, "employer", Page{Title: l.T("employer.title"), Nav: "employer", Form: f,
 		Data: map[string]any{"Company": co, "Name": name, "CVR": number, "Exists": exists, "Pending": views,
-			"PendingCount": len(pending), "Overdue": overdue, "DueSoon": soon, "Languages": []string{"da", "en"}}})
+			"PendingCount": len(pending), "OpenOffers": openOffers, "Overdue": overdue, "DueSoon": soon, "Languages": []string{"da", "en"}}})
 }
 
 func (s *Server) saveCompany(w http.ResponseWriter, r *http.Request) error {

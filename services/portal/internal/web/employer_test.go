@@ -36,6 +36,10 @@ type fakeFunding struct {
 	declines  []map[string]any
 	keys      []string
 	puts      []api.Company
+	// refunds is the answer to GET …/refunds (JSON).
+	refunds       string
+	refundQueries []url.Values
+	csvAuth       string
 }
 
 func (f *fakeFunding) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +91,16 @@ func (f *fakeFunding) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.puts = append(f.puts, co)
 		f.company = &co
 		answer(co)
+	case len(parts) == 2 && parts[1] == "refunds" && r.Method == http.MethodGet:
+		f.refundQueries = append(f.refundQueries, r.URL.Query())
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, f.refunds)
+	case len(parts) == 2 && parts[1] == "refunds.csv" && r.Method == http.MethodGet:
+		f.refundQueries = append(f.refundQueries, r.URL.Query())
+		f.csvAuth = r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="refusioner-`+f.cvr+`.csv"`)
+		_, _ = io.WriteString(w, "\uFEFFid;enrolment_id;decision_id;employee_name;employee_cpr\r\nr-1;e-1;d-1;Mette Nielsen;140388-XXXX\r\n")
 	case len(parts) == 2 && parts[1] == "commitments" && r.Method == http.MethodGet:
 		items := []api.Commitment{}
 		for _, c := range f.commitments {

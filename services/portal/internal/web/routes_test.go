@@ -53,13 +53,17 @@ func TestPageAccessMatrix(t *testing.T) {
 		"GET /institution": inst, "GET /institution/runs/new": inst, "POST /institution/runs": instPost,
 		"GET /institution/runs/{id}": inst, "POST /institution/runs/{id}/seats": instPost, "POST /institution/runs/{id}/cancel": instPost,
 		"GET /institution/enrolments": inst, "GET /institution/enrolments/{id}": inst, "POST /institution/enrolments/{id}/{action}": instPost,
-		"GET /institution/import": inst, "POST /institution/import": instPost, "GET /institution/demand": inst,
+		"GET /institution/import": inst, "POST /institution/import": instPost, "GET /institution/demand": inst, "GET /institution/demand/companies": inst,
 		"GET /institution/webhooks": inst, "POST /institution/webhooks": instPost, "GET /institution/webhooks/{id}": inst,
 		"POST /institution/webhooks/{id}/rotate": instPost, "POST /institution/webhooks/{id}/delete": instPost,
 		"POST /institution/webhooks/{id}/replay": instPost, "GET /institution/{file}": inst,
 
 		"GET /employer": employer, "POST /employer/contact": employerPost, "GET /employer/commitments": employer,
 		"POST /employer/commitments/{id}/approve": employerPost, "POST /employer/commitments/{id}/decline": employerPost,
+		"GET /employer/enrolments": employer, "GET /employer/enrol": employer, "POST /employer/enrol": employerPost,
+		"GET /employer/refunds": employer, "GET /employer/refunds.csv": employer,
+		"GET /employer/demand": employer, "POST /employer/demand": employerPost, "POST /employer/demand/{id}/withdraw": employerPost,
+		"POST /employer/offers/{id}/{answer}": employerPost,
 	}
 	sealer, err := session.NewSealer("1:"+base64.StdEncoding.EncodeToString(make([]byte, 32)), time.Hour)
 	if err != nil {

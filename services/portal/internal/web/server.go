@@ -214,6 +214,7 @@ func (s *Server) routes() []page {
 		{"GET /institution/import", inst, s.importPage},
 		{"POST /institution/import", inst, s.importRuns},
 		{"GET /institution/demand", inst, s.demand},
+		{"GET /institution/demand/companies", inst, s.companyDemand},
 		{"GET /institution/webhooks", inst, s.webhooksPage},
 		{"POST /institution/webhooks", inst, s.createWebhook},
 		{"GET /institution/webhooks/{id}", inst, s.webhookPage},
@@ -227,6 +228,15 @@ func (s *Server) routes() []page {
 		{"GET /employer/commitments", employer, s.commitments},
 		{"POST /employer/commitments/{id}/approve", employer, s.approveCommitment},
 		{"POST /employer/commitments/{id}/decline", employer, s.declineCommitment},
+		{"GET /employer/enrolments", employer, s.staffEnrolments},
+		{"GET /employer/enrol", employer, s.enrolStaffPage},
+		{"POST /employer/enrol", employer, s.enrolStaff},
+		{"GET /employer/refunds", employer, s.refunds},
+		{"GET /employer/refunds.csv", employer, s.downloadRefunds},
+		{"GET /employer/demand", employer, s.employerDemand},
+		{"POST /employer/demand", employer, s.createDemand},
+		{"POST /employer/demand/{id}/withdraw", employer, s.withdrawDemand},
+		{"POST /employer/offers/{id}/{answer}", employer, s.answerDemandOffer},
 	}
 }
 
