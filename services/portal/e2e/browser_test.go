@@ -638,6 +638,9 @@ func institutionJourney(t *testing.T, s *stack, b *tab, lang string) {
 	b.follow(`nav a[href="/institution/demand"]`)
 	b.sees(w(words{"da": "Efterspørgsel i alt", "en": "Total demand"}), c.Code)
 	b.audit("demand")
+	b.follow(`a[href="/institution/demand/companies"]`)
+	b.sees(w(words{"da": "Efterspørgsel fra virksomheder", "en": "Demand from companies"}))
+	b.audit("company-demand")
 
 	// The webhook's delivery log: the accept, attendance and outcome were delivered.
 	b.open(hook)
@@ -701,6 +704,69 @@ func employerJourney(t *testing.T, s *stack, b *tab, lang string) {
 	b.follow(`form[action$="/approve"] button[type=submit]`)
 	b.sees(w(words{"da": "I har godkendt anmodningen", "en": "You have approved the request"}))
 	b.audit("commitments-answered")
+
+	// Enrol staff: the run from the search, the errors, then two employees (a row and a line).
+	word := w(words{"da": "liftkursus", "en": "digitale"})
+	run := s.course(t, word)
+	b.follow(`nav a[href="/employer/enrol"]`)
+	b.audit("enrol-search")
+	b.set("#q", word)
+	b.follow(`form[action="/employer/enrol"][method=get] button[type=submit]`)
+	b.follow(fmt.Sprintf(`a[href="/employer/enrol?course_id=%s"]`, run.ID))
+	b.sees(w(words{"da": "Afbestillingsvilkår", "en": "Cancellation terms"}))
+	b.audit("enrol-staff")
+	b.follow(`form[action="/employer/enrol"][method=post] button[type=submit]`)
+	b.sees(w(words{"da": "Der er noget, du skal rette", "en": "There is a problem"}))
+	b.audit("enrol-staff-error")
+	employee2 := map[string]string{"da": "citizen-kim", "en": "citizen-mads"}[lang]
+	b.click("#pays_fee-yes")
+	b.click("#salary_continues-yes")
+	b.set("#cpr_0", user(employee2).CPR)
+	b.set("#name_0", user(employee2).Label)
+	b.set("#email_0", user(employee2).Key+"@example.dk")
+	b.set("#more", w(words{"da": "0101851231;Ny Medarbejder;ny-da@example.dk", "en": "0202861232;New Employee;new-en@example.dk"}))
+	b.click("#accept_terms")
+	b.follow(`form[action="/employer/enrol"][method=post] button[type=submit]`)
+	b.sees(w(words{"da": "Resultat af tilmeldingen", "en": "Result of the enrolment"}), user(employee2).Label)
+	if strings.Contains(b.text("main"), user(employee2).CPR) {
+		t.Fatal("the results show a whole CPR number")
+	}
+	b.audit("enrol-result")
+	b.follow(`nav a[href="/employer/enrolments"]`)
+	b.sees(user(employee2).Label)
+	b.audit("staff-enrolments")
+
+	b.follow(`nav a[href="/employer/refunds"]`)
+	b.sees(w(words{"da": "Refusioner", "en": "Refunds"}))
+	b.audit("refunds")
+
+	// Demand: the errors, then the demand; a run that matches it offers seats, which are accepted.
+	code := "BROWSER-DEMAND-" + strings.ToUpper(lang)
+	b.follow(`nav a[href="/employer/demand"]`)
+	b.audit("demand")
+	b.follow(`form[action="/employer/demand"] button[type=submit]`)
+	b.sees(w(words{"da": "Der er noget, du skal rette", "en": "There is a problem"}))
+	b.audit("demand-error")
+	b.set("#demand-course_code", code)
+	b.set("#demand-employees", "3")
+	b.set("#demand-earliest", time.Now().AddDate(0, 1, 0).Format(time.DateOnly))
+	b.set("#demand-latest", time.Now().AddDate(0, 3, 0).Format(time.DateOnly))
+	b.set("#demand-place", "Herning")
+	b.click("#demand-contact_ok-yes")
+	b.follow(`form[action="/employer/demand"] button[type=submit]`)
+	b.sees(w(words{"da": "Jeres behov er meldt ind.", "en": "Your need has been sent."}), code)
+	s.publish(t, code, time.Now().AddDate(0, 2, 0))
+	deadline := time.Now().Add(20 * time.Second)
+	for b.open("/employer/demand"); !strings.Contains(b.eval(`document.body.innerHTML`), `/accept"`); b.open("/employer/demand") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no offer from demand:\n%s", b.text("main"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.audit("demand-offer")
+	b.follow(`form[action$="/accept"] button[type=submit]`)
+	b.sees(w(words{"da": "I har taget imod pladserne", "en": "You have accepted the seats"}))
+	b.audit("demand-accepted")
 }
 
 // testGet answers the status of an anonymous GET without following redirects.

@@ -277,3 +277,18 @@ func newReceiver(t *testing.T) *receiver {
 	t.Cleanup(rc.Close)
 	return rc
 }
+
+// publish publishes a run of Herningsholm in Herning with the course code, as its course
+// administrator does, starting on the day.
+func (s *stack) publish(t *testing.T, code string, starts time.Time) course {
+	t.Helper()
+	r := testenv.Do(t, http.MethodPost, s.reg+"/v1/institutions/"+herningsholm+"/courses", s.token(t, "institution-herningsholm"), map[string]any{
+		"code": code, "title": "Hold efter behov " + code, "title_en": "Course on demand " + code, "category": "amu",
+		"schemes": []string{"self", "veu", "employer"}, "location": "Lillelundvej 13, Herning", "starts_on": starts.Format(time.DateOnly),
+		"ends_on": starts.AddDate(0, 0, 4).Format(time.DateOnly), "hours_per_week": 37, "fee_dkk": 1040, "seats_total": 12,
+	})
+	testenv.MustStatus(t, r, http.StatusCreated)
+	var c course
+	r.JSON(t, &c)
+	return c
+}

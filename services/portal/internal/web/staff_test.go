@@ -332,9 +332,9 @@ func TestEnrolStaffFormAndResults(t *testing.T) {
 
 	p := b.get("/employer/enrol?course_id=k-truck")
 	p.contains(t, `enctype="multipart/form-data"`, `<input type="file" id="file" name="file"`, `id="cpr_0"`, `id="email_2"`, `id="more"`,
-		"Afbestillingsvilkår", "mindre end 7 dage før start, betaler I 1.500 kr. pr. medarbejder", "betaler I 2.500 kr.", "ellers 3.500 kr.",
+		"Afbestillingsvilkår", "mindre end 7 dage før start, betaler I 1.500 kr. pr. medarbejder", "Udeblivelse koster 2.500 kr. pr. medarbejder", "ellers 3.500 kr.",
 		`<legend>Betaler virksomheden deltagergebyret?</legend>`, `id="accept_terms"`, `name="course_id" value="k-truck"`)
-	b.get("/employer/enrol?course_id=k-weld").contains(t, "betaler I 2.500 kr. pr. medarbejder", "betaler I 3.500 kr.")
+	b.get("/employer/enrol?course_id=k-weld").contains(t, "betaler I 2.500 kr. pr. medarbejder", "Udeblivelse koster 3.500 kr.")
 	old := b.get("/employer/enrol?course_id=k-truck-old")
 	old.contains(t, "Holdet tager ikke imod tilmeldinger")
 	old.lacks(t, `action="/employer/enrol"`)
@@ -383,7 +383,7 @@ func TestEnrolStaffFormAndResults(t *testing.T) {
 	}
 	ok.contains(t, "Resultat af tilmeldingen", "Vi har behandlet 5 medarbejdere til Gaffeltruckcertifikat (B).", "140388-XXXX", "220679-XXXX", "010190-XXXX",
 		"Har fået plads", "På venteliste", "Inviteret", "Ikke tilmeldt", "Medarbejderen står der to gange.", "pladsen holdes til 14. december 2026",
-		"betaler I 2.500 kr. pr. medarbejder", "betaler I 3.500 kr.", "Nej, medarbejderne har fri uden løn", `href="/employer/enrolments?course_id=k-truck"`)
+		"betaler I 2.500 kr. pr. medarbejder", "Udeblivelse koster 3.500 kr.", "Nej, medarbejderne har fri uden løn", `href="/employer/enrolments?course_id=k-truck"`)
 	ok.lacks(t, "1403881236", "2206791455", "0101901234", "0303771239")
 
 	// The same form again: the same key (registration answers the stored results).
