@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,6 +33,24 @@ type Service struct {
 	Now   func() time.Time
 	// Deadlines are the business days a company has to answer what a plan asks of it.
 	Deadlines Deadlines
+
+	wakeOnce sync.Once
+	wake     chan struct{} // RunTimers refreshes the stale funded courses at once (wakeTimers)
+}
+
+// wakes is the channel wakeTimers signals RunTimers on.
+func (s *Service) wakes() chan struct{} {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	return s.wake
+}
+
+// wakeTimers asks RunTimers to evaluate the stale funded courses now; wakes while it is busy are
+// one.
+func (s *Service) wakeTimers() {
+	select {
+	case s.wakes() <- struct{}{}:
+	default:
+	}
 }
 
 // querier reads in a transaction or from the pool.
@@ -304,13 +323,12 @@ func affectsFunding(t string) bool {
 	return false
 }
 
-// OnProfile keeps funding's copy of the citizen, evaluates their open decisions again and what they
-// can get funded.
+// OnProfile keeps funding's copy of the citizen and evaluates their open decisions again. What they
+// can get funded is evaluated by the timers, woken at once (RefreshStaleFunded): evaluating every
+// open run is the costly part, and in its own transaction it never holds up the decisions behind
+// the profile in the stream.
 func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envelope, p events.ProfileUpdated) error {
 	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		if err := lockFunded(ctx, tx, false); err != nil { // before the citizen's row (lockFunded)
-			return err
-		}
 		newer, err := s.Store.SaveCitizen(ctx, tx, p)
 		if err != nil || !newer {
 			return err
@@ -358,8 +376,11 @@ func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envel
 				return err
 			}
 		}
-		return s.refreshCitizen(ctx, tx, p.CitizenID)
+		return s.Store.MarkFundedStale(ctx, tx, p.CitizenID)
 	})
+	if err == nil {
+		s.wakeTimers()
+	}
 	return err
 }
 

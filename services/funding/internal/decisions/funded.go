@@ -19,8 +19,9 @@ import (
 
 // "Funded for me": funding keeps, for every citizen, the open runs a scheme other than paying
 // themselves funds, as Eligibility answers them, and publishes the citizen's list when it changes.
-// It evaluates a citizen against every open run when their facts change, soon after a decision
-// changes their use of a capped scheme (RefreshStaleFunded, from the timer), and once a day; and a
+// It evaluates a citizen against every open run when their facts change (at once, woken by the
+// profile: RefreshStaleFunded in the timer loop, so the consumer is never held up by it), soon after
+// a decision changes their use of a capped scheme (the same, at the next tick), and once a day; and a
 // run against every citizen when the run changes.
 
 // cappedSchemes count what a citizen used against a cap, so their use changes what else they can get.
@@ -171,6 +172,9 @@ func (s *Service) RefreshStaleFunded(ctx context.Context) (int, error) {
 func (s *Service) refreshEach(ctx context.Context, ids []string) (int, error) {
 	for i, id := range ids {
 		if err := pgdb.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+			if err := lockFunded(ctx, tx, false); err != nil { // before the citizen's lock, as a run's evaluation
+				return err
+			}
 			if err := lockCitizen(ctx, tx, id); err != nil {
 				return err
 			}

@@ -226,8 +226,9 @@ func (s *Service) ExpireReferrals(ctx context.Context) (int, error) {
 }
 
 // RunTimers expires referrals, reminds companies of their requests and answers for those that did
-// not, pays out due refunds, evaluates the funded courses decisions marked stale, and once a day
-// every citizen's, every interval until ctx is done; a failure is reported and tried again at the next tick.
+// not, pays out due refunds, evaluates the funded courses marked stale (also at once when a profile
+// wakes it, wakeTimers), and once a day every citizen's, every interval until ctx is done; a failure
+// is reported and tried again at the next tick.
 func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
 	for {
 		if _, err := s.ExpireReferrals(ctx); err != nil && ctx.Err() == nil {
@@ -248,10 +249,18 @@ func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report 
 		if _, err := s.RefreshFundedDaily(ctx); err != nil && ctx.Err() == nil {
 			report(err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(interval):
+		next := time.After(interval)
+		for woken := true; woken; {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-next:
+				woken = false
+			case <-s.wakes(): // a profile changed: its funded courses now, the rest at the tick
+				if _, err := s.RefreshStaleFunded(ctx); err != nil && ctx.Err() == nil {
+					report(err)
+				}
+			}
 		}
 	}
 }
