@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decisions"
+	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
 )
 
@@ -143,14 +145,10 @@ func (a *API) answerCommitment(approve bool) httpapi.HandlerFunc {
 			if err := httpapi.DecodeJSON(w, r, &req); err != nil {
 				return err
 			}
-			asked := map[string]bool{}
-			for _, ask := range c.Asks {
-				asked[ask] = true
-			}
-			if asked["pays_fee"] && req.PaysFee == nil {
+			if slices.Contains(c.Asks, rules.AskPaysFee) && req.PaysFee == nil {
 				v.Add("pays_fee", "is required: the plan asks whether the company pays the fee of %d kr.", c.FeeDKK)
 			}
-			if asked["salary_continues"] && req.SalaryContinues == nil {
+			if slices.Contains(c.Asks, rules.AskSalaryContinues) && req.SalaryContinues == nil {
 				v.Add("salary_continues", "is required: the plan asks whether the salary continues during the course")
 			}
 			in.PaysFee, in.SalaryContinues = req.PaysFee != nil && *req.PaysFee, req.SalaryContinues != nil && *req.SalaryContinues
@@ -192,15 +190,6 @@ func sameAnswer(c store.Commitment, in decisions.EmployerAnswer) bool {
 		return c.Status == "declined" && c.Answer.Reason == in.Reason
 	}
 	is := func(p *bool, want bool) bool { return (p != nil && *p) == want }
-	return c.Status == "approved" && is(c.Answer.PaysFee, in.PaysFee && has(c.Asks, "pays_fee")) &&
-		is(c.Answer.SalaryContinues, in.SalaryContinues && has(c.Asks, "salary_continues"))
-}
-
-func has(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return c.Status == "approved" && is(c.Answer.PaysFee, in.PaysFee && slices.Contains(c.Asks, rules.AskPaysFee)) &&
+		is(c.Answer.SalaryContinues, in.SalaryContinues && slices.Contains(c.Asks, rules.AskSalaryContinues))
 }
