@@ -451,10 +451,15 @@ func (s *Store) release(ctx context.Context, tx pgx.Tx, e *Enrolment) error {
 		return nil
 	}
 	e.HoldsSeat = false
-	if _, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, e.CourseID); err != nil {
+	return s.freeSeat(ctx, tx, e.CourseID)
+}
+
+// freeSeat gives a held seat back to the run and to the first on its waiting list.
+func (s *Store) freeSeat(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, courseID); err != nil {
 		return fmt.Errorf("release seat: %w", err)
 	}
-	_, err := s.promote(ctx, tx, e.CourseID)
+	_, err := s.promote(ctx, tx, courseID)
 	return err
 }
 

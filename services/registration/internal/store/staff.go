@@ -370,10 +370,7 @@ func (s *Store) ExpireInvitations(ctx context.Context) (int, error) {
 			if !f.held {
 				continue
 			}
-			if _, err := tx.Exec(ctx, `UPDATE course_runs SET seats_taken = seats_taken - 1 WHERE id = $1`, f.course); err != nil {
-				return fmt.Errorf("release invitation seat: %w", err)
-			}
-			if _, err := s.promote(ctx, tx, f.course); err != nil {
+			if err := s.freeSeat(ctx, tx, f.course); err != nil {
 				return err
 			}
 		}
