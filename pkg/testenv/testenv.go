@@ -140,7 +140,25 @@ func (e *Env) Start(t testing.TB, name string, run RunFunc, extra map[string]str
 
 // StartStoppable is Start, and also returns a function that stops the service before the test ends
 // (as a crash or a deployment would; its durable consumers wait on the server for it to come back).
+// The port is found free and then handed to the service, so another process on the machine can take
+// it in between: a service that cannot bind is started again on another port.
 func (e *Env) StartStoppable(t testing.TB, name string, run RunFunc, extra map[string]string) (string, func()) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		base, stop, err := e.start(t, name, run, extra)
+		if err == nil {
+			return base, stop
+		}
+		if attempt < 5 && strings.Contains(err.Error(), "address already in use") {
+			continue
+		}
+		t.Fatal(err)
+	}
+}
+
+// start runs the service once and waits until it is ready; the error says why it exited or was not
+// ready in time.
+func (e *Env) start(t testing.TB, name string, run RunFunc, extra map[string]string) (string, func(), error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -168,16 +186,20 @@ func (e *Env) StartStoppable(t testing.TB, name string, run RunFunc, extra map[s
 	e.mu.Lock()
 	e.logs = append(e.logs, ServiceLog{Name: name, log: logs})
 	e.mu.Unlock()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return vars[k] }, logs) }()
+	exited := make(chan struct{})
+	var runErr error
+	go func() {
+		defer close(exited)
+		runErr = run(ctx, func(k string) string { return vars[k] }, logs)
+	}()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
 			cancel()
 			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("%s stopped with: %v", name, err)
+			case <-exited:
+				if runErr != nil {
+					t.Errorf("%s stopped with: %v", name, runErr)
 				}
 			case <-time.After(20 * time.Second):
 				t.Errorf("%s did not stop within 20 s", name)
@@ -187,23 +209,28 @@ func (e *Env) StartStoppable(t testing.TB, name string, run RunFunc, extra map[s
 			}
 		})
 	}
-	t.Cleanup(stop)
 	base := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
-		case err := <-done:
-			t.Fatalf("%s exited while starting: %v\n%s", name, err, logs.String())
+		case <-exited: // nothing left to stop
+			cancel()
+			e.mu.Lock()
+			e.logs = e.logs[:len(e.logs)-1]
+			e.mu.Unlock()
+			return "", nil, fmt.Errorf("%s exited while starting: %v\n%s", name, runErr, logs.String())
 		default:
 		}
 		if resp, err := http.Get(base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base, stop
+				t.Cleanup(stop)
+				return base, stop, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 30 s\n%s", name, logs.String())
+			stop()
+			return "", nil, fmt.Errorf("%s not ready after 30 s\n%s", name, logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
