@@ -28,7 +28,7 @@ import (
 	"livslang.dk/pkg/stream"
 )
 
-// config is the launcher's configuration (see README: Configuration).
+// config is the launcher's configuration (see docs/configuration.md).
 type config struct {
 	DataDir     string // LIVSLANG_DATA_DIR, default .data
 	BinDir      string // LIVSLANG_BIN_DIR, default bin
