@@ -154,8 +154,17 @@ type Enrolment struct {
 	Profile           ProfileFacts `json:"profile"`
 	// Cause says who or what caused the state change (citizen, institution, funding, caseworker, system).
 	Cause string `json:"cause,omitempty"`
-	// Reason is a short explanation, e.g. why funding rejected.
+	// Reason is a short explanation, e.g. why funding rejected: the English sentence of ReasonCode
+	// (Reason.English), or a person's own words when ReasonCode is empty.
 	Reason string `json:"reason,omitempty"`
+	// ReasonCode is the code of the reason registration gave (a Reason, see reasons.go), and
+	// ReasonParams its parameters; empty for a person's own words in Reason, and in events from
+	// before codes (read them with ReasonOf).
+	ReasonCode   string            `json:"reason_code,omitempty"`
+	ReasonParams map[string]string `json:"reason_params,omitempty"`
+	// AnswerBy is the institution's deadline to accept or reject a confirmed enrolment (registration
+	// counts it in Danish business days); set on livslang.enrolment.confirmed.v1.
+	AnswerBy *time.Time `json:"answer_by,omitempty"`
 	// WaitlistPosition is the 1-based position for waitlisted enrolments.
 	WaitlistPosition int `json:"waitlist_position,omitempty"`
 	// OfferExpiresAt is when an offered seat lapses unless accepted.
