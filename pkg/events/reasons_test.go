@@ -1,7 +1,11 @@
 package events
 
 import (
+	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -105,5 +109,36 @@ func TestEnrolmentReason(t *testing.T) {
 	old := Enrolment{Reason: "accepted the offer"}
 	if code, _ := old.ReasonOf(); code != ReasonOfferAccepted {
 		t.Fatalf("ReasonOf of an old event = %q", code)
+	}
+}
+
+// TestReasonsDocumented checks that every enrolment event's JSON Schema lists exactly the codes.
+func TestReasonsDocumented(t *testing.T) {
+	files, err := filepath.Glob("../../docs/events/livslang.enrolment.*.schema.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no enrolment schemas: %v", err)
+	}
+	var want []string
+	for _, r := range Reasons() {
+		want = append(want, string(r))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var schema struct {
+			Properties struct {
+				ReasonCode struct {
+					Enum []string `json:"enum"`
+				} `json:"reason_code"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(b, &schema); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if got := schema.Properties.ReasonCode.Enum; !slices.Equal(got, want) {
+			t.Errorf("%s: reason_code enum %v, want %v (events.Reasons)", filepath.Base(f), got, want)
+		}
 	}
 }
