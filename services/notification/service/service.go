@@ -58,9 +58,6 @@ type Config struct {
 	PortalURL string
 	// QuietHours is when no SMS is sent (LIVSLANG_SMS_QUIET_HOURS, default 21:00-08:00 Copenhagen; "off").
 	QuietHours policy.QuietHours
-	// AnswerDays is the institutions' answer deadline in Danish business days
-	// (LIVSLANG_NOTIFICATION_ANSWER_DAYS, default 5; keep equal to LIVSLANG_REGISTRATION_ANSWER_DAYS).
-	AnswerDays int
 	// SendLease is how long a message being sent is held before it is tried again
 	// (LIVSLANG_NOTIFICATION_SEND_LEASE, default 2m).
 	SendLease time.Duration
@@ -117,7 +114,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DigitalPostSenderCVR:  env.String("LIVSLANG_DIGITAL_POST_SENDER_CVR", "29189854"),
 		DigitalPostSenderName: env.String("LIVSLANG_DIGITAL_POST_SENDER_NAME", "Herning Kommune"),
 		PortalURL:             env.URL("LIVSLANG_PORTAL_URL", "http://127.0.0.1:8080"),
-		AnswerDays:            env.Int("LIVSLANG_NOTIFICATION_ANSWER_DAYS", 5),
 		SendLease:             duration("LIVSLANG_NOTIFICATION_SEND_LEASE", "2m"),
 		Shared:                retention.LoadShared(env),
 		Webhooks: WebhookConfig{
@@ -144,9 +140,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	var err error
 	if cfg.QuietHours, err = policy.ParseQuietHours(env.String("LIVSLANG_SMS_QUIET_HOURS", "21:00-08:00")); err != nil {
 		errs = append(errs, fmt.Errorf("LIVSLANG_SMS_QUIET_HOURS: %w", err))
-	}
-	if cfg.AnswerDays < 1 || cfg.AnswerDays > 60 {
-		errs = append(errs, fmt.Errorf("LIVSLANG_NOTIFICATION_ANSWER_DAYS: want 1 to 60, got %d", cfg.AnswerDays))
 	}
 	if !regexp.MustCompile(`^\d{8}$`).MatchString(cfg.DigitalPostSenderCVR) {
 		errs = append(errs, fmt.Errorf("LIVSLANG_DIGITAL_POST_SENDER_CVR: want a CVR number of 8 digits"))
@@ -204,7 +197,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		zap.Int("data_keys_rewrapped", rewrapped))
 	svc.Go(retention.Job{Steps: append(cfg.Shared.Steps(svc.Pool), st.RetentionSteps()...), Every: cfg.Shared.Every,
 		Now: now, Log: svc.Log}.Run)
-	n := &notify.Notifier{Store: st, AnswerDays: cfg.AnswerDays, Log: svc.Log}
+	n := &notify.Notifier{Store: st, Log: svc.Log}
 
 	// Registration's events: profiles (the recipients), enrolments (messages, the state reminders
 	// depend on), runs (changed dates) and citizens' data requests. The cancellations an erasure makes

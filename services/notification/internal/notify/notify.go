@@ -28,10 +28,7 @@ import (
 // Notifier applies events and sends due reminders.
 type Notifier struct {
 	Store *store.Store
-	// AnswerDays is how many Danish business days an institution has to answer a confirmed enrolment
-	// (registration's LIVSLANG_REGISTRATION_ANSWER_DAYS; the two must agree).
-	AnswerDays int
-	Log        *zap.Logger // nil logs nothing
+	Log   *zap.Logger // nil logs nothing
 }
 
 // kindFor is the kind of message an enrolment event sends the citizen, if any.
@@ -103,7 +100,7 @@ func (n *Notifier) OnEnrolment(ctx context.Context, tx pgx.Tx, e events.Envelope
 		if err := n.scheduleCourseStart(ctx, tx, e.ID, en, course, e.Time); err != nil {
 			return err
 		}
-		deadline := businessday.Denmark().Deadline(e.Time, n.answerDays())
+		deadline := answerBy(en, e.Time)
 		version := en.Version
 		for _, d := range policy.InstitutionAnswer(deadline, e.Time) {
 			if err := n.schedule(ctx, tx, d, e.ID, en.EnrolmentID, en.Course.InstitutionID, en.Status, &version, templates.Input{Enrolment: &en}); err != nil {
@@ -124,11 +121,18 @@ func (n *Notifier) OnEnrolment(ctx context.Context, tx pgx.Tx, e events.Envelope
 	return nil
 }
 
-func (n *Notifier) answerDays() int {
-	if n.AnswerDays <= 0 {
-		return 5
+// oldAnswerDays is the institutions' answer deadline in Danish business days for a confirmed
+// enrolment whose event is from before registration sent the deadline itself (answer_by).
+const oldAnswerDays = 5
+
+// answerBy is when the institution must answer the confirmed enrolment en: the deadline registration
+// counted, else (an event from before answer_by) the end of the oldAnswerDays-th business day after
+// the confirmation at.
+func answerBy(en events.Enrolment, at time.Time) time.Time {
+	if en.AnswerBy != nil {
+		return *en.AnswerBy
 	}
-	return n.AnswerDays
+	return businessday.Denmark().Deadline(at, oldAnswerDays)
 }
 
 func (n *Notifier) scheduleCourseStart(ctx context.Context, tx pgx.Tx, eventID string, en events.Enrolment, course events.CourseFacts, at time.Time) error {
