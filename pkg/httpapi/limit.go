@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -10,10 +9,9 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
-)
 
-// ErrTooMany is load shed or a rate limit hit: 429 with Retry-After.
-var ErrTooMany = fmt.Errorf("too many requests")
+	"livslang.dk/pkg/fault"
+)
 
 // Shed lets at most inFlight requests run at once and at most maxWaiting wait for one of them. A
 // request that cannot start within wait, or that finds the queue full, is answered 429 with
@@ -63,7 +61,7 @@ func (s *shedder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *shedder) busy(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "1")
-	WriteProblem(w, r, fmt.Errorf("%w: the service is busy; try again in a second", ErrTooMany))
+	WriteProblem(w, r, fault.New(fault.TooMany, "the service is busy; try again in a second"))
 }
 
 // Limiter is a token bucket per key (a citizen, a client address).
@@ -121,7 +119,7 @@ func (l *Limiter) Limit(key func(*http.Request) string, next http.Handler) http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := l.Allow(key(r)); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			WriteProblem(w, r, fmt.Errorf("%w: slow down", ErrTooMany))
+			WriteProblem(w, r, fault.New(fault.TooMany, "slow down"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -11,58 +11,36 @@ import (
 
 	"go.uber.org/zap"
 
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/tracing"
 )
 
-// Error kinds a handler returns; Handle maps them to status codes.
+// Error kinds a handler returns: the kinds of package fault, under the names handlers have used.
+// Handle maps them to status codes.
 var (
-	ErrNotFound     = errors.New("not found")
-	ErrConflict     = errors.New("conflict")
-	ErrInvalid      = errors.New("invalid request")
-	ErrUnauthorized = errors.New("unauthorized")
-	ErrForbidden    = errors.New("forbidden")
-	ErrUnsupported  = errors.New("unsupported media type")
+	ErrNotFound     error = fault.NotFound
+	ErrConflict     error = fault.Conflict
+	ErrInvalid      error = fault.Invalid
+	ErrUnauthorized error = fault.Unauthorized
+	ErrForbidden    error = fault.Forbidden
+	ErrUnsupported  error = fault.Unsupported
 	// ErrUnprocessable is a well-formed request that cannot be applied, e.g. an idempotency key
 	// reused with another body, or enrolling before a profile exists.
-	ErrUnprocessable = errors.New("unprocessable request")
+	ErrUnprocessable error = fault.Unprocessable
 	// ErrUnavailable is a dependency that cannot be reached right now; the client may retry.
-	ErrUnavailable = errors.New("temporarily unavailable")
+	ErrUnavailable error = fault.Unavailable
 	// ErrGone is what existed and was removed for good, e.g. a citizen's data after their erasure.
-	ErrGone = errors.New("gone")
+	ErrGone error = fault.Gone
+	// ErrTooMany is load shed or a rate limit hit: 429 with Retry-After.
+	ErrTooMany error = fault.TooMany
 )
 
 // FieldError names one invalid field.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+type FieldError = fault.FieldError
 
 // ValidationError lists every invalid field of a request; it is ErrInvalid.
-type ValidationError struct{ Fields []FieldError }
-
-func (v *ValidationError) Error() string {
-	if len(v.Fields) == 0 {
-		return "invalid request"
-	}
-	return fmt.Sprintf("invalid request: %s: %s", v.Fields[0].Field, v.Fields[0].Message)
-}
-
-// Is makes errors.Is(v, ErrInvalid) true.
-func (v *ValidationError) Is(target error) bool { return target == ErrInvalid }
-
-// Add records a field error.
-func (v *ValidationError) Add(field, format string, args ...any) {
-	v.Fields = append(v.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-}
-
-// Err returns v when it holds field errors, else nil.
-func (v *ValidationError) Err() error {
-	if len(v.Fields) == 0 {
-		return nil
-	}
-	return v
-}
+type ValidationError = fault.ValidationError
 
 // Problem is an RFC 9457 problem details document.
 type Problem struct {
@@ -74,43 +52,52 @@ type Problem struct {
 	Errors   []FieldError `json:"errors,omitempty"`
 }
 
-// ProblemFor maps an error to a problem; a database that cannot be reached is 503, other unknown
-// errors are 500s without details.
+// problemBase prefixes the slug of every problem type.
+const problemBase = "https://livslang.dk/problems/"
+
+// problems is the one table from error kinds to problem responses.
+var problems = map[fault.Kind]struct {
+	status int
+	slug   string
+	title  string
+}{
+	fault.Unprocessable: {http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied"},
+	fault.Invalid:       {http.StatusBadRequest, "invalid-request", "The request is not valid"},
+	fault.Unsupported:   {http.StatusUnsupportedMediaType, "unsupported-media-type", "Send application/json"},
+	fault.Unauthorized:  {http.StatusUnauthorized, "unauthorized", "A valid bearer token is required"},
+	fault.Forbidden:     {http.StatusForbidden, "forbidden", "Your role may not do this"},
+	fault.NotFound:      {http.StatusNotFound, "not-found", "Not found"},
+	fault.TooMany:       {http.StatusTooManyRequests, "too-many-requests", "Too many requests; try again shortly"},
+	fault.Unavailable:   {http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable; try again shortly"},
+	fault.Gone:          {http.StatusGone, "gone", "This no longer exists"},
+	fault.Conflict:      {http.StatusConflict, "conflict", "The request conflicts with the current state"},
+}
+
+// InternalDetail is the detail of every 500: what failed is logged, not told.
+const InternalDetail = "Something went wrong on our side; it has been logged. Try again later."
+
+// ProblemFor maps an error to a problem: its fault kind gives the status and type, its message for
+// the caller (fault.Message) the detail, never the error's text. A database that cannot be reached is
+// 503; other unknown errors are 500s with a generic detail.
 func ProblemFor(err error) Problem {
-	kinds := []struct {
-		err    error
-		status int
-		slug   string
-		title  string
-	}{
-		{ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied"},
-		{ErrInvalid, http.StatusBadRequest, "invalid-request", "The request is not valid"},
-		{ErrUnsupported, http.StatusUnsupportedMediaType, "unsupported-media-type", "Send application/json"},
-		{ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "A valid bearer token is required"},
-		{ErrForbidden, http.StatusForbidden, "forbidden", "Your role may not do this"},
-		{ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
-		{pgdb.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
-		{ErrTooMany, http.StatusTooManyRequests, "too-many-requests", "Too many requests; try again shortly"},
-		{ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable; try again shortly"},
-		{ErrGone, http.StatusGone, "gone", "This no longer exists"},
-		{ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
-		{pgdb.ErrConflict, http.StatusConflict, "conflict", "The request conflicts with the current state"},
-	}
-	for _, k := range kinds {
-		if errors.Is(err, k.err) {
-			p := Problem{Type: "https://livslang.dk/problems/" + k.slug, Title: k.title, Status: k.status, Detail: err.Error()}
-			var v *ValidationError
-			if errors.As(err, &v) {
-				p.Errors = v.Fields
-			}
-			return p
+	kind := fault.KindOf(err)
+	k, ok := problems[kind]
+	if !ok {
+		if pgdb.Unavailable(err) { // the database is down, restarting or cut off: retrying may work
+			return Problem{Type: problemBase + "unavailable", Title: "Temporarily unavailable; try again shortly",
+				Status: http.StatusServiceUnavailable, Detail: "the database cannot be reached right now"}
 		}
+		return Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError, Detail: InternalDetail}
 	}
-	if pgdb.Unavailable(err) { // the database is down, restarting or cut off: retrying may work
-		return Problem{Type: "https://livslang.dk/problems/unavailable", Title: "Temporarily unavailable; try again shortly",
-			Status: http.StatusServiceUnavailable, Detail: "the database cannot be reached right now"}
+	p := Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status, Detail: fault.Message(err)}
+	if p.Detail == "" {
+		p.Detail = kind.Error()
 	}
-	return Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError}
+	var v *ValidationError
+	if errors.As(err, &v) {
+		p.Errors = v.Fields
+	}
+	return p
 }
 
 // BearerError is a refused bearer token or a caller without the right (RFC 6750 § 3): Kind is

@@ -14,13 +14,18 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"livslang.dk/pkg/fault"
 )
 
-// Error kinds the storage adapters translate driver errors into.
+// Error kinds the storage adapters translate driver errors into: the kinds of package fault.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
+	ErrNotFound error = fault.NotFound
+	ErrConflict error = fault.Conflict
 )
+
+// conflictMessage is what a caller learns of a unique violation; the constraint stays in the log.
+const conflictMessage = "this conflicts with a record that exists already"
 
 // Connect opens a pool; the URL's search_path parameter selects the service's schema.
 func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
@@ -97,14 +102,16 @@ func Unavailable(err error) bool {
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
-// Translate maps driver errors to ErrNotFound and ErrConflict; other errors pass through.
+// Translate maps driver errors to ErrNotFound and ErrConflict; other errors pass through. A conflict
+// tells the caller it clashes with an existing record and keeps the driver error (with the
+// constraint's name) as its cause, for the log.
 func Translate(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ErrNotFound
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: %s", ErrConflict, pgErr.ConstraintName)
+		return fault.Wrap(fault.Conflict, conflictMessage, err)
 	}
 	return err
 }
