@@ -11,7 +11,7 @@ import (
 
 	"livslang.dk/pkg/businessday"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decide"
 	"livslang.dk/services/funding/internal/rules"
@@ -101,7 +101,7 @@ type EmployerAnswer struct {
 }
 
 // ErrAnswered is an answer to a request that is no longer open.
-var ErrAnswered = fmt.Errorf("%w: this request has been answered already", httpapi.ErrConflict)
+var ErrAnswered = fault.New(fault.Conflict, "this request has been answered already")
 
 // AnswerCommitment applies a company's answer: the decision is made again with it and flows to
 // registration; the request records the answer.
@@ -124,7 +124,7 @@ func (s *Service) AnswerCommitment(ctx context.Context, a EmployerAnswer) (store
 			return err
 		}
 		if com.Status != "pending" || rec.Status != "active" || rec.Outcome != rules.DecisionEmployerRequired {
-			return fmt.Errorf("%w (it is %s)", ErrAnswered, com.Status)
+			return fault.Wrap(fault.Conflict, fmt.Sprintf("this request has been answered already (it is %s)", com.Status), ErrAnswered)
 		}
 		company, err := s.Store.CompanyName(ctx, tx, com.CVR)
 		if err != nil {

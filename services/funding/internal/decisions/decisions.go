@@ -16,7 +16,7 @@ import (
 
 	"livslang.dk/pkg/datarequest"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/inbox"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
@@ -421,7 +421,7 @@ func (s *Service) DecideReview(ctx context.Context, rv Review) (decide.Record, e
 			return pgdb.ErrNotFound
 		}
 		if rec.Review == nil || rec.Review.Status != "open" || rec.Status != "active" {
-			return fmt.Errorf("%w: this decision is not waiting for a review", httpapi.ErrConflict)
+			return fault.New(fault.Conflict, "this decision is not waiting for a review")
 		}
 		now := s.Now().UTC()
 		rec.Review = &decide.Review{Status: "decided", ReviewedBy: rv.Caseworker, Reason: rv.Reason, ReviewedAt: &now}
@@ -438,7 +438,7 @@ func (s *Service) DecideReview(ctx context.Context, rv Review) (decide.Record, e
 			return err
 		}
 		if rec.Outcome != rules.DecisionApproved {
-			return fmt.Errorf("%w: the budget has no room for this approval", httpapi.ErrConflict)
+			return fault.New(fault.Conflict, "the budget has no room for this approval")
 		}
 		if err := s.recordSVU(ctx, tx, rec); err != nil {
 			return err

@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decide"
@@ -45,7 +45,7 @@ type NewReferral struct {
 // holds a seat, notification tells the citizen). A repeat with the same idempotency key returns the
 // referral the first request made, as it is now.
 func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Referral, error) {
-	v := &httpapi.ValidationError{}
+	v := &fault.ValidationError{}
 	if n.Course.Status == "cancelled" {
 		v.Add("course_id", "the course run is cancelled")
 	}
@@ -84,8 +84,8 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 		if live, ok, err := s.Store.LiveReferral(ctx, tx, n.Citizen.ID, ref.CourseID); err != nil {
 			return err
 		} else if ok {
-			return fmt.Errorf("%w: the citizen already has a live referral to this course run (referral %s); withdraw it first to refer again",
-				httpapi.ErrConflict, live)
+			return fault.Newf(fault.Conflict, "the citizen already has a live referral to this course run (referral %s); withdraw it first to refer again",
+				live)
 		}
 		req := events.Enrolment{EnrolmentID: ref.ID.String(), CitizenID: n.Citizen.ID, Course: n.Course, Profile: n.Citizen.Facts,
 			FundingPreference: n.Scheme}
@@ -100,13 +100,13 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 		res := rules.Evaluate(n.Scheme, f, s.Rates)
 		ref.Evaluation = decide.Answer(res)
 		if res.Outcome == rules.SchemeNotEligible {
-			refused := &httpapi.ValidationError{}
+			refused := &fault.ValidationError{}
 			for _, r := range res.Rules {
 				if r.Outcome == rules.OutcomeNotMet {
 					refused.Add("funding", "%s", r.Explanation)
 				}
 			}
-			return fmt.Errorf("%w: the funding is not possible for this citizen and run: %w", httpapi.ErrUnprocessable, refused)
+			return fault.Wrap(fault.Unprocessable, "the funding is not possible for this citizen and run", refused)
 		}
 		holder := decide.Record{ID: ref.ID, EnrolmentID: ref.ID, CitizenID: n.Citizen.ID, Outcome: rules.DecisionApproved,
 			Scheme: n.Scheme, Request: req}
@@ -120,7 +120,7 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 			return err
 		}
 		if holder.Outcome != rules.DecisionApproved {
-			return fmt.Errorf("%w: the budget for %s has no room for this referral", httpapi.ErrUnprocessable, n.Scheme)
+			return fault.Newf(fault.Unprocessable, "the budget for %s has no room for this referral", n.Scheme)
 		}
 		if err := s.Store.InsertReferral(ctx, tx, ref, store.Actor{Role: "caseworker", ID: n.Caseworker}); err != nil {
 			return err
@@ -164,12 +164,12 @@ func (s *Service) AnswerReferral(ctx context.Context, a Answer) (store.Referral,
 		switch {
 		case a.Action == "accept" && r.Status == "open":
 			if until, _ := rules.ParseDate(r.ValidUntil); until.Before(rules.DateOf(s.Now())) {
-				return fmt.Errorf("%w: the referral was valid until %s", httpapi.ErrConflict, r.ValidUntil)
+				return fault.Newf(fault.Conflict, "the referral was valid until %s", r.ValidUntil)
 			}
 			// An accepted referral keeps its money until its enrolment ends; one whose seat is already
 			// gone would keep it for good. (If the end is still on its way, it gives the money back.)
 			if slices.Contains([]string{"cancelled", "rejected", "withdrawn", "completed"}, r.EnrolmentStatus) {
-				return fmt.Errorf("%w: the seat held for this referral was %s", httpapi.ErrConflict, r.EnrolmentStatus)
+				return fault.Newf(fault.Conflict, "the seat held for this referral was %s", r.EnrolmentStatus)
 			}
 			return s.Store.SetReferralStatus(ctx, tx, &r, "accepted", a.Actor, a.Reason)
 		case a.Action == "decline" && r.Status == "open",
@@ -181,7 +181,7 @@ func (s *Service) AnswerReferral(ctx context.Context, a Answer) (store.Referral,
 			status := map[string]string{"decline": "declined", "withdraw": "withdrawn"}[a.Action]
 			return s.Store.SetReferralStatus(ctx, tx, &r, status, a.Actor, a.Reason)
 		}
-		return fmt.Errorf("%w: a referral that is %s cannot be %sed", httpapi.ErrConflict, r.Status, a.Action)
+		return fault.Newf(fault.Conflict, "a referral that is %s cannot be %sed", r.Status, a.Action)
 	})
 	if err != nil {
 		return store.Referral{}, err
