@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,7 +48,7 @@ func kindFor(eventType string, e events.Enrolment) (string, bool) {
 		return policy.EnrolmentAccepted, true
 	case events.TypeEnrolmentCancelled:
 		switch {
-		case e.Cause == "institution" && strings.HasPrefix(e.Reason, "the course run was cancelled"):
+		case e.Cause == "institution" && reasonOf(e) == events.ReasonRunCancelled:
 			return policy.CourseCancelled, true
 		case e.ReferralID != "" && e.Cause == "caseworker":
 			return "", false // the referral was withdrawn: its own message tells
@@ -57,6 +56,12 @@ func kindFor(eventType string, e events.Enrolment) (string, bool) {
 		return policy.EnrolmentCancelled, true
 	}
 	return "", false // started, completed, withdrawn: the institution's business
+}
+
+// reasonOf is the code of the reason e gives (its reason_code, else the code of its sentence).
+func reasonOf(e events.Enrolment) events.Reason {
+	code, _ := e.ReasonOf()
+	return code
 }
 
 // OnEnrolment applies an enrolment event in tx. Notification needs none of the citizen's profile

@@ -201,7 +201,7 @@ func varsFor(kind string, in Input, name, lang, portal string) Vars {
 		v.ByCitizen, v.ByInstitution = e.Cause == "citizen", e.Cause == "institution"
 		v.Promoted = kind == policy.EnrolmentReceived && e.Cause == "system"
 		v.Decision = policy.IsDecision(kind, e.Cause)
-		v.Reason = Explain(e.Reason, lang)
+		v.Reason = explain(*e, lang)
 		if f := e.Funding; f != nil {
 			v.Scheme = scheme(f.Scheme, lang)
 			v.CitizenPays = Money(f.CitizenPaysDKK, lang)
@@ -215,14 +215,14 @@ func varsFor(kind string, in Input, name, lang, portal string) Vars {
 		} else if e.FundingPreference != "" {
 			v.Scheme = scheme(e.FundingPreference, lang)
 		}
-		if v.ByInstitution && e.Reason != "" { // the institution's own words, not funding's
-			v.Reasons = []string{e.Reason}
+		if v.ByInstitution && e.Reason != "" { // the institution's own words (or registration's reason), not funding's
+			v.Reasons = []string{v.Reason}
 		}
 		if e.OfferExpiresAt != nil {
 			v.Deadline = Moment(*e.OfferExpiresAt, lang)
 		}
-		if kind == policy.CourseCancelled {
-			v.Reason = strings.TrimPrefix(e.Reason, runCancelled)
+		if code, params := e.ReasonOf(); kind == policy.CourseCancelled && code == events.ReasonRunCancelled {
+			v.Reason = params[events.ParamNote] // the institution's own words
 		}
 		if f := e.Funding; kind == policy.FundingEmployerRequired && f != nil && f.Employer != nil {
 			v.Employer = f.Employer.Name
@@ -318,47 +318,6 @@ func index(lang string) int {
 		return 1
 	}
 	return 0
-}
-
-// runCancelled starts the reason registration gives an enrolment on a cancelled run.
-const runCancelled = "the course run was cancelled: "
-
-// reasons are registration's explanations of changes it makes itself, written for the citizen in
-// Danish and English.
-var reasons = map[string][2]string{
-	"a seat became free":                  {"der blev en plads ledig", "a place became free"},
-	"won a seat in the ballot":            {"du fik en plads ved lodtrækningen", "you won a place in the draw"},
-	"accepted the offer":                  {"du tog imod pladsen", "you accepted the place"},
-	"declined the offer":                  {"du sagde nej tak til pladsen", "you declined the place"},
-	"accepted the referral":               {"du tog imod henvisningen", "you accepted the referral"},
-	"the offer expired without an answer": {"du svarede ikke på tilbuddet om en plads i tide", "you did not answer the offer of a place in time"},
-	"the funding step did not finish in time; the seat went to the next in line": {
-		"betalingen blev ikke afklaret i tide, så pladsen gik videre til den næste",
-		"the payment was not settled in time, so the place went to the next person"},
-	"the referral was declined":  {"du sagde nej tak til henvisningen", "you declined the referral"},
-	"the referral was expired":   {"du svarede ikke på henvisningen i tide", "you did not answer the referral in time"},
-	"the referral was withdrawn": {"kommunen trak henvisningen tilbage", "the municipality withdrew the referral"},
-}
-
-// Explain writes a reason registration gave in lang: its own explanations are rewritten for the
-// citizen; anything else (what a citizen, a caseworker or an institution typed) is kept as written.
-func Explain(reason, lang string) string {
-	i := 0
-	if lang == "en" {
-		i = 1
-	}
-	if r, ok := reasons[reason]; ok {
-		return r[i]
-	}
-	for known, r := range reasons { // "the referral was withdrawn: <note>"
-		if rest, ok := strings.CutPrefix(reason, known+": "); ok {
-			return r[i] + ": " + rest
-		}
-	}
-	if rest, ok := strings.CutPrefix(reason, runCancelled); ok {
-		return [2]string{"holdet blev aflyst", "the course was cancelled"}[i] + ": " + rest
-	}
-	return reason
 }
 
 var (
