@@ -18,6 +18,7 @@ import (
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/funding/internal/decide"
@@ -141,7 +142,7 @@ func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if course.Status == "cancelled" {
-		return fmt.Errorf("%w: the course run is cancelled", httpapi.ErrUnprocessable)
+		return fault.New(fault.Unprocessable, "the course run is cancelled")
 	}
 	var citizen store.Citizen
 	if claims.Role == auth.RoleCaseworker {
@@ -150,7 +151,7 @@ func (a *API) eligibility(w http.ResponseWriter, r *http.Request) error {
 		citizen, err = a.Store.GetCitizen(r.Context(), claims.Subject)
 	}
 	if errors.Is(err, pgdb.ErrNotFound) {
-		return fmt.Errorf("%w: no enrolment profile for this citizen yet (PUT /v1/me/profile on registration)", httpapi.ErrUnprocessable)
+		return fault.New(fault.Unprocessable, "no enrolment profile for this citizen yet (PUT /v1/me/profile on registration)")
 	} else if err != nil {
 		return err
 	}

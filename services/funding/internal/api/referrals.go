@@ -3,15 +3,16 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
@@ -67,13 +68,13 @@ func (a *API) refer(r *http.Request, claims auth.Claims, req referralRequest, ke
 	// Only a missing row is the caller's mistake; a database that cannot be reached is a 503.
 	course, err := a.Store.GetCourse(r.Context(), courseID)
 	if errors.Is(err, pgdb.ErrNotFound) {
-		return store.Referral{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
+		return store.Referral{}, fault.InvalidField("course_id", "no course run with this id")
 	} else if err != nil {
 		return store.Referral{}, err
 	}
 	citizen, err := a.citizenByCPR(r.Context(), number, claims.Municipality)
 	if errors.Is(err, pgdb.ErrNotFound) {
-		return store.Referral{}, fmt.Errorf("%w: no Livslang profile for a citizen of your municipality with this CPR number", httpapi.ErrUnprocessable)
+		return store.Referral{}, fault.New(fault.Unprocessable, "no Livslang profile for a citizen of your municipality with this CPR number")
 	} else if err != nil {
 		return store.Referral{}, err
 	}
@@ -129,7 +130,7 @@ func (a *API) bulkReferral(w http.ResponseWriter, r *http.Request) error {
 	}
 	results := make([]result, 0, len(req.CPRs))
 	created := 0
-	for _, c := range req.CPRs {
+	for i, c := range req.CPRs {
 		masked := "invalid"
 		if n, err := cpr.Parse(c); err == nil {
 			masked = n.Masked()
@@ -137,6 +138,9 @@ func (a *API) bulkReferral(w http.ResponseWriter, r *http.Request) error {
 		ref, err := a.refer(r, claims, referralRequest{CPR: c, CourseID: req.CourseID, Funding: req.Funding, Reason: req.Reason, ValidUntil: req.ValidUntil}, "", nil)
 		if err != nil {
 			p := httpapi.ProblemFor(err)
+			if p.Status >= http.StatusInternalServerError { // a 4xx is the caller's; what failed here is logged, not told
+				a.Log.Error("bulk referral: a line failed", zap.Int("line", i+1), zap.Int("status", p.Status), zap.Error(err))
+			}
 			results = append(results, result{CPR: masked, Status: p.Status, Detail: p.Detail, Errors: p.Errors})
 			continue
 		}

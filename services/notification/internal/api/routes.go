@@ -1,13 +1,13 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/httpapi"
 )
 
@@ -46,12 +46,12 @@ func (a *API) Routes() []auth.Route {
 func company(r *http.Request) (string, error) {
 	cvr := r.PathValue("cvr")
 	if c := auth.Caller(r); c.Role != auth.RoleEmployer || c.CVR == "" || c.CVR != cvr {
-		return "", fmt.Errorf("%w: no such company", httpapi.ErrNotFound)
+		return "", fault.New(fault.NotFound, "no such company")
 	}
 	return cvr, nil
 }
 
-var errNoSuchInstitution = fmt.Errorf("%w: no such institution", httpapi.ErrNotFound)
+var errNoSuchInstitution = fault.New(fault.NotFound, "no such institution")
 
 // institution is the institution {id} the caller acts for: its own staff or an admin. Staff of another
 // institution get 404, so they cannot tell what exists.
@@ -73,7 +73,7 @@ func endpoint(r *http.Request) (string, uuid.UUID, error) {
 	}
 	id, err := uuid.Parse(r.PathValue("wid"))
 	if err != nil {
-		return "", uuid.Nil, fmt.Errorf("%w: no such webhook endpoint", httpapi.ErrNotFound)
+		return "", uuid.Nil, fault.New(fault.NotFound, "no such webhook endpoint")
 	}
 	return inst, id, nil
 }
