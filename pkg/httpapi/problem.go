@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -71,6 +72,21 @@ var problems = map[fault.Kind]struct {
 	fault.Unavailable:   {http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable; try again shortly"},
 	fault.Gone:          {http.StatusGone, "gone", "This no longer exists"},
 	fault.Conflict:      {http.StatusConflict, "conflict", "The request conflicts with the current state"},
+}
+
+// KindOfType is the fault kind of a problem type URI (what ProblemFor answers for the kind), or 0 for
+// a type this table does not know, such as about:blank. A client of a Livslang API reads problems with it.
+func KindOfType(typ string) fault.Kind {
+	slug, ok := strings.CutPrefix(typ, problemBase)
+	if !ok {
+		return 0
+	}
+	for kind, k := range problems {
+		if k.slug == slug {
+			return kind
+		}
+	}
+	return 0
 }
 
 // InternalDetail is the detail of every 500: what failed is logged, not told.

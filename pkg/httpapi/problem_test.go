@@ -83,6 +83,9 @@ func TestKindsToProblems(t *testing.T) {
 			fmt.Errorf("%w: what the caller did", tc.kind),
 		} {
 			p := httpapi.ProblemFor(err)
+			if k := httpapi.KindOfType(p.Type); k != tc.kind {
+				t.Errorf("KindOfType(%q) = %v, want %v", p.Type, k, tc.kind)
+			}
 			if p.Status != tc.status || p.Type != "https://livslang.dk/problems/"+tc.slug || p.Title == "" || p.Detail == "" {
 				t.Errorf("%v (%q): %+v, want %d %s", tc.kind, err, p, tc.status, tc.slug)
 			}
@@ -95,6 +98,9 @@ func TestKindsToProblems(t *testing.T) {
 		if p := httpapi.ProblemFor(k); p.Status == http.StatusInternalServerError {
 			t.Errorf("kind %v has no problem", k)
 		}
+	}
+	if k := httpapi.KindOfType("about:blank"); k != 0 {
+		t.Errorf("about:blank is %v", k)
 	}
 	p := httpapi.ProblemFor(fmt.Errorf("create: %w", fault.InvalidField("cpr", "must be 10 digits")))
 	if p.Status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "cpr" {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/httpapi"
 )
 
@@ -28,9 +29,12 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-// Error is an API's problem answer (RFC 9457).
+// Error is an API's problem answer (RFC 9457). Its kind (from the problem type) makes
+// errors.Is(err, fault.NotFound) and the like true; its detail is written for the user by the API,
+// never an internal error's text.
 type Error struct {
 	Status int
+	Type   string       `json:"type"`
 	Title  string       `json:"title"`
 	Detail string       `json:"detail"`
 	Errors []FieldError `json:"errors"`
@@ -47,6 +51,25 @@ type LineError struct {
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("api: %d %s: %s", e.Status, e.Title, e.Detail)
+}
+
+// Kind is the fault kind the API answered, or 0 for a problem of no known type (a 500, or an answer
+// that was not a problem document).
+func (e *Error) Kind() fault.Kind { return httpapi.KindOfType(e.Type) }
+
+// Is makes errors.Is(e, kind) true for the kind the API answered.
+func (e *Error) Is(target error) bool {
+	k, ok := target.(fault.Kind)
+	return ok && k != 0 && k == e.Kind()
+}
+
+// KindOf is the fault kind of an API's answer, or 0 for another error (ErrUnavailable included).
+func KindOf(err error) fault.Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind()
+	}
+	return 0
 }
 
 // ErrUnavailable is an API that cannot be reached.

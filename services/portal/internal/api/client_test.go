@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/httpapi"
 )
 
@@ -32,5 +36,40 @@ func TestCallsForAVisitorCarryTheVisitorsAddress(t *testing.T) {
 	page.ServeHTTP(httptest.NewRecorder(), r)
 	if got := <-seen; got != "198.51.100.7" {
 		t.Fatalf("the API was told X-Forwarded-For %q, want the visitor 198.51.100.7", got)
+	}
+}
+
+// A problem an API answers reaches the portal with its kind and the API's words for the user; a
+// server error reaches it with the generic detail, never the error's text.
+func TestProblemsKeepTheirKindAndOnlyTheCallersWords(t *testing.T) {
+	t.Parallel()
+	var answer error
+	registration := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteProblem(w, r, answer)
+	}))
+	t.Cleanup(registration.Close)
+	c := &Client{Registration: registration.URL, HTTP: registration.Client()}
+	for _, tc := range []struct {
+		answer error
+		kind   fault.Kind
+		detail string
+	}{
+		{fmt.Errorf("hold seat: %w", fault.New(fault.Conflict, "the course run has no seats left")), fault.Conflict, "the course run has no seats left"},
+		{fmt.Errorf("get course: %w", fault.NotFound), fault.NotFound, "not found"},
+		{fault.InvalidField("place", "not a place we know"), fault.Invalid, "invalid request: place: not a place we know"},
+		{fmt.Errorf("store: insert: %w", errors.New(`ERROR: column "x" does not exist`)), 0, httpapi.InternalDetail},
+	} {
+		answer = tc.answer
+		_, err := c.Course(context.Background(), "x")
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("%v: %v is no *Error", tc.answer, err)
+		}
+		if KindOf(err) != tc.kind || e.Detail != tc.detail || (tc.kind != 0 && !errors.Is(err, tc.kind)) {
+			t.Errorf("%v: kind %v, detail %q; want %v, %q", tc.answer, KindOf(err), e.Detail, tc.kind, tc.detail)
+		}
+		if errors.Is(err, fault.Gone) {
+			t.Errorf("%v: is Gone", tc.answer)
+		}
 	}
 }
