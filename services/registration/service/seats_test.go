@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -51,10 +50,7 @@ func (b bundle) racers(t *testing.T, n int) racers {
 // enrol asks for a seat on run for citizen i through store (0 or 1) and returns the store's error.
 func (r racers) enrol(i, st int, run uuid.UUID) error {
 	_, err := r.stores[st].CreateEnrolment(context.Background(), store.NewEnrolment{CitizenID: r.ids[i], CourseID: run,
-		FundingPreference: "self", IdempotencyKey: uuid.NewString(), RequestHash: []byte("h")},
-		func(e store.Enrolment) (store.Created, error) {
-			return store.Created{Status: http.StatusAccepted, Body: []byte(e.ID.String())}, nil
-		})
+		FundingPreference: "self", IdempotencyKey: uuid.NewString(), RequestHash: []byte("h")})
 	return err
 }
 

@@ -132,22 +132,23 @@ func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
 	created, err := a.Store.CreateEnrolment(r.Context(), store.NewEnrolment{
 		CitizenID: claims.Subject, CourseID: courseID, FundingPreference: req.FundingPreference,
 		IdempotencyKey: key, RequestHash: idempotency.Hash(r, canonical),
-	}, func(e store.Enrolment) (store.Created, error) {
-		body, err := json.Marshal(toEnrolmentJSON(e))
-		return store.Created{Status: http.StatusAccepted, Body: body}, err
 	})
 	if err != nil {
 		return err
 	}
-	var id struct {
-		ID string `json:"id"`
+	if stored := created.Stored; stored != nil { // answered before enrolments were kept for replays
+		var id struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(stored.Body, &id)
+		w.Header().Set("Location", "/v1/enrolments/"+id.ID)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(stored.Status)
+		_, err = w.Write(append(bytes.TrimSpace(stored.Body), '\n'))
+		return err
 	}
-	_ = json.Unmarshal(created.Body, &id)
-	w.Header().Set("Location", "/v1/enrolments/"+id.ID)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(created.Status)
-	_, err = w.Write(append(bytes.TrimSpace(created.Body), '\n'))
-	return err
+	w.Header().Set("Location", "/v1/enrolments/"+created.Enrolment.ID.String())
+	return httpapi.WriteJSON(w, http.StatusAccepted, toEnrolmentJSON(created.Enrolment))
 }
 
 func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {

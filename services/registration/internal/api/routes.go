@@ -20,7 +20,7 @@ import (
 
 // Routes is every endpoint registration serves, with who may call it.
 func (a *API) Routes() []auth.Route {
-	h := func(f httpapi.HandlerFunc) http.Handler { return httpapi.Handle(a.Log, f) }
+	h := a.handle
 	var (
 		citizen     = auth.Roles(auth.RoleCitizen)
 		staff       = auth.Roles(auth.RoleInstitution)

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"livslang.dk/pkg/businessday"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/httpapi"
 )
@@ -304,13 +303,6 @@ func (c Course) Open(now time.Time) error {
 		return fmt.Errorf("%w: enrolment closed on %s", httpapi.ErrUnprocessable, date(*c.EnrolmentDeadline))
 	}
 	return nil
-}
-
-// offerExpiry is when an offer made at now lapses: the offer hours counted in whole Danish business
-// days, to the end of the last one, so a night, a weekend or a holiday never eats an offer.
-func (c Course) offerExpiry(now time.Time) time.Time {
-	days := (c.OfferHours + 23) / 24
-	return businessday.Denmark().Deadline(now, max(days, 1))
 }
 
 // competences is the run's competence descriptions for a text[] column that is never NULL.

@@ -26,9 +26,6 @@ const (
 	requestBasis = "GDPR art. 5(2) (accountability): the proof that your request was carried out; it names you only by your pseudonymous id"
 )
 
-// erasureReason is what the citizen's ended enrolments say.
-const erasureReason = "the citizen's data was erased at their request"
-
 // erase removes what registration holds about the citizen, in the erasure request's transaction:
 // live enrolments are cancelled (their seats go to the waiting lists; institutions and funding hear
 // of it as usual) and a started one is withdrawn with the hours attended so far (funding pays that
@@ -153,26 +150,15 @@ func (s *Store) erase(ctx context.Context, tx pgx.Tx, r DataRequest, key string)
 
 // endForErasure cancels a live enrolment or withdraws a started one; an ended one stays as it is.
 func (s *Store) endForErasure(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
-	e, c, err := s.lock(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	c.Erasing = true
-	switch {
-	case e.Status == enrolment.Started:
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(hours), 0)::float8 FROM attendance a WHERE enrolment_id = $1
-			AND NOT EXISTS (SELECT 1 FROM attendance b WHERE b.corrects = a.id)`, id).Scan(&e.AttendedHours); err != nil {
-			return fmt.Errorf("attended hours: %w", err)
+	return s.updateFor(ctx, tx, id, func(e *Enrolment, c *Citizen) error {
+		c.Erasing = true
+		var attended float64
+		if e.Status == enrolment.Started {
+			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(hours), 0)::float8 FROM attendance a WHERE enrolment_id = $1
+				AND NOT EXISTS (SELECT 1 FROM attendance b WHERE b.corrects = a.id)`, id).Scan(&attended); err != nil {
+				return fmt.Errorf("attended hours: %w", err)
+			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE enrolments SET attended_hours = $2 WHERE id = $1`, id, e.AttendedHours); err != nil {
-			return fmt.Errorf("record attended hours: %w", err)
-		}
-		return s.move(ctx, tx, &e, c, enrolment.Withdrawn, enrolment.ByCitizen, erasureReason)
-	case enrolment.CanMove(e.Status, enrolment.Cancelled):
-		if err := s.release(ctx, tx, &e); err != nil {
-			return err
-		}
-		return s.move(ctx, tx, &e, c, enrolment.Cancelled, enrolment.ByCitizen, erasureReason)
-	}
-	return nil
+		return e.EndForErasure(attended)
+	})
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/businessday"
-	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/enrolment"
 )
@@ -29,14 +27,9 @@ func (p AnswerPolicy) days() int {
 	return p.Days
 }
 
-// awaitAnswer starts the institution's deadline for a newly confirmed enrolment.
-func (s *Store) awaitAnswer(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
-	deadline := businessday.Denmark().Deadline(s.now(), s.Answer.days())
-	if _, err := tx.Exec(ctx, `UPDATE enrolments SET institution_decision = 'pending', institution_deadline = $2 WHERE id = $1`,
-		id, deadline); err != nil {
-		return fmt.Errorf("start institution deadline: %w", err)
-	}
-	return nil
+// answerBy is the institution's deadline for an enrolment confirmed now.
+func (s *Store) answerBy() time.Time {
+	return businessday.Denmark().Deadline(s.now(), s.Answer.days())
 }
 
 // Answer is the institution's answer to a confirmed enrolment.
@@ -50,47 +43,15 @@ type Answer struct {
 // told) or rejection (rejected with the reason; the seat goes to the waiting list and funding
 // releases what it held). institution "" is the system applying the default.
 func (s *Store) AnswerEnrolment(ctx context.Context, id uuid.UUID, institution string, a Answer) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error { return s.answer(ctx, tx, id, institution, a) })
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		return s.update(ctx, tx, id, func(e *Enrolment) error {
+			if institution != "" && e.Course.InstitutionID.String() != institution {
+				return pgdb.ErrNotFound
+			}
+			return e.Answer(a.Accept, a.Cause, a.Reason)
+		})
+	})
 	return translate("answer enrolment", err)
-}
-
-func (s *Store) answer(ctx context.Context, tx pgx.Tx, id uuid.UUID, institution string, a Answer) error {
-	e, c, err := s.lock(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if institution != "" && e.Course.InstitutionID.String() != institution {
-		return pgdb.ErrNotFound
-	}
-	var decision string
-	if err := tx.QueryRow(ctx, `SELECT institution_decision FROM enrolments WHERE id = $1`, id).Scan(&decision); err != nil {
-		return err
-	}
-	if e.Status != enrolment.Confirmed || decision != "pending" {
-		return fmt.Errorf("%w: only a confirmed enrolment waiting for the institution's answer can be answered (it is %s)",
-			httpapi.ErrConflict, e.Status)
-	}
-	if a.Accept {
-		if _, err := tx.Exec(ctx, `UPDATE enrolments SET institution_decision = 'accepted', version = version + 1 WHERE id = $1`, id); err != nil {
-			return err
-		}
-		e.Version++
-		reason := a.Reason
-		if reason == "" {
-			reason = "accepted by the institution"
-		}
-		if err := s.record(ctx, tx, &e, a.Cause, reason); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, e, c, events.TypeEnrolmentAccepted, events.SubjectEnrolmentAccepted, a.Cause, reason)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE enrolments SET institution_decision = 'rejected' WHERE id = $1`, id); err != nil {
-		return err
-	}
-	if err := s.release(ctx, tx, &e); err != nil {
-		return err
-	}
-	return s.move(ctx, tx, &e, c, enrolment.Rejected, a.Cause, a.Reason)
 }
 
 // ApplyOverdueAnswers applies the default answer to enrolments whose institution did not answer
@@ -108,15 +69,12 @@ func (s *Store) ApplyOverdueAnswers(ctx context.Context) (int, error) {
 	accept := s.Answer.Default != "reject"
 	done := 0
 	for _, id := range ids {
-		reason := fmt.Sprintf("the institution did not answer within %d business days", s.Answer.days())
 		err := s.tx(ctx, func(tx pgx.Tx) error {
 			// Someone may have answered meanwhile: only a still-pending, overdue answer is applied.
-			var pending bool
-			if err := tx.QueryRow(ctx, `SELECT institution_decision = 'pending' AND status = 'confirmed' AND institution_deadline < $2
-				FROM enrolments WHERE id = $1 FOR UPDATE`, id, s.now()).Scan(&pending); err != nil || !pending {
+			return s.update(ctx, tx, id, func(e *Enrolment) error {
+				_, err := e.AnswerOverdue(s.now(), accept, s.Answer.days())
 				return err
-			}
-			return s.answer(ctx, tx, id, "", Answer{Accept: accept, Reason: reason, Cause: enrolment.BySystem})
+			})
 		})
 		if err != nil {
 			return done, translate("apply default answer", err)
@@ -129,19 +87,14 @@ func (s *Store) ApplyOverdueAnswers(ctx context.Context) (int, error) {
 // ReportAttendance records hours attended on a day; the first report starts the enrolment.
 func (s *Store) ReportAttendance(ctx context.Context, id uuid.UUID, institution, reporter string, day time.Time, hours float64) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		e, c, err := s.lock(ctx, tx, id)
+		err := s.update(ctx, tx, id, func(e *Enrolment) error {
+			if e.Course.InstitutionID.String() != institution {
+				return pgdb.ErrNotFound
+			}
+			return e.ReportAttendance(day, e.Course.StartsOn, e.Course.EndsOn)
+		})
 		if err != nil {
 			return err
-		}
-		if e.Course.InstitutionID.String() != institution {
-			return pgdb.ErrNotFound
-		}
-		if e.Status != enrolment.Confirmed && e.Status != enrolment.Started {
-			return fmt.Errorf("%w: attendance is reported for confirmed or started enrolments (this one is %s)", httpapi.ErrConflict, e.Status)
-		}
-		if day.Before(e.Course.StartsOn) || day.After(e.Course.EndsOn) {
-			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "date",
-				Message: fmt.Sprintf("must be within the run (%s to %s)", date(e.Course.StartsOn), date(e.Course.EndsOn))}}}
 		}
 		// A second report for the same day corrects the first: a new row pointing at the old one.
 		var previous *int64
@@ -150,9 +103,6 @@ func (s *Store) ReportAttendance(ctx context.Context, id uuid.UUID, institution,
 		if _, err := tx.Exec(ctx, `INSERT INTO attendance (enrolment_id, day, hours, corrects, reported_by) VALUES ($1, $2, $3, $4, $5)`,
 			id, day, hours, previous, reporter); err != nil {
 			return fmt.Errorf("record attendance: %w", err)
-		}
-		if e.Status == enrolment.Confirmed {
-			return s.move(ctx, tx, &e, c, enrolment.Started, enrolment.ByInstitution, "attendance reported")
 		}
 		return nil
 	})
@@ -171,17 +121,12 @@ func (s *Store) AttendedHours(ctx context.Context, id uuid.UUID) (float64, error
 // the enrolment stays as it is and the break is in its history.
 func (s *Store) ReportBreak(ctx context.Context, id uuid.UUID, institution, reason string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		e, _, err := s.lock(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if e.Course.InstitutionID.String() != institution {
-			return pgdb.ErrNotFound
-		}
-		if e.Status != enrolment.Started && e.Status != enrolment.Confirmed {
-			return fmt.Errorf("%w: a break is reported for a confirmed or started enrolment (this one is %s)", httpapi.ErrConflict, e.Status)
-		}
-		return s.record(ctx, tx, &e, enrolment.ByInstitution, "break: "+reason)
+		return s.update(ctx, tx, id, func(e *Enrolment) error {
+			if e.Course.InstitutionID.String() != institution {
+				return pgdb.ErrNotFound
+			}
+			return e.ReportBreak(reason)
+		})
 	})
 	return translate("report break", err)
 }

@@ -185,13 +185,8 @@ func (s *Store) CancelCourse(ctx context.Context, id uuid.UUID, institution, rea
 		if err != nil {
 			return err
 		}
-		for _, eid := range ids {
-			e, citizen, err := s.lock(ctx, tx, eid)
-			if err != nil {
-				return err
-			}
-			e.HoldsSeat = false // the run's seats were all given back above
-			if err := s.move(ctx, tx, &e, citizen, enrolment.Cancelled, enrolment.ByInstitution, "the course run was cancelled: "+reason); err != nil {
+		for _, eid := range ids { // the run's seats were all given back above
+			if err := s.update(ctx, tx, eid, func(e *Enrolment) error { return e.CancelWithRun(reason) }); err != nil {
 				return err
 			}
 		}

@@ -56,7 +56,7 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 		return fmt.Errorf("referral's citizen: %w", err)
 	}
 	if course.Status == "cancelled" {
-		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, "the course run was cancelled: "+course.CancelReason)
+		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, enrolment.RunCancelledReason(course.CancelReason))
 	}
 	// A citizen who holds a seat on another run of the course waits in the referral group instead.
 	elsewhere, err := s.seatElsewhere(ctx, tx, r.CitizenID, courseID)
@@ -68,18 +68,13 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 			return err
 		}
 	}
-	e := Enrolment{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: courseID, Status: enrolment.Waitlisted, HoldsSeat: held,
-		FundingPreference: r.Scheme, RequestedAt: s.now(), Version: 1, Course: course, PriorityGroup: enrolment.GroupReferral,
-		ReferralID: r.ReferralID}
-	var offerUntil *time.Time
-	if held {
-		e.Status, offerUntil, e.OfferExpiresAt = enrolment.Offered, &expires, &expires
-	}
+	e := Enrolment{Enrolment: enrolment.Refer(enrolment.NewRequest{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: courseID,
+		FundingPreference: r.Scheme, At: s.now(), Seat: held}, r.ReferralID, expires, r.Reason), Course: course}
 	tag, err := tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
 			priority_group, priority, offer_expires_at, referral_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
 		e.ID, e.CitizenID, e.CourseID, e.Status, e.HoldsSeat, e.FundingPreference, e.RequestedAt, e.PriorityGroup,
-		enrolment.Priority(course.PriorityGroups, e.PriorityGroup), offerUntil, refID)
+		enrolment.Priority(course.PriorityGroups, e.PriorityGroup), e.OfferExpiresAt, refID)
 	if err != nil {
 		return fmt.Errorf("hold seat for referral: %w", err)
 	}
@@ -89,12 +84,9 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 				return fmt.Errorf("give back the referral's seat: %w", err)
 			}
 		}
-		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, "the citizen already has an enrolment on this course run")
+		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, enrolment.ReasonAlreadyEnrolled)
 	}
-	if err := s.record(ctx, tx, &e, enrolment.ByCaseworker, "referred by the municipality: "+r.Reason); err != nil {
-		return err
-	}
-	if err := s.announce(ctx, tx, e, citizen, enrolment.ByCaseworker, "referred by the municipality"); err != nil {
+	if err := s.persist(ctx, tx, e.Enrolment, &e, citizen); err != nil {
 		return err
 	}
 	return s.applyEarlyAnswers(ctx, tx, r.ReferralID)
@@ -103,8 +95,8 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 // endUnheldReferral records, for a referral that could hold nothing, an enrolment that is cancelled
 // at once (by the system, with the reason), and announces it: the referral's money goes back.
 func (s *Store) endUnheldReferral(ctx context.Context, tx pgx.Tx, r events.Referral, refID uuid.UUID, course Course, citizen Citizen, reason string) error {
-	e := Enrolment{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: course.ID, Status: enrolment.Cancelled, FundingPreference: r.Scheme,
-		RequestedAt: s.now(), Version: 1, Course: course, PriorityGroup: enrolment.GroupReferral, ReferralID: r.ReferralID}
+	e := Enrolment{Enrolment: enrolment.EndedReferral(enrolment.NewRequest{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: course.ID,
+		FundingPreference: r.Scheme, At: s.now()}, r.ReferralID, reason), Course: course}
 	if _, err := tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
 			priority_group, priority, referral_id)
 		VALUES ($1, $2, $3, $4, false, $5, $6, $7, $8, $9)`,
@@ -112,10 +104,7 @@ func (s *Store) endUnheldReferral(ctx context.Context, tx pgx.Tx, r events.Refer
 		enrolment.Priority(course.PriorityGroups, e.PriorityGroup), refID); err != nil {
 		return fmt.Errorf("record the referral's ended enrolment: %w", err)
 	}
-	if err := s.record(ctx, tx, &e, enrolment.BySystem, reason); err != nil {
-		return err
-	}
-	return s.announce(ctx, tx, e, citizen, enrolment.BySystem, reason)
+	return s.persist(ctx, tx, e.Enrolment, &e, citizen)
 }
 
 // applyEarlyAnswers applies the answers to a referral that arrived before it did: acceptance first,
@@ -142,20 +131,12 @@ func (s *Store) applyEarlyAnswers(ctx context.Context, tx pgx.Tx, referralID str
 	return nil
 }
 
-// referralEnrolment locks the enrolment a referral holds.
-func (s *Store) referralEnrolment(ctx context.Context, tx pgx.Tx, referralID string) (Enrolment, Citizen, error) {
-	var id uuid.UUID
-	if err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE referral_id = $1`, referralID).Scan(&id); err != nil {
-		return Enrolment{}, Citizen{}, err
-	}
-	return s.lock(ctx, tx, id)
-}
-
 // ApplyReferral follows the referral's answer: accepted goes on to funding (or, while waiting, takes
 // the next free seat without an offer); declined, expired or withdrawn ends the enrolment and its
 // seat goes to the next in line.
 func (s *Store) ApplyReferral(ctx context.Context, tx pgx.Tx, eventType string, r events.Referral) error {
-	e, c, err := s.referralEnrolment(ctx, tx, r.ReferralID)
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT id FROM enrolments WHERE referral_id = $1`, r.ReferralID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The referral held nothing (the citizen already had an enrolment on the run), or it has not
 		// arrived yet: kept, so that its hold applies the answer.
@@ -168,29 +149,13 @@ func (s *Store) ApplyReferral(ctx context.Context, tx pgx.Tx, eventType string, 
 	} else if err != nil {
 		return err
 	}
-	switch eventType {
-	case events.TypeReferralAccepted:
-		if _, err := tx.Exec(ctx, `UPDATE enrolments SET referral_accepted = true WHERE id = $1`, e.ID); err != nil {
-			return err
-		}
-		if e.Status == enrolment.Offered {
-			return s.request(ctx, tx, &e, c, enrolment.ByCitizen, "accepted the referral")
-		}
-		return nil
-	case events.TypeReferralDeclined, events.TypeReferralExpired, events.TypeReferralWithdrawn:
-		if !enrolment.CanMove(e.Status, enrolment.Cancelled) {
-			return nil
-		}
-		cause := map[string]enrolment.Cause{events.TypeReferralDeclined: enrolment.ByCitizen, events.TypeReferralExpired: enrolment.BySystem,
-			events.TypeReferralWithdrawn: enrolment.ByCaseworker}[eventType]
-		if err := s.release(ctx, tx, &e); err != nil {
-			return err
-		}
-		reason := "the referral was " + r.Status
-		if r.Note != "" {
-			reason += ": " + r.Note
-		}
-		return s.move(ctx, tx, &e, c, enrolment.Cancelled, cause, reason)
+	ends := map[string]enrolment.ReferralEnd{events.TypeReferralDeclined: enrolment.ReferralDeclined,
+		events.TypeReferralExpired: enrolment.ReferralExpired, events.TypeReferralWithdrawn: enrolment.ReferralWithdrawn}
+	switch end, ok := ends[eventType]; {
+	case eventType == events.TypeReferralAccepted:
+		return s.update(ctx, tx, id, func(e *Enrolment) error { return e.AcceptReferral(s.holdExpiry()) })
+	case ok:
+		return s.update(ctx, tx, id, func(e *Enrolment) error { return e.EndReferral(end, r.Status, r.Note) })
 	}
 	return nil
 }

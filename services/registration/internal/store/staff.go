@@ -199,29 +199,21 @@ func (s *Store) enrolFor(ctx context.Context, tx pgx.Tx, citizen Citizen, course
 			return Enrolment{}, err
 		}
 	}
-	e := Enrolment{ID: uuid.New(), CitizenID: citizen.ID, CourseID: course.ID, Status: enrolment.Waitlisted, HoldsSeat: held,
-		FundingPreference: by.preference, RequestedAt: s.now(), Version: 1, Course: course,
-		PriorityGroup: enrolment.GroupFor(by.preference),
-		Employer:      &events.EmployerCommitment{CVR: by.cvr, Name: by.name, PaysFee: by.paysFee, SalaryContinues: by.salaryContinues}}
-	var holdUntil *time.Time
-	if held {
-		e.Status, holdUntil = enrolment.Pending, s.holdExpiry()
-	}
+	e := Enrolment{Enrolment: enrolment.Request(enrolment.NewRequest{ID: uuid.New(), CitizenID: citizen.ID, CourseID: course.ID,
+		FundingPreference: by.preference, At: s.now(), Seat: held, HoldUntil: s.holdExpiry()},
+		enrolment.ByEmployer, enrolment.EmployerEnrolledReason(by.name)), Course: course,
+		Employer: &events.EmployerCommitment{CVR: by.cvr, Name: by.name, PaysFee: by.paysFee, SalaryContinues: by.salaryContinues}}
 	if _, err := tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
 			priority_group, priority, hold_expires_at, employer_cvr, employer_name, employer_pays_fee, employer_salary_continues)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, e.ID, e.CitizenID, e.CourseID, e.Status, e.HoldsSeat,
-		e.FundingPreference, e.RequestedAt, e.PriorityGroup, enrolment.Priority(course.PriorityGroups, e.PriorityGroup), holdUntil,
+		e.FundingPreference, e.RequestedAt, e.PriorityGroup, enrolment.Priority(course.PriorityGroups, e.PriorityGroup), e.HoldExpiresAt,
 		by.cvr, by.name, by.paysFee, by.salaryContinues); err != nil {
 		if errors.Is(pgdb.Translate(err), pgdb.ErrConflict) {
 			return Enrolment{}, fmt.Errorf("%w: the employee already has a live enrolment on this course run", httpapi.ErrConflict)
 		}
 		return Enrolment{}, fmt.Errorf("write enrolment: %w", err)
 	}
-	reason := "enrolled by the employer " + by.name
-	if err := s.record(ctx, tx, &e, enrolment.ByEmployer, reason); err != nil {
-		return Enrolment{}, err
-	}
-	return e, s.announce(ctx, tx, e, citizen, enrolment.ByEmployer, reason)
+	return e, s.persist(ctx, tx, e.Enrolment, &e, citizen)
 }
 
 // takeSeatFor takes a seat for the company's employee: one the company holds on the run from an

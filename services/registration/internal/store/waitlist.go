@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"livslang.dk/pkg/httpapi"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/enrolment"
 )
@@ -21,37 +20,19 @@ import (
 // request; declining leaves the list and the seat is offered to the next.
 func (s *Store) AnswerOffer(ctx context.Context, id uuid.UUID, citizenID string, accept bool) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		e, c, err := s.lock(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if e.CitizenID != citizenID {
-			return pgdb.ErrNotFound
-		}
-		if e.Status != enrolment.Offered {
-			return fmt.Errorf("%w: there is no open offer on this enrolment (it is %s)", httpapi.ErrConflict, e.Status)
-		}
-		if e.ReferralID != "" {
-			return fmt.Errorf("%w: this seat is held for a referral: answer the referral (POST /v1/referrals/%s/accept or /decline)",
-				httpapi.ErrConflict, e.ReferralID)
-		}
-		if e.OfferExpiresAt != nil && s.now().After(*e.OfferExpiresAt) {
-			return fmt.Errorf("%w: the offer expired at %s", httpapi.ErrConflict, e.OfferExpiresAt.In(Copenhagen).Format("2006-01-02 15:04"))
-		}
-		if accept {
-			return s.request(ctx, tx, &e, c, enrolment.ByCitizen, "accepted the offer")
-		}
-		if err := s.release(ctx, tx, &e); err != nil {
-			return err
-		}
-		return s.move(ctx, tx, &e, c, enrolment.Cancelled, enrolment.ByCitizen, "declined the offer")
+		return s.update(ctx, tx, id, func(e *Enrolment) error {
+			if e.CitizenID != citizenID {
+				return pgdb.ErrNotFound
+			}
+			return e.AnswerOffer(accept, s.now(), s.holdExpiry())
+		})
 	})
 	return translate("answer offer", err)
 }
 
-// expire ends enrolments in status whose time (column) has passed: the seat goes on to the next in
-// line. It returns how many it ended.
-func (s *Store) expire(ctx context.Context, status enrolment.Status, column, reason string) (int, error) {
+// expire applies end to the enrolments in status whose time (column) has passed: the seat goes on
+// to the next in line. It returns how many it ended.
+func (s *Store) expire(ctx context.Context, status enrolment.Status, column string, end func(*Enrolment, time.Time) (bool, error)) (int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id FROM enrolments WHERE status = $1 AND `+column+` < $2
 		ORDER BY `+column+` LIMIT 100`, status, s.now())
 	if err != nil {
@@ -63,26 +44,19 @@ func (s *Store) expire(ctx context.Context, status enrolment.Status, column, rea
 	}
 	done := 0
 	for _, id := range ids {
+		ended := false
 		err := s.tx(ctx, func(tx pgx.Tx) error {
-			e, c, err := s.lock(ctx, tx, id)
-			if err != nil {
+			return s.update(ctx, tx, id, func(e *Enrolment) error { // answered meanwhile: nothing to end
+				var err error
+				ended, err = end(e, s.now())
 				return err
-			}
-			var due bool
-			if err := tx.QueryRow(ctx, `SELECT `+column+` < $2 FROM enrolments WHERE id = $1`, id, s.now()).Scan(&due); err != nil {
-				return err
-			}
-			if e.Status != status || !due { // answered meanwhile
-				return nil
-			}
-			if err := s.release(ctx, tx, &e); err != nil {
-				return err
-			}
-			done++
-			return s.move(ctx, tx, &e, c, enrolment.Cancelled, enrolment.BySystem, reason)
+			})
 		})
 		if err != nil {
 			return done, translate("expire "+string(status), err)
+		}
+		if ended {
+			done++
 		}
 	}
 	return done, nil
@@ -90,12 +64,12 @@ func (s *Store) expire(ctx context.Context, status enrolment.Status, column, rea
 
 // ExpireOffers passes offers nobody answered in time to the next in line.
 func (s *Store) ExpireOffers(ctx context.Context) (int, error) {
-	return s.expire(ctx, enrolment.Offered, "offer_expires_at", "the offer expired without an answer")
+	return s.expire(ctx, enrolment.Offered, "offer_expires_at", (*Enrolment).ExpireOffer)
 }
 
 // ExpireHolds releases seats whose funding step did not finish in time.
 func (s *Store) ExpireHolds(ctx context.Context) (int, error) {
-	return s.expire(ctx, enrolment.Pending, "hold_expires_at", "the funding step did not finish in time; the seat went to the next in line")
+	return s.expire(ctx, enrolment.Pending, "hold_expires_at", (*Enrolment).ExpireHold)
 }
 
 // Rank is a request's place in a ballot: the SHA-256 of seed, ":" and the enrolment id, in hex.
@@ -165,12 +139,7 @@ func (s *Store) draw(ctx context.Context, tx pgx.Tx, courseID uuid.UUID) error {
 		if err != nil || !held {
 			return err
 		}
-		w, citizen, err := s.lock(ctx, tx, next)
-		if err != nil {
-			return err
-		}
-		w.HoldsSeat = true
-		if err := s.request(ctx, tx, &w, citizen, enrolment.BySystem, "won a seat in the ballot"); err != nil {
+		if err := s.update(ctx, tx, next, func(w *Enrolment) error { return w.WinBallot(s.holdExpiry()) }); err != nil {
 			return err
 		}
 	}
