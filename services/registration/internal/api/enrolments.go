@@ -61,6 +61,10 @@ type historyRow struct {
 	At     string `json:"at"`
 	Cause  string `json:"cause"`
 	Reason string `json:"reason,omitempty"`
+	// ReasonCode and ReasonParams are the reason's code and parameters where registration gave it
+	// (events.Reason); left out for a person's own words.
+	ReasonCode   string            `json:"reason_code,omitempty"`
+	ReasonParams map[string]string `json:"reason_params,omitempty"`
 }
 
 func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
@@ -96,7 +100,7 @@ func toEnrolmentJSON(e store.Enrolment) enrolmentJSON {
 	}
 	for _, h := range e.History {
 		out.History = append(out.History, historyRow{Status: string(h.Status), At: h.At.UTC().Format(time.RFC3339Nano),
-			Cause: string(h.Cause), Reason: h.Reason})
+			Cause: string(h.Cause), Reason: h.Reason, ReasonCode: h.ReasonCode, ReasonParams: h.ReasonParams})
 	}
 	return out
 }

@@ -4,29 +4,17 @@ import (
 	"errors"
 	"net/http"
 
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/enrolment"
 )
 
-// domainKinds are the domain's error kinds and the HTTP API's kind each is answered with: the one
-// place where the enrolment's refusals become problem responses.
-var domainKinds = []struct{ domain, http error }{
-	{enrolment.ErrNotAllowed, httpapi.ErrConflict},
-}
-
-// kinded is a domain error that also is the HTTP kind it is answered with; it reads as the domain
-// error does.
-type kinded struct{ err, kind error }
-
-func (k kinded) Error() string   { return k.err.Error() }
-func (k kinded) Unwrap() []error { return []error{k.err, k.kind} }
-
-// translate gives a domain error the HTTP kind it is answered with.
+// translate gives the domain's errors the fault kind the API answers them with: the one place where
+// the enrolment's refusals become problem responses (a refusal is a conflict with the current state,
+// its message the problem's detail).
 func translate(err error) error {
-	for _, k := range domainKinds {
-		if errors.Is(err, k.domain) {
-			return kinded{err: err, kind: k.http}
-		}
+	if r, ok := errors.AsType[*enrolment.Refusal](err); ok {
+		return fault.Wrap(fault.Conflict, r.Message, err)
 	}
 	return err
 }

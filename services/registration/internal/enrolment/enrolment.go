@@ -4,13 +4,13 @@ package enrolment
 
 import (
 	"fmt"
-	"livslang.dk/pkg/cvr"
 	"net/mail"
 	"regexp"
 	"slices"
 	"time"
 
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/cvr"
+	"livslang.dk/pkg/fault"
 )
 
 // Status is an enrolment's state.
@@ -124,7 +124,7 @@ var (
 
 // Validate checks every field and reports all problems at once.
 func (p Profile) Validate(today time.Time) error {
-	v := &httpapi.ValidationError{}
+	v := &fault.ValidationError{}
 	if l := len(p.Name); l == 0 || l > 200 {
 		v.Add("name", "is required (at most 200 characters)")
 	}
@@ -172,7 +172,7 @@ func (p Profile) Validate(today time.Time) error {
 // ValidPreference checks a funding preference.
 func ValidPreference(p string) error {
 	if !slices.Contains(Preferences, p) {
-		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "funding_preference",
+		return &fault.ValidationError{Fields: []fault.FieldError{{Field: "funding_preference",
 			Message: fmt.Sprintf("must be one of %v", Preferences)}}}
 	}
 	return nil

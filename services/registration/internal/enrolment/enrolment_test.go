@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 )
 
 func TestTransitions(t *testing.T) {
@@ -54,8 +54,8 @@ func TestProfileValidate(t *testing.T) {
 	bad := good
 	bad.Email, bad.Language, bad.EmployerCVR, bad.EduYear = "not-an-email", "sv", "123", 2030
 	err := bad.Validate(today)
-	var v *httpapi.ValidationError
-	if !errors.As(err, &v) || !errors.Is(err, httpapi.ErrInvalid) {
+	var v *fault.ValidationError
+	if !errors.As(err, &v) || !errors.Is(err, fault.Invalid) {
 		t.Fatalf("want a ValidationError, got %v", err)
 	}
 	fields := map[string]bool{}

@@ -3,13 +3,14 @@ package enrolment
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
 	"livslang.dk/pkg/businessday"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 )
 
 // Copenhagen is where course dates are civil dates and deadlines are shown.
@@ -23,17 +24,26 @@ func mustLocation(name string) *time.Location {
 	return loc
 }
 
-// Errors a command returns; the API turns them into problem responses (internal/api).
+// Errors a command returns; the API turns them into problem responses in one place (internal/api),
+// a consumer parks what is malformed.
 var (
-	// ErrNotAllowed is a command the enrolment's state does not allow. Its text is "conflict", so
-	// that a refusal reads as it always has ("conflict: an enrolment that is …").
-	ErrNotAllowed = errors.New("conflict")
+	// ErrNotAllowed is a command the enrolment's state does not allow; the error is a *Refusal
+	// saying why.
+	ErrNotAllowed = errors.New("not allowed")
 	// ErrMalformed is a decision or answer from another service that cannot be applied as it is.
 	ErrMalformed = events.ErrMalformed
 )
 
+// Refusal is a command the enrolment refused (ErrNotAllowed), with why, written for the caller.
+type Refusal struct{ Message string }
+
+func (r *Refusal) Error() string { return "not allowed: " + r.Message }
+
+// Is makes errors.Is(r, ErrNotAllowed) true.
+func (r *Refusal) Is(target error) bool { return target == ErrNotAllowed }
+
 func notAllowed(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrNotAllowed}, args...)...)
+	return &Refusal{Message: fmt.Sprintf(format, args...)}
 }
 
 // Institution answers.
@@ -82,33 +92,64 @@ func (e *Enrolment) emit(ev Event) { e.events = append(e.events, ev) }
 // Event is a domain event: something a command did that the store must persist or react to.
 type Event interface{ event() }
 
+// Why is why an enrolment changed: a reason registration gives (Code, with its Params; see
+// events.Reason), whose English sentence Text is, or a person's own words (Text, no Code).
+type Why struct {
+	Code   events.Reason
+	Params map[string]string
+	Text   string
+}
+
+// because is the reason code with its parameters (name, value pairs; empty values are left out).
+func because(code events.Reason, params ...string) Why {
+	var m map[string]string
+	for i := 0; i+1 < len(params); i += 2 {
+		if params[i+1] != "" {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[params[i]] = params[i+1]
+		}
+	}
+	return Why{Code: code, Params: m, Text: code.English(m)}
+}
+
+// Words is a person's own words as the reason.
+func Words(text string) Why { return Why{Text: text} }
+
+// recognised is a sentence registration writes, with the code it is read as ("" for other words).
+func recognised(text string) Why {
+	code, params := events.ReasonFromText(text)
+	return Why{Code: code, Params: params, Text: text}
+}
+
 // Created is a new enrolment, in its first state: a history row and the state's event.
 type Created struct {
-	Cause  Cause
-	Reason string // in the event
-	// Note is the history's reason when it says more than the event (the referral's own words).
-	Note string
+	Cause Cause
+	Why   Why // in the event
+	// Recorded is the history's reason when it says more than the event (the referral's own words).
+	Recorded *Why
 }
 
 // Moved is a change of state: the row, a history row, the learning record and the state's event.
 type Moved struct {
 	From, To Status
 	Cause    Cause
-	Reason   string
+	Why      Why
 	// AnsweredOffer is the offer's deadline a move out of "offered" answered; the event still names it.
 	AnsweredOffer *time.Time
 }
 
 // Noted is a history row without a change of state (a break, whom the enrolment waits for).
 type Noted struct {
-	Cause  Cause
-	Reason string
+	Cause Cause
+	Why   Why
 }
 
 // Accepted is the institution's acceptance of a confirmed enrolment: a history row and enrolment.accepted.
 type Accepted struct {
-	Cause  Cause
-	Reason string
+	Cause Cause
+	Why   Why
 }
 
 // SeatFreed is a seat the enrolment no longer holds: the run gets it back and the next in line is
@@ -126,11 +167,11 @@ func (SeatFreed) event()     {}
 func (EmployerAsked) event() {}
 
 // move changes the state: version, the institution's pending answer, and the Moved event.
-func (e *Enrolment) move(to Status, cause Cause, reason string) error {
+func (e *Enrolment) move(to Status, cause Cause, why Why) error {
 	if !CanMove(e.Status, to) {
 		return notAllowed("an enrolment that is %s cannot become %s", e.Status, to)
 	}
-	m := Moved{From: e.Status, To: to, Cause: cause, Reason: reason}
+	m := Moved{From: e.Status, To: to, Cause: cause, Why: why}
 	e.Status = to
 	e.Version++
 	if e.Decision == DecisionPending && to != Confirmed { // an institution no longer answers it
@@ -148,38 +189,14 @@ func (e *Enrolment) release() {
 	}
 }
 
-// Reasons registration writes (the English text is the wire format; codes travel beside it).
-const (
-	ReasonSeatFree         = "a seat became free"
-	ReasonAcceptedOffer    = "accepted the offer"
-	ReasonDeclinedOffer    = "declined the offer"
-	ReasonAcceptedReferral = "accepted the referral"
-	ReasonBallotWon        = "won a seat in the ballot"
-	ReasonOfferExpired     = "the offer expired without an answer"
-	ReasonHoldExpired      = "the funding step did not finish in time; the seat went to the next in line"
-	ReasonAttendance       = "attendance reported"
-	ReasonAcceptedByInst   = "accepted by the institution"
-	ReasonReferred         = "referred by the municipality"
-	ReasonAlreadyEnrolled  = "the citizen already has an enrolment on this course run"
-	ReasonErasure          = "the citizen's data was erased at their request"
-	reasonRunCancelled     = "the course run was cancelled: "
-)
+// offerUntil is an offer's end as its reason gives it.
+func offerUntil(t time.Time) string { return t.In(Copenhagen).Format("2006-01-02 15:04") }
 
-// RunCancelledReason is the reason of an enrolment ended because its run was cancelled.
-func RunCancelledReason(why string) string { return reasonRunCancelled + why }
+// RunCancelled is the reason of an enrolment ended because its run was cancelled, for why.
+func RunCancelled(why string) Why { return because(events.ReasonRunCancelled, events.ParamNote, why) }
 
-// EmployerEnrolledReason is the reason of an enrolment a company made.
-func EmployerEnrolledReason(company string) string { return "enrolled by the employer " + company }
-
-// OfferReason is the reason of an offer that lapses at expires.
-func OfferReason(expires time.Time) string {
-	return ReasonSeatFree + ": accept by " + expires.In(Copenhagen).Format("2006-01-02 15:04")
-}
-
-// OverdueAnswerReason is the reason of the default answer applied after days business days.
-func OverdueAnswerReason(days int) string {
-	return fmt.Sprintf("the institution did not answer within %d business days", days)
-}
+// AlreadyEnrolled is the reason of a referral that held nothing: the citizen has an enrolment on the run.
+func AlreadyEnrolled() Why { return because(events.ReasonAlreadyEnrolled) }
 
 // NewRequest is what a new enrolment starts from.
 type NewRequest struct {
@@ -194,9 +211,15 @@ type NewRequest struct {
 	HoldUntil time.Time
 }
 
-// Request is a citizen's (or their employer's: cause ByEmployer) request for a seat: pending with
-// the seat when one was held, else waiting. reason is the event's and history's.
-func Request(n NewRequest, cause Cause, reason string) Enrolment {
+// Request is a citizen's request for a seat: pending with the seat when one was held, else waiting.
+func Request(n NewRequest) Enrolment { return request(n, ByCitizen, Why{}) }
+
+// RequestFor is a company's request for a seat for its employee (see Request).
+func RequestFor(n NewRequest, company string) Enrolment {
+	return request(n, ByEmployer, because(events.ReasonEmployerEnrolled, events.ParamCompany, company))
+}
+
+func request(n NewRequest, cause Cause, why Why) Enrolment {
 	e := Enrolment{ID: n.ID, CitizenID: n.CitizenID, CourseID: n.CourseID, Status: Waitlisted, FundingPreference: n.FundingPreference,
 		RequestedAt: n.At, Version: 1, PriorityGroup: n.PriorityGroup}
 	if e.PriorityGroup == "" {
@@ -206,7 +229,7 @@ func Request(n NewRequest, cause Cause, reason string) Enrolment {
 		until := n.HoldUntil
 		e.Status, e.HoldsSeat, e.HoldExpiresAt = Pending, true, &until
 	}
-	e.emit(Created{Cause: cause, Reason: reason})
+	e.emit(Created{Cause: cause, Why: why})
 	return e
 }
 
@@ -218,25 +241,29 @@ func Refer(n NewRequest, referralID string, offerUntil time.Time, note string) E
 	if n.Seat {
 		e.Status, e.HoldsSeat, e.OfferExpiresAt = Offered, true, &offerUntil
 	}
-	e.emit(Created{Cause: ByCaseworker, Reason: ReasonReferred, Note: ReasonReferred + ": " + note})
+	recorded := Why{Code: events.ReasonReferred, Text: "referred by the municipality: " + note} // as it always read
+	if note != "" {
+		recorded.Params = map[string]string{events.ParamNote: note}
+	}
+	e.emit(Created{Cause: ByCaseworker, Why: because(events.ReasonReferred), Recorded: &recorded})
 	return e
 }
 
 // EndedReferral is a referral that could hold nothing: an enrolment cancelled at once by the
 // system, with the reason, so that funding gives back what the referral reserved.
-func EndedReferral(n NewRequest, referralID, reason string) Enrolment {
+func EndedReferral(n NewRequest, referralID string, why Why) Enrolment {
 	e := Enrolment{ID: n.ID, CitizenID: n.CitizenID, CourseID: n.CourseID, Status: Cancelled, FundingPreference: n.FundingPreference,
 		RequestedAt: n.At, Version: 1, PriorityGroup: GroupReferral, ReferralID: referralID}
-	e.emit(Created{Cause: BySystem, Reason: reason})
+	e.emit(Created{Cause: BySystem, Why: why})
 	return e
 }
 
 // takeSeat moves an enrolment given a seat to pending (funding under way) until holdUntil.
-func (e *Enrolment) takeSeat(cause Cause, reason string, holdUntil time.Time) error {
+func (e *Enrolment) takeSeat(cause Cause, why Why, holdUntil time.Time) error {
 	answered := e.OfferExpiresAt
 	wasHeld := e.HoldsSeat
 	e.HoldsSeat, e.HoldExpiresAt, e.OfferExpiresAt = true, &holdUntil, nil
-	if err := e.move(Pending, cause, reason); err != nil {
+	if err := e.move(Pending, cause, why); err != nil {
 		e.HoldsSeat = wasHeld
 		return err
 	}
@@ -269,19 +296,20 @@ func (e *Enrolment) SeatFree(p Promotion) error {
 		return notAllowed("only a waiting enrolment can be given a seat (it is %s)", e.Status)
 	}
 	if p.OfferHours == 0 || e.ReferralAccepted {
-		return e.takeSeat(BySystem, ReasonSeatFree, p.HoldUntil)
+		return e.takeSeat(BySystem, because(events.ReasonSeatFree), p.HoldUntil)
 	}
 	expires := OfferExpiry(p.OfferHours, p.Now)
 	e.HoldsSeat, e.OfferExpiresAt = true, &expires
-	return e.move(Offered, BySystem, OfferReason(expires))
+	return e.move(Offered, BySystem, because(events.ReasonSeatOffered, events.ParamUntil, offerUntil(expires)))
 }
 
 // WinBallot gives a ballot's winner its seat: it goes on to funding without an offer.
 func (e *Enrolment) WinBallot(holdUntil time.Time) error {
-	return e.takeSeat(BySystem, ReasonBallotWon, holdUntil)
+	return e.takeSeat(BySystem, because(events.ReasonBallotWon), holdUntil)
 }
 
-// Cancel ends the enrolment for cause, freeing its seat. Cancelling a cancelled enrolment changes nothing.
+// Cancel ends the enrolment for cause (with its words), freeing its seat. Cancelling a cancelled
+// enrolment changes nothing.
 func (e *Enrolment) Cancel(cause Cause, reason string) error {
 	if e.Status == Cancelled {
 		return nil
@@ -290,14 +318,14 @@ func (e *Enrolment) Cancel(cause Cause, reason string) error {
 		return notAllowed("an enrolment that is %s cannot be cancelled", e.Status)
 	}
 	e.release()
-	return e.move(Cancelled, cause, reason)
+	return e.move(Cancelled, cause, Words(reason))
 }
 
 // CancelWithRun ends a live enrolment because its run was cancelled: the run gave back all its
 // seats, so no seat is freed.
 func (e *Enrolment) CancelWithRun(why string) error {
 	e.HoldsSeat = false
-	return e.move(Cancelled, ByInstitution, RunCancelledReason(why))
+	return e.move(Cancelled, ByInstitution, RunCancelled(why))
 }
 
 // AnswerOffer is the citizen's answer to an offered seat at now: accepting goes on to funding (the
@@ -313,10 +341,10 @@ func (e *Enrolment) AnswerOffer(accept bool, now, holdUntil time.Time) error {
 		return notAllowed("the offer expired at %s", e.OfferExpiresAt.In(Copenhagen).Format("2006-01-02 15:04"))
 	}
 	if accept {
-		return e.takeSeat(ByCitizen, ReasonAcceptedOffer, holdUntil)
+		return e.takeSeat(ByCitizen, because(events.ReasonOfferAccepted), holdUntil)
 	}
 	e.release()
-	return e.move(Cancelled, ByCitizen, ReasonDeclinedOffer)
+	return e.move(Cancelled, ByCitizen, because(events.ReasonOfferDeclined))
 }
 
 // ExpireOffer ends an offer nobody answered before now; it reports whether it did.
@@ -325,7 +353,7 @@ func (e *Enrolment) ExpireOffer(now time.Time) (bool, error) {
 		return false, nil // answered meanwhile
 	}
 	e.release()
-	return true, e.move(Cancelled, BySystem, ReasonOfferExpired)
+	return true, e.move(Cancelled, BySystem, because(events.ReasonOfferExpired))
 }
 
 // ExpireHold releases a seat whose funding step did not finish before now; it reports whether it did.
@@ -334,7 +362,7 @@ func (e *Enrolment) ExpireHold(now time.Time) (bool, error) {
 		return false, nil
 	}
 	e.release()
-	return true, e.move(Cancelled, BySystem, ReasonHoldExpired)
+	return true, e.move(Cancelled, BySystem, because(events.ReasonHoldExpired))
 }
 
 // Decision outcomes from funding.
@@ -368,18 +396,21 @@ func (e *Enrolment) ApplyFunding(version int64, summary events.FundingSummary, a
 	e.Funding = &summary
 	switch summary.Outcome {
 	case FundingApproved:
-		if err := e.move(Confirmed, ByFunding, "funding approved: "+summary.Scheme); err != nil {
+		if err := e.move(Confirmed, ByFunding, because(events.ReasonFundingApproved, events.ParamScheme, summary.Scheme)); err != nil {
 			return err
 		}
 		e.Decision, e.DecisionDue = DecisionPending, &answerBy
 		return nil
 	case FundingRejected:
 		e.release()
-		reason := "funding rejected"
+		var first, firstDA string
 		if len(summary.Reasons) > 0 {
-			reason += ": " + summary.Reasons[0]
+			first = summary.Reasons[0]
 		}
-		return e.move(Rejected, ByFunding, reason)
+		if len(summary.ReasonsDA) > 0 {
+			firstDA = summary.ReasonsDA[0]
+		}
+		return e.move(Rejected, ByFunding, because(events.ReasonFundingRejected, events.ParamReason, first, events.ParamReasonDA, firstDA))
 	case FundingEmployerRequired:
 		part := summary.Employer
 		due, _ := time.ParseInLocation(time.DateOnly, part.DueOn, Copenhagen)
@@ -391,29 +422,34 @@ func (e *Enrolment) ApplyFunding(version int64, summary events.FundingSummary, a
 			company = "CVR " + part.CVR
 		}
 		e.emit(EmployerAsked{CVR: part.CVR, Name: part.Name})
-		e.emit(Noted{Cause: ByFunding, Reason: "waiting for the employer (" + company + ") to answer by " + part.DueOn})
+		e.emit(Noted{Cause: ByFunding, Why: because(events.ReasonEmployerAwaited, events.ParamCompany, company, events.ParamDueOn, part.DueOn)})
 	}
 	return nil // review required: the funding is kept, the enrolment stays pending
 }
 
-// Answer is the institution's answer to a confirmed enrolment: acceptance keeps it confirmed and
-// tells everyone; rejection rejects it with the reason and frees the seat.
+// Answer is the institution's answer to a confirmed enrolment, with its words: acceptance keeps it
+// confirmed and tells everyone; rejection rejects it with the reason and frees the seat.
 func (e *Enrolment) Answer(accept bool, cause Cause, reason string) error {
+	why := Words(reason)
+	if accept && reason == "" {
+		why = because(events.ReasonInstitutionAccepted)
+	}
+	return e.answer(accept, cause, why)
+}
+
+func (e *Enrolment) answer(accept bool, cause Cause, why Why) error {
 	if e.Status != Confirmed || e.Decision != DecisionPending {
 		return notAllowed("only a confirmed enrolment waiting for the institution's answer can be answered (it is %s)", e.Status)
 	}
 	if accept {
 		e.Decision = DecisionAccepted
 		e.Version++
-		if reason == "" {
-			reason = ReasonAcceptedByInst
-		}
-		e.emit(Accepted{Cause: cause, Reason: reason})
+		e.emit(Accepted{Cause: cause, Why: why})
 		return nil
 	}
 	e.Decision = DecisionRejected
 	e.release()
-	return e.move(Rejected, cause, reason)
+	return e.move(Rejected, cause, why)
 }
 
 // AnswerOverdue applies the default answer (accept or not) when the institution did not answer
@@ -422,7 +458,7 @@ func (e *Enrolment) AnswerOverdue(now time.Time, accept bool, days int) (bool, e
 	if e.Status != Confirmed || e.Decision != DecisionPending || e.DecisionDue == nil || !e.DecisionDue.Before(now) {
 		return false, nil // someone answered meanwhile
 	}
-	return true, e.Answer(accept, BySystem, OverdueAnswerReason(days))
+	return true, e.answer(accept, BySystem, because(events.ReasonNoAnswer, events.ParamDays, strconv.Itoa(days)))
 }
 
 // ReportAttendance checks an attendance report for day on a run from startsOn to endsOn; the first
@@ -432,11 +468,11 @@ func (e *Enrolment) ReportAttendance(day, startsOn, endsOn time.Time) error {
 		return notAllowed("attendance is reported for confirmed or started enrolments (this one is %s)", e.Status)
 	}
 	if day.Before(startsOn) || day.After(endsOn) {
-		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "date",
+		return &fault.ValidationError{Fields: []fault.FieldError{{Field: "date",
 			Message: fmt.Sprintf("must be within the run (%s to %s)", startsOn.Format(time.DateOnly), endsOn.Format(time.DateOnly))}}}
 	}
 	if e.Status == Confirmed {
-		return e.move(Started, ByInstitution, ReasonAttendance)
+		return e.move(Started, ByInstitution, because(events.ReasonAttendance))
 	}
 	return nil
 }
@@ -446,7 +482,7 @@ func (e *Enrolment) ReportBreak(reason string) error {
 	if e.Status != Started && e.Status != Confirmed {
 		return notAllowed("a break is reported for a confirmed or started enrolment (this one is %s)", e.Status)
 	}
-	e.emit(Noted{Cause: ByInstitution, Reason: "break: " + reason})
+	e.emit(Noted{Cause: ByInstitution, Why: because(events.ReasonBreak, events.ParamNote, reason)})
 	return nil
 }
 
@@ -457,11 +493,11 @@ func (e *Enrolment) ReportOutcome(to Status, reason string, attended, plannedHou
 		return notAllowed("an enrolment that is %s cannot become %s", e.Status, to)
 	}
 	if attended > plannedHours {
-		return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "attended_hours",
+		return &fault.ValidationError{Fields: []fault.FieldError{{Field: "attended_hours",
 			Message: fmt.Sprintf("more than the %.1f hours the run has", plannedHours)}}}
 	}
 	e.AttendedHours = attended
-	return e.move(to, ByInstitution, reason)
+	return e.move(to, ByInstitution, Words(reason))
 }
 
 // EndForErasure ends the enrolment of a citizen whose data is erased: a started one is withdrawn
@@ -470,10 +506,10 @@ func (e *Enrolment) EndForErasure(attended float64) error {
 	switch {
 	case e.Status == Started:
 		e.AttendedHours = attended
-		return e.move(Withdrawn, ByCitizen, ReasonErasure)
+		return e.move(Withdrawn, ByCitizen, because(events.ReasonDataErased))
 	case CanMove(e.Status, Cancelled):
 		e.release()
-		return e.move(Cancelled, ByCitizen, ReasonErasure)
+		return e.move(Cancelled, ByCitizen, because(events.ReasonDataErased))
 	}
 	return nil
 }
@@ -483,7 +519,7 @@ func (e *Enrolment) EndForErasure(attended float64) error {
 func (e *Enrolment) AcceptReferral(holdUntil time.Time) error {
 	e.ReferralAccepted = true
 	if e.Status == Offered {
-		return e.takeSeat(ByCitizen, ReasonAcceptedReferral, holdUntil)
+		return e.takeSeat(ByCitizen, because(events.ReasonReferralAccepted), holdUntil)
 	}
 	return nil
 }
@@ -510,5 +546,5 @@ func (e *Enrolment) EndReferral(end ReferralEnd, status, note string) error {
 		reason += ": " + note
 	}
 	e.release()
-	return e.move(Cancelled, cause, reason)
+	return e.move(Cancelled, cause, recognised(reason))
 }

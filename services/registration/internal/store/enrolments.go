@@ -26,6 +26,10 @@ type HistoryEntry struct {
 	At     time.Time
 	Cause  enrolment.Cause
 	Reason string
+	// ReasonCode and ReasonParams are the reason's code (events.Reason) where registration gave it;
+	// empty for a person's own words and for rows from before codes.
+	ReasonCode   string            `json:",omitempty"`
+	ReasonParams map[string]string `json:",omitempty"`
 }
 
 // Enrolment is a citizen's request for a seat on a course run: the state machine's enrolment with
@@ -192,7 +196,7 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment) (Enrolled, 
 			}
 		}
 		e := Enrolment{Enrolment: enrolment.Request(enrolment.NewRequest{ID: uuid.New(), CitizenID: n.CitizenID, CourseID: n.CourseID,
-			FundingPreference: n.FundingPreference, At: s.now(), Seat: held, HoldUntil: s.holdExpiry()}, enrolment.ByCitizen, ""),
+			FundingPreference: n.FundingPreference, At: s.now(), Seat: held, HoldUntil: s.holdExpiry()}),
 			Course: course}
 		if held {
 			e.Course.SeatsTaken++
@@ -292,13 +296,14 @@ func (s *Store) complete(ctx context.Context, e *Enrolment) error {
 	if e.Course, err = s.GetCourse(ctx, e.CourseID); err != nil {
 		return err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT status, at, cause, reason FROM enrolment_history WHERE enrolment_id = $1 ORDER BY seq`, e.ID)
+	rows, err := s.pool.Query(ctx, `SELECT status, at, cause, reason, reason_code, reason_params FROM enrolment_history
+		WHERE enrolment_id = $1 ORDER BY seq`, e.ID)
 	if err != nil {
 		return translate("enrolment history", err)
 	}
 	e.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (HistoryEntry, error) {
 		var h HistoryEntry
-		return h, r.Scan(&h.Status, &h.At, &h.Cause, &h.Reason)
+		return h, r.Scan(&h.Status, &h.At, &h.Cause, &h.Reason, &h.ReasonCode, &h.ReasonParams)
 	})
 	if err != nil {
 		return translate("enrolment history", err)

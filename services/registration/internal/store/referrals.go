@@ -56,7 +56,7 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 		return fmt.Errorf("referral's citizen: %w", err)
 	}
 	if course.Status == "cancelled" {
-		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, enrolment.RunCancelledReason(course.CancelReason))
+		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, enrolment.RunCancelled(course.CancelReason))
 	}
 	// A citizen who holds a seat on another run of the course waits in the referral group instead.
 	elsewhere, err := s.seatElsewhere(ctx, tx, r.CitizenID, courseID)
@@ -84,7 +84,7 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 				return fmt.Errorf("give back the referral's seat: %w", err)
 			}
 		}
-		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, enrolment.ReasonAlreadyEnrolled)
+		return s.endUnheldReferral(ctx, tx, r, refID, course, citizen, enrolment.AlreadyEnrolled())
 	}
 	if err := s.persist(ctx, tx, e.Enrolment, &e, citizen); err != nil {
 		return err
@@ -94,9 +94,9 @@ func (s *Store) HoldForReferral(ctx context.Context, tx pgx.Tx, r events.Referra
 
 // endUnheldReferral records, for a referral that could hold nothing, an enrolment that is cancelled
 // at once (by the system, with the reason), and announces it: the referral's money goes back.
-func (s *Store) endUnheldReferral(ctx context.Context, tx pgx.Tx, r events.Referral, refID uuid.UUID, course Course, citizen Citizen, reason string) error {
+func (s *Store) endUnheldReferral(ctx context.Context, tx pgx.Tx, r events.Referral, refID uuid.UUID, course Course, citizen Citizen, why enrolment.Why) error {
 	e := Enrolment{Enrolment: enrolment.EndedReferral(enrolment.NewRequest{ID: uuid.New(), CitizenID: r.CitizenID, CourseID: course.ID,
-		FundingPreference: r.Scheme, At: s.now()}, r.ReferralID, reason), Course: course}
+		FundingPreference: r.Scheme, At: s.now()}, r.ReferralID, why), Course: course}
 	if _, err := tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
 			priority_group, priority, referral_id)
 		VALUES ($1, $2, $3, $4, false, $5, $6, $7, $8, $9)`,

@@ -199,9 +199,8 @@ func (s *Store) enrolFor(ctx context.Context, tx pgx.Tx, citizen Citizen, course
 			return Enrolment{}, err
 		}
 	}
-	e := Enrolment{Enrolment: enrolment.Request(enrolment.NewRequest{ID: uuid.New(), CitizenID: citizen.ID, CourseID: course.ID,
-		FundingPreference: by.preference, At: s.now(), Seat: held, HoldUntil: s.holdExpiry()},
-		enrolment.ByEmployer, enrolment.EmployerEnrolledReason(by.name)), Course: course,
+	e := Enrolment{Enrolment: enrolment.RequestFor(enrolment.NewRequest{ID: uuid.New(), CitizenID: citizen.ID, CourseID: course.ID,
+		FundingPreference: by.preference, At: s.now(), Seat: held, HoldUntil: s.holdExpiry()}, by.name), Course: course,
 		Employer: &events.EmployerCommitment{CVR: by.cvr, Name: by.name, PaysFee: by.paysFee, SalaryContinues: by.salaryContinues}}
 	if _, err := tx.Exec(ctx, `INSERT INTO enrolments (id, citizen_id, course_id, status, holds_seat, funding_preference, requested_at,
 			priority_group, priority, hold_expires_at, employer_cvr, employer_name, employer_pays_fee, employer_salary_continues)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -124,27 +123,39 @@ func (s *Store) queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e *En
 	for _, ev := range e.Events() {
 		switch ev := ev.(type) {
 		case enrolment.Created:
-			s.queueRecord(b, e.ID, e.Status, ev.Cause, cmp.Or(ev.Note, ev.Reason))
-			if err := s.queueAnnounce(ctx, tx, b, *e, c, ev.Cause, ev.Reason); err != nil {
+			recorded := ev.Why
+			if ev.Recorded != nil {
+				recorded = *ev.Recorded
+			}
+			if err := s.queueRecord(b, e.ID, e.Status, ev.Cause, recorded); err != nil {
+				return err
+			}
+			if err := s.queueAnnounce(ctx, tx, b, *e, c, ev.Cause, ev.Why); err != nil {
 				return err
 			}
 		case enrolment.Moved:
-			s.queueRecord(b, e.ID, ev.To, ev.Cause, ev.Reason)
-			if err := s.recordLearning(ctx, tx, e, c, ev.From, ev.Reason); err != nil {
+			if err := s.queueRecord(b, e.ID, ev.To, ev.Cause, ev.Why); err != nil {
+				return err
+			}
+			if err := s.recordLearning(ctx, tx, e, c, ev.From, ev.Why.Text); err != nil {
 				return err
 			}
 			announced := *e
 			if ev.AnsweredOffer != nil {
 				announced.OfferExpiresAt = ev.AnsweredOffer
 			}
-			if err := s.queueAnnounce(ctx, tx, b, announced, c, ev.Cause, ev.Reason); err != nil {
+			if err := s.queueAnnounce(ctx, tx, b, announced, c, ev.Cause, ev.Why); err != nil {
 				return err
 			}
 		case enrolment.Noted:
-			s.queueRecord(b, e.ID, e.Status, ev.Cause, ev.Reason)
+			if err := s.queueRecord(b, e.ID, e.Status, ev.Cause, ev.Why); err != nil {
+				return err
+			}
 		case enrolment.Accepted:
-			s.queueRecord(b, e.ID, e.Status, ev.Cause, ev.Reason)
-			if err := s.queueEmit(ctx, tx, b, *e, c, events.TypeEnrolmentAccepted, events.SubjectEnrolmentAccepted, ev.Cause, ev.Reason); err != nil {
+			if err := s.queueRecord(b, e.ID, e.Status, ev.Cause, ev.Why); err != nil {
+				return err
+			}
+			if err := s.queueEmit(ctx, tx, b, *e, c, events.TypeEnrolmentAccepted, events.SubjectEnrolmentAccepted, ev.Cause, ev.Why); err != nil {
 				return err
 			}
 		case enrolment.EmployerAsked:
@@ -165,11 +176,20 @@ func (s *Store) queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e *En
 	return nil
 }
 
-// queueRecord queues a history row: the enrolment's state, who changed it and why.
-func (s *Store) queueRecord(b *pgx.Batch, id uuid.UUID, status enrolment.Status, cause enrolment.Cause, reason string) {
-	b.Queue(`INSERT INTO enrolment_history (enrolment_id, seq, status, at, cause, reason)
-		VALUES ($1, (SELECT count(*) + 1 FROM enrolment_history WHERE enrolment_id = $1), $2, $3, $4, $5)`,
-		id, status, s.now(), cause, reason)
+// queueRecord queues a history row: the enrolment's state, who changed it and why (the reason's
+// sentence, and its code and parameters where registration gave the reason).
+func (s *Store) queueRecord(b *pgx.Batch, id uuid.UUID, status enrolment.Status, cause enrolment.Cause, why enrolment.Why) error {
+	var params []byte
+	if len(why.Params) > 0 {
+		var err error
+		if params, err = json.Marshal(why.Params); err != nil {
+			return fmt.Errorf("reason parameters: %w", err)
+		}
+	}
+	b.Queue(`INSERT INTO enrolment_history (enrolment_id, seq, status, at, cause, reason, reason_code, reason_params)
+		VALUES ($1, (SELECT count(*) + 1 FROM enrolment_history WHERE enrolment_id = $1), $2, $3, $4, $5, $6, $7)`,
+		id, status, s.now(), cause, why.Text, string(why.Code), params)
+	return nil
 }
 
 var statusEvents = map[enrolment.Status][2]string{
@@ -185,12 +205,12 @@ var statusEvents = map[enrolment.Status][2]string{
 }
 
 // queueAnnounce queues the event of the enrolment's current state, with the facts consumers need.
-func (s *Store) queueAnnounce(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolment, citizen Citizen, cause enrolment.Cause, reason string) error {
+func (s *Store) queueAnnounce(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolment, citizen Citizen, cause enrolment.Cause, why enrolment.Why) error {
 	ev, ok := statusEvents[e.Status]
 	if !ok {
 		return nil
 	}
-	return s.queueEmit(ctx, tx, b, e, citizen, ev[0], ev[1], cause, reason)
+	return s.queueEmit(ctx, tx, b, e, citizen, ev[0], ev[1], cause, why)
 }
 
 // send sends the statements queued on b in one round trip; what names them in an error.
@@ -205,14 +225,19 @@ func send(ctx context.Context, tx pgx.Tx, b *pgx.Batch, what string) error {
 }
 
 // queueEmit queues an enrolment event's writes (outbox and the institution's feed) on b; tx is only
-// read (a waiting-list position).
-func (s *Store) queueEmit(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolment, citizen Citizen, eventType, subject string, cause enrolment.Cause, reason string) (err error) {
+// read (a waiting-list position). A confirmed enrolment the institution is to answer carries the
+// deadline (answer_by).
+func (s *Store) queueEmit(ctx context.Context, tx pgx.Tx, b *pgx.Batch, e Enrolment, citizen Citizen, eventType, subject string, cause enrolment.Cause, why enrolment.Why) (err error) {
 	data := events.Enrolment{
 		EnrolmentID: e.ID.String(), Version: e.Version, Status: string(e.Status), CitizenID: e.CitizenID,
 		FundingPreference: e.FundingPreference, Course: e.Course.Facts(), Profile: citizen.Facts(),
-		Cause: string(cause), Reason: reason, Funding: e.Funding,
+		Cause: string(cause), Reason: why.Text, ReasonCode: string(why.Code), ReasonParams: why.Params, Funding: e.Funding,
 		AttendedHours: e.AttendedHours, PlannedHours: e.Course.PlannedHours(), OfferExpiresAt: e.OfferExpiresAt,
 		ReferralID: e.ReferralID, Erasure: citizen.Erasing, Employer: e.Employer,
+	}
+	if e.Status == enrolment.Confirmed && e.Decision == enrolment.DecisionPending && e.DecisionDue != nil {
+		by := e.DecisionDue.UTC()
+		data.AnswerBy = &by
 	}
 	if e.Status == enrolment.Waitlisted {
 		if e.WaitlistPosition == 0 {
