@@ -40,6 +40,10 @@ type NewReferral struct {
 	RequestHash    []byte
 }
 
+// BudgetRefusal is the field a refused referral's problem names (errors[].field) when the scheme's
+// budget has no room for it: the code the portal tells this refusal by.
+const BudgetRefusal = "budget"
+
 // CreateReferral checks the funding at once and reserves it: a referral whose funding is not
 // possible is refused with the reasons; otherwise it is stored, open, and announced (registration
 // holds a seat, notification tells the citizen). A repeat with the same idempotency key returns the
@@ -120,7 +124,7 @@ func (s *Service) CreateReferral(ctx context.Context, n NewReferral) (store.Refe
 			return err
 		}
 		if holder.Outcome != rules.DecisionApproved {
-			return fault.Newf(fault.Unprocessable, "the budget for %s has no room for this referral", n.Scheme)
+			return fault.Wrap(fault.Unprocessable, "the budget for "+n.Scheme+" has no room for this referral", fault.InvalidField(BudgetRefusal, "no room in the %s budget", n.Scheme))
 		}
 		if err := s.Store.InsertReferral(ctx, tx, ref, store.Actor{Role: "caseworker", ID: n.Caseworker}); err != nil {
 			return err

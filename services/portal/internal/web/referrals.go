@@ -278,14 +278,18 @@ func (s *Server) checkReferral(r *http.Request, f *Form) {
 	}
 }
 
+// budgetRefusal is the field funding names in a refused referral's problem when the scheme's budget
+// has no room for it (funding's decisions.BudgetRefusal).
+const budgetRefusal = "budget"
+
 // refusal says why funding refused a referral (422), in the user's language: the rules not met for
 // the scheme, from the pre-check for the client where it has them in Danish, else funding's words.
 func (s *Server) refusal(ctx context.Context, l i18n.Lang, token, digits, courseID, scheme string, err error) (field, msg string) {
 	var e *api.Error
-	if !as(err, &e) || len(e.Errors) == 0 {
-		if e != nil && strings.Contains(e.Detail, "budget") {
-			return "funding", l.T("err.referral_budget", l.T("scheme."+scheme))
-		}
+	if as(err, &e) && slices.ContainsFunc(e.Errors, func(fe api.FieldError) bool { return fe.Field == budgetRefusal }) {
+		return "funding", l.T("err.referral_budget", l.T("scheme."+scheme))
+	}
+	if e == nil || len(e.Errors) == 0 {
 		return "cpr", l.T("err.no_client")
 	}
 	var reasons []string
