@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"slices"
+
+	"livslang.dk/pkg/events"
 )
 
 // The employer's part. A plan that has the citizen's employer pay (part of) the fee, or pays an
@@ -14,20 +16,20 @@ import (
 // anything is left, or reject, naming the company's answer).
 
 // DecisionEmployerRequired: the plan waits for the citizen's employer.
-const DecisionEmployerRequired = "employer_required"
+const DecisionEmployerRequired = events.OutcomeEmployerRequired
 
 // What a plan asks of the employer (the wire codes of events.Ask*).
 const (
-	AskPaysFee         = "pays_fee"
-	AskSalaryContinues = "salary_continues"
-	AskLeaveAgreement  = "leave_agreement"
+	AskPaysFee         = events.AskPaysFee
+	AskSalaryContinues = events.AskSalaryContinues
+	AskLeaveAgreement  = events.AskLeaveAgreement
 )
 
-// Employer answers.
+// Employer answers: the answered statuses of a commitment (events.Commitment*).
 const (
-	EmployerApproved = "approved"
-	EmployerDeclined = "declined"
-	EmployerExpired  = "expired"
+	EmployerApproved = events.CommitmentApproved
+	EmployerDeclined = events.CommitmentDeclined
+	EmployerExpired  = events.CommitmentExpired
 )
 
 // EmployerAnswer is the company's answer to what a plan asked of it.

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"slices"
+
+	"livslang.dk/pkg/events"
 )
 
 // Scheme codes.
@@ -18,11 +20,11 @@ const (
 	SchemeKompetencefond      = "kompetencefond"
 )
 
-// Decision outcomes.
+// Decision outcomes: the wire codes of events.Outcome*.
 const (
-	DecisionApproved       = "approved"
-	DecisionRejected       = "rejected"
-	DecisionReviewRequired = "review_required"
+	DecisionApproved       = events.OutcomeApproved
+	DecisionRejected       = events.OutcomeRejected
+	DecisionReviewRequired = events.OutcomeReviewRequired
 )
 
 // Evaluate checks one scheme against the facts. An unknown scheme code is not eligible. The
