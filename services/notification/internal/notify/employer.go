@@ -19,7 +19,7 @@ import (
 var ErrEnrolmentNotYetKnown = errors.New("the enrolment is not known yet")
 
 // OutcomeEmployerRequired is the outcome of a funding decision that waits for the citizen's employer.
-const OutcomeEmployerRequired = "employer_required"
+const OutcomeEmployerRequired = events.OutcomeEmployerRequired
 
 // OnFundingDecision applies one of funding's decisions in tx. Registration announces approvals and
 // rejections in its enrolment events, which tell the citizen; only a decision that waits for the
