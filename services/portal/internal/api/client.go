@@ -324,6 +324,9 @@ type Enrolment struct {
 		At     string `json:"at"`
 		Cause  string `json:"cause"`
 		Reason string `json:"reason"`
+		// ReasonCode and ReasonParams are the reason's code (events.Reason) where registration gave one.
+		ReasonCode   string            `json:"reason_code"`
+		ReasonParams map[string]string `json:"reason_params"`
 	} `json:"history"`
 }
 

@@ -2,13 +2,16 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/events"
 	"livslang.dk/services/portal/internal/api"
 	"livslang.dk/services/portal/internal/i18n"
+	"livslang.dk/services/portal/internal/session"
 )
 
 // reasonSample gives every parameter a value, as registration would.
@@ -83,9 +86,9 @@ func TestReasonsOnceInEnglishAreDanish(t *testing.T) {
 		"declined the offer":                  "du sagde nej til pladsen",
 		"the offer expired without an answer": "du svarede ikke på tilbuddet om en plads i tide",
 		"the funding step did not finish in time; the seat went to the next in line": "støtten blev ikke afklaret i tide, så pladsen gik videre til den næste",
-		"waiting for the employer (Vestas A/S) to answer by 2027-01-04":               "venter på, at arbejdsgiveren (Vestas A/S) svarer senest 4. januar 2027",
-		"the citizen already has an enrolment on this course run":                     "du var allerede tilmeldt holdet",
-		"funding rejected: the course is too short":                                   "støtten blev afslået: the course is too short",
+		"waiting for the employer (Vestas A/S) to answer by 2027-01-04":              "venter på, at arbejdsgiveren (Vestas A/S) svarer senest 4. januar 2027",
+		"the citizen already has an enrolment on this course run":                    "du var allerede tilmeldt holdet",
+		"funding rejected: the course is too short":                                  "støtten blev afslået: the course is too short",
 	} {
 		if got := reasonText(i18n.DA, in); got != want {
 			t.Errorf("%q = %q, want %q", in, got, want)
@@ -112,4 +115,35 @@ func TestBudgetRefusalIsToldByCode(t *testing.T) {
 	if field, _ := s.refusal(context.Background(), i18n.EN, "", "", "", "municipality", worded); field != "cpr" {
 		t.Errorf("a detail that mentions the budget is not the code: %s", field)
 	}
+}
+
+// A history row is said from the reason_code and reason_params registration gives, else from its
+// sentence; a person's words stay as written.
+func TestHistoryRowsAreSaidFromTheirCode(t *testing.T) {
+	t.Parallel()
+	enrolment := `{"id":"e-1","status":"cancelled","course_id":"k-1","course":{"id":"k-1","title":"Gaffeltruckcertifikat (B)",
+	"institution":{"id":"i","name":"Herningsholm Erhvervsskole"},"starts_on":"2027-02-01","ends_on":"2027-02-05","fee_dkk":1040},
+	"funding_preference":"self","requested_at":"2026-12-07T09:00:00Z","history":[
+	{"status":"pending","at":"2026-12-07T09:00:00Z","cause":"system","reason":"won a seat in the ballot","reason_code":"ballot_won"},
+	{"status":"rejected","at":"2026-12-07T10:00:00Z","cause":"funding","reason":"funding rejected: too short",
+	 "reason_code":"funding_rejected","reason_params":{"reason":"too short","reason_da":"for kort"}},
+	{"status":"waitlisted","at":"2026-12-07T11:00:00Z","cause":"system","reason":"the offer expired without an answer"},
+	{"status":"cancelled","at":"2026-12-07T12:00:00Z","cause":"citizen","reason":"ny vagtplan"}]}`
+	registration := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/v1/me/enrolments" {
+			_, _ = io.WriteString(w, `{"items":[`+enrolment+`]}`)
+			return
+		}
+		http.NotFound(w, r)
+	})
+	mette := &session.User{Subject: "c-mette", Role: auth.RoleCitizen, Name: "Mette Nielsen", Token: "t"}
+	_, b := portalWith(t, http.NotFoundHandler(), registration, mette, "")
+	p := b.get("/me/enrolments")
+	if p.Status != http.StatusOK {
+		t.Fatalf("enrolments: %d\n%s", p.Status, p.Body)
+	}
+	p.contains(t, "du fik en plads ved lodtrækningen", "støtten blev afslået: for kort",
+		"du svarede ikke på tilbuddet om en plads i tide", "ny vagtplan")
+	p.lacks(t, "won a seat", "too short", "expired without")
 }

@@ -83,7 +83,7 @@ func (s *Server) Init() error {
 		},
 		"list":   func(v ...string) []string { return v },
 		"sub":    func(a, b int) int { return a - b },
-		"reason": reasonText,
+		"reason": codedReasonText,
 		"ids": func(v ...any) string {
 			var out []string
 			for _, x := range v {
