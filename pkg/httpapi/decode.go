@@ -68,7 +68,7 @@ func decodeError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		invalid.Add(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
 	default:
-		invalid.Add("body", "%v", err)
+		invalid.Add("body", "cannot be read as JSON") // the decoder's words are not for callers
 	}
 	return invalid
 }
