@@ -235,6 +235,9 @@ func (s *Service) Go(w func(context.Context) error) { s.workers = append(s.worke
 // Consume adds a durable consumer, with the service's metrics and tracing.
 func (s *Service) Consume(c stream.Consumer) {
 	c.Log, c.Parker = s.Log, s.Parker
+	if c.DB == nil {
+		c.DB = s.Pool
+	}
 	if c.Lanes == 0 {
 		c.Lanes = s.Config.ConsumerLanes
 	}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -101,6 +102,11 @@ type Consumer struct {
 	// knows. Empty: every type goes to Handler.
 	Types   []string
 	Handler Handler
+	// Routes, instead of Handler and Types, give each event type its typed handler (Handle): the
+	// consumer decodes the data and applies the event once, in an inbox transaction on DB, under its
+	// Durable name. The types the routes name are the consumer's Types.
+	Routes  []Route
+	DB      *pgxpool.Pool
 	Parker  Parker
 	Log     *zap.Logger
 	Metrics *Metrics          // nil: no metrics
@@ -134,6 +140,13 @@ func backoff(n int) time.Duration {
 func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = 10
+	}
+	if len(c.Routes) > 0 {
+		h, types, err := c.routed()
+		if err != nil {
+			return err
+		}
+		c.Handler, c.Types = h, types
 	}
 	ackWait := cmp.Or(c.AckWait, 30*time.Second)
 	cons, err := js.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{

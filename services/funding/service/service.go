@@ -106,47 +106,15 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}
 	d := &decisions.Service{DB: svc.Pool, Store: st, Rates: rules.DefaultRates(), Now: time.Now, Deadlines: cfg.Employer}
-	const consumer = "funding-registration"
 	svc.Consume(stream.Consumer{
 		Stream:  events.StreamRegistration,
-		Durable: consumer,
+		Durable: "funding-registration",
 		// Data requests come through the same consumer, in the citizen's lane; nothing here relies on
 		// the order (docs/architecture.md, "Delivery and order"): after an erasure nothing of the
 		// citizen is kept, and its cancellations release like any other.
 		Subjects: []string{"livslang.registration.enrolment.>", events.SubjectProfileUpdated, events.SubjectCourseUpdated,
 			events.SubjectDataRequestRequested},
-		Types: append([]string{events.TypeProfileUpdated, events.TypeCourseUpdated, events.TypeDataRequestRequested},
-			events.EnrolmentTypes...),
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			switch e.Type {
-			case events.TypeDataRequestRequested:
-				var req events.DataRequest
-				if err := e.Decode(&req); err != nil {
-					return err
-				}
-				return d.OnDataRequest(ctx, consumer, e, req)
-			case events.TypeProfileUpdated:
-				var p events.ProfileUpdated
-				if err := e.Decode(&p); err != nil {
-					return err
-				}
-				return d.OnProfile(ctx, consumer, e, p)
-			case events.TypeCourseUpdated:
-				var c events.CourseUpdated
-				if err := e.Decode(&c); err != nil {
-					return err
-				}
-				return d.OnCourse(ctx, consumer, e, c)
-			}
-			var en events.Enrolment
-			if err := e.Decode(&en); err != nil {
-				return err
-			}
-			if e.Type == events.TypeEnrolmentRequested {
-				return d.OnRequested(ctx, consumer, e, en)
-			}
-			return d.OnEnrolment(ctx, consumer, e, en)
-		},
+		Routes: d.Routes(),
 	})
 	svc.Go(func(ctx context.Context) error {
 		return d.RunTimers(ctx, 15*time.Second, func(err error) { svc.Log.Warn("timer failed; retrying", zap.Error(err)) })

@@ -21,7 +21,6 @@ import (
 	"livslang.dk/migrations"
 	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/inbox"
 	"livslang.dk/pkg/pii"
 	"livslang.dk/pkg/retention"
 	"livslang.dk/pkg/service"
@@ -203,162 +202,74 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	// depend on), runs (changed dates) and citizens' data requests. The cancellations an erasure makes
 	// say so and send nothing, whether they come before or after the erasure's request, so no
 	// cancellation mail goes to the address being erased.
-	const consumer = "notification-registration"
 	svc.Consume(stream.Consumer{
 		Stream:  events.StreamRegistration,
-		Durable: consumer,
+		Durable: "notification-registration",
 		Subjects: []string{events.SubjectProfileUpdated, events.SubjectCourseUpdated, "livslang.registration.enrolment.>",
 			events.SubjectDataRequestRequested},
-		Types: append([]string{events.TypeProfileUpdated, events.TypeCourseUpdated, events.TypeDataRequestRequested},
-			events.EnrolmentTypes...),
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			switch {
-			case e.Type == events.TypeDataRequestRequested:
-				var req events.DataRequest
-				if err := e.Decode(&req); err != nil {
-					return err
-				}
-				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnDataRequest(ctx, tx, req) })
-				return err
-			case e.Type == events.TypeProfileUpdated:
-				var p events.ProfileUpdated
-				if err := e.Decode(&p); err != nil {
-					return err
-				}
-				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return st.UpsertRecipient(ctx, tx, p) })
-				return err
-			case e.Type == events.TypeCourseUpdated:
-				var c events.CourseUpdated
-				if err := e.Decode(&c); err != nil {
-					return err
-				}
-				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnCourse(ctx, tx, e, c) })
-				return err
-			default: // an enrolment event
-				var en events.Enrolment
-				if err := e.Decode(&en); err != nil {
-					return err
-				}
-				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error { return n.OnEnrolment(ctx, tx, e, en) })
-				return err
-			}
+		Routes: []stream.Route{
+			stream.Handle(func(ctx context.Context, tx pgx.Tx, _ events.Envelope, p events.ProfileUpdated) error {
+				return st.UpsertRecipient(ctx, tx, p)
+			}, events.TypeProfileUpdated),
+			stream.Handle(n.OnCourse, events.TypeCourseUpdated),
+			stream.Handle(func(ctx context.Context, tx pgx.Tx, _ events.Envelope, req events.DataRequest) error {
+				return n.OnDataRequest(ctx, tx, req)
+			}, events.TypeDataRequestRequested),
+			stream.Handle(n.OnEnrolment, events.EnrolmentTypes...),
 		},
 	})
 	// Funding's referral events: a referral and its withdrawal are the municipality's decisions.
-	const referrals = "notification-referrals"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
-		Durable:  referrals,
+		Durable:  "notification-referrals",
 		Subjects: []string{events.SubjectReferrals},
-		Types:    events.ReferralTypes,
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var r events.Referral
-			if err := e.Decode(&r); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, referrals, e.ID, func(tx pgx.Tx) error { return n.OnReferral(ctx, tx, e, r) })
-			return err
-		},
+		Routes:   []stream.Route{stream.Handle(n.OnReferral, events.ReferralTypes...)},
 	})
 	// Funding's decisions: registration's enrolment events tell the citizen of approvals and
 	// rejections; a decision that waits for the citizen's employer leaves the enrolment pending, so it
 	// is told from funding's own event.
-	const decisions = "notification-funding-decisions"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
-		Durable:  decisions,
+		Durable:  "notification-funding-decisions",
 		Subjects: []string{events.SubjectFundingEmployer},
-		Types:    []string{events.TypeFundingEmployer},
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var d events.FundingDecided
-			if err := e.Decode(&d); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, decisions, e.ID, func(tx pgx.Tx) error { return n.OnFundingDecision(ctx, tx, e, d) })
-			return err
-		},
+		Routes:   []stream.Route{stream.Handle(n.OnFundingDecision, events.TypeFundingEmployer)},
 	})
 	// Funding's commitment events: what a funding plan asks of the citizen's employer, by e-mail to
 	// the company (a party other than the citizen, like the institutions' webhooks).
-	const commitments = "notification-commitments"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
-		Durable:  commitments,
+		Durable:  "notification-commitments",
 		Subjects: []string{events.SubjectCommitments},
-		Types:    events.CommitmentTypes,
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var c events.Commitment
-			if err := e.Decode(&c); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, commitments, e.ID, func(tx pgx.Tx) error { return n.OnCommitment(ctx, tx, e, c) })
-			return err
-		},
+		Routes:   []stream.Route{stream.Handle(n.OnCommitment, events.CommitmentTypes...)},
 	})
 	// Funding's company contacts: the copy a company's messages fall back on when their event carries
 	// no e-mail address (an offer from demand never does).
-	const companies = "notification-companies"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
-		Durable:  companies,
+		Durable:  "notification-companies",
 		Subjects: []string{events.SubjectCompanyUpdated},
-		Types:    []string{events.TypeCompanyUpdated},
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var c events.Company
-			if err := e.Decode(&c); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, companies, e.ID, func(tx pgx.Tx) error { return n.OnCompanyUpdated(ctx, tx, e, c) })
-			return err
-		},
+		Routes:   []stream.Route{stream.Handle(n.OnCompanyUpdated, events.TypeCompanyUpdated)},
 	})
 	// Funding's refunds paid out: the company is told by e-mail.
-	const refunds = "notification-refunds"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
-		Durable:  refunds,
+		Durable:  "notification-refunds",
 		Subjects: []string{events.SubjectRefundPaid},
-		Types:    []string{events.TypeRefundPaid},
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var r events.RefundPaid
-			if err := e.Decode(&r); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, refunds, e.ID, func(tx pgx.Tx) error { return n.OnRefundPaid(ctx, tx, e, r) })
-			return err
-		},
+		Routes:   []stream.Route{stream.Handle(n.OnRefundPaid, events.TypeRefundPaid)},
 	})
 	// Registration's offers from demand: seats on a new run held for a company, told by e-mail.
-	const offers = "notification-demand-offers"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamRegistration,
-		Durable:  offers,
+		Durable:  "notification-demand-offers",
 		Subjects: []string{events.SubjectDemandOffered},
-		Types:    []string{events.TypeDemandOffered},
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var o events.DemandOffered
-			if err := e.Decode(&o); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, offers, e.ID, func(tx pgx.Tx) error { return n.OnDemandOffered(ctx, tx, e, o) })
-			return err
-		},
+		Routes:   []stream.Route{stream.Handle(n.OnDemandOffered, events.TypeDemandOffered)},
 	})
 	// Registration's staff invitations: an employee a company enrolled is asked to complete a profile.
-	const invitations = "notification-staff-invitations"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamRegistration,
-		Durable:  invitations,
+		Durable:  "notification-staff-invitations",
 		Subjects: []string{events.SubjectStaffInvited},
-		Types:    []string{events.TypeStaffInvited},
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var i events.StaffInvited
-			if err := e.Decode(&i); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, invitations, e.ID, func(tx pgx.Tx) error { return n.OnStaffInvited(ctx, tx, e, i) })
-			return err
-		},
+		Routes:   []stream.Route{stream.Handle(n.OnStaffInvited, events.TypeStaffInvited)},
 	})
 	// Webhooks: one delivery per (enrolment event, endpoint of the course's institution that wants it).
 	const webhookConsumer = "notification-webhooks"

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 
 	"livslang.dk/migrations"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/inbox"
 	"livslang.dk/pkg/pii"
 	"livslang.dk/pkg/retention"
 	"livslang.dk/pkg/service"
@@ -142,68 +140,41 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 		svc.Log.Info("demo catalogue seeded", zap.Int("new_course_runs", n))
 	}
-	const consumer = "registration-funding-decisions"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
-		Durable:  consumer,
+		Durable:  "registration-funding-decisions",
 		Subjects: []string{"livslang.funding.decision.>", events.SubjectReferrals},
-		Types:    slices.Concat(events.FundingDecisionTypes, events.ReferralTypes),
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			if slices.Contains(events.ReferralTypes, e.Type) {
-				var r events.Referral
-				if err := e.Decode(&r); err != nil {
-					return err
-				}
-				_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error {
-					if e.Type == events.TypeReferralCreated {
-						return st.HoldForReferral(ctx, tx, r)
-					}
-					return st.ApplyReferral(ctx, tx, e.Type, r)
-				})
-				return err
-			}
-			var d events.FundingDecided
-			if err := e.Decode(&d); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, consumer, e.ID, func(tx pgx.Tx) error {
+		Routes: []stream.Route{
+			stream.Handle(func(ctx context.Context, tx pgx.Tx, _ events.Envelope, d events.FundingDecided) error {
 				return st.ApplyFunding(ctx, tx, d)
-			})
-			return err
+			}, events.FundingDecisionTypes...),
+			stream.Handle(func(ctx context.Context, tx pgx.Tx, e events.Envelope, r events.Referral) error {
+				if e.Type == events.TypeReferralCreated {
+					return st.HoldForReferral(ctx, tx, r)
+				}
+				return st.ApplyReferral(ctx, tx, e.Type, r)
+			}, events.ReferralTypes...),
 		},
 	})
 	// What funding found each citizen can get funded, for the search's funded_for_me=true.
-	const funded = "registration-funded-courses"
 	svc.Consume(stream.Consumer{
 		Stream:   events.StreamFunding,
-		Durable:  funded,
+		Durable:  "registration-funded-courses",
 		Subjects: []string{events.SubjectFundedCourses},
-		Types:    []string{events.TypeFundedCourses},
-		Handler: func(ctx context.Context, e events.Envelope) error {
-			var l events.FundedCourses
-			if err := e.Decode(&l); err != nil {
-				return err
-			}
-			_, err := inbox.Apply(ctx, svc.Pool, funded, e.ID, func(tx pgx.Tx) error { return st.ApplyFundedCourses(ctx, tx, l) })
-			return err
-		},
+		Routes: []stream.Route{stream.Handle(func(ctx context.Context, tx pgx.Tx, _ events.Envelope, l events.FundedCourses) error {
+			return st.ApplyFundedCourses(ctx, tx, l)
+		}, events.TypeFundedCourses)},
 	})
 	// The other services' parts of citizens' data requests.
+	answered := stream.Handle(func(ctx context.Context, tx pgx.Tx, _ events.Envelope, a events.DataRequestAnswered) error {
+		return st.ApplyDataAnswer(ctx, tx, a)
+	}, events.TypeDataRequestAnswered)
 	for _, from := range []struct{ stream, service string }{{events.StreamFunding, "funding"}, {events.StreamNotification, "notification"}} {
-		durable := "registration-" + from.service + "-data-requests"
 		svc.Consume(stream.Consumer{
 			Stream:   from.stream,
-			Durable:  durable,
+			Durable:  "registration-" + from.service + "-data-requests",
 			Subjects: []string{events.DataRequestAnsweredSubject(from.service)},
-			Types:    []string{events.TypeDataRequestAnswered},
-			Handler: func(ctx context.Context, e events.Envelope) error {
-				var a events.DataRequestAnswered
-				if err := e.Decode(&a); err != nil {
-					return err
-				}
-				_, err := inbox.Apply(ctx, svc.Pool, durable, e.ID, func(tx pgx.Tx) error { return st.ApplyDataAnswer(ctx, tx, a) })
-				return err
-			},
+			Routes:   []stream.Route{answered},
 		})
 	}
 	feeds := &feedwatch.Watcher{Heads: st.FeedHeads, Log: svc.Log}

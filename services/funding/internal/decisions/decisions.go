@@ -17,9 +17,9 @@ import (
 	"livslang.dk/pkg/datarequest"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/fault"
-	"livslang.dk/pkg/inbox"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/stream"
 	"livslang.dk/services/funding/internal/decide"
 	"livslang.dk/services/funding/internal/rules"
 	"livslang.dk/services/funding/internal/store"
@@ -174,144 +174,147 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 	return sp.Commit(ctx)
 }
 
+// Routes are how funding's consumer of registration's events applies each type, once, in the
+// transaction that records it in the inbox (stream.Handle). A profile that changed wakes the timers
+// when its transaction has committed, so they evaluate what the citizen can get funded.
+func (s *Service) Routes() []stream.Route {
+	profile := stream.Handle(s.OnProfile, events.TypeProfileUpdated)
+	profile.Applied = func(events.Envelope, events.ProfileUpdated) { s.wakeTimers() }
+	enrolment := stream.Handle(s.OnEnrolment, events.EnrolmentTypes...)
+	enrolment.Skip = skipsFunding
+	return []stream.Route{
+		profile,
+		stream.Handle(s.OnCourse, events.TypeCourseUpdated),
+		stream.Handle(s.OnDataRequest, events.TypeDataRequestRequested),
+		stream.Handle(s.OnRequested, events.TypeEnrolmentRequested),
+		enrolment, // the other enrolment events
+	}
+}
+
 // OnRequested decides an enrolment request once; a redelivered event changes nothing, and neither
 // does a request that arrives after its enrolment's cancellation (events from other instances or
 // redeliveries can overtake it): nothing is reserved for an enrolment that is over.
-func (s *Service) OnRequested(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
+func (s *Service) OnRequested(ctx context.Context, tx pgx.Tx, _ events.Envelope, en events.Enrolment) error {
 	id, err := uuid.Parse(en.EnrolmentID)
 	if err != nil {
 		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
 	}
-	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
-			return err
-		}
-		// A request that arrives after the citizen's erasure (registration cancelled it) is not decided.
-		if erased, err := s.erased(ctx, tx, en.CitizenID); err != nil || erased {
-			return err
-		}
-		if ended, err := s.Store.Ended(ctx, tx, id); err != nil || ended {
-			return err
-		}
-		if en.ReferralID != "" {
-			return s.approveReferred(ctx, tx, en)
-		}
-		u, err := s.usage(ctx, tx, en.CitizenID, en.Course.StartsOn)
-		if err != nil {
-			return err
-		}
-		rec, err := decide.Enrolment(en, s.Rates, s.Now(), u)
-		if err != nil {
-			return err
-		}
-		if err := s.hold(ctx, tx, &rec); err != nil {
-			return err
-		}
-		if err := s.recordSVU(ctx, tx, rec); err != nil {
-			return err
-		}
-		if err := s.askEmployer(ctx, tx, &rec); err != nil {
-			return err
-		}
-		// A second request for an enrolment that has a decision changes nothing; the savepoint's
-		// reservations roll back with the transaction.
-		inserted, err := s.Store.Insert(ctx, tx, rec)
-		if err == nil && !inserted {
-			return errAlreadyDecided
-		}
-		if err != nil || !usesCap(rec) {
-			return err
-		}
-		return s.Store.MarkFundedStale(ctx, tx, en.CitizenID) // what is left under the cap changed
-	})
-	if errors.Is(err, errAlreadyDecided) {
-		return nil
+	if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
+		return err
 	}
-	return err
+	// A request that arrives after the citizen's erasure (registration cancelled it) is not decided.
+	if erased, err := s.erased(ctx, tx, en.CitizenID); err != nil || erased {
+		return err
+	}
+	if ended, err := s.Store.Ended(ctx, tx, id); err != nil || ended {
+		return err
+	}
+	if en.ReferralID != "" {
+		return s.approveReferred(ctx, tx, en)
+	}
+	u, err := s.usage(ctx, tx, en.CitizenID, en.Course.StartsOn)
+	if err != nil {
+		return err
+	}
+	rec, err := decide.Enrolment(en, s.Rates, s.Now(), u)
+	if err != nil {
+		return err
+	}
+	if err := s.hold(ctx, tx, &rec); err != nil {
+		return err
+	}
+	if err := s.recordSVU(ctx, tx, rec); err != nil {
+		return err
+	}
+	if err := s.askEmployer(ctx, tx, &rec); err != nil {
+		return err
+	}
+	// A second request for an enrolment that has a decision changes nothing; the savepoint's
+	// reservations roll back with the transaction.
+	inserted, err := s.Store.Insert(ctx, tx, rec)
+	if err == nil && !inserted {
+		return stream.ErrRollback
+	}
+	if err != nil || !usesCap(rec) {
+		return err
+	}
+	return s.Store.MarkFundedStale(ctx, tx, en.CitizenID) // what is left under the cap changed
 }
-
-var errAlreadyDecided = errors.New("already decided")
 
 // OnEnrolment applies an enrolment event other than a request, once: a cancelled or rejected
 // enrolment releases what its decision holds; a completed or withdrawn one is paid out pro rata by
 // attended hours. Every change to an enrolment a referral led to is kept on the referral.
-func (s *Service) OnEnrolment(ctx context.Context, consumer string, e events.Envelope, en events.Enrolment) error {
+func (s *Service) OnEnrolment(ctx context.Context, tx pgx.Tx, e events.Envelope, en events.Enrolment) error {
 	id, err := uuid.Parse(en.EnrolmentID)
 	if err != nil {
 		return fmt.Errorf("%w: enrolment_id", events.ErrMalformed)
 	}
-	if !affectsFunding(e.Type) && en.ReferralID == "" {
-		return nil // nothing to change, so nothing to record either (most are confirmations)
+	// Under the citizen's lock, like every decision: a request being decided meanwhile either
+	// commits first (and is released here) or sees that the enrolment is over.
+	if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
+		return err
 	}
-	_, err = inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		// Under the citizen's lock, like every decision: a request being decided meanwhile either
-		// commits first (and is released here) or sees that the enrolment is over.
-		if err := lockCitizen(ctx, tx, en.CitizenID); err != nil {
+	if affectsFunding(e.Type) {
+		if err := s.Store.EndEnrolment(ctx, tx, id, en.Status, en.Version); err != nil {
 			return err
 		}
-		if affectsFunding(e.Type) {
-			if err := s.Store.EndEnrolment(ctx, tx, id, en.Status, en.Version); err != nil {
-				return err
-			}
-			if err := s.withdrawCommitment(ctx, tx, id, "the enrolment was "+en.Status); err != nil {
+		if err := s.withdrawCommitment(ctx, tx, id, "the enrolment was "+en.Status); err != nil {
+			return err
+		}
+	}
+	switch e.Type {
+	case events.TypeEnrolmentCancelled, events.TypeEnrolmentRejected:
+		if err := s.Store.Release(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.Store.CancelRefunds(ctx, tx, id, "the enrolment was "+en.Status); err != nil {
+			return err
+		}
+	case events.TypeEnrolmentCompleted, events.TypeEnrolmentWithdrawn:
+		share := 0.0
+		if en.PlannedHours > 0 {
+			share = en.AttendedHours / en.PlannedHours
+		}
+		if err := s.Store.PayReservations(ctx, tx, id, share); err != nil {
+			return err
+		}
+		// The employer's refund for the same share of the hours, paid out by PayRefunds.
+		if err := s.Store.RefundsDue(ctx, tx, id, en.AttendedHours, en.PlannedHours, s.Now().UTC()); err != nil {
+			return err
+		}
+	}
+	if affectsFunding(e.Type) {
+		if err := s.staleIfCapped(ctx, tx, id, en.CitizenID); err != nil {
+			return err
+		}
+	}
+	if en.ReferralID == "" {
+		return nil
+	}
+	refID, err := uuid.Parse(en.ReferralID)
+	if err != nil {
+		return fmt.Errorf("%w: referral_id", events.ErrMalformed)
+	}
+	if affectsFunding(e.Type) {
+		// A referral's money moves to its enrolment when funding sees the request; if the
+		// enrolment ended first (the events overtook each other, or registration could hold
+		// nothing for the referral and ended it at once), it goes back now, whether the
+		// referral is still open (it can no longer be accepted) or accepted already.
+		r, err := s.Store.LockReferral(ctx, tx, refID)
+		if err != nil && !errors.Is(err, pgdb.ErrNotFound) {
+			return err
+		}
+		if err == nil && (r.Status == "accepted" || r.Status == "open") {
+			if err := s.Store.ReleaseReservations(ctx, tx, refID); err != nil {
 				return err
 			}
 		}
-		switch e.Type {
-		case events.TypeEnrolmentCancelled, events.TypeEnrolmentRejected:
-			if err := s.Store.Release(ctx, tx, id); err != nil {
-				return err
-			}
-			if err := s.Store.CancelRefunds(ctx, tx, id, "the enrolment was "+en.Status); err != nil {
-				return err
-			}
-		case events.TypeEnrolmentCompleted, events.TypeEnrolmentWithdrawn:
-			share := 0.0
-			if en.PlannedHours > 0 {
-				share = en.AttendedHours / en.PlannedHours
-			}
-			if err := s.Store.PayReservations(ctx, tx, id, share); err != nil {
-				return err
-			}
-			// The employer's refund for the same share of the hours, paid out by PayRefunds.
-			if err := s.Store.RefundsDue(ctx, tx, id, en.AttendedHours, en.PlannedHours, s.Now().UTC()); err != nil {
-				return err
-			}
-		}
-		if affectsFunding(e.Type) {
-			if err := s.staleIfCapped(ctx, tx, id, en.CitizenID); err != nil {
-				return err
-			}
-		}
-		if en.ReferralID == "" {
-			return nil
-		}
-		refID, err := uuid.Parse(en.ReferralID)
-		if err != nil {
-			return fmt.Errorf("%w: referral_id", events.ErrMalformed)
-		}
-		if affectsFunding(e.Type) {
-			// A referral's money moves to its enrolment when funding sees the request; if the
-			// enrolment ended first (the events overtook each other, or registration could hold
-			// nothing for the referral and ended it at once), it goes back now, whether the
-			// referral is still open (it can no longer be accepted) or accepted already.
-			r, err := s.Store.LockReferral(ctx, tx, refID)
-			if err != nil && !errors.Is(err, pgdb.ErrNotFound) {
-				return err
-			}
-			if err == nil && (r.Status == "accepted" || r.Status == "open") {
-				if err := s.Store.ReleaseReservations(ctx, tx, refID); err != nil {
-					return err
-				}
-			}
-		}
-		status := en.Status
-		if e.Type == events.TypeEnrolmentAccepted {
-			status = "accepted_by_institution"
-		}
-		return s.Store.TrackEnrolment(ctx, tx, refID, id, status, en.Cause)
-	})
-	return err
+	}
+	status := en.Status
+	if e.Type == events.TypeEnrolmentAccepted {
+		status = "accepted_by_institution"
+	}
+	return s.Store.TrackEnrolment(ctx, tx, refID, id, status, en.Cause)
 }
 
 // affectsFunding reports whether an enrolment event of type t changes what its decision holds.
@@ -323,77 +326,75 @@ func affectsFunding(t string) bool {
 	return false
 }
 
+// skipsFunding reports an enrolment event that changes nothing here, so nothing is recorded either
+// (most are confirmations). One with a malformed enrolment id goes on to OnEnrolment, which parks it.
+func skipsFunding(e events.Envelope, en events.Enrolment) bool {
+	_, err := uuid.Parse(en.EnrolmentID)
+	return err == nil && !affectsFunding(e.Type) && en.ReferralID == ""
+}
+
 // OnProfile keeps funding's copy of the citizen and evaluates their open decisions again. What they
 // can get funded is evaluated by the timers, woken at once (RefreshStaleFunded): evaluating every
 // open run is the costly part, and in its own transaction it never holds up the decisions behind
 // the profile in the stream.
-func (s *Service) OnProfile(ctx context.Context, consumer string, e events.Envelope, p events.ProfileUpdated) error {
-	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		newer, err := s.Store.SaveCitizen(ctx, tx, p)
-		if err != nil || !newer {
-			return err
-		}
-		if err := lockCitizen(ctx, tx, p.CitizenID); err != nil {
-			return err
-		}
-		open, err := s.Store.OpenForCitizen(ctx, tx, p.CitizenID)
+func (s *Service) OnProfile(ctx context.Context, tx pgx.Tx, _ events.Envelope, p events.ProfileUpdated) error {
+	newer, err := s.Store.SaveCitizen(ctx, tx, p)
+	if err != nil || !newer {
+		return err
+	}
+	if err := lockCitizen(ctx, tx, p.CitizenID); err != nil {
+		return err
+	}
+	open, err := s.Store.OpenForCitizen(ctx, tx, p.CitizenID)
+	if err != nil {
+		return err
+	}
+	for _, old := range open {
+		req := old.Request
+		req.Profile = p.Facts
+		u, err := s.usage(ctx, tx, old.CitizenID, req.Course.StartsOn)
 		if err != nil {
 			return err
 		}
-		for _, old := range open {
-			req := old.Request
-			req.Profile = p.Facts
-			u, err := s.usage(ctx, tx, old.CitizenID, req.Course.StartsOn)
-			if err != nil {
-				return err
-			}
-			rec, err := decide.Enrolment(req, s.Rates, s.Now(), u)
-			if err != nil {
-				return err
-			}
-			rec.ID, rec.Review = old.ID, old.Review
-			if rec.Outcome == old.Outcome && rec.Plan.EmployerCVR == old.Plan.EmployerCVR {
-				continue
-			}
-			if old.Outcome == rules.DecisionEmployerRequired {
-				if err := s.withdrawCommitment(ctx, tx, old.EnrolmentID, "the citizen's profile changed"); err != nil {
-					return err
-				}
-			}
-			if err := s.askEmployer(ctx, tx, &rec); err != nil {
-				return err
-			}
-			if rec.Outcome != rules.DecisionReviewRequired {
-				rec.Review = &decide.Review{Status: "decided", Reason: "evaluated again after the profile changed"}
-			}
-			if err := s.hold(ctx, tx, &rec); err != nil {
-				return err
-			}
-			if err := s.recordSVU(ctx, tx, rec); err != nil {
-				return err
-			}
-			if err := s.Store.Update(ctx, tx, rec, "profile_changed", "the citizen's profile changed"); err != nil {
+		rec, err := decide.Enrolment(req, s.Rates, s.Now(), u)
+		if err != nil {
+			return err
+		}
+		rec.ID, rec.Review = old.ID, old.Review
+		if rec.Outcome == old.Outcome && rec.Plan.EmployerCVR == old.Plan.EmployerCVR {
+			continue
+		}
+		if old.Outcome == rules.DecisionEmployerRequired {
+			if err := s.withdrawCommitment(ctx, tx, old.EnrolmentID, "the citizen's profile changed"); err != nil {
 				return err
 			}
 		}
-		return s.Store.MarkFundedStale(ctx, tx, p.CitizenID)
-	})
-	if err == nil {
-		s.wakeTimers()
+		if err := s.askEmployer(ctx, tx, &rec); err != nil {
+			return err
+		}
+		if rec.Outcome != rules.DecisionReviewRequired {
+			rec.Review = &decide.Review{Status: "decided", Reason: "evaluated again after the profile changed"}
+		}
+		if err := s.hold(ctx, tx, &rec); err != nil {
+			return err
+		}
+		if err := s.recordSVU(ctx, tx, rec); err != nil {
+			return err
+		}
+		if err := s.Store.Update(ctx, tx, rec, "profile_changed", "the citizen's profile changed"); err != nil {
+			return err
+		}
 	}
-	return err
+	return s.Store.MarkFundedStale(ctx, tx, p.CitizenID)
 }
 
 // OnCourse keeps funding's copy of a course run and what each citizen can get funded on it.
-func (s *Service) OnCourse(ctx context.Context, consumer string, e events.Envelope, c events.CourseUpdated) error {
-	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		newer, first, err := s.Store.SaveCourse(ctx, tx, c)
-		if err != nil || !newer || (first && !fundable(c.Course, s.Now())) {
-			return err // a new run nobody can get funded changes no one's list
-		}
-		return s.refreshCourse(ctx, tx, c.Course)
-	})
-	return err
+func (s *Service) OnCourse(ctx context.Context, tx pgx.Tx, _ events.Envelope, c events.CourseUpdated) error {
+	newer, first, err := s.Store.SaveCourse(ctx, tx, c)
+	if err != nil || !newer || (first && !fundable(c.Course, s.Now())) {
+		return err // a new run nobody can get funded changes no one's list
+	}
+	return s.refreshCourse(ctx, tx, c.Course)
 }
 
 // Review is a caseworker's decision on an open review.
@@ -489,39 +490,36 @@ func (s *Service) answers(c store.Citizen, course events.CourseFacts, u rules.Us
 // OnDataRequest answers a citizen's data request once: an export with funding's section, sealed to the
 // request's key, or an erasure with what was deleted and what is kept and why. Open referrals are
 // withdrawn first, so their money goes back to the budgets.
-func (s *Service) OnDataRequest(ctx context.Context, consumer string, e events.Envelope, req events.DataRequest) error {
+func (s *Service) OnDataRequest(ctx context.Context, tx pgx.Tx, _ events.Envelope, req events.DataRequest) error {
 	if err := datarequest.Check(req); err != nil {
 		return err
 	}
-	_, err := inbox.Apply(ctx, s.DB, consumer, e.ID, func(tx pgx.Tx) error {
-		if err := lockCitizen(ctx, tx, req.CitizenID); err != nil {
-			return err
-		}
-		if req.Kind == events.DataExport {
-			section, err := s.Store.ExportSection(ctx, tx, req.CitizenID)
-			if err != nil {
-				return err
-			}
-			answers, err := datarequest.ExportAnswers(store.Source, service, s.Now(), req, section)
-			if err != nil {
-				return err
-			}
-			return outbox.Enqueue(ctx, tx, answers...)
-		}
-		if err := s.withdrawForErasure(ctx, tx, req.CitizenID); err != nil {
-			return err
-		}
-		report, err := s.Store.Erase(ctx, tx, req.CitizenID)
+	if err := lockCitizen(ctx, tx, req.CitizenID); err != nil {
+		return err
+	}
+	if req.Kind == events.DataExport {
+		section, err := s.Store.ExportSection(ctx, tx, req.CitizenID)
 		if err != nil {
 			return err
 		}
-		answer, err := datarequest.ErasureAnswer(store.Source, service, s.Now(), req, report)
+		answers, err := datarequest.ExportAnswers(store.Source, service, s.Now(), req, section)
 		if err != nil {
 			return err
 		}
-		return outbox.Enqueue(ctx, tx, answer)
-	})
-	return err
+		return outbox.Enqueue(ctx, tx, answers...)
+	}
+	if err := s.withdrawForErasure(ctx, tx, req.CitizenID); err != nil {
+		return err
+	}
+	report, err := s.Store.Erase(ctx, tx, req.CitizenID)
+	if err != nil {
+		return err
+	}
+	answer, err := datarequest.ErasureAnswer(store.Source, service, s.Now(), req, report)
+	if err != nil {
+		return err
+	}
+	return outbox.Enqueue(ctx, tx, answer)
 }
 
 // service is funding's name as a participant in data requests.
