@@ -93,9 +93,9 @@ func NewDatabase(t testing.TB, services ...string) map[string]string {
 	return urls
 }
 
-// Schema gives a test a new database with one service's schema, migrated with the service's files
-// (its folder in migrations), and a pool of maxConns connections as the service's role, closed in
-// t.Cleanup.
+// Schema gives a test a new database with one service's schema, migrated like the service migrates it
+// (pgdb.Migrate: the shared set in migrations' shared/ folder, then the service's own folder), and a
+// pool of maxConns connections as the service's role, closed in t.Cleanup.
 func Schema(t testing.TB, service string, migrations fs.FS, maxConns int32) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
