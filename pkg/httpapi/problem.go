@@ -51,7 +51,45 @@ type Problem struct {
 	Detail   string       `json:"detail,omitempty"`
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
+	// Extensions are members beside the standard ones (RFC 9457 § 3.2), from a *Report.
+	Extensions map[string]any `json:"-"`
 }
+
+// MarshalJSON writes the standard members and the extensions; a standard member wins over an
+// extension of the same name.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return b, err
+	}
+	var std map[string]json.RawMessage
+	if err := json.Unmarshal(b, &std); err != nil {
+		return nil, err
+	}
+	all := make(map[string]any, len(std)+len(p.Extensions))
+	for k, v := range p.Extensions {
+		all[k] = v
+	}
+	for k, v := range std {
+		all[k] = v
+	}
+	return json.Marshal(all)
+}
+
+// Report is a failure answered with a problem type of its own and extension members, e.g. a CSV
+// import's rejected lines. Err is the failure: its kind sets the status, its message the detail.
+type Report struct {
+	Err     error
+	Slug    string         // the type's slug in place of the kind's, e.g. "csv-import"
+	Title   string         // in place of the kind's title, if not ""
+	Members map[string]any // the extension members, e.g. {"rejected": lines}
+}
+
+func (r *Report) Error() string { return r.Slug + ": " + r.Err.Error() }
+
+// Unwrap is the failure, so the report has its kind.
+func (r *Report) Unwrap() error { return r.Err }
 
 // problemBase prefixes the slug of every problem type.
 const problemBase = "https://livslang.dk/problems/"
@@ -112,6 +150,16 @@ func ProblemFor(err error) Problem {
 	var v *ValidationError
 	if errors.As(err, &v) {
 		p.Errors = v.Fields
+	}
+	var rep *Report
+	if errors.As(err, &rep) {
+		if rep.Slug != "" {
+			p.Type = problemBase + rep.Slug
+		}
+		if rep.Title != "" {
+			p.Title = rep.Title
+		}
+		p.Extensions = rep.Members
 	}
 	return p
 }

@@ -161,3 +161,29 @@ func TestErrorTextNeverReachesTheClient(t *testing.T) {
 		})
 	}
 }
+
+// A report is a problem of its own type whose kind still sets the status, with its extension members
+// beside the standard ones (which an extension cannot replace).
+func TestReportAddsMembers(t *testing.T) {
+	t.Parallel()
+	rep := &httpapi.Report{Err: fault.New(fault.Unprocessable, "nothing was imported"), Slug: "csv-import",
+		Title:   "Some lines are not valid; nothing was imported",
+		Members: map[string]any{"rejected": []map[string]any{{"line": 3, "code": "LED 1"}}, "lines": 4, "status": 200}}
+	w := httptest.NewRecorder()
+	httpapi.WriteProblem(w, httptest.NewRequest(http.MethodPost, "/v1/institutions/x/courses/import", nil), fmt.Errorf("import: %w", rep))
+	var got struct {
+		Type, Title, Detail string
+		Status, Lines       int
+		Rejected            []struct{ Line int }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != http.StatusUnprocessableEntity || got.Status != 422 || got.Type != "https://livslang.dk/problems/csv-import" ||
+		got.Title != rep.Title || got.Detail != "nothing was imported" || got.Lines != 4 || len(got.Rejected) != 1 || got.Rejected[0].Line != 3 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if b, _ := json.Marshal(httpapi.ProblemFor(fault.NotFound)); strings.Contains(string(b), "Extensions") {
+		t.Fatalf("a problem without extensions: %s", b)
+	}
+}
