@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 )
 
 // Institution is an education institution.
@@ -235,7 +235,7 @@ func (s *Store) ListCourses(ctx context.Context, f CourseFilter) (CoursePage, er
 	if f.After != "" {
 		r, day, id, err := decodeCursor(f.After)
 		if err != nil || (r > 0) != (f.Query != "") {
-			return CoursePage{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "after", Message: "not a cursor from this API for this query"}}}
+			return CoursePage{}, &fault.ValidationError{Fields: []fault.FieldError{{Field: "after", Message: "not a cursor from this API for this query"}}}
 		}
 		if r > 0 {
 			where = append(where, fmt.Sprintf("(%[1]s < %[2]s OR (%[1]s = %[2]s AND (c.starts_on, c.id) > (%[3]s, %[4]s)))", rank, arg(r), arg(day), arg(id)))
@@ -294,13 +294,13 @@ func (c Course) Open(now time.Time) error {
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	switch {
 	case c.OpensAt != nil && now.Before(*c.OpensAt):
-		return fmt.Errorf("%w: enrolment opens at %s", httpapi.ErrUnprocessable, c.OpensAt.In(Copenhagen).Format("2006-01-02 15:04"))
+		return fmt.Errorf("%w: enrolment opens at %s", fault.Unprocessable, c.OpensAt.In(Copenhagen).Format("2006-01-02 15:04"))
 	case c.Status == "cancelled":
-		return fmt.Errorf("%w: the course run is cancelled: %s", httpapi.ErrUnprocessable, c.CancelReason)
+		return fmt.Errorf("%w: the course run is cancelled: %s", fault.Unprocessable, c.CancelReason)
 	case !c.StartsOn.After(today):
-		return fmt.Errorf("%w: the course run started on %s; enrolment is closed", httpapi.ErrUnprocessable, date(c.StartsOn))
+		return fmt.Errorf("%w: the course run started on %s; enrolment is closed", fault.Unprocessable, date(c.StartsOn))
 	case c.EnrolmentDeadline != nil && c.EnrolmentDeadline.Before(today):
-		return fmt.Errorf("%w: enrolment closed on %s", httpapi.ErrUnprocessable, date(*c.EnrolmentDeadline))
+		return fmt.Errorf("%w: enrolment closed on %s", fault.Unprocessable, date(*c.EnrolmentDeadline))
 	}
 	return nil
 }

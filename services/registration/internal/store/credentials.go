@@ -17,7 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/datakeys"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/pii"
 	"livslang.dk/services/registration/internal/credential"
@@ -386,7 +386,7 @@ func (s *Store) ShareCredential(ctx context.Context, citizenID string, credentia
 			return err
 		}
 		if revoked != nil {
-			return fmt.Errorf("%w: the credential was revoked by its institution and cannot be shared", httpapi.ErrConflict)
+			return fmt.Errorf("%w: the credential was revoked by its institution and cannot be shared", fault.Conflict)
 		}
 		key, err := s.ring.ForWriting(ctx, tx, citizenID)
 		if err != nil {
@@ -476,7 +476,7 @@ type Shared struct {
 }
 
 // ErrShareEnded is a share link that expired or was revoked.
-var ErrShareEnded = fmt.Errorf("%w: the link expired or was revoked by the person who shared it", httpapi.ErrGone)
+var ErrShareEnded = fmt.Errorf("%w: the link expired or was revoked by the person who shared it", fault.Gone)
 
 // OpenShare finds the credential a share link shows.
 func (s *Store) OpenShare(ctx context.Context, token string) (Shared, error) {

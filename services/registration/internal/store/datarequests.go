@@ -16,7 +16,7 @@ import (
 	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/datarequest"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/pii"
@@ -79,7 +79,7 @@ func (s *Store) RequestData(ctx context.Context, n NewDataRequest, respond func(
 		switch err := tx.QueryRow(ctx, `SELECT id FROM data_requests WHERE citizen_id = $1 AND kind = 'erasure'`,
 			n.CitizenID).Scan(&erasure); {
 		case err == nil && n.Kind == events.DataErasure:
-			return fmt.Errorf("%w: your data's erasure was already requested (data request %s)", httpapi.ErrConflict, erasure)
+			return fmt.Errorf("%w: your data's erasure was already requested (data request %s)", fault.Conflict, erasure)
 		case err == nil:
 			return datakeys.ErrErased
 		case !errors.Is(err, pgx.ErrNoRows):
@@ -350,9 +350,9 @@ func (s *Store) ExportFile(ctx context.Context, citizenID string, id uuid.UUID) 
 	case r.Kind != events.DataExport:
 		return nil, pgdb.ErrNotFound
 	case r.Status == "expired":
-		return nil, fmt.Errorf("%w: the export was deleted at %s; ask for a new one", httpapi.ErrGone, r.ExpiresAt.UTC().Format(time.RFC3339))
+		return nil, fmt.Errorf("%w: the export was deleted at %s; ask for a new one", fault.Gone, r.ExpiresAt.UTC().Format(time.RFC3339))
 	case r.Status != "completed":
-		return nil, fmt.Errorf("%w: the export is not ready yet", httpapi.ErrConflict)
+		return nil, fmt.Errorf("%w: the export is not ready yet", fault.Conflict)
 	}
 	key, err := s.ring.ForReading(ctx, s.pool, citizenID)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/idempotency"
 )
 
@@ -319,10 +319,10 @@ func (s *Store) AnswerDemandOffer(ctx context.Context, cvr string, id uuid.UUID,
 			return err
 		}
 		if o.Status != "open" {
-			return fmt.Errorf("%w: the offer is %s, not open", httpapi.ErrConflict, o.Status)
+			return fmt.Errorf("%w: the offer is %s, not open", fault.Conflict, o.Status)
 		}
 		if !s.now().Before(o.ExpiresAt) {
-			return fmt.Errorf("%w: the offer expired at %s", httpapi.ErrConflict, o.ExpiresAt.In(Copenhagen).Format("2006-01-02 15:04"))
+			return fmt.Errorf("%w: the offer expired at %s", fault.Conflict, o.ExpiresAt.In(Copenhagen).Format("2006-01-02 15:04"))
 		}
 		now := s.now()
 		if accept {

@@ -14,7 +14,7 @@ import (
 
 	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/enrolment"
@@ -97,7 +97,7 @@ type Created struct {
 }
 
 // ErrNoProfile is enrolling before the citizen has a profile.
-var ErrNoProfile = fmt.Errorf("%w: create your profile first with PUT /v1/me/profile", httpapi.ErrUnprocessable)
+var ErrNoProfile = fmt.Errorf("%w: create your profile first with PUT /v1/me/profile", fault.Unprocessable)
 
 // Enrolled is the answer to an enrolment request: the enrolment as it was created, and whether the
 // request repeated an earlier one (the same Idempotency-Key and body), whose answer it then is.
@@ -178,7 +178,7 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment) (Enrolled, 
 			return citizenErr
 		}
 		if errors.Is(courseErr, pgx.ErrNoRows) {
-			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
+			return &fault.ValidationError{Fields: []fault.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
 		} else if courseErr != nil {
 			return courseErr
 		}
@@ -213,7 +213,7 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment) (Enrolled, 
 		}
 		if err := tx.SendBatch(ctx, writes).Close(); err != nil {
 			if errors.Is(pgdb.Translate(err), pgdb.ErrConflict) {
-				return fmt.Errorf("%w: you already have a live enrolment on this course run", httpapi.ErrConflict)
+				return fmt.Errorf("%w: you already have a live enrolment on this course run", fault.Conflict)
 			}
 			return fmt.Errorf("write enrolment: %w", err)
 		}
@@ -402,7 +402,7 @@ func seatOnOtherRun(course Course, other string, err error) error {
 	} else if err != nil {
 		return fmt.Errorf("check held seats: %w", err)
 	}
-	return fmt.Errorf("%w: you already hold a seat on another run of %s (%s); cancel it first", httpapi.ErrConflict, course.Code, other)
+	return fmt.Errorf("%w: you already hold a seat on another run of %s (%s); cancel it first", fault.Conflict, course.Code, other)
 }
 
 // Outcome is what an institution reports at the end of an enrolment.

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 )
 
 // queueFeed queues on b the write that adds an enrolment event to the institution's feed with the
@@ -62,7 +62,7 @@ func (s *Store) Feed(ctx context.Context, institution uuid.UUID, after string, l
 	if after != "" {
 		n, err := strconv.ParseInt(after, 10, 64)
 		if err != nil || n < 0 {
-			return FeedPage{}, &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "after", Message: "not a cursor from this feed"}}}
+			return FeedPage{}, &fault.ValidationError{Fields: []fault.FieldError{{Field: "after", Message: "not a cursor from this feed"}}}
 		}
 		from = n
 	}

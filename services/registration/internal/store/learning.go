@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/datakeys"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/pkg/pii"
 	"livslang.dk/services/registration/internal/enrolment"
@@ -136,7 +136,7 @@ func (s *Store) SaveEducation(ctx context.Context, citizenID string, e learning.
 		case owner != citizenID:
 			return pgdb.ErrNotFound
 		case source != learning.FromCitizen:
-			return fmt.Errorf("%w: a course taken through Livslang is recorded as its institution reported it; only education you added yourself can be changed", httpapi.ErrConflict)
+			return fmt.Errorf("%w: a course taken through Livslang is recorded as its institution reported it; only education you added yourself can be changed", fault.Conflict)
 		case !replace:
 			return nil // a repeat of the request that added it
 		}
@@ -183,7 +183,7 @@ func (s *Store) DeleteEducation(ctx context.Context, citizenID string, id uuid.U
 		return translate("delete education", err)
 	}
 	if source != learning.FromCitizen {
-		return fmt.Errorf("%w: a course taken through Livslang stays in the record as its institution reported it", httpapi.ErrConflict)
+		return fmt.Errorf("%w: a course taken through Livslang stays in the record as its institution reported it", fault.Conflict)
 	}
 	_, err = s.pool.Exec(ctx, `DELETE FROM learning_entries WHERE id = $1 AND citizen_id = $2 AND source = 'self'`, id, citizenID)
 	return translate("delete education", err)

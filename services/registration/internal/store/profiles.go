@@ -13,7 +13,7 @@ import (
 	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/pii"
 	"livslang.dk/services/registration/internal/enrolment"
 )
@@ -91,7 +91,7 @@ func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string,
 		var owner string
 		err := tx.QueryRow(ctx, `SELECT id FROM citizens WHERE cpr_index = $1`, s.keys.Index(number.Digits())).Scan(&owner)
 		if err == nil && owner != citizenID {
-			return fmt.Errorf("%w: this CPR number belongs to another login", httpapi.ErrConflict)
+			return fmt.Errorf("%w: this CPR number belongs to another login", fault.Conflict)
 		}
 		key, err := s.ring.ForWriting(ctx, tx, citizenID)
 		if err != nil {

@@ -9,13 +9,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/enrolment"
 )
 
 // ErrRunCancelled is why a cancelled run cannot be changed (published again, imported, patched).
-var ErrRunCancelled = fmt.Errorf("%w: the run is cancelled, and a cancelled run cannot be changed; publish it with another start date", httpapi.ErrConflict)
+var ErrRunCancelled = fmt.Errorf("%w: the run is cancelled, and a cancelled run cannot be changed; publish it with another start date", fault.Conflict)
 
 // upsertCourse writes a new run, or (same institution, code and start) updates the one there,
 // keeping its seats taken and serving its waiting list from the seats it gains; it announces the
@@ -48,7 +48,7 @@ func (s *Store) upsertCourse(ctx context.Context, tx pgx.Tx, c Course) (Course, 
 			return Course{}, false, ErrRunCancelled
 		}
 		if isCheck(err) {
-			return Course{}, false, fmt.Errorf("%w: seats_total cannot be below the seats already taken", httpapi.ErrConflict)
+			return Course{}, false, fmt.Errorf("%w: seats_total cannot be below the seats already taken", fault.Conflict)
 		}
 		return Course{}, false, err
 	}
@@ -128,7 +128,7 @@ func (s *Store) UpdateCourse(ctx context.Context, id uuid.UUID, institution stri
 			return err
 		}
 		if c.SeatsTotal < c.SeatsTaken {
-			return &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "seats_total",
+			return &fault.ValidationError{Fields: []fault.FieldError{{Field: "seats_total",
 				Message: fmt.Sprintf("cannot be below the %d seats already taken", c.SeatsTaken)}}}
 		}
 		_, err = tx.Exec(ctx, `UPDATE course_runs SET code = $2, title = $3, title_en = $4, category = $5, starts_on = $6,

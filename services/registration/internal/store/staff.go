@@ -14,7 +14,7 @@ import (
 
 	"livslang.dk/pkg/cpr"
 	"livslang.dk/pkg/events"
-	"livslang.dk/pkg/httpapi"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/idempotency"
 	"livslang.dk/pkg/pgdb"
 	"livslang.dk/services/registration/internal/enrolment"
@@ -60,7 +60,7 @@ type StaffResult struct {
 const InvitationDays = 7
 
 // ErrCourseNotFound is a staff enrolment on an unknown run.
-var ErrCourseNotFound = &httpapi.ValidationError{Fields: []httpapi.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
+var ErrCourseNotFound = &fault.ValidationError{Fields: []fault.FieldError{{Field: "course_id", Message: "no course run with this id"}}}
 
 func invitationKeyID(id uuid.UUID) string { return "invitation:" + id.String() }
 
@@ -155,7 +155,7 @@ func (s *Store) enrolEmployee(ctx context.Context, tx pgx.Tx, req StaffRequest, 
 	}
 	e, err := s.enrolFor(ctx, sp, citizen, course, staffCommitment{cvr: req.CVR, name: req.CompanyName, paysFee: req.PaysFee,
 		salaryContinues: req.SalaryContinues, preference: preferenceFor(course, req.PaysFee)})
-	if errors.Is(err, httpapi.ErrConflict) {
+	if errors.Is(err, fault.Conflict) {
 		if rbErr := sp.Rollback(ctx); rbErr != nil {
 			return fmt.Errorf("rollback savepoint: %w", rbErr)
 		}
@@ -190,7 +190,7 @@ func (s *Store) enrolFor(ctx context.Context, tx pgx.Tx, citizen Citizen, course
 	var other string
 	otherErr := tx.QueryRow(ctx, seatOnOtherRunQuery, citizen.ID, course.ID).Scan(&other)
 	if err := seatOnOtherRun(course, other, otherErr); err != nil {
-		return Enrolment{}, fmt.Errorf("%w: the employee already holds a seat on another run of %s", httpapi.ErrConflict, course.Code)
+		return Enrolment{}, fmt.Errorf("%w: the employee already holds a seat on another run of %s", fault.Conflict, course.Code)
 	}
 	held := false
 	if !course.InBallot(s.now()) {
@@ -208,7 +208,7 @@ func (s *Store) enrolFor(ctx context.Context, tx pgx.Tx, citizen Citizen, course
 		e.FundingPreference, e.RequestedAt, e.PriorityGroup, enrolment.Priority(course.PriorityGroups, e.PriorityGroup), e.HoldExpiresAt,
 		by.cvr, by.name, by.paysFee, by.salaryContinues); err != nil {
 		if errors.Is(pgdb.Translate(err), pgdb.ErrConflict) {
-			return Enrolment{}, fmt.Errorf("%w: the employee already has a live enrolment on this course run", httpapi.ErrConflict)
+			return Enrolment{}, fmt.Errorf("%w: the employee already has a live enrolment on this course run", fault.Conflict)
 		}
 		return Enrolment{}, fmt.Errorf("write enrolment: %w", err)
 	}
@@ -318,7 +318,7 @@ func (s *Store) acceptInvitations(ctx context.Context, tx pgx.Tx, citizen Citize
 		if err == nil {
 			enrolmentID = &e.ID
 			err = sp.Commit(ctx)
-		} else if errors.Is(err, httpapi.ErrConflict) {
+		} else if errors.Is(err, fault.Conflict) {
 			_ = sp.Rollback(ctx)
 			status, err = "cancelled", nil // already enrolled on it themself
 		} else {
