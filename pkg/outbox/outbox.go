@@ -34,6 +34,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/events"
+	"livslang.dk/pkg/poll"
 	"livslang.dk/pkg/tracing"
 )
 
@@ -189,7 +190,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	if r.Standby == 0 {
 		r.Standby = time.Second
 	}
-	wake := make(chan struct{}, 1)
+	wake := &poll.Waker{}
 	go r.listen(ctx, wake)
 	for {
 		conn := r.lead(ctx)
@@ -260,20 +261,20 @@ func (r *Relay) lead(ctx context.Context) *pgx.Conn {
 var errStandby = errors.New("another instance's relay holds the lock")
 
 // relay publishes batches on conn, the session that holds the lock, until ctx is done or conn fails.
-func (r *Relay) relay(ctx context.Context, conn *pgx.Conn, wake <-chan struct{}) error {
+func (r *Relay) relay(ctx context.Context, conn *pgx.Conn, wake *poll.Waker) error {
 	window := polling(r.Pool.Config().ConnConfig)
 	lastPrune := time.Time{}
-	for {
+	return wake.Loop(ctx, func(ctx context.Context) (time.Duration, error) {
 		n, err := r.relayOnce(ctx, conn)
 		if n > 0 {
 			window.until.Store(time.Now().Add(busyFor).UnixNano())
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return 0, nil // the loop ends
 			}
 			if conn.IsClosed() || !alive(ctx, conn) {
-				return err
+				return 0, err
 			}
 			r.Log.Warn("outbox relay batch failed", zap.Error(err))
 		}
@@ -284,19 +285,13 @@ func (r *Relay) relay(ctx context.Context, conn *pgx.Conn, wake <-chan struct{})
 			lastPrune = time.Now()
 		}
 		if n == r.BatchSize && err == nil {
-			continue // more waiting
+			return 0, nil // more waiting
 		}
-		wait := r.Poll
 		if window.covers(time.Now().Add(-commitMargin)) {
-			wait = busyPoll // busy: commits in this process skip the NOTIFY, so look again soon
+			return busyPoll, nil // busy: commits in this process skip the NOTIFY, so look again soon
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-wake:
-		case <-time.After(wait):
-		}
-	}
+		return r.Poll, nil
+	})
 }
 
 // alive reports whether the session still answers (and so still holds the lock).
@@ -307,7 +302,7 @@ func alive(ctx context.Context, conn *pgx.Conn) bool {
 }
 
 // listen turns NOTIFY on the schema's outbox channel into wake-ups, reconnecting on failure.
-func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
+func (r *Relay) listen(ctx context.Context, wake *poll.Waker) {
 	for ctx.Err() == nil {
 		err := func() error {
 			conn, err := r.Pool.Acquire(ctx)
@@ -327,10 +322,7 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 				if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
 					return err
 				}
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
+				wake.Wake()
 			}
 		}()
 		if ctx.Err() != nil {

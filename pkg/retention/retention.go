@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/audit"
+	"livslang.dk/pkg/poll"
 	"livslang.dk/pkg/service"
 )
 
@@ -161,9 +162,7 @@ func (j Job) RunOnce(ctx context.Context) (map[string]int64, error) {
 // Run runs the steps at once and then every Every until ctx is done; failures are logged and the
 // step is tried again at the next run.
 func (j Job) Run(ctx context.Context) error {
-	t := time.NewTicker(j.Every)
-	defer t.Stop()
-	for {
+	return (*poll.Waker)(nil).Run(ctx, j.Every, func(ctx context.Context) bool {
 		done, err := j.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			j.Log.Warn("retention step failed; retrying at the next run", zap.Error(err))
@@ -173,10 +172,6 @@ func (j Job) Run(ctx context.Context) error {
 				j.Log.Info("retention removed records", zap.String("step", name), zap.Int64("records", n))
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+		return false
+	})
 }

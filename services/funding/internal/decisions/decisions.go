@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +18,7 @@ import (
 	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/outbox"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/poll"
 	"livslang.dk/pkg/stream"
 	"livslang.dk/services/funding/internal/decide"
 	"livslang.dk/services/funding/internal/rules"
@@ -34,23 +34,7 @@ type Service struct {
 	// Deadlines are the business days a company has to answer what a plan asks of it.
 	Deadlines Deadlines
 
-	wakeOnce sync.Once
-	wake     chan struct{} // RunTimers refreshes the stale funded courses at once (wakeTimers)
-}
-
-// wakes is the channel wakeTimers signals RunTimers on.
-func (s *Service) wakes() chan struct{} {
-	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
-	return s.wake
-}
-
-// wakeTimers asks RunTimers to evaluate the stale funded courses now; wakes while it is busy are
-// one.
-func (s *Service) wakeTimers() {
-	select {
-	case s.wakes() <- struct{}{}:
-	default:
-	}
+	timers poll.Waker // RunTimers refreshes the stale funded courses at once when woken
 }
 
 // querier reads in a transaction or from the pool.
@@ -179,7 +163,7 @@ func (s *Service) hold(ctx context.Context, tx pgx.Tx, r *decide.Record) error {
 // when its transaction has committed, so they evaluate what the citizen can get funded.
 func (s *Service) Routes() []stream.Route {
 	profile := stream.Handle(s.OnProfile, events.TypeProfileUpdated)
-	profile.Applied = func(events.Envelope, events.ProfileUpdated) { s.wakeTimers() }
+	profile.Applied = func(events.Envelope, events.ProfileUpdated) { s.timers.Wake() }
 	enrolment := stream.Handle(s.OnEnrolment, events.EnrolmentTypes...)
 	enrolment.Skip = skipsFunding
 	return []stream.Route{

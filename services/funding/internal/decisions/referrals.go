@@ -230,43 +230,27 @@ func (s *Service) ExpireReferrals(ctx context.Context) (int, error) {
 }
 
 // RunTimers expires referrals, reminds companies of their requests and answers for those that did
-// not, pays out due refunds, evaluates the funded courses marked stale (also at once when a profile
-// wakes it, wakeTimers), and once a day every citizen's, every interval until ctx is done; a failure
+// not, pays out due refunds, evaluates the funded courses marked stale (also at once when a changed
+// profile wakes it, s.timers), and once a day every citizen's, every interval until ctx is done; a failure
 // is reported and tried again at the next tick.
 func (s *Service) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
-	for {
-		if _, err := s.ExpireReferrals(ctx); err != nil && ctx.Err() == nil {
-			report(err)
+	var tick time.Time // when every timer runs next
+	return s.timers.Loop(ctx, func(ctx context.Context) (time.Duration, error) {
+		if time.Now().Before(tick) { // woken: a profile changed, its funded courses now, the rest at the tick
+			if _, err := s.RefreshStaleFunded(ctx); err != nil && ctx.Err() == nil {
+				report(err)
+			}
+			return max(time.Until(tick), 0), nil
 		}
-		if _, err := s.RemindCommitments(ctx); err != nil && ctx.Err() == nil {
-			report(err)
-		}
-		if _, err := s.ExpireCommitments(ctx); err != nil && ctx.Err() == nil {
-			report(err)
-		}
-		if _, err := s.PayRefunds(ctx); err != nil && ctx.Err() == nil {
-			report(err)
-		}
-		if _, err := s.RefreshStaleFunded(ctx); err != nil && ctx.Err() == nil {
-			report(err)
-		}
-		if _, err := s.RefreshFundedDaily(ctx); err != nil && ctx.Err() == nil {
-			report(err)
-		}
-		next := time.After(interval)
-		for woken := true; woken; {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-next:
-				woken = false
-			case <-s.wakes(): // a profile changed: its funded courses now, the rest at the tick
-				if _, err := s.RefreshStaleFunded(ctx); err != nil && ctx.Err() == nil {
-					report(err)
-				}
+		for _, timer := range []func(context.Context) (int, error){s.ExpireReferrals, s.RemindCommitments, s.ExpireCommitments,
+			s.PayRefunds, s.RefreshStaleFunded, s.RefreshFundedDaily} {
+			if _, err := timer(ctx); err != nil && ctx.Err() == nil {
+				report(err)
 			}
 		}
-	}
+		tick = time.Now().Add(interval)
+		return interval, nil
+	})
 }
 
 // approveReferred decides an enrolment a referral led to: approved with the referral's funding,

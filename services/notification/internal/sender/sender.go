@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"livslang.dk/pkg/datakeys"
+	"livslang.dk/pkg/poll"
 	"livslang.dk/services/notification/internal/channels"
 	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/store"
@@ -60,20 +61,13 @@ func RetryDelay(attempt int) time.Duration { return min(time.Second<<min(attempt
 // Run sends until ctx is done.
 func (s *Sender) Run(ctx context.Context) error {
 	s.defaults()
-	for {
+	return (*poll.Waker)(nil).Run(ctx, s.Poll, func(ctx context.Context) bool {
 		n, err := s.SendDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Warn("sending messages failed", zap.Error(err))
 		}
-		if n > 0 && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(s.Poll):
-		}
-	}
+		return n > 0 && err == nil
+	})
 }
 
 // SendDue sends one batch of due messages at once and reports how many it claimed. It claims no

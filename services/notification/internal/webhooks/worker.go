@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"livslang.dk/pkg/poll"
 	"livslang.dk/services/notification/internal/store"
 )
 
@@ -73,11 +74,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		busy     = map[uuid.UUID]int{} // deliveries in flight per endpoint
 		inFlight int
 		wg       sync.WaitGroup
-		freed    = make(chan struct{}, 1)
+		freed    poll.Waker // a delivery finished: its slot is free
 	)
 	defer w.Client.CloseIdleConnections()
 	defer wg.Wait()
-	for {
+	return freed.Run(ctx, w.Poll, func(ctx context.Context) bool {
 		mu.Lock()
 		free, snapshot := w.Concurrency-inFlight, maps.Clone(busy)
 		mu.Unlock()
@@ -101,20 +102,12 @@ func (w *Worker) Run(ctx context.Context) error {
 					}
 					inFlight--
 					mu.Unlock()
-					select {
-					case freed <- struct{}{}:
-					default:
-					}
+					freed.Wake()
 				}()
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-freed:
-		case <-time.After(w.Poll):
-		}
-	}
+		return false
+	})
 }
 
 // deliver makes one attempt and records it with its outcome.
