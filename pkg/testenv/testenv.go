@@ -26,6 +26,7 @@ import (
 	"livslang.dk/pkg/auth"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/natsembed"
+	"livslang.dk/pkg/openapicheck"
 	"livslang.dk/pkg/pgtest"
 	"livslang.dk/pkg/stream"
 )
@@ -251,7 +252,9 @@ func (r Response) JSON(t testing.TB, v any) {
 	}
 }
 
-// Do sends a request; body may be nil, a string (sent as is) or a value (sent as JSON).
+// Do sends a request; body may be nil, a string (sent as is) or a value (sent as JSON). The request and
+// its answer are checked against docs/openapi.yaml: a mismatch, or an endpoint the document does not
+// have, fails the test (see checkOpenAPI).
 func Do(t testing.TB, method, url, token string, body any, header ...string) Response {
 	t.Helper()
 	var payload []byte
@@ -275,6 +278,8 @@ func Do(t testing.TB, method, url, token string, body any, header ...string) Res
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	checkOpenAPI(t, openapicheck.Exchange{Method: method, URL: url, Header: req.Header, RequestBody: payload,
+		Status: resp.StatusCode, ResponseHeader: resp.Header, ResponseBody: raw})
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
 
