@@ -54,7 +54,9 @@ type Config struct {
 	getenv func(string) string // for the OTEL_* variables (package tracing)
 }
 
-// Env reads variables and collects field-named errors.
+// Env reads variables and collects field-named errors: every problem with the configuration is
+// reported at once (Err), each naming its variable. Read a variable with a method of Env, then check
+// what it must be with Check; Fail records a problem found another way.
 type Env struct {
 	Getenv func(string) string
 	errs   []error
@@ -139,8 +141,24 @@ func (e *Env) Duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
-// Fail records an error found while checking a value.
+// Fail records an error found while checking a value; it names the variable.
 func (e *Env) Fail(err error) { e.errs = append(e.errs, err) }
+
+// Check records "name: want …, got …" unless ok: want says what the variable must be, got is what it
+// is (nil: not shown).
+func (e *Env) Check(ok bool, name, want string, got any) {
+	switch {
+	case ok:
+	case got == nil:
+		e.Fail(fmt.Errorf("%s: want %s", name, want))
+	case isString(got):
+		e.Fail(fmt.Errorf("%s: want %s, got %q", name, want, got))
+	default:
+		e.Fail(fmt.Errorf("%s: want %s, got %v", name, want, got))
+	}
+}
+
+func isString(v any) bool { _, ok := v.(string); return ok }
 
 // Float returns the variable as a number, or def.
 func (e *Env) Float(name string, def float64) float64 {
@@ -186,18 +204,11 @@ func Load(env *Env, name string, port int) Config {
 		getenv:        env.Getenv,
 	}
 	cfg.TrustedProxies = env.Proxies("LIVSLANG_TRUSTED_PROXIES")
-	if cfg.ClockSkew < 0 || cfg.ClockSkew > 5*time.Minute {
-		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_TOKEN_CLOCK_SKEW: want 0s to 5m, got %s", cfg.ClockSkew))
-	}
-	if cfg.RatePerCaller < 1 {
-		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_RATE_PER_CALLER: want at least 1, got %d", cfg.RatePerCaller))
-	}
-	if cfg.CrashChance = env.Float("LIVSLANG_CHAOS_CRASH", 0); cfg.CrashChance < 0 || cfg.CrashChance > 1 {
-		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_CHAOS_CRASH: want 0 to 1, got %g", cfg.CrashChance))
-	}
+	env.Check(cfg.ClockSkew >= 0 && cfg.ClockSkew <= 5*time.Minute, "LIVSLANG_TOKEN_CLOCK_SKEW", "0s to 5m", cfg.ClockSkew)
+	env.Check(cfg.RatePerCaller >= 1, "LIVSLANG_RATE_PER_CALLER", "at least 1", cfg.RatePerCaller)
+	cfg.CrashChance = env.Float("LIVSLANG_CHAOS_CRASH", 0)
+	env.Check(cfg.CrashChance >= 0 && cfg.CrashChance <= 1, "LIVSLANG_CHAOS_CRASH", "0 to 1", cfg.CrashChance)
 	cfg.NATSReplicas = env.Int("LIVSLANG_NATS_REPLICAS", 1)
-	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {
-		env.errs = append(env.errs, fmt.Errorf("LIVSLANG_NATS_REPLICAS: want 1 to 5, got %d", cfg.NATSReplicas))
-	}
+	env.Check(cfg.NATSReplicas >= 1 && cfg.NATSReplicas <= 5, "LIVSLANG_NATS_REPLICAS", "1 to 5", cfg.NATSReplicas)
 	return cfg
 }

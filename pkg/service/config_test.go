@@ -29,3 +29,24 @@ func TestLoadNATSSettings(t *testing.T) {
 		}
 	}
 }
+
+// Every problem is reported at once, each naming its variable, what is wanted and what it is.
+func TestCheckReportsEveryProblemByName(t *testing.T) {
+	vars := map[string]string{"LIVSLANG_A": "0", "LIVSLANG_B": "maybe", "LIVSLANG_C": "7"}
+	env := &Env{Getenv: func(k string) string { return vars[k] }}
+	a := env.Int("LIVSLANG_A", 5)
+	env.Check(a >= 1 && a <= 60, "LIVSLANG_A", "1 to 60", a)
+	b := env.String("LIVSLANG_B", "accept")
+	env.Check(b == "accept" || b == "reject", "LIVSLANG_B", "accept or reject", b)
+	c := env.Int("LIVSLANG_C", 1)
+	env.Check(c >= 1, "LIVSLANG_C", "at least 1", c)
+	env.Check(false, "LIVSLANG_D", "a CVR number of 8 digits", nil)
+	err := env.Err()
+	if err == nil {
+		t.Fatal("no error for three bad variables")
+	}
+	want := "LIVSLANG_A: want 1 to 60, got 0\nLIVSLANG_B: want accept or reject, got \"maybe\"\nLIVSLANG_D: want a CVR number of 8 digits"
+	if err.Error() != want {
+		t.Errorf("error:\n%s\nwant:\n%s", err, want)
+	}
+}

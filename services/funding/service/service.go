@@ -53,14 +53,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	cfg.Retention = store.Retention{DecisionYears: env.Int("LIVSLANG_FUNDING_RETAIN_DECISION_YEARS", 5), Audit: cfg.Shared.Audit}
 	cfg.Employer = decisions.Deadlines{Days: env.Int("LIVSLANG_FUNDING_EMPLOYER_DAYS", 5), SVUDays: env.Int("LIVSLANG_FUNDING_EMPLOYER_DAYS_SVU", 10)}
-	for name, days := range map[string]int{"LIVSLANG_FUNDING_EMPLOYER_DAYS": cfg.Employer.Days, "LIVSLANG_FUNDING_EMPLOYER_DAYS_SVU": cfg.Employer.SVUDays} {
-		if days < 1 || days > 60 {
-			env.Fail(fmt.Errorf("%s: want 1 to 60 business days, got %d", name, days))
-		}
-	}
-	if cfg.Retention.DecisionYears < 1 {
-		env.Fail(fmt.Errorf("LIVSLANG_FUNDING_RETAIN_DECISION_YEARS: want at least 1, got %d", cfg.Retention.DecisionYears))
-	}
+	env.Check(cfg.Employer.Days >= 1 && cfg.Employer.Days <= 60, "LIVSLANG_FUNDING_EMPLOYER_DAYS", "1 to 60 business days", cfg.Employer.Days)
+	env.Check(cfg.Employer.SVUDays >= 1 && cfg.Employer.SVUDays <= 60, "LIVSLANG_FUNDING_EMPLOYER_DAYS_SVU", "1 to 60 business days", cfg.Employer.SVUDays)
+	env.Check(cfg.Retention.DecisionYears >= 1, "LIVSLANG_FUNDING_RETAIN_DECISION_YEARS", "at least 1", cfg.Retention.DecisionYears)
 	return cfg, env.Err()
 }
 

@@ -6,7 +6,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,20 +85,15 @@ type WebhookConfig struct {
 // LoadConfig reads the configuration from getenv.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	env := &service.Env{Getenv: getenv}
-	var errs []error
 	parse := func(name, value string) time.Duration {
 		d, err := time.ParseDuration(strings.TrimSpace(value))
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s: want positive durations such as 30s or 24h, got %q", name, value))
-		}
+		env.Check(err == nil && d > 0, name, "positive durations such as 30s or 24h", value)
 		return d
 	}
 	duration := func(name, def string) time.Duration { return parse(name, env.String(name, def)) }
 	positive := func(name string, def int) int {
 		n := env.Int(name, def)
-		if n < 1 {
-			errs = append(errs, fmt.Errorf("%s: want at least 1", name))
-		}
+		env.Check(n >= 1, name, "at least 1", n)
 		return n
 	}
 	devDir := filepath.Join(os.TempDir(), "livslang-notification")
@@ -125,9 +119,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			AllowLoopback: env.Bool("LIVSLANG_WEBHOOK_ALLOW_LOOPBACK", false),
 		},
 	}
-	if cfg.Webhooks.Lease <= cfg.Webhooks.Timeout {
-		errs = append(errs, fmt.Errorf("LIVSLANG_WEBHOOK_LEASE: want longer than LIVSLANG_WEBHOOK_TIMEOUT (%s)", cfg.Webhooks.Timeout))
-	}
+	env.Check(cfg.Webhooks.Lease > cfg.Webhooks.Timeout, "LIVSLANG_WEBHOOK_LEASE",
+		fmt.Sprintf("longer than LIVSLANG_WEBHOOK_TIMEOUT (%s)", cfg.Webhooks.Timeout), cfg.Webhooks.Lease)
 	for _, s := range strings.Split(env.String("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", "5s,30s,2m,10m,30m,1h,2h,4h,8h"), ",") {
 		cfg.Webhooks.Schedule = append(cfg.Webhooks.Schedule, parse("LIVSLANG_WEBHOOK_RETRY_SCHEDULE", s))
 	}
@@ -138,12 +131,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	var err error
 	if cfg.QuietHours, err = policy.ParseQuietHours(env.String("LIVSLANG_SMS_QUIET_HOURS", "21:00-08:00")); err != nil {
-		errs = append(errs, fmt.Errorf("LIVSLANG_SMS_QUIET_HOURS: %w", err))
+		env.Fail(fmt.Errorf("LIVSLANG_SMS_QUIET_HOURS: %w", err))
 	}
-	if !regexp.MustCompile(`^\d{8}$`).MatchString(cfg.DigitalPostSenderCVR) {
-		errs = append(errs, fmt.Errorf("LIVSLANG_DIGITAL_POST_SENDER_CVR: want a CVR number of 8 digits"))
-	}
-	return cfg, errors.Join(append([]error{env.Err()}, errs...)...)
+	env.Check(regexp.MustCompile(`^\d{8}$`).MatchString(cfg.DigitalPostSenderCVR), "LIVSLANG_DIGITAL_POST_SENDER_CVR",
+		"a CVR number of 8 digits", cfg.DigitalPostSenderCVR)
+	return cfg, env.Err()
 }
 
 // Options are what a test injects into the service; the zero value is production.

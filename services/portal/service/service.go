@@ -56,11 +56,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Debug:           env.Bool("LIVSLANG_DEBUG", false),
 	}
 	cfg.PublicURL = strings.TrimRight(env.URL("LIVSLANG_PORTAL_URL", "http://"+cfg.Addr), "/")
-	err := env.Err()
-	if cfg.SessionIdle <= 0 {
-		err = errors.Join(err, errors.New("LIVSLANG_PORTAL_SESSION_IDLE_MINUTES: must be positive"))
-	}
-	return cfg, err
+	env.Check(cfg.SessionIdle > 0, "LIVSLANG_PORTAL_SESSION_IDLE_MINUTES", "at least 1", nil)
+	return cfg, env.Err()
 }
 
 // Run serves the portal until ctx is done.

@@ -80,23 +80,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PortalURL: strings.TrimRight(env.URL("LIVSLANG_PORTAL_URL", "http://127.0.0.1:8080"), "/"),
 		KeyDays:   env.Int("LIVSLANG_REGISTRATION_SIGNING_KEY_DAYS", 90),
 	}
-	if cfg.Issuing.KeyDays < 1 || cfg.Issuing.KeyDays > 3650 {
-		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_SIGNING_KEY_DAYS: want 1 to 3650, got %d", cfg.Issuing.KeyDays)
-	}
-	if cfg.Retention.CompletedYears < 1 {
-		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_RETAIN_COMPLETED_YEARS: want at least 1, got %d", cfg.Retention.CompletedYears)
-	}
+	env.Check(cfg.Issuing.KeyDays >= 1 && cfg.Issuing.KeyDays <= 3650, "LIVSLANG_REGISTRATION_SIGNING_KEY_DAYS", "1 to 3650", cfg.Issuing.KeyDays)
+	env.Check(cfg.Retention.CompletedYears >= 1, "LIVSLANG_REGISTRATION_RETAIN_COMPLETED_YEARS", "at least 1", cfg.Retention.CompletedYears)
 	perCitizen := env.Int("LIVSLANG_REGISTRATION_RATE_PER_CITIZEN", 2)
 	perAddress := env.Int("LIVSLANG_REGISTRATION_RATE_PER_ADDRESS", 500)
 	inFlight := env.Int("LIVSLANG_REGISTRATION_MAX_IN_FLIGHT", 64)
 	cfg.Limits = api.Limits{InFlight: inFlight, MaxWaiting: env.Int("LIVSLANG_REGISTRATION_MAX_WAITING", inFlight),
 		PerCitizen: float64(perCitizen), CitizenBurst: 5 * perCitizen, PerAddress: float64(perAddress), AddrBurst: 2 * perAddress}
-	if cfg.AnswerDefault != "accept" && cfg.AnswerDefault != "reject" {
-		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_ANSWER_DEFAULT: want accept or reject, got %q", cfg.AnswerDefault)
-	}
-	if cfg.AnswerDays < 1 || cfg.AnswerDays > 60 {
-		return cfg, fmt.Errorf("LIVSLANG_REGISTRATION_ANSWER_DAYS: want 1 to 60, got %d", cfg.AnswerDays)
-	}
+	env.Check(cfg.AnswerDefault == "accept" || cfg.AnswerDefault == "reject", "LIVSLANG_REGISTRATION_ANSWER_DEFAULT", "accept or reject", cfg.AnswerDefault)
+	env.Check(cfg.AnswerDays >= 1 && cfg.AnswerDays <= 60, "LIVSLANG_REGISTRATION_ANSWER_DAYS", "1 to 60", cfg.AnswerDays)
 	return cfg, env.Err()
 }
 
