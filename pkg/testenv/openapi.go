@@ -40,7 +40,7 @@ var undocumentedAnswers = []int{http.StatusNotFound, http.StatusMethodNotAllowed
 // whose tests Do checks against the document. A module leaves the list only while its API is being
 // brought back in line with the document; checkedElsewhere says whether tests outside services/ (pkg,
 // deployments) are checked.
-var checkedModules = []string{"funding"}
+var checkedModules = []string{"funding", "notification"}
 
 const checkedElsewhere = true
 
@@ -48,6 +48,9 @@ const checkedElsewhere = true
 var CheckOpenAPI = checkedHere()
 
 func checkedHere() bool {
+	if os.Getenv("LIVSLANG_TEST_OPENAPI") == "all" { // to bring a module's API in line with the document
+		return true
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return true
