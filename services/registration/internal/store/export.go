@@ -65,6 +65,9 @@ type SectionHistory struct {
 	At     time.Time `json:"at"`
 	Cause  string    `json:"cause"`
 	Reason string    `json:"reason,omitempty"`
+	// ReasonCode and ReasonParams are the reason's code and parameters where registration gave it.
+	ReasonCode   string            `json:"reason_code,omitempty"`
+	ReasonParams map[string]string `json:"reason_params,omitempty"`
 }
 
 // SectionAttendance is one attendance report (a correction points at the report it corrects).
@@ -189,13 +192,14 @@ func (s *Store) exportSection(ctx context.Context, tx pgx.Tx, citizenID string) 
 }
 
 func exportHistory(ctx context.Context, tx pgx.Tx, id uuid.UUID) ([]SectionHistory, error) {
-	rows, err := tx.Query(ctx, `SELECT status, at, cause, reason FROM enrolment_history WHERE enrolment_id = $1 ORDER BY seq`, id)
+	rows, err := tx.Query(ctx, `SELECT status, at, cause, reason, reason_code, reason_params FROM enrolment_history
+		WHERE enrolment_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, fmt.Errorf("export history: %w", err)
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SectionHistory, error) {
 		var h SectionHistory
-		return h, r.Scan(&h.Status, &h.At, &h.Cause, &h.Reason)
+		return h, r.Scan(&h.Status, &h.At, &h.Cause, &h.Reason, &h.ReasonCode, &h.ReasonParams)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("export history: %w", err)
