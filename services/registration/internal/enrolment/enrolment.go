@@ -1,5 +1,8 @@
-// Package enrolment holds registration's domain rules: enrolment states and the transitions between
-// them, funding preferences, and the validation of a citizen's enrolment profile.
+// Package enrolment holds registration's domain rules: the enrolment's state machine (machine.go: an
+// Enrolment, the commands that change it and the typed domain events they record, which the store
+// persists in the same transaction), the states and the transitions between them, waiting-list
+// priority groups, funding preferences, and the validation of a citizen's enrolment profile. It
+// knows nothing of the database or HTTP.
 package enrolment
 
 import (
