@@ -100,7 +100,9 @@ func queueRow(b *pgx.Batch, before, after enrolment.Enrolment) error {
 		return err
 	}
 	touched := before.Status != after.Status || !bytes.Equal(was, funding)
-	hours := before.AttendedHours != after.AttendedHours
+	// The hours attended are written when they change and when an enrolment ends with them.
+	hours := before.AttendedHours != after.AttendedHours ||
+		(before.Status != after.Status && (after.Status == enrolment.Completed || after.Status == enrolment.Withdrawn))
 	if !touched && !hours && before.HoldsSeat == after.HoldsSeat && before.Version == after.Version &&
 		sameTime(before.HoldExpiresAt, after.HoldExpiresAt) && sameTime(before.OfferExpiresAt, after.OfferExpiresAt) &&
 		before.Decision == after.Decision && sameTime(before.DecisionDue, after.DecisionDue) && before.ReferralAccepted == after.ReferralAccepted {
