@@ -41,8 +41,11 @@ func Load(path string) (*Document, error) {
 }
 
 // Livslang's CSV files are semicolon-separated (as Danish spreadsheets read them) and documented as
-// strings: the body is the text as it is, not comma-separated records.
-func init() { openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder) }
+// strings: the body is the text as it is, not comma-separated records. A verifiable credential as a compact JWT (application/vc+jwt) is a string too.
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/vc+jwt", openapi3filter.PlainBodyDecoder)
+}
 
 // Parse validates and compiles an OpenAPI document (YAML or JSON).
 func Parse(raw []byte) (*Document, error) {
@@ -53,6 +56,9 @@ func Parse(raw []byte) (*Document, error) {
 	}
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("openapicheck: the document is not valid OpenAPI: %w", err)
+	}
+	if err := addEveryOperationResponses(doc); err != nil {
+		return nil, err
 	}
 	// Tests run the services on ports of their own: operations are found by method and path alone,
 	// whatever server the document names for them.
@@ -68,6 +74,40 @@ func Parse(raw []byte) (*Document, error) {
 		return nil, fmt.Errorf("openapicheck: routes: %w", err)
 	}
 	return &Document{doc: doc, router: router}, nil
+}
+
+// EveryOperationResponses is the document's extension that names, by status, the responses any
+// operation may give (a refused token, a rate limit, an unavailable database) as references to
+// components/responses: each operation that does not document the status gets it.
+const EveryOperationResponses = "x-every-operation-responses"
+
+func addEveryOperationResponses(doc *openapi3.T) error {
+	raw, ok := doc.Extensions[EveryOperationResponses].(map[string]any)
+	if !ok {
+		return nil
+	}
+	for status, v := range raw {
+		ref, _ := v.(map[string]any)["$ref"].(string)
+		name, found := strings.CutPrefix(ref, "#/components/responses/")
+		var resp *openapi3.ResponseRef
+		if doc.Components != nil {
+			resp = doc.Components.Responses[name]
+		}
+		if !found || resp == nil {
+			return fmt.Errorf("openapicheck: %s: %s: %q is not a response of components/responses", EveryOperationResponses, status, ref)
+		}
+		for _, item := range doc.Paths.Map() {
+			for _, op := range item.Operations() {
+				if op.Responses == nil {
+					op.Responses = openapi3.NewResponses()
+				}
+				if op.Responses.Value(status) == nil {
+					op.Responses.Set(status, resp)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // FindModuleFile returns the path of name (such as docs/openapi.yaml) in the nearest directory at or
