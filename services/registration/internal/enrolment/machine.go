@@ -14,15 +14,7 @@ import (
 )
 
 // Copenhagen is where course dates are civil dates and deadlines are shown.
-var Copenhagen = mustLocation("Europe/Copenhagen")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}
+var Copenhagen = businessday.Copenhagen
 
 // Errors a command returns; the API turns them into problem responses in one place (internal/api),
 // a consumer parks what is malformed.

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"livslang.dk/pkg/businessday"
 	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/outbox"
@@ -20,16 +21,8 @@ import (
 // Source is the CloudEvents source of registration's events.
 const Source = "/livslang/registration"
 
-// Copenhagen is where course dates are civil dates.
-var Copenhagen = mustLocation("Europe/Copenhagen")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}
+// Copenhagen is where course dates are civil dates and deadlines are shown.
+var Copenhagen = businessday.Copenhagen
 
 // Store is registration's storage.
 type Store struct {
