@@ -132,7 +132,7 @@ func sortCommitments(list []CommitmentView) {
 }
 
 // problemText is what an API said was wrong: its detail, else its title.
-func problemText(err error) string {
+func problemText(l i18n.Lang, err error) string {
 	var e *api.Error
 	if as(err, &e) {
 		if e.Detail != "" {
@@ -140,7 +140,7 @@ func problemText(err error) string {
 		}
 		return e.Title
 	}
-	return err.Error()
+	return l.T("err.unreachable") // a transport error names the request and the dial: not for people
 }
 
 // --- Overview and contact ----------------------------------------------------------------------
@@ -249,7 +249,7 @@ func (s *Server) saveCompany(w http.ResponseWriter, r *http.Request) error {
 				f.Add(id, l.T(label), msg)
 			}
 		} else {
-			f.Add("", l.T("company.title"), l.T("err.api_problem", problemText(err)))
+			f.Add("", l.T("company.title"), l.T("err.api_problem", problemText(l, err)))
 		}
 	}
 	return s.renderEmployerHome(w, r, f, http.StatusBadRequest)
@@ -385,10 +385,10 @@ func (s *Server) answerCommitment(w http.ResponseWriter, r *http.Request, answer
 			}
 			return redirect(w, r, back+"#commitment-"+id)
 		case http.StatusConflict:
-			f.Add("", l.T("commitments.answer_for", name), l.T("err.commitment_closed", problemText(err)))
+			f.Add("", l.T("commitments.answer_for", name), l.T("err.commitment_closed", problemText(l, err)))
 		case http.StatusBadRequest, http.StatusUnprocessableEntity:
 			if !f.addAPIErrors(l, err, commitmentLabels) {
-				f.Add("", l.T("commitments.answer_for", name), l.T("err.api_problem", problemText(err)))
+				f.Add("", l.T("commitments.answer_for", name), l.T("err.api_problem", problemText(l, err)))
 			}
 		default:
 			return err

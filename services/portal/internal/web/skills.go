@@ -175,7 +175,7 @@ func (s *Server) createDemand(w http.ResponseWriter, r *http.Request) error {
 			return redirect(w, r, "/employer/demand#demands-title")
 		case http.StatusBadRequest, http.StatusUnprocessableEntity:
 			if !addFieldErrors(f, l, err, demandLabels, "err.demand_") {
-				f.Add("", l.T("demand_form.title"), l.T("err.api_problem", problemText(err)))
+				f.Add("", l.T("demand_form.title"), l.T("err.api_problem", problemText(l, err)))
 			}
 			f.Key = oidc.Random(18) // refused: the next try is a new request
 		default:
@@ -237,7 +237,7 @@ func (s *Server) answerDemandOffer(w http.ResponseWriter, r *http.Request) error
 		s.flash(r, "success", "flash.demand_offer_"+answered[answer], title)
 		return redirect(w, r, "/employer/demand#offer-"+id)
 	case http.StatusConflict:
-		f.Add("", l.T("employer_demand.offers_heading"), l.T("err.offer_closed", problemText(err)))
+		f.Add("", l.T("employer_demand.offers_heading"), l.T("err.offer_closed", problemText(l, err)))
 		return s.renderEmployerDemand(w, r, f, http.StatusConflict)
 	}
 	return err

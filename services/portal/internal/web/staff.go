@@ -414,7 +414,7 @@ func (s *Server) enrolStaff(w http.ResponseWriter, r *http.Request) error {
 			return s.renderStaffResults(w, r, course, answer)
 		case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusConflict:
 			if !addFieldErrors(f, l, err, staffLabels, "err.staff_") {
-				f.Add("", l.T("enrol_staff.title"), l.T("err.api_problem", problemText(err)))
+				f.Add("", l.T("enrol_staff.title"), l.T("err.api_problem", problemText(l, err)))
 			}
 			f.Key = oidc.Random(18) // refused: the next try is a new request
 		default:
