@@ -18,6 +18,7 @@ import (
 	"livslang.dk/pkg/businessday"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/poll"
 	"livslang.dk/services/notification/internal/policy"
 	"livslang.dk/services/notification/internal/store"
 	"livslang.dk/services/notification/internal/templates"
@@ -342,22 +343,16 @@ func (n *Notifier) fire(ctx context.Context, tx pgx.Tx, r store.Reminder, now ti
 	return "sent", "", nil
 }
 
-// RunReminders sends due reminders every poll until ctx is done.
-func (n *Notifier) RunReminders(log *zap.Logger, poll time.Duration) func(context.Context) error {
+// RunReminders sends due reminders every interval (at once again while a full batch was due) until ctx is done.
+func (n *Notifier) RunReminders(log *zap.Logger, every time.Duration) func(context.Context) error {
 	return func(ctx context.Context) error {
-		for {
+		var never *poll.Waker // reminders fall due by time alone
+		return never.Run(ctx, every, func(ctx context.Context) bool {
 			handled, err := n.FireReminders(ctx, 50)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("sending reminders failed", zap.Error(err))
 			}
-			if handled > 0 && err == nil {
-				continue
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(poll):
-			}
-		}
+			return handled > 0 && err == nil
+		})
 	}
 }

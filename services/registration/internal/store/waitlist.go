@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"livslang.dk/pkg/pgdb"
+	"livslang.dk/pkg/poll"
 	"livslang.dk/services/registration/internal/enrolment"
 )
 
@@ -179,17 +180,14 @@ func (s *Store) GetBallot(ctx context.Context, courseID uuid.UUID) (Ballot, erro
 // ballots to draw) every interval until ctx is done. A failed step is reported and tried again at
 // the next tick: nothing is lost, since each step works from what is due in the database.
 func (s *Store) RunTimers(ctx context.Context, interval time.Duration, report func(error)) error {
-	for {
+	var never *poll.Waker // the deadlines are found by time alone
+	return never.Run(ctx, interval, func(ctx context.Context) bool {
 		for _, step := range []func(context.Context) (int, error){s.DrawBallots, s.ExpireOffers, s.ExpireHolds, s.ApplyOverdueAnswers,
 			s.ExpireInvitations, s.ExpireDemandOffers} {
 			if _, err := step(ctx); err != nil && ctx.Err() == nil {
 				report(err)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(interval):
-		}
-	}
+		return false
+	})
 }
