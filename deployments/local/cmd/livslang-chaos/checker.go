@@ -224,9 +224,12 @@ func (c *checker) load(ctx context.Context) (*state, error) {
 		if err := rows.Scan(&principal, &key, &body); err != nil {
 			return nil, err
 		}
-		var answer struct{ ID string }
+		var answer struct {
+			ID        string
+			Enrolment struct{ ID string } // registration keeps the enrolment it created, not its rendering
+		}
 		_ = json.Unmarshal([]byte(body), &answer)
-		s.keys[principal+"/"+key] = answer.ID
+		s.keys[principal+"/"+key] = cmp.Or(answer.Enrolment.ID, answer.ID)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
