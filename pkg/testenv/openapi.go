@@ -1,11 +1,12 @@
 package testenv
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -28,41 +29,10 @@ var openAPI = sync.OnceValues(func() (*openapicheck.Document, error) {
 	return openapicheck.Load(path)
 })
 
-// notAPI are the paths Do may call that are not part of the APIs the document describes.
-var notAPI = []string{}
-
 // undocumentedAnswers are the statuses with which a service answers a route it does not have: a test
 // that sends a request to a path or method the document lacks must get one of them (it is probing
 // the service's answer to an unknown route), or the endpoint is undocumented.
 var undocumentedAnswers = []int{http.StatusNotFound, http.StatusMethodNotAllowed}
-
-// checkedModules are the modules (directories under services/, by the test binary's working directory)
-// whose tests Do checks against the document. checkedElsewhere says whether tests outside services/
-// (pkg, deployments/local's e2e) are checked: not yet, until their
-// exchanges are brought in line with the document (LIVSLANG_TEST_OPENAPI=all checks them all).
-var checkedModules = []string{"funding", "notification", "registration", "portal"}
-
-const checkedElsewhere = false
-
-// CheckOpenAPI is whether Do checks its exchanges against the document in this test binary.
-var CheckOpenAPI = checkedHere()
-
-func checkedHere() bool {
-	if os.Getenv("LIVSLANG_TEST_OPENAPI") == "all" { // to bring a module's API in line with the document
-		return true
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return true
-	}
-	parts := strings.Split(filepath.ToSlash(wd), "/")
-	for i := len(parts) - 2; i >= 0; i-- {
-		if parts[i] == "services" {
-			return slices.Contains(checkedModules, parts[i+1])
-		}
-	}
-	return checkedElsewhere
-}
 
 // reported keeps each test's mismatches already reported, so a loop of a thousand requests reports
 // its mismatch once.
@@ -71,13 +41,6 @@ var reported sync.Map // test name + message → struct{}
 // checkOpenAPI fails the test when the exchange does not match the document.
 func checkOpenAPI(t testing.TB, x openapicheck.Exchange) {
 	t.Helper()
-	if !CheckOpenAPI {
-		return
-	}
-	u, err := url.Parse(x.URL)
-	if err != nil || slices.Contains(notAPI, u.Path) {
-		return
-	}
 	doc, err := openAPI()
 	if err != nil {
 		t.Errorf("testenv: OpenAPI document: %v", err)
@@ -96,4 +59,84 @@ func checkOpenAPI(t testing.TB, x openapicheck.Exchange) {
 		return
 	}
 	t.Errorf("docs/openapi.yaml: %s", msg)
+}
+
+// documentedServices are the services whose APIs docs/openapi.yaml describes (the portal serves pages).
+var documentedServices = []string{"registration", "funding", "notification"}
+
+// watched are the hosts (host:port) of the documented services Start runs in this test binary, each
+// with the test that started it: CheckClients reports a client's mismatches with them to that test.
+var watched sync.Map // host → *watcher
+
+// watcher reports to its test until the test ends (a late call must not touch a finished test).
+type watcher struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func (w *watcher) check(x openapicheck.Exchange) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		checkOpenAPI(w.t, x)
+	}
+}
+
+// watch has the service's exchanges with clients other than Do checked for the test, until it ends.
+func watch(t testing.TB, name, base string) {
+	if !slices.Contains(documentedServices, name) {
+		return
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return
+	}
+	w := &watcher{t: t}
+	watched.Store(u.Host, w)
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+		watched.CompareAndDelete(u.Host, w)
+	})
+}
+
+// CheckClients checks against docs/openapi.yaml every exchange a client using http.DefaultTransport
+// has with a service Start ran (the portal's calls to the APIs, when the portal runs in-process), and
+// reports a mismatch to the test that started the service. Call it from TestMain.
+func CheckClients() { http.DefaultTransport = checkingTransport{next: http.DefaultTransport} }
+
+// checkedByDo marks a request Do sends: Do checks it itself.
+type checkedByDo struct{}
+
+type checkingTransport struct{ next http.RoundTripper }
+
+func (c checkingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	v, ok := watched.Load(req.URL.Host)
+	if !ok || req.Context().Value(checkedByDo{}) != nil {
+		return c.next.RoundTrip(req)
+	}
+	var payload []byte
+	if req.Body != nil {
+		var err error
+		if payload, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(payload))
+	}
+	resp, err := c.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	v.(*watcher).check(openapicheck.Exchange{Method: req.Method, URL: req.URL.String(), Header: req.Header,
+		RequestBody: payload, Status: resp.StatusCode, ResponseHeader: resp.Header, ResponseBody: raw})
+	return resp, nil
 }

@@ -226,6 +226,7 @@ func (e *Env) start(t testing.TB, name string, run RunFunc, extra map[string]str
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				t.Cleanup(stop)
+				watch(t, name, base)
 				return base, stop, nil
 			}
 		}
@@ -272,7 +273,7 @@ func Do(t testing.TB, method, url, token string, body any, header ...string) Res
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req.WithContext(context.WithValue(req.Context(), checkedByDo{}, true)))
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

@@ -8,6 +8,12 @@ import (
 	"testing"
 
 	"livslang.dk/pkg/pgtest"
+	"livslang.dk/pkg/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain also checks the portal's calls to the APIs against docs/openapi.yaml, as Do checks the
+// test's own, so the portal's client types cannot drift from the document.
+func TestMain(m *testing.M) {
+	testenv.CheckClients()
+	os.Exit(pgtest.Main(m))
+}

@@ -40,9 +40,16 @@ func (w *Worker) defaults() {
 		w.Timeout = 10 * time.Second
 	}
 	if w.Client == nil {
-		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.Proxy = nil // HTTP(S)_PROXY would carry deliveries past the address check
-		transport.DialContext = (&net.Dialer{Timeout: w.Timeout, Control: w.Targets.control}).DialContext
+		// A transport of its own, not a copy of http.DefaultTransport: no proxy (HTTP(S)_PROXY would
+		// carry deliveries past the address check), and every connection dialled through the check.
+		transport := &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: w.Timeout, Control: w.Targets.control}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          100,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   w.Timeout,
+			ExpectContinueTimeout: time.Second,
+		}
 		w.Client = &http.Client{
 			Transport:     transport,
 			Timeout:       w.Timeout,
