@@ -39,3 +39,48 @@ func TestReplaysAnswerAsTheFirstTime(t *testing.T) {
 		t.Fatalf("an old stored answer replayed as %q %s", legacy.Header.Get("Location"), legacy.Body)
 	}
 }
+
+// A company's demand and a citizen's data request are answered again as the first time, Location
+// included, from what their keys keep; an answer an older version stored is replayed as it was.
+func TestDemandAndDataRequestReplayAsTheFirstTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	company := b.employer(t, "12345674", "Herning Stål A/S")
+	demands := b.base + "/v1/employers/12345674/demands"
+	body := map[string]any{"course_code": "47583", "employees": 3, "earliest": day(20), "latest": day(90), "contact_ok": true}
+	_, citizen := b.citizenWithID(t, "0101801234")
+	requests := b.base + "/v1/me/data-requests"
+	for _, c := range []struct {
+		url, token, location string
+		body                 any
+		status               int
+		was, stored          string // the older version's stored answer: the first with was replaced by stored
+	}{
+		{demands, company, "/v1/employers/12345674/demands/", body, http.StatusCreated, `"employees":3`, `"employees":4`},
+		{requests, citizen, "/v1/me/data-requests/", map[string]string{"kind": "export"}, http.StatusAccepted, `"export"`, `"erasure"`},
+	} {
+		k := "replay-" + c.location
+		first := testenv.Do(t, http.MethodPost, c.url, c.token, c.body, "Idempotency-Key", k)
+		testenv.MustStatus(t, first, c.status)
+		var made struct{ ID string }
+		first.JSON(t, &made)
+		if first.Header.Get("Location") != c.location+made.ID || made.ID == "" {
+			t.Fatalf("Location %q for %s", first.Header.Get("Location"), first.Body)
+		}
+		again := testenv.Do(t, http.MethodPost, c.url, c.token, c.body, "Idempotency-Key", k)
+		if again.Status != c.status || string(again.Body) != string(first.Body) || again.Header.Get("Location") != first.Header.Get("Location") {
+			t.Fatalf("the repeat: %s %q, want %s %q", again, again.Header.Get("Location"), first, first.Header.Get("Location"))
+		}
+		old := strings.Replace(strings.TrimSpace(string(first.Body)), c.was, c.stored, 1)
+		if !strings.Contains(old, c.stored) {
+			t.Fatalf("no %s in %s", c.was, first.Body)
+		}
+		if _, err := b.pool.Exec(t.Context(), `UPDATE idempotency_keys SET body = $1 WHERE key = $2`, []byte(old), k); err != nil {
+			t.Fatal(err)
+		}
+		legacy := testenv.Do(t, http.MethodPost, c.url, c.token, c.body, "Idempotency-Key", k)
+		if legacy.Status != c.status || strings.TrimSpace(string(legacy.Body)) != old || legacy.Header.Get("Location") != first.Header.Get("Location") {
+			t.Fatalf("an old stored answer replayed as %s %q", legacy, legacy.Header.Get("Location"))
+		}
+	}
+}

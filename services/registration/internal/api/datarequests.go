@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -87,21 +86,17 @@ func (a *API) createDataRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	canonical, _ := json.Marshal(req)
 	created, err := a.Store.RequestData(r.Context(), store.NewDataRequest{CitizenID: claims.Subject, Kind: req.Kind,
-		IdempotencyKey: key, RequestHash: idempotency.Hash(r, canonical)},
-		func(d store.DataRequest) (store.Created, error) {
-			body, err := json.Marshal(dataRequestCreated{ID: d.ID.String(), Kind: d.Kind, Status: d.Status})
-			return store.Created{Status: http.StatusAccepted, Body: body}, err
-		})
+		IdempotencyKey: key, RequestHash: idempotency.Hash(r, canonical)})
 	if err != nil {
 		return err
 	}
-	var made dataRequestCreated
-	_ = json.Unmarshal(created.Body, &made)
-	w.Header().Set("Location", "/v1/me/data-requests/"+made.ID)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(created.Status)
-	_, err = w.Write(append(bytes.TrimSpace(created.Body), '\n'))
-	return err
+	const location = "/v1/me/data-requests/"
+	if created.Stored != nil {
+		return writeStored(w, *created.Stored, location)
+	}
+	d := created.Value
+	w.Header().Set("Location", location+d.ID.String())
+	return httpapi.WriteJSON(w, http.StatusAccepted, dataRequestCreated{ID: d.ID.String(), Kind: d.Kind, Status: d.Status})
 }
 
 func (a *API) listDataRequests(w http.ResponseWriter, r *http.Request) error {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -126,22 +125,16 @@ func (a *API) createDemand(w http.ResponseWriter, r *http.Request) error {
 	d.CompanyName = strings.TrimSpace(claims.Name)
 	canonical, _ := json.Marshal(req)
 	created, err := a.Store.CreateDemand(r.Context(), store.NewDemand{Demand: d, Principal: "employer:" + number + ":" + claims.Subject,
-		Key: key, RequestHash: idempotency.Hash(r, canonical)}, func(d store.SkillsDemand) (store.Created, error) {
-		body, err := json.Marshal(toDemandJSON(d))
-		return store.Created{Status: http.StatusCreated, Body: body}, err
-	})
+		Key: key, RequestHash: idempotency.Hash(r, canonical)})
 	if err != nil {
 		return err
 	}
-	var id struct {
-		ID string `json:"id"`
+	location := "/v1/employers/" + number + "/demands/"
+	if created.Stored != nil {
+		return writeStored(w, *created.Stored, location)
 	}
-	_ = json.Unmarshal(created.Body, &id)
-	w.Header().Set("Location", "/v1/employers/"+number+"/demands/"+id.ID)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(created.Status)
-	_, err = w.Write(append(bytes.TrimSpace(created.Body), '\n'))
-	return err
+	w.Header().Set("Location", location+created.Value.ID.String())
+	return httpapi.WriteJSON(w, http.StatusCreated, toDemandJSON(created.Value))
 }
 
 func (a *API) listDemands(w http.ResponseWriter, r *http.Request) error {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/mail"
@@ -131,29 +130,29 @@ func (a *API) enrolStaff(w http.ResponseWriter, r *http.Request) error {
 	}
 	canonical, _ := json.Marshal(req)
 	sr.RequestHash = idempotency.Hash(r, canonical)
-	created, err := a.Store.EnrolStaff(r.Context(), sr, func(course store.Course, done []store.StaffResult) (store.Created, error) {
-		answer := staffAnswer{CourseID: courseID.String(), PaysFee: sr.PaysFee, SalaryContinues: sr.SalaryContinues,
-			Terms: termsFor(course), Summary: map[string]int{}}
-		for i := range req.Employees {
-			var res store.StaffResult
-			if at[i] < 0 {
-				res = invalid[-at[i]-1]
-			} else {
-				res = done[at[i]]
-			}
-			answer.Results = append(answer.Results, res)
-			answer.Summary[res.Status]++
-		}
-		body, err := json.Marshal(answer)
-		return store.Created{Status: http.StatusAccepted, Body: body}, err
-	})
+	created, err := a.Store.EnrolStaff(r.Context(), sr)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(created.Status)
-	_, err = w.Write(append(bytes.TrimSpace(created.Body), '\n'))
-	return err
+	if created.Stored != nil {
+		return writeStored(w, *created.Stored, "")
+	}
+	// The answer lists every row of the request in its order: those that failed here, and the rest
+	// as the store enrolled them (a repeated request gets the same rows, so the same answer).
+	done := created.Value
+	answer := staffAnswer{CourseID: courseID.String(), PaysFee: sr.PaysFee, SalaryContinues: sr.SalaryContinues,
+		Terms: termsFor(done.Course), Summary: map[string]int{}}
+	for i := range req.Employees {
+		var res store.StaffResult
+		if at[i] < 0 {
+			res = invalid[-at[i]-1]
+		} else {
+			res = done.Results[at[i]]
+		}
+		answer.Results = append(answer.Results, res)
+		answer.Summary[res.Status]++
+	}
+	return httpapi.WriteJSON(w, http.StatusAccepted, answer)
 }
 
 type staffEnrolmentJSON struct {

@@ -140,19 +140,28 @@ func (a *API) createEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if stored := created.Stored; stored != nil { // answered before enrolments were kept for replays
+	const location = "/v1/enrolments/"
+	if created.Stored != nil {
+		return writeStored(w, *created.Stored, location)
+	}
+	w.Header().Set("Location", location+created.Value.ID.String())
+	return httpapi.WriteJSON(w, http.StatusAccepted, toEnrolmentJSON(created.Value))
+}
+
+// writeStored sends again a response an older version kept with an Idempotency-Key, as it was sent;
+// with a location, its Location header is the location followed by the body's id.
+func writeStored(w http.ResponseWriter, stored store.Created, location string) error {
+	if location != "" {
 		var id struct {
 			ID string `json:"id"`
 		}
 		_ = json.Unmarshal(stored.Body, &id)
-		w.Header().Set("Location", "/v1/enrolments/"+id.ID)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(stored.Status)
-		_, err = w.Write(append(bytes.TrimSpace(stored.Body), '\n'))
-		return err
+		w.Header().Set("Location", location+id.ID)
 	}
-	w.Header().Set("Location", "/v1/enrolments/"+created.Enrolment.ID.String())
-	return httpapi.WriteJSON(w, http.StatusAccepted, toEnrolmentJSON(created.Enrolment))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(stored.Status)
+	_, err := w.Write(append(bytes.TrimSpace(stored.Body), '\n'))
+	return err
 }
 
 func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {

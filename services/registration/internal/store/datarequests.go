@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -59,16 +60,17 @@ type NewDataRequest struct {
 // RequestData starts a data request: registration does its part at once (its export section, or its
 // erasure) and announces the request to the other services in the same transaction. A repeated
 // idempotency key with the same request answers as the first time. An erasure is once per citizen;
-// after it nothing more can be asked (410).
-func (s *Store) RequestData(ctx context.Context, n NewDataRequest, respond func(DataRequest) (Created, error)) (Created, error) {
-	var out Created
+// after it nothing more can be asked (410). The key keeps the request's id, kind and status as created
+// (under "data_request").
+func (s *Store) RequestData(ctx context.Context, n NewDataRequest) (Kept[DataRequest], error) {
+	var out Kept[DataRequest]
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		replay, err := idempotency.Claim(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
+		prior, err := idempotency.Claim(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
 		if err != nil {
 			return err
 		}
-		if replay != nil {
-			out = Created{Status: replay.Status, Body: replay.Body}
+		if prior != nil {
+			out = replay[DataRequest]("data_request", prior)
 			return nil
 		}
 		// The profile's row (if any) is locked so no profile change or enrolment runs alongside.
@@ -122,10 +124,12 @@ func (s *Store) RequestData(ctx context.Context, n NewDataRequest, respond func(
 				return err
 			}
 		}
-		if out, err = respond(r); err != nil {
+		kept, err := keep("data_request", DataRequest{ID: r.ID, Kind: r.Kind, Status: r.Status, RequestedAt: r.RequestedAt})
+		if err != nil {
 			return err
 		}
-		return idempotency.Complete(ctx, tx, n.CitizenID, n.IdempotencyKey, out.Status, out.Body)
+		out = Kept[DataRequest]{Value: r}
+		return idempotency.Complete(ctx, tx, n.CitizenID, n.IdempotencyKey, http.StatusAccepted, kept)
 	})
 	return out, translate("request data", err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -131,17 +132,17 @@ type NewDemand struct {
 	RequestHash []byte
 }
 
-// CreateDemand records a company's demand. A repeated idempotency key with the same request answers
-// as the first time (respond makes the answer that is stored).
-func (s *Store) CreateDemand(ctx context.Context, n NewDemand, respond func(SkillsDemand) (Created, error)) (Created, error) {
-	var out Created
+// CreateDemand records a company's demand. The demand as created is kept with the idempotency key
+// (under "demand"); a repeated key with the same request returns it again (Replayed).
+func (s *Store) CreateDemand(ctx context.Context, n NewDemand) (Kept[SkillsDemand], error) {
+	var out Kept[SkillsDemand]
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		replay, err := idempotency.Claim(ctx, tx, n.Principal, n.Key, n.RequestHash)
+		prior, err := idempotency.Claim(ctx, tx, n.Principal, n.Key, n.RequestHash)
 		if err != nil {
 			return err
 		}
-		if replay != nil {
-			out = Created{Status: replay.Status, Body: replay.Body}
+		if prior != nil {
+			out = replay[SkillsDemand]("demand", prior)
 			return nil
 		}
 		d := n.Demand
@@ -155,10 +156,12 @@ func (s *Store) CreateDemand(ctx context.Context, n NewDemand, respond func(Skil
 			d.Earliest, d.Latest, d.Place, TownOf(d.Place), d.ContactOK, d.Status, d.CreatedAt); err != nil {
 			return fmt.Errorf("insert demand: %w", err)
 		}
-		if out, err = respond(d); err != nil {
+		kept, err := keep("demand", d)
+		if err != nil {
 			return err
 		}
-		return idempotency.Complete(ctx, tx, n.Principal, n.Key, out.Status, out.Body)
+		out = Kept[SkillsDemand]{Value: d}
+		return idempotency.Complete(ctx, tx, n.Principal, n.Key, http.StatusCreated, kept)
 	})
 	return out, translate("create demand", err)
 }

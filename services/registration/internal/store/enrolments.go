@@ -99,21 +99,9 @@ type Created struct {
 // ErrNoProfile is enrolling before the citizen has a profile.
 var ErrNoProfile = fmt.Errorf("%w: create your profile first with PUT /v1/me/profile", fault.Unprocessable)
 
-// Enrolled is the answer to an enrolment request: the enrolment as it was created, and whether the
-// request repeated an earlier one (the same Idempotency-Key and body), whose answer it then is.
-type Enrolled struct {
-	Enrolment Enrolment
-	Replayed  bool
-	// Stored is, for a replay of a request answered before the store kept enrolments for replays,
-	// the response stored then, to send as it is; nil otherwise.
-	Stored *Created
-}
-
-// keptEnrolment is what the idempotency key keeps of a created enrolment: the enrolment as it was created,
-// so that a repeated request is answered as the first was.
-type keptEnrolment struct {
-	Enrolment *Enrolment `json:"enrolment"`
-}
+// Enrolled is the answer to an enrolment request: the enrolment as it was created (kept under
+// "enrolment").
+type Enrolled = Kept[Enrolment]
 
 // CreateEnrolment holds a seat on the run if one is free, else puts the request on the waiting list,
 // and emits enrolment.requested or enrolment.waitlisted. The seat count is changed by one conditional
@@ -162,12 +150,12 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment) (Enrolled, 
 			return err
 		}
 		if !claimed {
-			replay, err := idempotency.Replay(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
+			prior, err := idempotency.Replay(ctx, tx, n.CitizenID, n.IdempotencyKey, n.RequestHash)
 			if err != nil {
 				return err
 			}
-			out, err = replayed(replay)
-			return err
+			out = replay[Enrolment]("enrolment", prior)
+			return nil
 		}
 		if errors.Is(citizenErr, pgx.ErrNoRows) {
 			if erased, err := s.ring.Erased(ctx, tx, n.CitizenID); err != nil || erased {
@@ -218,7 +206,7 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment) (Enrolled, 
 			return fmt.Errorf("write enrolment: %w", err)
 		}
 		e.History = []HistoryEntry{{Status: e.Status, At: e.RequestedAt, Cause: enrolment.ByCitizen}}
-		kept, err := json.Marshal(keptEnrolment{Enrolment: &e})
+		kept, err := keep("enrolment", &e)
 		if err != nil {
 			return fmt.Errorf("keep enrolment for replays: %w", err)
 		}
@@ -230,19 +218,10 @@ func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment) (Enrolled, 
 		if err := send(ctx, tx, rest, "write enrolment history, event and response"); err != nil {
 			return err
 		}
-		out = Enrolled{Enrolment: e}
+		out = Enrolled{Value: e}
 		return nil
 	})
 	return out, translate("create enrolment", err)
-}
-
-// replayed is the answer to a repeated enrolment request from what its key keeps.
-func replayed(r *idempotency.Response) (Enrolled, error) {
-	var kept keptEnrolment
-	if err := json.Unmarshal(r.Body, &kept); err != nil || kept.Enrolment == nil {
-		return Enrolled{Replayed: true, Stored: &Created{Status: r.Status, Body: r.Body}}, nil // kept by an older version
-	}
-	return Enrolled{Enrolment: *kept.Enrolment, Replayed: true}, nil
 }
 
 // lockNotAvailable is the SQLSTATE of a NOWAIT lock that another transaction holds.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -75,18 +76,24 @@ type invitee struct {
 	CPR   string `json:"cpr"` // masked
 }
 
-// EnrolStaff enrols the employees; respond renders the answer stored with the idempotency key (a
-// repeated key with the same request answers the stored response).
-func (s *Store) EnrolStaff(ctx context.Context, req StaffRequest, respond func(Course, []StaffResult) (Created, error)) (Created, error) {
+// StaffEnrolled is what a staff enrolment did: the run, and a result per employee in the request's order.
+type StaffEnrolled struct {
+	Course  Course
+	Results []StaffResult
+}
+
+// EnrolStaff enrols the employees. What it did is kept with the idempotency key (under
+// "staff_enrolment"); a repeated key with the same request returns it again (Replayed).
+func (s *Store) EnrolStaff(ctx context.Context, req StaffRequest) (Kept[StaffEnrolled], error) {
 	principal := "employer:" + req.CVR
-	var out Created
+	var out Kept[StaffEnrolled]
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		replay, err := idempotency.Claim(ctx, tx, principal, req.IdempotencyKey, req.RequestHash)
+		prior, err := idempotency.Claim(ctx, tx, principal, req.IdempotencyKey, req.RequestHash)
 		if err != nil {
 			return err
 		}
-		if replay != nil {
-			out = Created{Status: replay.Status, Body: replay.Body}
+		if prior != nil {
+			out = replay[StaffEnrolled]("staff_enrolment", prior)
 			return nil
 		}
 		course, err := s.lockCourse(ctx, tx, req.CourseID)
@@ -113,10 +120,13 @@ func (s *Store) EnrolStaff(ctx context.Context, req StaffRequest, respond func(C
 			}
 			results = append(results, r)
 		}
-		if out, err = respond(course, results); err != nil {
+		done := StaffEnrolled{Course: course, Results: results}
+		kept, err := keep("staff_enrolment", done)
+		if err != nil {
 			return err
 		}
-		return idempotency.Complete(ctx, tx, principal, req.IdempotencyKey, out.Status, out.Body)
+		out = Kept[StaffEnrolled]{Value: done}
+		return idempotency.Complete(ctx, tx, principal, req.IdempotencyKey, http.StatusAccepted, kept)
 	})
 	return out, translate("enrol staff", err)
 }
