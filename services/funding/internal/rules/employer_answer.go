@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"livslang.dk/pkg/events"
 )
@@ -85,10 +86,20 @@ func (a EmployerAnswer) refusalText() text {
 			da: fmt.Sprintf("%s svarede ikke senest %s.", a.companyDA(), a.DueOn)}
 	}
 	if a.Status == EmployerDeclined {
-		return text{en: fmt.Sprintf("%s declined: %s", a.companyEN(), a.Reason),
-			da: fmt.Sprintf("%s afviste: %s", a.companyDA(), a.Reason)}
+		reason := sentence(a.Reason)
+		return text{en: fmt.Sprintf("%s declined: %s", a.companyEN(), reason),
+			da: fmt.Sprintf("%s afviste: %s", a.companyDA(), reason)}
 	}
 	return text{en: a.companyEN() + " did not agree to pay the fee.", da: a.companyDA() + " ville ikke betale deltagerbetalingen."}
+}
+
+// sentence is the company's own words as a sentence, so the rule's next sentence does not run on.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") {
+		return s
+	}
+	return s + "."
 }
 
 // employerPaysRule: once the company has answered, it pays the fee only if it approved paying it.

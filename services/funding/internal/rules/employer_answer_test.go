@@ -79,7 +79,7 @@ func TestEmployerAnswerMakesThePlanFinal(t *testing.T) {
 		{"employer payment preferred, fee refused", SchemeEmployer, EmployerAnswer{Status: EmployerApproved, SalaryContinues: true},
 			DecisionRejected, 0, 0, 0, "employer.employer_commitment", "ville ikke betale"},
 		{"declined", SchemeVEU, EmployerAnswer{Status: EmployerDeclined, Reason: "travlt i produktionen", Company: "Herning Stål A/S"},
-			DecisionRejected, 0, 0, 0, "veu.employer_leave", "Din arbejdsgiver, Herning Stål A/S, afviste: travlt i produktionen"},
+			DecisionRejected, 0, 0, 0, "veu.employer_leave", "Din arbejdsgiver, Herning Stål A/S, afviste: travlt i produktionen. VEU-godtgørelse kræver"},
 		{"no answer by the deadline", SchemeVEU, EmployerAnswer{Status: EmployerExpired, DueOn: d("2024-02-16")},
 			DecisionRejected, 0, 0, 0, "veu.employer_leave", "svarede ikke senest 2024-02-16"},
 	}
