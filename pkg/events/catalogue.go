@@ -122,6 +122,22 @@ type CourseFacts struct {
 	Status string `json:"status,omitempty"`
 }
 
+// PlannedHours is a run's teaching hours: hours per week over its weeks (its days / 7, rounded up).
+func PlannedHours(startsOn, endsOn time.Time, hoursPerWeek float64) float64 {
+	days := int(endsOn.Sub(startsOn).Hours()/24) + 1
+	return hoursPerWeek * float64((days+6)/7)
+}
+
+// PlannedHours is the run's teaching hours (PlannedHours); 0 when a date is missing.
+func (c CourseFacts) PlannedHours() float64 {
+	start, err1 := time.Parse(time.DateOnly, c.StartsOn)
+	end, err2 := time.Parse(time.DateOnly, c.EndsOn)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return PlannedHours(start, end, c.HoursPerWeek)
+}
+
 // CourseUpdated (livslang.course.updated.v1) carries a course run's description when it is published or
 // changed. Seat counts are not in it: they change with every enrolment and only registration needs them.
 type CourseUpdated struct {

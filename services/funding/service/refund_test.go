@@ -119,7 +119,8 @@ func TestRefundsFollowTheDecision(t *testing.T) {
 	got, ok := refundOf(t, f, employer, completed.EnrolmentID)
 	if !ok || got.Status != "expected" || got.ExpectedDKK != expected || got.PaidDKK != 0 || got.Scheme != "veu" ||
 		got.Employee.Name != "Mette Nielsen" || got.Employee.CPR != "020485-XXXX" || got.Course.Title != "Gaffeltruckcertifikat" ||
-		got.Course.StartsOn != completed.Course.StartsOn || got.Course.EndsOn != completed.Course.EndsOn || got.PaidAt != nil {
+		got.Course.StartsOn != completed.Course.StartsOn || got.Course.EndsOn != completed.Course.EndsOn || got.PaidAt != nil ||
+		got.PlannedHours == 0 || got.PlannedHours != completed.Course.PlannedHours() {
 		t.Fatalf("refund after the approval (plan refunds %d): %+v", expected, got)
 	}
 	cancelledRun, cancelledExpected := approvedByEmployer(t, f, employer, true)

@@ -177,13 +177,14 @@ func (s *Store) keepRefund(ctx context.Context, tx pgx.Tx, r decide.Record, isNe
 	if r.Request.Course.StartsOn != "" {
 		startsOn = r.Request.Course.StartsOn
 	}
+	// The planned hours are the run's until its completion reports the hours it had.
 	if _, err := tx.Exec(ctx, `INSERT INTO refunds (id, decision_id, enrolment_id, citizen_id, cvr, scheme, course, starts_on,
-			personal_sealed, expected_dkk) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			personal_sealed, expected_dkk, planned_hours) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO UPDATE SET cvr = EXCLUDED.cvr, scheme = EXCLUDED.scheme, course = EXCLUDED.course,
 			starts_on = EXCLUDED.starts_on, personal_sealed = EXCLUDED.personal_sealed, expected_dkk = EXCLUDED.expected_dkk,
-			status = 'expected', reason = '', updated_at = now()`,
+			planned_hours = EXCLUDED.planned_hours, status = 'expected', reason = '', updated_at = now()`,
 		id, r.ID, r.EnrolmentID, r.CitizenID, r.Plan.EmployerCVR, r.Plan.AllowanceScheme, course, startsOn, sealed,
-		r.Plan.EmployerRefundDKK); err != nil {
+		r.Plan.EmployerRefundDKK, r.Request.Course.PlannedHours()); err != nil {
 		return fmt.Errorf("store refund: %w", err)
 	}
 	return nil

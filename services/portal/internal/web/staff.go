@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/events"
 	"livslang.dk/services/portal/internal/api"
 	"livslang.dk/services/portal/internal/i18n"
 	"livslang.dk/services/portal/internal/oidc"
@@ -219,11 +220,8 @@ func standardTerms(c api.Course) api.CancellationTerms {
 	t := api.CancellationTerms{LateCancellationDays: 7, LateCancellationFeeDKK: 1500, NoShowFeeDKK: 2500}
 	start, err1 := time.Parse(time.DateOnly, c.StartsOn)
 	end, err2 := time.Parse(time.DateOnly, c.EndsOn)
-	if err1 == nil && err2 == nil {
-		days := int(end.Sub(start).Hours()/24) + 1
-		if c.HoursPerWeek*float64((days+6)/7) > 37 {
-			t.LateCancellationFeeDKK, t.NoShowFeeDKK = 2500, 3500
-		}
+	if err1 == nil && err2 == nil && events.PlannedHours(start, end, c.HoursPerWeek) > 37 {
+		t.LateCancellationFeeDKK, t.NoShowFeeDKK = 2500, 3500
 	}
 	return t
 }

@@ -71,8 +71,7 @@ type Course struct {
 
 // PlannedHours is the run's teaching hours: hours per week over its weeks (days / 7, rounded up).
 func (c Course) PlannedHours() float64 {
-	days := int(c.EndsOn.Sub(c.StartsOn).Hours()/24) + 1
-	return c.HoursPerWeek * float64((days+6)/7)
+	return events.PlannedHours(c.StartsOn, c.EndsOn, c.HoursPerWeek)
 }
 
 // SeatsAvailable is what is left of the run's capacity.
