@@ -31,7 +31,7 @@ func TestRushNeverOversellsAndAnswersEveryone(t *testing.T) {
 		sub := fmt.Sprintf("rush-%04d", i)
 		number, _ := cprFor(i)
 		if _, err := b.st.SaveProfile(ctx, sub, "657", number, enrolment.Profile{Name: "Rush", Email: "rush@example.dk", Language: "da",
-			Education: "gymnasial", EduYear: 2000, Employment: "employed", EmployerCVR: "12345674", Since: &since, Benefits: "none"}); err != nil {
+			Education: "gymnasial", EduYear: 2000, Employment: "employed", EmployerCVR: "12345674", Since: &since, Benefits: "none"}, 0); err != nil {
 			t.Fatal(err)
 		}
 		tokens[i] = b.env.Token(t, auth.Claims{Subject: sub, Role: auth.RoleCitizen, CPR: number.Digits()})

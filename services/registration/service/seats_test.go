@@ -39,7 +39,7 @@ func (b bundle) racers(t *testing.T, n int) racers {
 		id := fmt.Sprintf("racer-%03d-%s", i, uuid.NewString()[:8])
 		number, _ := cprFor(i)
 		if _, err := b.st.SaveProfile(ctx, id, "657", number, enrolment.Profile{Name: "Racer", Email: "racer@example.dk", Language: "da",
-			Education: "gymnasial", EduYear: 2000, Employment: "employed", EmployerCVR: "12345674", Since: &since, Benefits: "none"}); err != nil {
+			Education: "gymnasial", EduYear: 2000, Employment: "employed", EmployerCVR: "12345674", Since: &since, Benefits: "none"}, 0); err != nil {
 			t.Fatal(err)
 		}
 		r.ids = append(r.ids, id)

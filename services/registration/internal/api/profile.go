@@ -6,6 +6,8 @@ import (
 
 	"livslang.dk/pkg/audit"
 	"livslang.dk/pkg/auth"
+	"livslang.dk/pkg/cpr"
+	"livslang.dk/pkg/fault"
 	"livslang.dk/pkg/httpapi"
 	"livslang.dk/services/registration/internal/enrolment"
 	"livslang.dk/services/registration/internal/store"
@@ -48,6 +50,31 @@ type profileRequest struct {
 	Education  educationJSON  `json:"education"`
 	Employment employmentJSON `json:"employment"`
 	Benefits   string         `json:"benefits"`
+	// The read-only fields of a profile read with GET, so that it can be sent back as it was read:
+	// they must be the caller's own, and a version says which one was read.
+	CPR          *string `json:"cpr,omitempty"`
+	BirthDate    *string `json:"birth_date,omitempty"`
+	Municipality *string `json:"municipality,omitempty"`
+	Version      *int64  `json:"version,omitempty"`
+	UpdatedAt    *string `json:"updated_at,omitempty"`
+}
+
+// readOnly checks the read-only fields the request repeats against what they are for the caller.
+func (req profileRequest) readOnly(number cpr.Number, municipality string) error {
+	v := &fault.ValidationError{}
+	if req.CPR != nil && *req.CPR != number.Masked() {
+		v.Add("cpr", "is read-only: it is your own CPR number (%s) from your sign-in", number.Masked())
+	}
+	if req.BirthDate != nil && *req.BirthDate != number.BirthDate().Format(time.DateOnly) {
+		v.Add("birth_date", "is read-only: it comes from your CPR number")
+	}
+	if req.Municipality != nil && *req.Municipality != municipality {
+		v.Add("municipality", "is read-only: it comes from your sign-in")
+	}
+	if req.Version != nil && *req.Version < 1 {
+		v.Add("version", "must be the version of the profile you read (1 or more)")
+	}
+	return v.Err()
 }
 
 // profile validates the request into a profile, as of today.
@@ -79,7 +106,14 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, claims.Municipality, number, p)
+	if err := req.readOnly(number, claims.Municipality); err != nil {
+		return err
+	}
+	var version int64 // 0: whatever the stored one
+	if req.Version != nil {
+		version = *req.Version
+	}
+	c, err := a.Store.SaveProfile(r.Context(), claims.Subject, claims.Municipality, number, p, version)
 	if err != nil {
 		return err
 	}

@@ -84,8 +84,9 @@ func sealProfile(key pii.DataKey, citizenID, municipality string, number cpr.Num
 // SaveProfile creates or replaces the citizen's profile and announces it. The profile (with the CPR
 // number) is stored sealed with the citizen's data key, the CPR number also as a keyed hash to find
 // it by; a CPR number already used by another identity is a conflict, and an erased citizen cannot
-// come back under the same identity (410).
-func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string, number cpr.Number, p enrolment.Profile) (Citizen, error) {
+// come back under the same identity (410). A version other than 0 is the one the caller read: saving
+// over a profile changed since is a conflict, so one device's save does not undo another's.
+func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string, number cpr.Number, p enrolment.Profile, version int64) (Citizen, error) {
 	var c Citizen
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var owner string
@@ -105,10 +106,13 @@ func (s *Store) SaveProfile(ctx context.Context, citizenID, municipality string,
 			VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO UPDATE SET cpr_index = EXCLUDED.cpr_index, profile_sealed = EXCLUDED.profile_sealed,
 				language = EXCLUDED.language, version = citizens.version + 1, updated_at = now()
+			WHERE $5 = 0 OR citizens.version = $5
 			RETURNING version, updated_at`,
-			citizenID, s.keys.Index(number.Digits()), sealed, p.Language)
+			citizenID, s.keys.Index(number.Digits()), sealed, p.Language, version)
 		c = Citizen{ID: citizenID, Municipality: municipality, CPR: number, BirthDate: number.BirthDate(), Profile: p}
-		if err := row.Scan(&c.Version, &c.UpdatedAt); err != nil {
+		if err := row.Scan(&c.Version, &c.UpdatedAt); errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: your profile was changed since version %d was read (on another device or tab): read it again and save your changes on top", fault.Conflict, version)
+		} else if err != nil {
 			return err
 		}
 		_, err = s.publish(ctx, tx, events.TypeProfileUpdated, events.SubjectProfileUpdated, citizenID, events.ProfileUpdated{
