@@ -251,6 +251,38 @@ func TestPortalOverHTTP(t *testing.T) {
 			t.Fatalf("valid profile: %d", p.Status)
 		}
 
+		// Two tabs on the profile: the second save, made from a form older than the first save, is
+		// not lost silently: it says so and keeps what was typed; saving again then goes through.
+		version := regexp.MustCompile(`name="version" value="(\d+)"`)
+		tabA, tabB := version.FindStringSubmatch(c.get("/me/profile").Body), version.FindStringSubmatch(c.get("/me/profile").Body)
+		if tabA == nil || tabB == nil {
+			t.Fatal("no version on the profile form")
+		}
+		a, b := url.Values{}, url.Values{}
+		for k, v := range valid {
+			a[k], b[k] = v, v
+		}
+		a.Set("version", tabA[1])
+		a.Set("phone", "+4522334455")
+		if p := c.post("/me/profile", a); p.Status != http.StatusOK {
+			t.Fatalf("the first tab's save: %d", p.Status)
+		}
+		b.Set("version", tabB[1])
+		b.Set("phone", "+4599887766")
+		p = c.post("/me/profile", b)
+		mustContain(t, p, "Din profil blev gemt et andet sted", "4599887766")
+		if p.Status != http.StatusBadRequest {
+			t.Fatalf("the second tab's save: %d", p.Status)
+		}
+		newer := version.FindStringSubmatch(p.Body)
+		if newer == nil || newer[1] == tabB[1] {
+			t.Fatalf("the form after a conflict has version %v, read %s", newer, tabB[1])
+		}
+		b.Set("version", newer[1])
+		if p := c.post("/me/profile", b); p.Status != http.StatusOK || !strings.Contains(p.Body, "Din profil er gemt.") {
+			t.Fatalf("saving again after the conflict: %d", p.Status)
+		}
+
 		// Enrolling twice with the form's key enrols once.
 		course := c.get("/courses/" + truck.ID)
 		mustContain(t, course, "Hvad kan du få i støtte?", "VEU-godtgørelse", "Tilmeld mig")

@@ -267,6 +267,8 @@ type Profile struct {
 	CPR          string `json:"cpr,omitempty"`
 	BirthDate    string `json:"birth_date,omitempty"`
 	Municipality string `json:"municipality,omitempty"`
+	// Version is the version read; sent back, it makes a save over a newer one a conflict (409).
+	Version int64 `json:"version,omitempty"`
 }
 
 // Education is the highest completed education.
@@ -290,7 +292,7 @@ func (c *Client) Profile(ctx context.Context, token string) (Profile, error) {
 	return p, err
 }
 
-// SaveProfile replaces the caller's profile.
+// SaveProfile replaces the caller's profile: the version read, when p has it, or whatever is stored.
 func (c *Client) SaveProfile(ctx context.Context, token string, p Profile) (Profile, error) {
 	p.CPR, p.BirthDate, p.Municipality = "", "", ""
 	var out Profile

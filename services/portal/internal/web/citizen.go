@@ -43,6 +43,9 @@ func profileForm(p api.Profile, l i18n.Lang) *Form {
 		f.Set("employment_weekly_hours", l.Number(p.Employment.WeeklyHours))
 	}
 	f.Set("benefits", p.Benefits)
+	if p.Version > 0 {
+		f.Set("version", strconv.FormatInt(p.Version, 10))
+	}
 	return f
 }
 
@@ -73,6 +76,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 		Employment: api.Employment{Status: f.Get("employment_status"), EmployerCVR: f.Get("employment_employer_cvr"), Since: f.Get("employment_since"),
 			WeeklyHours: f.number(l, "employment_weekly_hours", profileLabels["employment_weekly_hours"])},
 		Benefits: f.Get("benefits")}
+	p.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64) // the version the form was made from
 	if n := f.Get("employment_employer_cvr"); n != "" && !cvr.Valid(n) {
 		f.Add("employment_employer_cvr", l.T(profileLabels["employment_employer_cvr"]), l.T("err.employer_cvr_check"))
 	}
@@ -85,12 +89,20 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) error {
 			s.flash(r, "success", "flash.profile_saved")
 			return redirect(w, r, "/me/profile")
 		}
-		if !f.addAPIErrors(l, err, profileLabels) {
+		switch {
+		case api.StatusOf(err) == http.StatusConflict && p.Version > 0:
+			// Saved elsewhere since the form was made: the form keeps what was typed, now on top
+			// of the newer version, so saving again is a choice made knowing it.
+			f.Add("", l.T("profile.title"), l.T("err.profile_changed"))
+		case !f.addAPIErrors(l, err, profileLabels):
 			return err
 		}
 	}
 	current, err := s.API.Profile(r.Context(), s.token(r))
 	exists := err == nil
+	if exists && current.Version > 0 {
+		f.Set("version", strconv.FormatInt(current.Version, 10))
+	}
 	return s.renderProfile(w, r, http.StatusBadRequest, current, exists, f)
 }
 
