@@ -46,10 +46,12 @@ type terms struct {
 	Note                   string `json:"note"`
 }
 
-func termsFor(c store.Course) terms {
+// termsFor is what a company pays the institution for a late cancellation or a no-show on a run
+// with these planned hours.
+func termsFor(plannedHours float64) terms {
 	t := terms{LateCancellationDays: 7, LateCancellationFeeDKK: 1500, NoShowFeeDKK: 2500,
 		Note: "A company that cancels less than 7 days before the start, or whose employee does not show up, pays the institution's fee."}
-	if c.PlannedHours() > 37 {
+	if plannedHours > 37 {
 		t.LateCancellationFeeDKK, t.NoShowFeeDKK = 2500, 3500
 	}
 	return t
@@ -141,7 +143,7 @@ func (a *API) enrolStaff(w http.ResponseWriter, r *http.Request) error {
 	// as the store enrolled them (a repeated request gets the same rows, so the same answer).
 	done := created.Value
 	answer := staffAnswer{CourseID: courseID.String(), PaysFee: sr.PaysFee, SalaryContinues: sr.SalaryContinues,
-		Terms: termsFor(done.Course), Summary: map[string]int{}}
+		Terms: termsFor(done.PlannedHours), Summary: map[string]int{}}
 	for i := range req.Employees {
 		var res store.StaffResult
 		if at[i] < 0 {
@@ -211,7 +213,7 @@ func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
 	items := make([]staffEnrolmentJSON, 0, len(list))
 	for _, se := range list {
 		it := staffEnrolmentJSON{enrolmentJSON: toEnrolmentJSON(se.Enrolment), Employer: se.Employer, InvitationID: se.InvitationID,
-			Terms: termsFor(se.Course)}
+			Terms: termsFor(se.Course.PlannedHours())}
 		it.Employee.Name, it.Employee.CPR = se.EmployeeName, se.EmployeeCPR
 		if se.ProfileDueAt != nil {
 			s := se.ProfileDueAt.UTC().Format(time.RFC3339)

@@ -63,7 +63,7 @@ type profileRequest struct {
 func (req profileRequest) readOnly(number cpr.Number, municipality string) error {
 	v := &fault.ValidationError{}
 	if req.CPR != nil && *req.CPR != number.Masked() {
-		v.Add("cpr", "is read-only: it is your own CPR number (%s) from your sign-in", number.Masked())
+		v.Add("cpr", "is read-only: it is the CPR number of your sign-in")
 	}
 	if req.BirthDate != nil && *req.BirthDate != number.BirthDate().Format(time.DateOnly) {
 		v.Add("birth_date", "is read-only: it comes from your CPR number")

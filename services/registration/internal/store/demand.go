@@ -133,7 +133,7 @@ type NewDemand struct {
 }
 
 // CreateDemand records a company's demand. The demand as created is kept with the idempotency key
-// (under "demand"); a repeated key with the same request returns it again (Replayed).
+// (under "demand"); a repeated key with the same request returns it again.
 func (s *Store) CreateDemand(ctx context.Context, n NewDemand) (Kept[SkillsDemand], error) {
 	var out Kept[SkillsDemand]
 	err := s.tx(ctx, func(tx pgx.Tx) error {

@@ -106,7 +106,7 @@ type Enrolled = Kept[Enrolment]
 // CreateEnrolment holds a seat on the run if one is free, else puts the request on the waiting list,
 // and emits enrolment.requested or enrolment.waitlisted. The seat count is changed by one conditional
 // UPDATE, so concurrent requests never oversell a run. The enrolment as created is kept with the
-// idempotency key; a repeated key with the same request returns it again (Replayed).
+// idempotency key; a repeated key with the same request returns it again.
 func (s *Store) CreateEnrolment(ctx context.Context, n NewEnrolment) (Enrolled, error) {
 	var out Enrolled
 	err := s.enrolments.do(ctx, n.CourseID.String(), func(tx pgx.Tx, batched bool) error {

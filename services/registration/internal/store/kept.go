@@ -6,12 +6,11 @@ import (
 	"livslang.dk/pkg/idempotency"
 )
 
-// Kept is what a create request with an Idempotency-Key answers: what it created, and whether the
-// request repeated an earlier one (the same key and body), whose answer it then is. The API renders
-// it; the store keeps the value, not the response, with the key.
+// Kept is what a create request with an Idempotency-Key answers: what it created (the first time,
+// or again for a repeat with the same key and body). The API renders it; the store keeps the value,
+// not the response, with the key.
 type Kept[T any] struct {
-	Value    T
-	Replayed bool
+	Value T
 	// Stored is, for a repeat of a request answered by an older version (which kept the response
 	// as it was sent), that response, to send again as it is; nil otherwise.
 	Stored *Created
@@ -28,7 +27,7 @@ func replay[T any](name string, r *idempotency.Response) Kept[T] {
 		v    T
 	)
 	if json.Unmarshal(r.Body, &kept) != nil || kept[name] == nil || json.Unmarshal(kept[name], &v) != nil {
-		return Kept[T]{Replayed: true, Stored: &Created{Status: r.Status, Body: r.Body}} // kept by an older version
+		return Kept[T]{Stored: &Created{Status: r.Status, Body: r.Body}} // kept by an older version
 	}
-	return Kept[T]{Value: v, Replayed: true}
+	return Kept[T]{Value: v}
 }

@@ -76,14 +76,15 @@ type invitee struct {
 	CPR   string `json:"cpr"` // masked
 }
 
-// StaffEnrolled is what a staff enrolment did: the run, and a result per employee in the request's order.
+// StaffEnrolled is what a staff enrolment did: the run's planned hours (which set the company's
+// cancellation terms), and a result per employee in the request's order.
 type StaffEnrolled struct {
-	Course  Course
-	Results []StaffResult
+	PlannedHours float64
+	Results      []StaffResult
 }
 
 // EnrolStaff enrols the employees. What it did is kept with the idempotency key (under
-// "staff_enrolment"); a repeated key with the same request returns it again (Replayed).
+// "staff_enrolment"); a repeated key with the same request returns it again.
 func (s *Store) EnrolStaff(ctx context.Context, req StaffRequest) (Kept[StaffEnrolled], error) {
 	principal := "employer:" + req.CVR
 	var out Kept[StaffEnrolled]
@@ -120,7 +121,7 @@ func (s *Store) EnrolStaff(ctx context.Context, req StaffRequest) (Kept[StaffEnr
 			}
 			results = append(results, r)
 		}
-		done := StaffEnrolled{Course: course, Results: results}
+		done := StaffEnrolled{PlannedHours: course.PlannedHours(), Results: results}
 		kept, err := keep("staff_enrolment", done)
 		if err != nil {
 			return err
