@@ -24,18 +24,24 @@ import (
 func Apply(ctx context.Context, pool *pgxpool.Pool, consumer, eventID string, fn func(pgx.Tx) error) (bool, error) {
 	applied := false
 	err := pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, consumer, eventID)
-		if err != nil {
-			return fmt.Errorf("record inbox event: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			applied = false
-			return nil
-		}
-		applied = true
-		return fn(tx)
+		var err error
+		applied, err = ApplyIn(ctx, tx, consumer, eventID, fn)
+		return err
 	})
 	return applied, err
+}
+
+// ApplyIn is Apply in a transaction of the caller's (a consumer applying a batch gives each event a
+// savepoint of its own): it records eventID and runs fn unless consumer has applied it already.
+func ApplyIn(ctx context.Context, tx pgx.Tx, consumer, eventID string, fn func(pgx.Tx) error) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, consumer, eventID)
+	if err != nil {
+		return false, fmt.Errorf("record inbox event: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
+	return true, fn(tx)
 }
 
 // Parker stores messages that can never be processed, with the reason, in parked_messages.

@@ -25,7 +25,15 @@ var ErrRollback = errors.New("roll back and acknowledge")
 // Route is what a consumer does with the events of some types (see Handle).
 type Route interface {
 	eventTypes() []string
-	apply(ctx context.Context, db *pgxpool.Pool, consumer string, e events.Envelope) error
+	prepare(e events.Envelope) (step, error)
+}
+
+// step is what applying one decoded event takes: nothing (skip), or apply in the inbox's transaction
+// and, once that committed, applied.
+type step struct {
+	skip    bool
+	apply   func(ctx context.Context, tx pgx.Tx) error
+	applied func() // nil: nothing to run
 }
 
 // On routes the events of Types to Apply. Build one with Handle.
@@ -45,32 +53,44 @@ func Handle[T any](fn Func[T], types ...string) On[T] { return On[T]{Types: type
 
 func (o On[T]) eventTypes() []string { return o.Types }
 
-func (o On[T]) apply(ctx context.Context, db *pgxpool.Pool, consumer string, e events.Envelope) error {
+func (o On[T]) prepare(e events.Envelope) (step, error) {
 	var data T
 	if err := e.Decode(&data); err != nil {
-		return err
+		return step{}, err
 	}
 	if o.Skip != nil && o.Skip(e, data) {
+		return step{skip: true}, nil
+	}
+	s := step{apply: func(ctx context.Context, tx pgx.Tx) error { return o.Apply(ctx, tx, e, data) }}
+	if o.Applied != nil {
+		s.applied = func() { o.Applied(e, data) }
+	}
+	return s, nil
+}
+
+// applyOne applies the event in a transaction of its own.
+func applyOne(ctx context.Context, db *pgxpool.Pool, consumer string, e events.Envelope, s step) error {
+	if s.skip {
 		return nil
 	}
-	applied, err := inbox.Apply(ctx, db, consumer, e.ID, func(tx pgx.Tx) error { return o.Apply(ctx, tx, e, data) })
+	applied, err := inbox.Apply(ctx, db, consumer, e.ID, func(tx pgx.Tx) error { return s.apply(ctx, tx) })
 	if errors.Is(err, ErrRollback) {
 		return nil
 	}
-	if err == nil && applied && o.Applied != nil {
-		o.Applied(e, data)
+	if err == nil && applied && s.applied != nil {
+		s.applied()
 	}
 	return err
 }
 
 // routed is the Handler of c's Routes, and the event types they name in order (the first route that
 // names a type gets it).
-func (c Consumer) routed() (Handler, []string, error) {
+func (c Consumer) routed() (Handler, map[string]Route, []string, error) {
 	if c.Handler != nil || len(c.Types) > 0 {
-		return nil, nil, fmt.Errorf("consumer %s: Routes name the handlers and types; Handler and Types must be empty", c.Durable)
+		return nil, nil, nil, fmt.Errorf("consumer %s: Routes name the handlers and types; Handler and Types must be empty", c.Durable)
 	}
 	if c.DB == nil {
-		return nil, nil, fmt.Errorf("consumer %s: Routes need DB, the inbox's database", c.Durable)
+		return nil, nil, nil, fmt.Errorf("consumer %s: Routes need DB, the inbox's database", c.Durable)
 	}
 	byType := map[string]Route{}
 	var types []string
@@ -88,6 +108,10 @@ func (c Consumer) routed() (Handler, []string, error) {
 		if !ok { // Types keeps other types out; this is for a caller of the Handler itself
 			return Permanent(fmt.Errorf("%w: no route for event type %s", events.ErrMalformed, e.Type))
 		}
-		return r.apply(ctx, db, consumer, e)
-	}, slices.Clip(types), nil
+		s, err := r.prepare(e)
+		if err != nil {
+			return err
+		}
+		return applyOne(ctx, db, consumer, e, s)
+	}, byType, slices.Clip(types), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -266,4 +267,69 @@ func TestHandleRetriesTransientFailures(t *testing.T) {
 	if inboxRows != 1 || parked != 0 {
 		t.Errorf("%d inbox rows and %d parked messages, want the flaky event's row alone", inboxRows, parked)
 	}
+}
+
+// Events that wait in a lane are applied together, in one transaction with one commit; one that
+// fails in the batch is rolled back alone (to its savepoint) and parked as it would be alone, an
+// ErrRollback undoes only its own event, and every other event of the batch is applied once.
+func TestQueuedEventsApplyInOneTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := setupHandled(ctx, t)
+	if _, err := h.pool.Exec(ctx, `CREATE TABLE txs (citizen_id text PRIMARY KEY, tx bigint NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	const n = 60
+	for i := range n {
+		citizen := fmt.Sprintf("c-%d", i)
+		switch i {
+		case 20:
+			citizen = "c-poison"
+		case 40:
+			citizen = "c-undone"
+		}
+		h.publish(ctx, t, profileEnvelope(t, events.TypeProfileUpdated, profile{CitizenID: citizen}))
+	}
+	var after atomic.Int32
+	route := stream.Handle(func(ctx context.Context, tx pgx.Tx, e events.Envelope, p profile) error {
+		if err := count(ctx, tx, e, p); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO txs VALUES ($1, txid_current())`, p.CitizenID); err != nil {
+			return err
+		}
+		switch p.CitizenID {
+		case "c-poison":
+			return stream.Permanent(errors.New("this one can never apply"))
+		case "c-undone":
+			return stream.ErrRollback
+		}
+		return nil
+	}, events.TypeProfileUpdated)
+	route.Applied = func(events.Envelope, profile) { after.Add(1) }
+	h.run(ctx, t, "batch", route) // one lane: every event waits behind the one before it
+	h.settled(ctx, t, "batch")
+
+	var applied, txs, parked int
+	var reason string
+	if err := h.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM applied WHERE times = 1), (SELECT count(DISTINCT tx) FROM txs),
+		(SELECT count(*) FROM parked_messages), coalesce((SELECT reason FROM parked_messages LIMIT 1), '')`).
+		Scan(&applied, &txs, &parked, &reason); err != nil {
+		t.Fatal(err)
+	}
+	if applied != n-2 || after.Load() != n-2 {
+		t.Errorf("%d events applied once and Applied ran %d times, want %d", applied, after.Load(), n-2)
+	}
+	if txs > n/4 {
+		t.Errorf("%d events applied in %d transactions, want them batched (at most %d)", n-2, txs, n/4)
+	}
+	if parked != 1 || !strings.Contains(reason, "this one can never apply") {
+		t.Errorf("%d parked (%q), want the poisoned event alone", parked, reason)
+	}
+	for _, c := range []string{"c-poison", "c-undone"} {
+		if got := h.times(ctx, t, c); got != 0 {
+			t.Errorf("%s kept %d times, want rolled back", c, got)
+		}
+	}
+	t.Logf("%d events in %d transactions", n-2, txs)
 }

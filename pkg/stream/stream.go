@@ -125,9 +125,18 @@ type Consumer struct {
 	// BeforeAck, if set, runs after the handler succeeded and before the message is acknowledged
 	// (the fault-injection suite crashes the process there).
 	BeforeAck func()
+	// Batch is how many messages one lane applies in one transaction at most (default 64; 1 applies
+	// each alone). Routes only: the messages a lane has queued when it is free are applied in order,
+	// each in a savepoint of its own with its inbox record, and committed once, then acknowledged. A
+	// message that fails is rolled back to its savepoint and handled again alone (retried or parked
+	// as any other); a batch whose commit fails is handled again message by message. At low load a
+	// lane's queue holds one message, and it is applied as before.
+	Batch int
 	// LagEvery is how often the consumer's pending counts are read from the server for
 	// Metrics (default 10 s).
 	LagEvery time.Duration
+
+	routes map[string]Route // by event type, set by Run from Routes
 }
 
 // backoff is the redelivery delay after the n-th failed delivery.
@@ -142,11 +151,11 @@ func (c Consumer) Run(ctx context.Context, js jetstream.JetStream) error {
 		c.MaxDeliver = 10
 	}
 	if len(c.Routes) > 0 {
-		h, types, err := c.routed()
+		h, routes, types, err := c.routed()
 		if err != nil {
 			return err
 		}
-		c.Handler, c.Types = h, types
+		c.Handler, c.routes, c.Types = h, routes, types
 	}
 	ackWait := cmp.Or(c.AckWait, 30*time.Second)
 	cons, err := js.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
@@ -190,16 +199,26 @@ func (c Consumer) lanes(ctx context.Context, ackWait time.Duration) (handle func
 	for i := range d.lanes {
 		d.lanes[i].wake = make(chan struct{}, 1)
 	}
+	batch := cmp.Or(c.Batch, 64)
+	if c.routes == nil {
+		batch = 1
+	}
 	var wg sync.WaitGroup
 	for i := range d.lanes {
 		wg.Go(func() {
 			for {
-				msg, ok := d.next(i)
-				if !ok {
+				msgs := d.next(i, batch)
+				if len(msgs) == 0 {
 					return
 				}
-				c.handle(ctx, msg)
-				d.done(msg)
+				if len(msgs) == 1 {
+					c.handle(ctx, msgs[0])
+				} else {
+					c.handleBatch(ctx, msgs)
+				}
+				for _, msg := range msgs {
+					d.done(msg)
+				}
 			}
 		})
 	}
@@ -253,22 +272,24 @@ func (d *dispatcher) add(i int, msg jetstream.Msg) {
 	}
 }
 
-// next is lane i's next message; false once the dispatcher is closed and the lane's queue empty.
-func (d *dispatcher) next(i int) (jetstream.Msg, bool) {
+// next is up to n of lane i's next messages, in arrival order, waiting for one if the lane has none;
+// none once the dispatcher is closed and the lane's queue empty.
+func (d *dispatcher) next(i, n int) []jetstream.Msg {
 	l := &d.lanes[i]
 	for {
 		d.mu.Lock()
 		if len(l.queue) > 0 {
-			msg := l.queue[0]
-			l.queue[0] = nil
-			l.queue = l.queue[1:]
+			k := min(n, len(l.queue))
+			msgs := slices.Clone(l.queue[:k])
+			clear(l.queue[:k])
+			l.queue = l.queue[k:]
 			d.mu.Unlock()
-			return msg, true
+			return msgs
 		}
 		closed := d.closed
 		d.mu.Unlock()
 		if closed {
-			return nil, false
+			return nil
 		}
 		<-l.wake
 	}
