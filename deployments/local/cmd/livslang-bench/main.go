@@ -260,6 +260,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	rep.Rush.VsBaseline, rep.Rush.VsPGBench = ratio(rep.Rush.AnsweredPerS, base), ratio(rep.Rush.AnsweredPerS, pgTPS)
 	rep.Feed.VsBaseline, rep.Feed.VsPGBench = ratio(rep.Feed.RecordsPerS, base), ratio(rep.Feed.RecordsPerS, pgTPS)
 	rep.Funding.VsBaseline, rep.Funding.VsPGBench = ratio(rep.Funding.DecisionsPerS, base), ratio(rep.Funding.DecisionsPerS, pgTPS)
+	rep.perEnrolment()
 	rep.checkTargets()
 	rep.Notes = append(rep.Notes,
 		"The load generator runs on the same machine and competes with the stack for the CPUs; its share is the bench column in the CPU table.",

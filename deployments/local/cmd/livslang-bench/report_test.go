@@ -25,7 +25,7 @@ func cannedReport() (*Report, []chart) {
 		Funding:  Funding{Room: 50, Requests: 500, Approved: 50, Rejected: 450, DecisionsPerS: 120},
 		Memory: map[string]Memory{"registration": {IdleRSSMiB: 25, PeakRSSMiB: 112, IdleCPUPct: 0.1},
 			"funding": {IdleRSSMiB: 24, PeakRSSMiB: 30}, "postgres-not-a-service": {}},
-		Phases: []Phase{{Name: "steady 100/s", Seconds: 6, Units: 500, Commits: 6000, WALBytes: 10 << 20, WALSyncs: 5000,
+		Phases: []Phase{{Name: "steady 100/s", Seconds: 6, Units: 500, Commits: 6000, CPUMsPerUnit: 16.4, WALBytes: 10 << 20, WALSyncs: 5000,
 			CPUPct:    map[string]float64{"registration": 18, "postgres": 38, "other": 4},
 			Waits:     map[string]float64{"CPU": 40, "IO:WALSync": 60},
 			Consumers: map[string]Rate{"funding/funding-registration": {Count: 500, PerS: 100, AvgMs: 3.2, MaxPending: 7}},
@@ -39,6 +39,7 @@ func cannedReport() (*Report, []chart) {
 			{OfferedPerS: 200, DurationS: 5, Sent: 1000, Answered: 1000, Accepted: 1000, Confirmed: 1000, AchievedPerS: 163, P99Ms: 1400, Why: "completed 163/s"},
 		},
 		ClosedLoop: &ClosedLoop{Clients: 48, Requests: 4000, Seconds: 9, AcceptedPerS: 480}}
+	r.perEnrolment()
 	r.checkTargets()
 	n := 20
 	x, up, lat := axis(n, 1, 0), make([]float64, n), make([]float64, n)
@@ -72,7 +73,8 @@ func TestReportWriterAndPlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"steady.enrolments_per_s", "steady.p99_ms", "baseline.enrolments_per_s", "pgbench.tps", "rush.answered_per_s",
-		"rush.p99_ms", "rush.oversold", "feed.records_per_s", "funding.overspent", "memory.registration.peak_rss_mib", "memory.registration.idle_rss_mib"} {
+		"rush.p99_ms", "rush.oversold", "feed.records_per_s", "funding.overspent", "memory.registration.peak_rss_mib", "memory.registration.idle_rss_mib",
+		"steady.cpu_ms_per_enrolment", "steady.commits_per_enrolment"} {
 		var v any = doc
 		for _, part := range strings.Split(key, ".") {
 			m, ok := v.(map[string]any)
@@ -86,6 +88,9 @@ func TestReportWriterAndPlots(t *testing.T) {
 		if _, ok := v.(float64); !ok {
 			t.Fatalf("%s = %v, want a number", key, v)
 		}
+	}
+	if r.Steady.CPUMsPerEnrolment != 16.4 || r.Steady.CommitsPerEnrolment != 12 || r.Steady.PerEnrolmentAtPerS != 100 {
+		t.Errorf("per enrolment: %v ms, %v commits at %v/s; want 16.4, 12 at 100/s", r.Steady.CPUMsPerEnrolment, r.Steady.CommitsPerEnrolment, r.Steady.PerEnrolmentAtPerS)
 	}
 	// Every SVG is well-formed XML with an <svg> root.
 	for _, c := range charts {
@@ -117,6 +122,12 @@ func TestReportWriterAndPlots(t *testing.T) {
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The summary prints the two per-enrolment figures first.
+	cpu, commits, rate := strings.Index(string(md), "machine CPU ms per enrolment (at 100/s)"), strings.Index(string(md), "commits per enrolment"),
+		strings.Index(string(md), "enrolments/s end to end")
+	if cpu < 0 || commits < 0 || rate < 0 || cpu > rate || commits > rate {
+		t.Errorf("report.md: CPU and commits per enrolment at %d and %d, the throughput at %d; want them first", cpu, commits, rate)
 	}
 	for _, want := range []string{"| steady | enrolments/s end to end", "![Latency](latency.svg)", "**Warning**", "| rush oversold |",
 		"funding/funding-registration", "object livslang_notification: commit 100%", "12% over (1.12× the bound)"} {
