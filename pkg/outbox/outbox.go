@@ -138,7 +138,7 @@ type Relay struct {
 	JS        jetstream.JetStream
 	Log       *zap.Logger
 	BatchSize int               // rows per batch; default 500
-	Poll      time.Duration     // fallback poll when no notification arrives; default 1s
+	Poll      time.Duration     // fallback poll when no notification arrives; default 5s
 	Retention time.Duration     // sent rows older than this are deleted; default 24h
 	Metrics   *Metrics          // nil: no metrics
 	Tracing   *tracing.Provider // nil: no spans; trace context is still copied into the headers
@@ -182,7 +182,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		r.BatchSize = 500
 	}
 	if r.Poll == 0 {
-		r.Poll = time.Second
+		r.Poll = 5 * time.Second
 	}
 	if r.Retention == 0 {
 		r.Retention = 24 * time.Hour

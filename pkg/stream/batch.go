@@ -62,10 +62,24 @@ func (c Consumer) handleBatch(stopping context.Context, msgs []jetstream.Msg) {
 		it.ctx, it.span = c.startSpan(ctx, msg, e, it.deliveries)
 		items = append(items, it)
 	}
+	if len(items) <= 1 { // no savepoints for one
+		for _, it := range items {
+			it.span.End()
+			c.handle(stopping, it.msg)
+		}
+		return
+	}
 	err := pgdb.Tx(ctx, c.DB, func(tx pgx.Tx) error { return c.applyBatch(tx, items) })
 	if err != nil {
 		c.Log.Warn("batch failed; handling its events one at a time", zap.String("consumer", c.Durable),
 			zap.Int("events", len(items)), zap.Error(err))
+	}
+	applied := false
+	for _, it := range items {
+		applied = applied || (err == nil && it.err == nil && it.applied)
+	}
+	if applied && c.AfterCommit != nil {
+		c.AfterCommit()
 	}
 	for _, it := range items {
 		it.span.End()

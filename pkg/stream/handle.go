@@ -69,7 +69,7 @@ func (o On[T]) prepare(e events.Envelope) (step, error) {
 }
 
 // applyOne applies the event in a transaction of its own.
-func applyOne(ctx context.Context, db *pgxpool.Pool, consumer string, e events.Envelope, s step) error {
+func applyOne(ctx context.Context, db *pgxpool.Pool, consumer string, e events.Envelope, s step, afterCommit func()) error {
 	if s.skip {
 		return nil
 	}
@@ -77,8 +77,13 @@ func applyOne(ctx context.Context, db *pgxpool.Pool, consumer string, e events.E
 	if errors.Is(err, ErrRollback) {
 		return nil
 	}
-	if err == nil && applied && s.applied != nil {
-		s.applied()
+	if err == nil && applied {
+		if s.applied != nil {
+			s.applied()
+		}
+		if afterCommit != nil {
+			afterCommit()
+		}
 	}
 	return err
 }
@@ -102,7 +107,7 @@ func (c Consumer) routed() (Handler, map[string]Route, []string, error) {
 			}
 		}
 	}
-	db, consumer := c.DB, c.Durable
+	db, consumer, afterCommit := c.DB, c.Durable, c.AfterCommit
 	return func(ctx context.Context, e events.Envelope) error {
 		r, ok := byType[e.Type]
 		if !ok { // Types keeps other types out; this is for a caller of the Handler itself
@@ -112,6 +117,6 @@ func (c Consumer) routed() (Handler, map[string]Route, []string, error) {
 		if err != nil {
 			return err
 		}
-		return applyOne(ctx, db, consumer, e, s)
+		return applyOne(ctx, db, consumer, e, s, afterCommit)
 	}, byType, slices.Clip(types), nil
 }

@@ -125,6 +125,9 @@ type Consumer struct {
 	// BeforeAck, if set, runs after the handler succeeded and before the message is acknowledged
 	// (the fault-injection suite crashes the process there).
 	BeforeAck func()
+	// AfterCommit, if set, runs after a transaction of Routes that applied at least one event
+	// committed: it wakes a worker the events gave work (a sender, a webhook worker).
+	AfterCommit func()
 	// Batch is how many messages one lane applies in one transaction at most (default 64; 1 applies
 	// each alone). Routes only: the messages a lane has queued when it is free are applied in order,
 	// each in a savepoint of its own with its inbox record, and committed once, then acknowledged. A

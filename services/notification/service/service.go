@@ -21,6 +21,7 @@ import (
 	"livslang.dk/pkg/datakeys"
 	"livslang.dk/pkg/events"
 	"livslang.dk/pkg/pii"
+	"livslang.dk/pkg/poll"
 	"livslang.dk/pkg/retention"
 	"livslang.dk/pkg/service"
 	"livslang.dk/pkg/stream"
@@ -59,7 +60,11 @@ type Config struct {
 	// SendLease is how long a message being sent is held before it is tried again
 	// (LIVSLANG_NOTIFICATION_SEND_LEASE, default 2m).
 	SendLease time.Duration
-	Webhooks  WebhookConfig
+	// IdlePoll is how often the sender, the webhook worker and the reminders look for work that no
+	// event woke them for: retries and reminders falling due, another instance's expired leases
+	// (LIVSLANG_NOTIFICATION_IDLE_POLL, default 2s).
+	IdlePoll time.Duration
+	Webhooks WebhookConfig
 	// Retention: how long messages, reminders and webhook deliveries are kept
 	// (LIVSLANG_NOTIFICATION_RETAIN_*), and the shared periods (LIVSLANG_RETAIN_*).
 	Retention store.Retention
@@ -108,6 +113,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DigitalPostSenderName: env.String("LIVSLANG_DIGITAL_POST_SENDER_NAME", "Herning Kommune"),
 		PortalURL:             env.URL("LIVSLANG_PORTAL_URL", "http://127.0.0.1:8080"),
 		SendLease:             duration("LIVSLANG_NOTIFICATION_SEND_LEASE", "2m"),
+		IdlePoll:              duration("LIVSLANG_NOTIFICATION_IDLE_POLL", "2s"),
 		Shared:                retention.LoadShared(env),
 		Webhooks: WebhookConfig{
 			GiveUpAfter:   duration("LIVSLANG_WEBHOOK_GIVE_UP_AFTER", "72h"),
@@ -190,11 +196,19 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		Now: now, Log: svc.Log}.Run)
 	n := &notify.Notifier{Store: st, Log: svc.Log}
 
+	// Every consumer below may queue a message: its commit wakes the sender, which otherwise looks
+	// for due messages (retries, quiet hours over, another instance's leases) every IdlePoll.
+	var sending, delivering poll.Waker
+	consume := func(c stream.Consumer) {
+		c.AfterCommit = sending.Wake
+		svc.Consume(c)
+	}
+
 	// Registration's events: profiles (the recipients), enrolments (messages, the state reminders
 	// depend on), runs (changed dates) and citizens' data requests. The cancellations an erasure makes
 	// say so and send nothing, whether they come before or after the erasure's request, so no
 	// cancellation mail goes to the address being erased.
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:  events.StreamRegistration,
 		Durable: "notification-registration",
 		Subjects: []string{events.SubjectProfileUpdated, events.SubjectCourseUpdated, "livslang.registration.enrolment.>",
@@ -211,7 +225,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 		},
 	})
 	// Funding's referral events: a referral and its withdrawal are the municipality's decisions.
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:   events.StreamFunding,
 		Durable:  "notification-referrals",
 		Subjects: []string{events.SubjectReferrals},
@@ -220,7 +234,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	// Funding's decisions: registration's enrolment events tell the citizen of approvals and
 	// rejections; a decision that waits for the citizen's employer leaves the enrolment pending, so it
 	// is told from funding's own event.
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:   events.StreamFunding,
 		Durable:  "notification-funding-decisions",
 		Subjects: []string{events.SubjectFundingEmployer},
@@ -228,7 +242,7 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	})
 	// Funding's commitment events: what a funding plan asks of the citizen's employer, by e-mail to
 	// the company (a party other than the citizen, like the institutions' webhooks).
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:   events.StreamFunding,
 		Durable:  "notification-commitments",
 		Subjects: []string{events.SubjectCommitments},
@@ -236,28 +250,28 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	})
 	// Funding's company contacts: the copy a company's messages fall back on when their event carries
 	// no e-mail address (an offer from demand never does).
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:   events.StreamFunding,
 		Durable:  "notification-companies",
 		Subjects: []string{events.SubjectCompanyUpdated},
 		Routes:   []stream.Route{stream.Handle(n.OnCompanyUpdated, events.TypeCompanyUpdated)},
 	})
 	// Funding's refunds paid out: the company is told by e-mail.
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:   events.StreamFunding,
 		Durable:  "notification-refunds",
 		Subjects: []string{events.SubjectRefundPaid},
 		Routes:   []stream.Route{stream.Handle(n.OnRefundPaid, events.TypeRefundPaid)},
 	})
 	// Registration's offers from demand: seats on a new run held for a company, told by e-mail.
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:   events.StreamRegistration,
 		Durable:  "notification-demand-offers",
 		Subjects: []string{events.SubjectDemandOffered},
 		Routes:   []stream.Route{stream.Handle(n.OnDemandOffered, events.TypeDemandOffered)},
 	})
 	// Registration's staff invitations: an employee a company enrolled is asked to complete a profile.
-	svc.Consume(stream.Consumer{
+	consume(stream.Consumer{
 		Stream:   events.StreamRegistration,
 		Durable:  "notification-staff-invitations",
 		Subjects: []string{events.SubjectStaffInvited},
@@ -277,7 +291,10 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 			}
 			// One statement, idempotent by its unique (endpoint, event): no inbox row, and no
 			// commit to flush when the institution has no endpoint that wants the event.
-			_, err = st.AddDeliveries(ctx, svc.Pool, institution, e.ID, e.Type, body)
+			added, err := st.AddDeliveries(ctx, svc.Pool, institution, e.ID, e.Type, body)
+			if err == nil && added > 0 {
+				delivering.Wake()
+			}
 			return err
 		},
 	})
@@ -287,16 +304,16 @@ func (o Options) Run(ctx context.Context, getenv func(string) string, stdout io.
 	}
 	wh := cfg.Webhooks
 	targets := webhooks.Targets{AllowLoopback: wh.AllowLoopback}
-	svc.Go((&webhooks.Worker{Store: st, Log: svc.Log, Now: now, Timeout: wh.Timeout, Concurrency: wh.Concurrency, Targets: targets,
+	svc.Go((&webhooks.Worker{Store: st, Log: svc.Log, Now: now, Wake: &delivering, Poll: cfg.IdlePoll, Timeout: wh.Timeout, Concurrency: wh.Concurrency, Targets: targets,
 		PerEndpoint: wh.PerEndpoint, Lease: wh.Lease, Policy: webhooks.Policy{Schedule: wh.Schedule, GiveUpAfter: wh.GiveUpAfter}}).Run)
 	svc.Go((&sender.Sender{Store: st, Log: svc.Log, PortalURL: cfg.PortalURL, Quiet: cfg.QuietHours, Lease: cfg.SendLease,
-		BeforeRecord: beforeRecord,
+		Wake: &sending, Poll: cfg.IdlePoll, BeforeRecord: beforeRecord,
 		Providers: map[string]channels.Provider{
 			policy.Email: channels.SMTP{Addr: cfg.SMTPAddr, From: cfg.MailFrom, Now: now},
 			policy.SMS:   &channels.SMSFile{Path: cfg.SMSFile, Now: now},
 			policy.DigitalPost: channels.DigitalPostDir{Dir: cfg.DigitalPostDir, SenderID: cfg.DigitalPostSenderCVR,
 				SenderLabel: cfg.DigitalPostSenderName, Now: now},
 		}}).Run)
-	svc.Go(n.RunReminders(svc.Log, 200*time.Millisecond))
+	svc.Go(n.RunReminders(svc.Log, cfg.IdlePoll, &sending))
 	return svc.Serve(ctx, (&api.API{Store: st, Log: svc.Log, SecretOverlap: wh.SecretOverlap, Targets: targets}).Routes())
 }

@@ -136,6 +136,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Stream:   events.StreamFunding,
 		Durable:  "registration-funding-decisions",
 		Subjects: []string{"livslang.funding.decision.>", events.SubjectReferrals},
+		// One event per transaction: each confirmation appends to its institution's feed, whose head
+		// row the enrolment requests of that institution also take, and a batch would hold it for the
+		// whole batch (measured: requests queued behind it, p99 5.6 s at 50/s). Batching here waits
+		// for the feed to be numbered outside the transactions.
+		Batch: 1,
 		Routes: []stream.Route{
 			stream.Handle(func(ctx context.Context, tx pgx.Tx, _ events.Envelope, d events.FundingDecided) error {
 				return st.ApplyFunding(ctx, tx, d)

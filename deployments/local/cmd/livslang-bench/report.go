@@ -268,8 +268,9 @@ type Phase struct {
 	// CPUMsPerUnit is the whole machine's CPU time per unit (every process: the stack, PostgreSQL,
 	// Mailpit, the load generator and anything else running).
 	CPUMsPerUnit float64 `json:"cpu_ms_per_unit,omitempty"`
-	// From the services' /metrics: each durable consumer handles one message at a time, so
-	// 1000 / avg_ms is its ceiling in messages per second.
+	// From the services' /metrics: a lane of a durable consumer applies what it has queued in one
+	// transaction and a message's time is its batch's, so at low load 1000 / avg_ms is a lane's
+	// ceiling in messages per second.
 	Consumers map[string]Rate    `json:"consumers,omitempty"`
 	Routes    map[string]Rate    `json:"routes,omitempty"`
 	Blocked   map[string]float64 `json:"pg_lock_waits_pct,omitempty"` // statement waiting for a lock → share of lock-wait samples
@@ -622,7 +623,7 @@ func (r *Report) markdown(w io.Writer, charts []chart) {
 		fmt.Fprintf(w, "| %s | %.0f | %d | %s | %s | %s | %s | %s | %.1f | %s |\n", p.Name, p.Seconds, p.Units, strings.Join(cpu, " | "),
 			cpuPer, per(p.Commits, 1), per(p.WALBytes, 1024), per(p.WALSyncs, 1), p.WaitAvg, topWaits(p.Waits, 4))
 	}
-	fmt.Fprintln(w, "\n### The services' own numbers (GET /metrics)\n\nEach durable consumer handles one message at a time (`jetstream.Consume` with a callback; handling includes the database transaction and the acknowledgement), so 1000 / average ms is its ceiling in messages per second. *Lag* is the most messages waiting for the consumer, read every second.")
+	fmt.Fprintln(w, "\n### The services' own numbers (GET /metrics)\n\nEach lane of a durable consumer (4 by default) applies the messages it has queued in one transaction (up to 64; handling includes the transaction and the acknowledgements), and a message's time is that of its batch: at low load a batch is one message and 1000 / average ms is a lane's ceiling in messages per second; under load the batches grow and the ceiling with them. *Lag* is the most messages waiting for the consumer, read every second.")
 	fmt.Fprintln(w, "\n| phase | consumer | handled/s | avg ms | ceiling/s | max lag |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: |")
 	for _, p := range r.Phases {

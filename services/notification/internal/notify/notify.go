@@ -343,14 +343,18 @@ func (n *Notifier) fire(ctx context.Context, tx pgx.Tx, r store.Reminder, now ti
 	return "sent", "", nil
 }
 
-// RunReminders sends due reminders every interval (at once again while a full batch was due) until ctx is done.
-func (n *Notifier) RunReminders(log *zap.Logger, every time.Duration) func(context.Context) error {
+// RunReminders queues due reminders every interval (at once again while a full batch was due) until
+// ctx is done, and wakes sending when it queued some.
+func (n *Notifier) RunReminders(log *zap.Logger, every time.Duration, sending *poll.Waker) func(context.Context) error {
 	return func(ctx context.Context) error {
 		var never *poll.Waker // reminders fall due by time alone
 		return never.Run(ctx, every, func(ctx context.Context) bool {
 			handled, err := n.FireReminders(ctx, 50)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("sending reminders failed", zap.Error(err))
+			}
+			if handled > 0 && sending != nil {
+				sending.Wake()
 			}
 			return handled > 0 && err == nil
 		})

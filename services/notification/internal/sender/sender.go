@@ -29,7 +29,8 @@ type Sender struct {
 	Log       *zap.Logger
 	PortalURL string // for links in messages
 	Quiet     policy.QuietHours
-	Poll      time.Duration // how often to look for due messages when idle; default 200ms
+	Poll      time.Duration // how often to look for due messages when nothing wakes it; default 2s
+	Wake      *poll.Waker   // woken when messages were queued (nil: Poll alone)
 	Lease     time.Duration // how long a claimed message is held before it is tried again; default 2m
 	// MaxAttempts is how many times a message is tried before it fails for good; default 8.
 	MaxAttempts int
@@ -42,7 +43,7 @@ type Sender struct {
 
 func (s *Sender) defaults() {
 	if s.Poll == 0 {
-		s.Poll = 200 * time.Millisecond
+		s.Poll = 2 * time.Second
 	}
 	if s.Lease == 0 {
 		s.Lease = 2 * time.Minute
@@ -61,7 +62,7 @@ func RetryDelay(attempt int) time.Duration { return min(time.Second<<min(attempt
 // Run sends until ctx is done.
 func (s *Sender) Run(ctx context.Context) error {
 	s.defaults()
-	return (*poll.Waker)(nil).Run(ctx, s.Poll, func(ctx context.Context) bool {
+	return s.Wake.Run(ctx, s.Poll, func(ctx context.Context) bool {
 		n, err := s.SendDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Warn("sending messages failed", zap.Error(err))

@@ -29,7 +29,8 @@ type Worker struct {
 	Policy      Policy
 	Concurrency int           // default 16
 	PerEndpoint int           // default 2
-	Poll        time.Duration // how often to look for due deliveries when idle; default 200ms
+	Poll        time.Duration // how often to look for due deliveries when nothing wakes it; default 2s
+	Wake        *poll.Waker   // woken when deliveries were added (nil: Poll and freed slots alone)
 	Lease       time.Duration // how long a claimed delivery is held before another worker may take it; default 2m
 	// Targets is where the default Client may connect (a Client given is used as it is).
 	Targets Targets
@@ -66,7 +67,7 @@ func (w *Worker) defaults() {
 		w.PerEndpoint = 2
 	}
 	if w.Poll == 0 {
-		w.Poll = 200 * time.Millisecond
+		w.Poll = 2 * time.Second
 	}
 	if w.Lease == 0 {
 		w.Lease = 2 * time.Minute
@@ -81,8 +82,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		busy     = map[uuid.UUID]int{} // deliveries in flight per endpoint
 		inFlight int
 		wg       sync.WaitGroup
-		freed    poll.Waker // a delivery finished: its slot is free
 	)
+	// Woken when deliveries were added, and when a delivery finished and its slot is free.
+	freed := w.Wake
+	if freed == nil {
+		freed = &poll.Waker{}
+	}
 	defer w.Client.CloseIdleConnections()
 	defer wg.Wait()
 	return freed.Run(ctx, w.Poll, func(ctx context.Context) bool {
