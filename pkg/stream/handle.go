@@ -88,8 +88,8 @@ func applyOne(ctx context.Context, db *pgxpool.Pool, consumer string, e events.E
 	return err
 }
 
-// routed is the Handler of c's Routes, and the event types they name in order (the first route that
-// names a type gets it).
+// routed is the Handler of c's Routes, the routes by event type, and the event types they name in
+// order (the first route that names a type gets it).
 func (c Consumer) routed() (Handler, map[string]Route, []string, error) {
 	if c.Handler != nil || len(c.Types) > 0 {
 		return nil, nil, nil, fmt.Errorf("consumer %s: Routes name the handlers and types; Handler and Types must be empty", c.Durable)
