@@ -44,7 +44,10 @@ func TestOneMailPerEventInTheRecipientsLanguage(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, "notification")
 	smtp := smtptest.Start(t)
-	base := env.Start(t, "notification", service.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr})
+	// The sender looks for due messages once an hour by itself: every mail below is sent because the
+	// consumer's commit that queued it (or made its recipient known) woke the sender.
+	base := env.Start(t, "notification", service.Run, map[string]string{"LIVSLANG_SMTP_ADDR": smtp.Addr,
+		"LIVSLANG_NOTIFICATION_IDLE_POLL": "1h"})
 	mette, james := "mette-"+uuid.NewString(), "james-"+uuid.NewString()
 
 	// James's enrolment event arrives before his profile: the message waits for the address.
