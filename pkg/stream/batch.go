@@ -54,20 +54,20 @@ func (c Consumer) handleBatch(stopping context.Context, msgs []jetstream.Msg) {
 			c.handle(stopping, msg)
 			continue
 		}
-		it := &batched{msg: msg, e: e, step: s, deliveries: 1}
-		if md, err := msg.Metadata(); err == nil {
-			it.deliveries = int(md.NumDelivered)
-			c.Metrics.pending(c.Durable, md.NumPending)
-		}
-		it.ctx, it.span = c.startSpan(ctx, msg, e, it.deliveries)
-		items = append(items, it)
+		items = append(items, &batched{msg: msg, e: e, step: s, deliveries: 1})
 	}
 	if len(items) <= 1 { // no savepoints for one
 		for _, it := range items {
-			it.span.End()
 			c.handle(stopping, it.msg)
 		}
 		return
+	}
+	for _, it := range items {
+		if md, err := it.msg.Metadata(); err == nil {
+			it.deliveries = int(md.NumDelivered)
+			c.Metrics.pending(c.Durable, md.NumPending)
+		}
+		it.ctx, it.span = c.startSpan(ctx, it.msg, it.e, it.deliveries)
 	}
 	err := pgdb.Tx(ctx, c.DB, func(tx pgx.Tx) error { return c.applyBatch(tx, items) })
 	if err != nil {
@@ -90,13 +90,7 @@ func (c Consumer) handleBatch(stopping context.Context, msgs []jetstream.Msg) {
 		if it.applied && it.step.applied != nil {
 			it.step.applied()
 		}
-		if c.BeforeAck != nil {
-			c.BeforeAck()
-		}
-		if err := it.msg.DoubleAck(ctx); err != nil {
-			c.Log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.String("consumer", c.Durable),
-				zap.String("event_id", it.e.ID), zap.Error(err))
-		}
+		c.ack(ctx, it.msg, c.Log.With(zap.String("consumer", c.Durable), zap.String("event_id", it.e.ID)))
 		c.Metrics.observe(c.Durable, "ok", it.deliveries, time.Since(start))
 	}
 }

@@ -421,12 +421,7 @@ func (c Consumer) handle(stopping context.Context, msg jetstream.Msg) {
 	outcome := "ok"
 	defer func() { c.Metrics.observe(c.Durable, outcome, deliveries, time.Since(start)) }()
 	if err == nil {
-		if c.BeforeAck != nil {
-			c.BeforeAck()
-		}
-		if err := msg.DoubleAck(ctx); err != nil {
-			log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
-		}
+		c.ack(ctx, msg, log)
 		return
 	}
 	span.RecordError(err)
@@ -449,6 +444,16 @@ func (c Consumer) handle(stopping context.Context, msg jetstream.Msg) {
 	outcome = "parked"
 	log.Error("event parked", zap.Error(err))
 	_ = msg.Term()
+}
+
+// ack acknowledges a message whose handler succeeded and waits for the server's confirmation.
+func (c Consumer) ack(ctx context.Context, msg jetstream.Msg, log *zap.Logger) {
+	if c.BeforeAck != nil {
+		c.BeforeAck()
+	}
+	if err := msg.DoubleAck(ctx); err != nil {
+		log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
+	}
 }
 
 // startSpan starts the consumer span, continuing the trace context in the message headers (set by
