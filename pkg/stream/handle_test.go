@@ -96,7 +96,13 @@ func (h fixture) settled(ctx context.Context, t *testing.T, durable string) {
 			return false
 		}
 		info, err := cons.Info(ctx)
-		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+		if err != nil {
+			return false
+		}
+		// Every message of the stream answered: not merely nothing pending, which a consumer still
+		// being created also reports.
+		s, err := h.js.Stream(ctx, events.StreamRegistration)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.AckFloor.Stream >= s.CachedInfo().State.LastSeq
 	})
 }
 
